@@ -1,0 +1,179 @@
+package fn
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/transform"
+)
+
+const resourceListAPIVersion = "config.kubernetes.io/v1"
+
+// ResourceList is a KRM function input or output, unwrapped.
+type ResourceList struct {
+	APIVersion     string
+	Items          []*yaml.RNode
+	FunctionConfig *yaml.RNode
+	Results        framework.Results
+}
+
+// ReadResourceList reads exactly one ResourceList document. Unlike
+// kio.ByteReader, it says what is wrong with input that is not one, rather
+// than reading it as an empty list.
+func ReadResourceList(in io.Reader) (*ResourceList, error) {
+	data, err := io.ReadAll(in)
+	if err != nil {
+		return nil, fmt.Errorf("reading stdin: %w", err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("stdin is empty: expected a ResourceList (kind: ResourceList); to run on manifests, use -c CONFIG")
+	}
+	if !isText(data) {
+		return nil, fmt.Errorf("stdin is not text: expected a ResourceList in YAML or JSON")
+	}
+	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(data), DisableUnwrapping: true, OmitReaderAnnotations: true}).Read()
+	if err != nil {
+		return nil, fmt.Errorf("stdin is not valid YAML: %s", oneLine(err))
+	}
+	if len(nodes) != 1 {
+		return nil, fmt.Errorf("stdin holds %d documents: expected one ResourceList (kind: ResourceList); to run on manifests, use -c CONFIG", len(nodes))
+	}
+	root := nodes[0].YNode()
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("stdin is a %s: expected a ResourceList (kind: ResourceList)", kindOf(root))
+	}
+	if kind := scalar(root, "kind"); kind != kio.ResourceListKind {
+		if kind == "" {
+			kind = "an object without kind"
+		}
+		return nil, fmt.Errorf("stdin is %s: expected a ResourceList (kind: ResourceList); to run on manifests, use -c CONFIG", kind)
+	}
+	rl := &ResourceList{APIVersion: scalar(root, "apiVersion")}
+	if rl.APIVersion == "" {
+		rl.APIVersion = resourceListAPIVersion
+	}
+	if items := fieldNode(root, "items"); items != nil && !isNullNode(items) {
+		if items.Kind != yaml.SequenceNode {
+			return nil, fmt.Errorf("ResourceList items: expected a list, got %s", kindOf(items))
+		}
+		for i, it := range items.Content {
+			if it.Kind != yaml.MappingNode {
+				return nil, fmt.Errorf("ResourceList items[%d]: expected an object, got %s", i, kindOf(it))
+			}
+			rl.Items = append(rl.Items, yaml.NewRNode(it))
+		}
+	}
+	if fc := fieldNode(root, "functionConfig"); fc != nil && !isNullNode(fc) {
+		rl.FunctionConfig = yaml.NewRNode(fc)
+	}
+	return rl, nil
+}
+
+// WriteResourceList writes rl. It encodes the items as they are, with no
+// defensive copy: the process ends right after.
+func WriteResourceList(out io.Writer, rl *ResourceList) error {
+	items := &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq}
+	for _, it := range rl.Items {
+		items.Content = append(items.Content, it.YNode())
+	}
+	list := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: []*yaml.Node{
+		{Kind: yaml.ScalarNode, Value: "apiVersion"}, {Kind: yaml.ScalarNode, Value: rl.APIVersion},
+		{Kind: yaml.ScalarNode, Value: "kind"}, {Kind: yaml.ScalarNode, Value: kio.ResourceListKind},
+		{Kind: yaml.ScalarNode, Value: "items"}, items,
+	}}
+	if rl.FunctionConfig != nil {
+		list.Content = append(list.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "functionConfig"}, rl.FunctionConfig.YNode())
+	}
+	if len(rl.Results) > 0 {
+		b, err := yaml.Marshal(rl.Results)
+		if err != nil {
+			return err
+		}
+		var res yaml.Node
+		if err := yaml.Unmarshal(b, &res); err != nil {
+			return err
+		}
+		list.Content = append(list.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "results"}, res.Content[0])
+	}
+	enc := yaml.NewEncoder(out)
+	if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{list}}); err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
+// RunKRM is the KRM function: a ResourceList on in, the transformed
+// ResourceList on out. It returns the exit code: 1 when any result is an
+// error. Even then it writes a ResourceList carrying the results, as the
+// KRM functions spec asks, so kpt and kustomize show them.
+func RunKRM(in io.Reader, out io.Writer) (code int) {
+	rl, err := ReadResourceList(in)
+	if err != nil {
+		rl = &ResourceList{APIVersion: resourceListAPIVersion, Results: framework.Results{{Message: err.Error(), Severity: framework.Error}}}
+	} else {
+		defer func() {
+			// A panic is a bug. The user gets an error result saying so,
+			// never a stack trace; the items may be half-changed, so
+			// none are written.
+			if r := recover(); r != nil {
+				rl.Items = nil
+				rl.Results = append(rl.Results, bugResult(r))
+				code = writeKRM(out, rl)
+			}
+		}()
+		rl.Results = Process(rl)
+	}
+	return writeKRM(out, rl)
+}
+
+func writeKRM(out io.Writer, rl *ResourceList) int {
+	if err := WriteResourceList(out, rl); err != nil {
+		return 1
+	}
+	return rl.Results.ExitCode()
+}
+
+func bugResult(r any) *framework.Result {
+	return &framework.Result{Severity: framework.Error,
+		Message: fmt.Sprintf("internal error: this is a bug in inject-sidecars, please report it with the input that caused it: %v", r)}
+}
+
+// Process decodes the functionConfig and runs the injection on the items.
+func Process(rl *ResourceList) framework.Results {
+	c, err := Decode(rl.FunctionConfig)
+	var file *framework.File
+	if rl.FunctionConfig != nil {
+		file = annotationLocator(rl.FunctionConfig.YNode())
+	}
+	if err != nil {
+		return configResults(nil, err, file)
+	}
+	results := configResults(c, nil, file)
+	f := &transform.Filter{Injections: []*transform.Injection{c.Injection()}}
+	if _, err := f.Filter(rl.Items); err != nil {
+		return append(results, &framework.Result{Severity: framework.Error, Message: err.Error()})
+	}
+	return append(results, krmResults(f.Results, annotationLocator)...)
+}
+
+func isNullNode(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagNull }
+
+// isText rejects NUL bytes and invalid UTF-8 early: the YAML parser would
+// reject them too, with a less helpful message.
+func isText(b []byte) bool {
+	return bytes.IndexByte(b, 0) < 0 && utf8.Valid(b)
+}
+
+// oneLine keeps the first line of an error: some YAML errors carry the
+// whole offending document.
+func oneLine(err error) string {
+	s, _, _ := strings.Cut(strings.TrimSpace(err.Error()), "\n")
+	return s
+}

@@ -1,0 +1,505 @@
+package fn
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/transform"
+)
+
+// Document is one YAML document of an input file. Raw is its text as it
+// came; a document that no injection changed is written back as Raw, so
+// untouched resources leave byte for byte as they came.
+type Document struct {
+	Raw  string
+	Node *yaml.Node // the document's root mapping; nil for an empty document
+	// Separator is the "---" line that follows the document, if any.
+	Separator string
+	Changed   bool
+
+	docNode *yaml.Node
+}
+
+// File is an input file (or stdin) split into documents.
+type File struct {
+	// Path is the path as given (or "-" for stdin); Rel is where the file
+	// goes under an output folder.
+	Path, Rel string
+	Mode      fs.FileMode
+	Docs      []*Document
+}
+
+// separator matches a YAML document separator line. kio.ByteReader uses
+// the same rule: "---" at the start of a line, then only spaces or a
+// comment.
+var separator = regexp.MustCompile(`(?m)^---[ \t]*(#.*)?(\r?\n|$)`)
+
+// ParseFile splits data into documents and parses each one.
+func ParseFile(path string, data []byte) (*File, error) {
+	if !isText(data) {
+		return nil, fmt.Errorf("%s: not a text file (it has NUL bytes or invalid UTF-8)", path)
+	}
+	f := &File{Path: path}
+	s := string(data)
+	prev := 0
+	for _, loc := range separator.FindAllStringIndex(s, -1) {
+		f.Docs = append(f.Docs, &Document{Raw: s[prev:loc[0]], Separator: s[loc[0]:loc[1]]})
+		prev = loc[1]
+	}
+	f.Docs = append(f.Docs, &Document{Raw: s[prev:]})
+	for i, d := range f.Docs {
+		if strings.TrimSpace(d.Raw) == "" {
+			continue
+		}
+		var doc yaml.Node
+		dec := yaml.NewDecoder(strings.NewReader(d.Raw))
+		if err := dec.Decode(&doc); err != nil {
+			if errors.Is(err, io.EOF) {
+				continue
+			}
+			return nil, fmt.Errorf("%s: document %d is not valid YAML: %s", path, i, oneLine(err))
+		}
+		if len(doc.Content) == 0 || isNullNode(doc.Content[0]) {
+			continue
+		}
+		root := doc.Content[0]
+		if root.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("%s: document %d is %s, not a Kubernetes resource", path, i, kindOf(root))
+		}
+		d.Node = root
+		// Keep the document node: it holds comments at the top of the
+		// document.
+		d.docNode = &doc
+	}
+	return f, nil
+}
+
+// Bytes renders the file: untouched documents as they came, changed ones
+// re-encoded with the list indentation of their original. Changed JSON
+// documents become JSON again when json is set, else block YAML.
+func (f *File) Bytes(asJSON bool) ([]byte, error) {
+	var b bytes.Buffer
+	for _, d := range f.Docs {
+		if !d.Changed {
+			b.WriteString(d.Raw)
+			b.WriteString(d.Separator)
+			continue
+		}
+		out, err := d.encode(asJSON)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.Path, err)
+		}
+		b.WriteString(out)
+		b.WriteString(d.Separator)
+	}
+	return b.Bytes(), nil
+}
+
+func (d *Document) encode(asJSON bool) (string, error) {
+	if d.Node.Style&yaml.FlowStyle != 0 {
+		if asJSON {
+			data, err := yaml.NewRNode(d.Node).MarshalJSON()
+			if err != nil {
+				return "", err
+			}
+			var out bytes.Buffer
+			if err := json.Indent(&out, data, "", "  "); err != nil {
+				return "", err
+			}
+			out.WriteByte('\n')
+			return out.String(), nil
+		}
+		blockStyle(d.Node)
+	}
+	var out bytes.Buffer
+	enc := yaml.NewEncoder(&out)
+	if yaml.DeriveSeqIndentStyle(d.Raw) == string(yaml.WideSequenceStyle) {
+		enc.DefaultSeqIndent()
+	}
+	if err := enc.Encode(d.docNode); err != nil {
+		return "", err
+	}
+	if err := enc.Close(); err != nil {
+		return "", err
+	}
+	s := out.String()
+	// Keep what followed the document: blank lines before the next
+	// "---", or the missing newline at the end of a file.
+	body := strings.TrimRight(d.Raw, " \t\r\n")
+	tail := d.Raw[len(body):]
+	switch {
+	case tail == "":
+		s = strings.TrimSuffix(s, "\n")
+	case strings.Count(tail, "\n") > 1:
+		s += tail[strings.Index(tail, "\n")+1:]
+	}
+	return s, nil
+}
+
+// blockStyle turns flow (JSON) style into block style, for YAML output.
+func blockStyle(n *yaml.Node) {
+	n.Style &^= yaml.FlowStyle
+	for _, c := range n.Content {
+		blockStyle(c)
+	}
+}
+
+// PlainOptions are plain mode's settings, from the command line.
+type PlainOptions struct {
+	Configs, Inputs []string
+	Output          string
+	InPlace, Check  bool
+	Uninject, Quiet bool
+	Stdin           io.Reader
+	Stdout, Stderr  io.Writer
+}
+
+// RunPlain runs plain mode and returns the exit code.
+func RunPlain(o PlainOptions) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintln(o.Stderr, "inject-sidecars: "+bugResult(r).Message)
+			code = 1
+		}
+	}()
+	injections, ok := loadConfigs(o)
+	if !ok {
+		return 1
+	}
+	files, err := readInputs(o)
+	if err != nil {
+		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
+		return 1
+	}
+
+	var nodes []*yaml.RNode
+	owner := map[*yaml.Node]*Document{}
+	where := map[*yaml.Node]*framework.File{}
+	for _, f := range files {
+		for i, d := range f.Docs {
+			if d.Node != nil {
+				nodes = append(nodes, yaml.NewRNode(d.Node))
+				owner[d.Node] = d
+				where[d.Node] = &framework.File{Path: f.Path, Index: i}
+			}
+		}
+	}
+	filter := &transform.Filter{Injections: injections}
+	if _, err := filter.Filter(nodes); err != nil {
+		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
+		return 1
+	}
+	failed := false
+	for _, r := range filter.Results {
+		if r.Changed() {
+			owner[r.Item].Changed = true
+		}
+		failed = failed || r.Severity == transform.Error
+	}
+	for _, r := range krmResults(filter.Results, func(n *yaml.Node) *framework.File { return where[n] }) {
+		if r.Severity != framework.Info {
+			fmt.Fprintln(o.Stderr, r.String()+fileSuffix(r.File))
+		}
+	}
+	if !o.Quiet {
+		summary(o.Stderr, filter.Results)
+	}
+	if failed {
+		fmt.Fprintln(o.Stderr, "inject-sidecars: errors found; nothing was written")
+		return 1
+	}
+	switch {
+	case o.Check:
+		return check(o.Stdout, files, filter.Results)
+	case o.InPlace:
+		err = writeInPlace(files)
+	case o.Output != "":
+		err = writeOutput(o, files)
+	default:
+		err = writeStream(o.Stdout, files)
+	}
+	if err != nil {
+		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func fileSuffix(f *framework.File) string {
+	if f == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (%s, document %d)", f.Path, f.Index)
+}
+
+// loadConfigs reads every -c file; a file may hold several configs, as
+// separate documents. Errors are printed one per line.
+func loadConfigs(o PlainOptions) ([]*transform.Injection, bool) {
+	var out []*transform.Injection
+	ok := true
+	for _, path := range o.Configs {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			fmt.Fprintf(o.Stderr, "inject-sidecars: config %s: %v\n", path, unwrapPathError(err))
+			ok = false
+			continue
+		}
+		f, err := ParseFile(path, data)
+		if err != nil {
+			fmt.Fprintf(o.Stderr, "inject-sidecars: config %v\n", err)
+			ok = false
+			continue
+		}
+		n := 0
+		for _, d := range f.Docs {
+			if d.Node == nil {
+				continue
+			}
+			n++
+			c, err := Decode(yaml.NewRNode(d.Node))
+			file := &framework.File{Path: path}
+			for _, r := range configResults(c, err, file) {
+				fmt.Fprintln(o.Stderr, r.String()+" ("+path+")")
+			}
+			if err != nil {
+				ok = false
+				continue
+			}
+			inj := c.Injection()
+			if o.Uninject {
+				inj.Action = transform.Uninject
+			}
+			out = append(out, inj)
+		}
+		if n == 0 {
+			fmt.Fprintf(o.Stderr, "inject-sidecars: config %s: no SidecarInjection or ConfigMap in it\n", path)
+			ok = false
+		}
+	}
+	return out, ok
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// readInputs reads files, folders (every *.yaml and *.yml below them, in
+// lexical order) and stdin ("-", or nothing at all).
+func readInputs(o PlainOptions) ([]*File, error) {
+	inputs := o.Inputs
+	if len(inputs) == 0 {
+		inputs = []string{"-"}
+	}
+	var files []*File
+	for _, in := range inputs {
+		if in == "-" {
+			data, err := io.ReadAll(o.Stdin)
+			if err != nil {
+				return nil, fmt.Errorf("reading stdin: %w", err)
+			}
+			f, err := ParseFile("-", data)
+			if err != nil {
+				return nil, err
+			}
+			f.Rel = "stdin.yaml"
+			files = append(files, f)
+			continue
+		}
+		st, err := os.Stat(in)
+		if err != nil {
+			return nil, fmt.Errorf("input %s: %v", in, unwrapPathError(err))
+		}
+		if !st.IsDir() {
+			f, err := readFile(in, filepath.Base(in), st.Mode())
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, f)
+			continue
+		}
+		err = filepath.WalkDir(in, func(path string, de fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			ext := filepath.Ext(path)
+			if de.IsDir() || (ext != ".yaml" && ext != ".yml") {
+				return nil
+			}
+			info, err := de.Info()
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(in, path)
+			f, err := readFile(path, rel, info.Mode())
+			if err != nil {
+				return err
+			}
+			files = append(files, f)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("input %s: %w", in, err)
+		}
+	}
+	return files, nil
+}
+
+func readFile(path, rel string, mode fs.FileMode) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("input %s: %v", path, unwrapPathError(err))
+	}
+	f, err := ParseFile(path, data)
+	if err != nil {
+		return nil, err
+	}
+	f.Rel, f.Mode = rel, mode.Perm()
+	return f, nil
+}
+
+func (f *File) changed() bool {
+	for _, d := range f.Docs {
+		if d.Changed {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *File) isJSON() bool { return strings.EqualFold(filepath.Ext(f.Path), ".json") }
+
+// summary prints what happened to each workload, as a table.
+func summary(w io.Writer, rs []transform.Result) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	n := 0
+	for _, r := range rs {
+		if r.Action == "" || r.Ref == nil {
+			continue
+		}
+		if n == 0 {
+			fmt.Fprintln(tw, "WORKLOAD\tINJECTION\tACTION")
+		}
+		n++
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Ref, r.Injection, r.Action)
+	}
+	tw.Flush()
+}
+
+// check lists what a run would change, for a CI drift gate: exit 3 when
+// anything would, 0 when everything is up to date.
+func check(w io.Writer, files []*File, rs []transform.Result) int {
+	var lines []string
+	for _, r := range rs {
+		if r.Changed() {
+			lines = append(lines, fmt.Sprintf("%s: %s (%s)", r.Ref, r.Injection, r.Action))
+		}
+	}
+	for _, f := range files {
+		if f.changed() {
+			fmt.Fprintf(w, "would change %s\n", f.Path)
+		}
+	}
+	sort.Strings(lines)
+	for _, l := range lines {
+		fmt.Fprintln(w, "  "+l)
+	}
+	if len(lines) > 0 {
+		return 3
+	}
+	return 0
+}
+
+// writeStream writes every file to w as one YAML stream.
+func writeStream(w io.Writer, files []*File) error {
+	var out bytes.Buffer
+	for i, f := range files {
+		b, err := f.Bytes(false)
+		if err != nil {
+			return err
+		}
+		if i > 0 && out.Len() > 0 {
+			if !bytes.HasSuffix(out.Bytes(), []byte("\n")) {
+				out.WriteByte('\n')
+			}
+			if !separator.Match(lastLine(out.Bytes())) {
+				out.WriteString("---\n")
+			}
+		}
+		out.Write(b)
+	}
+	_, err := w.Write(out.Bytes())
+	return err
+}
+
+func lastLine(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	return b[bytes.LastIndexByte(b, '\n')+1:]
+}
+
+// writeOutput writes to -o: a file, or a folder mirroring the inputs when
+// there are several inputs, a folder input, or PATH is a folder.
+func writeOutput(o PlainOptions, files []*File) error {
+	folder := strings.HasSuffix(o.Output, "/") || len(o.Inputs) > 1
+	if st, err := os.Stat(o.Output); err == nil && st.IsDir() {
+		folder = true
+	}
+	for _, in := range o.Inputs {
+		if st, err := os.Stat(in); err == nil && st.IsDir() {
+			folder = true
+		}
+	}
+	if !folder {
+		var b bytes.Buffer
+		if err := writeStream(&b, files); err != nil {
+			return err
+		}
+		return writeFiles([]staged{{path: o.Output, data: b.Bytes(), mode: 0o644}})
+	}
+	var all []staged
+	for _, f := range files {
+		b, err := f.Bytes(f.isJSON())
+		if err != nil {
+			return err
+		}
+		mode := f.Mode
+		if mode == 0 {
+			mode = 0o644
+		}
+		all = append(all, staged{path: filepath.Join(o.Output, f.Rel), data: b, mode: mode})
+	}
+	return writeFiles(all)
+}
+
+// writeInPlace rewrites the changed input files; the others are not
+// touched at all.
+func writeInPlace(files []*File) error {
+	var all []staged
+	for _, f := range files {
+		if !f.changed() {
+			continue
+		}
+		b, err := f.Bytes(f.isJSON())
+		if err != nil {
+			return err
+		}
+		all = append(all, staged{path: f.Path, data: b, mode: f.Mode})
+	}
+	return writeFiles(all)
+}

@@ -1,0 +1,332 @@
+package transform
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Severity of a Result, as in KRM results.
+type Severity string
+
+const (
+	Error   Severity = "error"
+	Warning Severity = "warning"
+	Info    Severity = "info"
+)
+
+// What happened to a workload, for results and the summary table.
+const (
+	ActionInjected   = "injected"
+	ActionUpgraded   = "upgraded"
+	ActionUninjected = "uninjected"
+	ActionRemoved    = "removed"
+	ActionUpToDate   = "up to date"
+	ActionSkipped    = "skipped"
+	ActionConflict   = "conflict"
+	ActionFailed     = "failed"
+)
+
+// Result is one thing the user should read: what was done to a workload,
+// why it was skipped, or what is wrong.
+type Result struct {
+	Severity Severity
+	Message  string
+	// Item is the document the workload came in (a List for its items).
+	Item *yaml.Node
+	// Ref names the workload; nil for results about the config.
+	Ref *Ref
+	// Field is the field path in the resource.
+	Field     string
+	Injection string
+	// Action is set for results about one workload and one injection.
+	Action string
+}
+
+// Changed reports whether the result means its Item was modified.
+func (r Result) Changed() bool {
+	switch r.Action {
+	case ActionInjected, ActionUpgraded, ActionUninjected, ActionRemoved:
+		return true
+	}
+	return false
+}
+
+// Filter injects (or uninjects) each injection, in order, into every
+// workload it targets.
+//
+// Given a Deployment and an injection "logging" with a fluent-bit sidecar
+//
+//	spec:
+//	  template:
+//	    spec:
+//	      containers:
+//	      - name: app
+//	        image: example/app:1.0
+//
+// the Deployment leaves as
+//
+//	spec:
+//	  template:
+//	    metadata:
+//	      annotations:
+//	        inject-sidecars.dev/status: '{"logging":{"hash":"…","initContainers":["fluent-bit"]}}'
+//	    spec:
+//	      initContainers:
+//	      - name: fluent-bit
+//	        image: fluent/fluent-bit:3.1.4
+//	        restartPolicy: Always
+//	      containers:
+//	      - name: app
+//	        image: example/app:1.0
+//
+// A Filter holds state (its Results); use a new one for every run.
+type Filter struct {
+	Injections []*Injection
+	Results    []Result
+}
+
+var _ kio.Filter = &Filter{}
+
+// Filter changes the nodes in place and returns them.
+func (f *Filter) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
+	for _, inj := range f.Injections {
+		if !inj.prepared {
+			if err := inj.Prepare(); err != nil {
+				return nodes, fmt.Errorf("injection %s: %w", inj.Name, err)
+			}
+		}
+	}
+	matched := make([]bool, len(f.Injections))
+	for _, n := range nodes {
+		f.visit(n.YNode(), matched)
+	}
+	for i, inj := range f.Injections {
+		if !matched[i] {
+			msg := fmt.Sprintf("injection %q matched no workload", inj.Name)
+			if inj.Action == Uninject {
+				msg = fmt.Sprintf("no workload carries injection %q", inj.Name)
+			}
+			f.Results = append(f.Results, Result{Severity: Warning, Message: msg, Injection: inj.Name})
+		}
+	}
+	return nodes, nil
+}
+
+// visit handles one document: a resource, or a List whose items are.
+func (f *Filter) visit(item *yaml.Node, matched []bool) {
+	if item == nil || item.Kind != yaml.MappingNode {
+		return
+	}
+	if kind := str(item, "kind"); strings.HasSuffix(kind, "List") {
+		if items := field(item, "items"); items != nil && items.Kind == yaml.SequenceNode {
+			for i, it := range items.Content {
+				if it.Kind == yaml.MappingNode {
+					f.visitWorkload(newWorkload(item, it, fmt.Sprintf("items[%d]", i)), matched)
+				}
+			}
+			return
+		}
+	}
+	f.visitWorkload(newWorkload(item, item, ""), matched)
+}
+
+func (f *Filter) visitWorkload(w *workload, matched []bool) {
+	if w.localConfig {
+		return
+	}
+	for i, inj := range f.Injections {
+		if f.apply(w, inj) {
+			matched[i] = true
+		}
+	}
+}
+
+func (f *Filter) result(w *workload, inj *Injection, sev Severity, action, fieldPath, format string, args ...any) {
+	ref := w.ref
+	f.Results = append(f.Results, Result{
+		Severity: sev, Message: fmt.Sprintf(format, args...), Item: w.item, Ref: &ref,
+		Field: fieldPath, Injection: inj.Name, Action: action,
+	})
+}
+
+// selects reports whether the injection's targets and excludes pick w.
+func (inj *Injection) selects(w *workload) bool {
+	for _, s := range inj.Exclude {
+		if s.matches(w) {
+			return false
+		}
+	}
+	if len(inj.Targets) == 0 {
+		return true
+	}
+	for _, s := range inj.Targets {
+		if s.matches(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// optedOut returns why the inject annotation keeps inj out of this pod,
+// or "". "false" on the workload or its template always wins; "true" or a
+// list naming the injection opts in; a list without it opts out.
+func optedOut(w *workload, meta *yaml.Node, inj *Injection) string {
+	values := []string{w.annotations[InjectAnnotation], str(field(meta, "annotations"), InjectAnnotation)}
+	in, listedElsewhere := false, false
+	for _, v := range values {
+		v = strings.TrimSpace(v)
+		switch v {
+		case "":
+		case "false":
+			return "opted out (" + InjectAnnotation + ": \"false\")"
+		case "true":
+			in = true
+		default:
+			listed := false
+			for _, name := range strings.Split(v, ",") {
+				if strings.TrimSpace(name) == inj.Name {
+					listed = true
+				}
+			}
+			if listed {
+				in = true
+			} else {
+				listedElsewhere = true
+			}
+		}
+	}
+	switch {
+	case in:
+		return ""
+	case listedElsewhere:
+		return fmt.Sprintf("opted out (%s does not list %q)", InjectAnnotation, inj.Name)
+	case inj.OptIn:
+		return fmt.Sprintf("not opted in (optIn is set and %s does not ask for %q)", InjectAnnotation, inj.Name)
+	}
+	return ""
+}
+
+// apply runs one injection on one workload and reports whether the
+// workload counted as a target.
+func (f *Filter) apply(w *workload, inj *Injection) bool {
+	path := w.podSpecPath(inj)
+	if path == nil {
+		return false
+	}
+	selected := inj.Action == Uninject || inj.selects(w)
+	p, err := findPod(w, path)
+	if err != nil {
+		if !selected {
+			return false
+		}
+		var nt errNoTemplate
+		if errors.As(err, &nt) {
+			f.result(w, inj, Warning, ActionSkipped, nt.path, "skipped: the %s has no Pod template at %s", w.ref.Kind, nt.path)
+			return true
+		}
+		f.result(w, inj, Error, ActionFailed, fieldOf(err), "%v", err)
+		return true
+	}
+	meta := field(p.holder, "metadata")
+	st, err := readStatus(meta)
+	if err != nil {
+		f.result(w, inj, Error, ActionFailed, p.metaPath+".annotations", "%v", err)
+		return true
+	}
+	c := &change{inj: inj, w: w, p: p, st: st, old: st[inj.Name]}
+
+	if inj.Action == Uninject {
+		if c.old == nil {
+			return false
+		}
+		summary := c.old.summary()
+		c.remove(c.old)
+		f.result(w, inj, Info, ActionUninjected, "", "uninjected %q: removed %s", inj.Name, summary)
+		return true
+	}
+	if !selected {
+		if c.old != nil {
+			c.remove(c.old)
+			f.result(w, inj, Info, ActionRemoved, "", "removed %q: the workload is no longer targeted", inj.Name)
+		}
+		return false
+	}
+	if w.owned {
+		f.result(w, inj, Info, ActionSkipped, joinNonEmpty(w.field, "metadata.ownerReferences"), "skipped: owned by a controller, which makes its pods from its own template")
+		return true
+	}
+	if why := optedOut(w, meta, inj); why != "" {
+		if c.old != nil {
+			c.remove(c.old)
+			f.result(w, inj, Info, ActionRemoved, "", "removed %q: %s", inj.Name, why)
+			return true
+		}
+		f.result(w, inj, Info, ActionSkipped, "", "skipped: %s", why)
+		return true
+	}
+	if c.old != nil && c.old.Hash == inj.Hash {
+		f.result(w, inj, Info, ActionUpToDate, "", "%q is already up to date", inj.Name)
+		return true
+	}
+	if err := c.render(); err != nil {
+		f.result(w, inj, Error, ActionFailed, "", "injection %q: %v", inj.Name, err)
+		return true
+	}
+	var blocking []conflict
+	for _, cf := range c.check() {
+		if inj.OnConflict != ConflictReplace || !cf.replaceable {
+			blocking = append(blocking, cf)
+		}
+	}
+	if len(blocking) > 0 {
+		if inj.OnConflict == ConflictSkip {
+			msgs := make([]string, len(blocking))
+			for i, cf := range blocking {
+				msgs[i] = cf.msg
+			}
+			f.result(w, inj, Info, ActionSkipped, blocking[0].field, "skipped %q (onConflict: skip): %s", inj.Name, strings.Join(msgs, "; "))
+			return true
+		}
+		for _, cf := range blocking {
+			f.result(w, inj, Error, ActionConflict, cf.field, "conflict with injection %q: %s", inj.Name, cf.msg)
+		}
+		return true
+	}
+	wasOld := c.old
+	c.apply()
+	if wasOld != nil {
+		f.result(w, inj, Info, ActionUpgraded, "", "upgraded %q (%s): %s", inj.Name, inj.Mode, c.next.summary())
+	} else {
+		f.result(w, inj, Info, ActionInjected, "", "injected %q (%s): %s", inj.Name, inj.Mode, c.next.summary())
+	}
+	f.bestPractices(w, c)
+	return true
+}
+
+// bestPractices warns about sidecar setups that work badly in this pod.
+// Checks that depend only on the config (resources, image tags) are made
+// once, when the config is read.
+func (f *Filter) bestPractices(w *workload, c *change) {
+	if c.inj.Mode == Classic && len(c.sidecars) > 0 && (w.ref.Kind == "Job" || w.ref.Kind == "CronJob") {
+		f.result(w, c.inj, Warning, "", c.p.path+".containers",
+			"classic sidecars keep a %s from completing: the pod ends only when every container has exited; use mode: native", w.ref.Kind)
+	}
+	if hn := field(c.p.spec, "hostNetwork"); hn != nil && hn.Value == "true" {
+		for _, s := range c.sidecars {
+			if len(seq(s, "ports")) > 0 {
+				f.result(w, c.inj, Warning, "", c.p.path+".hostNetwork",
+					"sidecar %q opens its ports on the node's network (hostNetwork: true): they may clash with other pods on the node", str(s, "name"))
+			}
+		}
+	}
+}
+
+// fieldOf takes the field path off the front of an error from findPod.
+func fieldOf(err error) string {
+	path, _, _ := strings.Cut(err.Error(), ": ")
+	return path
+}

@@ -1,0 +1,246 @@
+package transform
+
+import (
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// The helpers below work on yaml.v3 nodes directly rather than through
+// RNode.Pipe: the injector touches a handful of fields in every workload and
+// the filter machinery allocates on each step, which shows at 10,000
+// workloads. Every edit is in place, so comments and field order survive.
+
+// field returns the value of key in mapping m, or nil.
+func field(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// fieldIndex returns the index of key's key node in mapping m, or -1.
+func fieldIndex(m *yaml.Node, key string) int {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// str returns the scalar value of key in mapping m, or "".
+func str(m *yaml.Node, key string) string {
+	v := field(m, key)
+	if v == nil || v.Kind != yaml.ScalarNode || isNull(v) {
+		return ""
+	}
+	return v.Value
+}
+
+// isNull reports whether n is missing or an explicit YAML null
+// (`key:`, `key: null`, `key: ~`).
+func isNull(n *yaml.Node) bool {
+	return n == nil || (n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagNull)
+}
+
+// stringMap reads a mapping of strings, such as labels or annotations.
+func stringMap(m *yaml.Node) map[string]string {
+	if m == nil || m.Kind != yaml.MappingNode || len(m.Content) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m.Content)/2)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		out[m.Content[i].Value] = m.Content[i+1].Value
+	}
+	return out
+}
+
+func newScalar(value string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: value}
+}
+
+func newMapping() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap} }
+
+func newSequence() *yaml.Node { return &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq} }
+
+// setField sets key to value in mapping m. A new key goes before the key
+// named by before when m has it, else at the end.
+func setField(m *yaml.Node, key string, value *yaml.Node, before string) {
+	if i := fieldIndex(m, key); i >= 0 {
+		m.Content[i+1] = value
+		return
+	}
+	kv := []*yaml.Node{newScalar(key), value}
+	if before != "" {
+		if i := fieldIndex(m, before); i >= 0 {
+			m.Content = append(m.Content[:i], append(kv, m.Content[i:]...)...)
+			return
+		}
+	}
+	m.Content = append(m.Content, kv...)
+}
+
+// deleteField removes key from mapping m.
+func deleteField(m *yaml.Node, key string) {
+	if i := fieldIndex(m, key); i >= 0 {
+		m.Content = append(m.Content[:i], m.Content[i+2:]...)
+	}
+}
+
+// setString sets key to a string scalar, keeping the old value node (and
+// so its comments and quoting) when there is one.
+func setString(m *yaml.Node, key, value string) {
+	if v := field(m, key); v != nil && v.Kind == yaml.ScalarNode {
+		v.Value, v.Tag = value, yaml.NodeTagString
+		return
+	}
+	setField(m, key, newScalar(value), "")
+}
+
+// absent is what a status "created" record holds for a field that did not
+// exist before injection; otherwise it holds the field's null text.
+const absent = "absent"
+
+// ensure returns the collection at key in parent, creating it when it is
+// missing or null. prior tells what was there ("" when a collection
+// already existed), so uninject can put it back.
+func ensure(parent *yaml.Node, key string, kind yaml.Kind, before string) (n *yaml.Node, prior string) {
+	v := field(parent, key)
+	if v != nil && v.Kind == kind {
+		return v, ""
+	}
+	n = newMapping()
+	if kind == yaml.SequenceNode {
+		n = newSequence()
+	}
+	if v == nil {
+		setField(parent, key, n, before)
+		return n, absent
+	}
+	prior = v.Value
+	i := fieldIndex(parent, key)
+	parent.Content[i+1] = n
+	return n, prior
+}
+
+// restore puts an emptied collection back the way the status recorded it.
+func restore(parent *yaml.Node, key, prior string) {
+	if prior == absent {
+		deleteField(parent, key)
+		return
+	}
+	if i := fieldIndex(parent, key); i >= 0 {
+		parent.Content[i+1] = &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagNull, Value: prior}
+	}
+}
+
+// named returns the index of the element of seq whose name is name, or -1.
+func named(seq *yaml.Node, name string) int {
+	if seq == nil {
+		return -1
+	}
+	for i, c := range seq.Content {
+		if str(c, "name") == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// removeAt deletes element i of seq.
+func removeAt(seq *yaml.Node, i int) {
+	seq.Content = append(seq.Content[:i], seq.Content[i+1:]...)
+}
+
+// insertAt inserts nodes into seq before index i.
+func insertAt(seq *yaml.Node, i int, nodes []*yaml.Node) {
+	tail := append([]*yaml.Node(nil), seq.Content[i:]...)
+	seq.Content = append(append(seq.Content[:i], nodes...), tail...)
+}
+
+// sameValue reports whether a and b hold the same data, ignoring comments,
+// styles and positions.
+func sameValue(a, b *yaml.Node) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if a.Kind != b.Kind {
+		return false
+	}
+	switch a.Kind {
+	case yaml.ScalarNode:
+		return a.Value == b.Value && shortTag(a) == shortTag(b)
+	case yaml.AliasNode:
+		return sameValue(a.Alias, b.Alias)
+	case yaml.MappingNode:
+		if len(a.Content) != len(b.Content) {
+			return false
+		}
+		for i := 0; i+1 < len(a.Content); i += 2 {
+			if !sameValue(a.Content[i+1], field(b, a.Content[i].Value)) {
+				return false
+			}
+		}
+		return true
+	default:
+		if len(a.Content) != len(b.Content) {
+			return false
+		}
+		for i := range a.Content {
+			if !sameValue(a.Content[i], b.Content[i]) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+func shortTag(n *yaml.Node) string {
+	if n.Tag == "" || n.Tag == "!" {
+		if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+			return yaml.NodeTagString
+		}
+		return n.ShortTag()
+	}
+	return n.ShortTag()
+}
+
+// copyNode deep-copies n. Scalars for which render returns ok are replaced
+// by its output; it is how templates are filled in.
+func copyNode(n *yaml.Node, render func(*yaml.Node) (string, bool, error)) (*yaml.Node, error) {
+	if n == nil {
+		return nil, nil
+	}
+	c := *n
+	if n.Kind == yaml.ScalarNode && render != nil {
+		v, ok, err := render(n)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			c.Value = v
+		}
+	}
+	if len(n.Content) > 0 {
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, child := range n.Content {
+			cc, err := copyNode(child, render)
+			if err != nil {
+				return nil, err
+			}
+			c.Content[i] = cc
+		}
+	}
+	return &c, nil
+}
+
+// joinPath joins field path elements with dots, as results show them.
+func joinPath(parts ...string) string {
+	return strings.Join(parts, ".")
+}

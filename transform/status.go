@@ -1,0 +1,113 @@
+package transform
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+const (
+	// StatusAnnotation records, per injection, what it added to a pod.
+	StatusAnnotation = "inject-sidecars.dev/status"
+	// InjectAnnotation opts a workload in or out.
+	InjectAnnotation = "inject-sidecars.dev/inject"
+	// DefaultContainerAnnotation is what kubectl logs and exec target.
+	DefaultContainerAnnotation = "kubectl.kubernetes.io/default-container"
+)
+
+// Entry is what one injection added to one pod. Names identify every
+// object, so a later run can take exactly these away again.
+type Entry struct {
+	// Hash is the hash of the injection's config when it ran.
+	Hash           string   `json:"hash"`
+	Containers     []string `json:"containers,omitempty"`
+	InitContainers []string `json:"initContainers,omitempty"`
+	Volumes        []string `json:"volumes,omitempty"`
+	// VolumeMounts and Env list, per app container, the mount paths and
+	// variable names added to it.
+	VolumeMounts     map[string][]string `json:"volumeMounts,omitempty"`
+	Env              map[string][]string `json:"env,omitempty"`
+	ImagePullSecrets []string            `json:"imagePullSecrets,omitempty"`
+	PodAnnotations   []string            `json:"podAnnotations,omitempty"`
+	PodLabels        []string            `json:"podLabels,omitempty"`
+	// Created records the fields this injection created, and what was
+	// there before ("absent", or the text of a null), so uninject can
+	// give the pod back exactly as it was.
+	Created map[string]string `json:"created,omitempty"`
+}
+
+// Status is the decoded status annotation, keyed by injection name.
+type Status map[string]*Entry
+
+func readStatus(meta *yaml.Node) (Status, error) {
+	v := str(field(meta, "annotations"), StatusAnnotation)
+	if v == "" {
+		return Status{}, nil
+	}
+	st := Status{}
+	if err := json.Unmarshal([]byte(v), &st); err != nil {
+		return nil, fmt.Errorf("annotation %s is not valid: %w", StatusAnnotation, err)
+	}
+	for k, e := range st {
+		if e == nil {
+			delete(st, k)
+		}
+	}
+	return st, nil
+}
+
+func (st Status) encode() string {
+	b, _ := json.Marshal(st) // a map of plain structs cannot fail to encode
+	return string(b)
+}
+
+// owns reports whether any injection recorded the container name.
+func (st Status) owns(name string) bool {
+	for _, e := range st {
+		if contains(e.Containers, name) || contains(e.InitContainers, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// handOver moves the created marks of a removed entry whose fields are
+// still in use to another entry, so that whichever injection leaves last
+// puts the fields back.
+func (st Status) handOver(from *Entry, still func(key string) bool) {
+	if len(from.Created) == 0 {
+		return
+	}
+	names := make([]string, 0, len(st))
+	for n := range st {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for key, prior := range from.Created {
+		if !still(key) {
+			continue
+		}
+		for _, n := range names {
+			if e := st[n]; e != from {
+				if e.Created == nil {
+					e.Created = map[string]string{}
+				}
+				if _, ok := e.Created[key]; !ok {
+					e.Created[key] = prior
+				}
+				break
+			}
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

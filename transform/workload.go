@@ -1,0 +1,227 @@
+package transform
+
+import (
+	"fmt"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Ref names a resource the way KRM results do.
+type Ref struct {
+	APIVersion, Kind, Namespace, Name string
+}
+
+func (r Ref) String() string {
+	if r.Namespace != "" {
+		return r.Kind + "/" + r.Namespace + "/" + r.Name
+	}
+	return r.Kind + "/" + r.Name
+}
+
+// builtinKinds lists where the Pod spec lives in each kind Kubernetes has
+// served, keyed by kind, for every group that served it (extensions and
+// apps/v1beta1 Deployments, batch/v1beta1 CronJobs and so on: the version
+// never matters, the group does).
+var builtinKinds = map[string]struct {
+	groups []string
+	path   []string
+}{
+	"Pod":                   {[]string{""}, []string{"spec"}},
+	"PodTemplate":           {[]string{""}, []string{"template", "spec"}},
+	"ReplicationController": {[]string{""}, []string{"spec", "template", "spec"}},
+	"ReplicaSet":            {[]string{"apps", "extensions"}, []string{"spec", "template", "spec"}},
+	"Deployment":            {[]string{"apps", "extensions"}, []string{"spec", "template", "spec"}},
+	"StatefulSet":           {[]string{"apps"}, []string{"spec", "template", "spec"}},
+	"DaemonSet":             {[]string{"apps", "extensions"}, []string{"spec", "template", "spec"}},
+	"Job":                   {[]string{"batch"}, []string{"spec", "template", "spec"}},
+	"CronJob":               {[]string{"batch"}, []string{"spec", "jobTemplate", "spec", "template", "spec"}},
+	// Argo Rollouts that use workloadRef have no template; podSpecPath
+	// then finds nothing and they are left alone without a warning.
+	"Rollout": {[]string{"argoproj.io"}, []string{"spec", "template", "spec"}},
+}
+
+// workload is one resource that may carry a Pod spec, with the metadata
+// that selection and templating read. It is built once per resource and
+// shared by every injection.
+type workload struct {
+	// item is the document the workload came in: itself, or a List.
+	item *yaml.Node
+	node *yaml.Node
+	// field is the path prefix of the workload inside item, for results.
+	field string
+
+	ref            Ref
+	group, version string
+	labels         map[string]string
+	annotations    map[string]string
+	localConfig    bool
+	owned          bool
+	data           *TemplateData
+}
+
+func newWorkload(item, node *yaml.Node, fieldPrefix string) *workload {
+	meta := field(node, "metadata")
+	w := &workload{
+		item:  item,
+		node:  node,
+		field: fieldPrefix,
+		ref: Ref{
+			APIVersion: str(node, "apiVersion"),
+			Kind:       str(node, "kind"),
+			Name:       str(meta, "name"),
+			Namespace:  str(meta, "namespace"),
+		},
+		labels:      stringMap(field(meta, "labels")),
+		annotations: stringMap(field(meta, "annotations")),
+	}
+	w.group, w.version, _ = strings.Cut(w.ref.APIVersion, "/")
+	if w.version == "" {
+		w.group, w.version = "", w.group
+	}
+	w.localConfig = w.annotations["config.kubernetes.io/local-config"] == "true"
+	if o := field(meta, "ownerReferences"); o != nil && o.Kind == yaml.SequenceNode && len(o.Content) > 0 {
+		w.owned = true
+	}
+	return w
+}
+
+func (w *workload) templateData() *TemplateData {
+	if w.data == nil {
+		w.data = &TemplateData{
+			Name: w.ref.Name, Namespace: w.ref.Namespace, Kind: w.ref.Kind,
+			Labels: w.labels, Annotations: w.annotations,
+		}
+		if w.data.Labels == nil {
+			w.data.Labels = map[string]string{}
+		}
+		if w.data.Annotations == nil {
+			w.data.Annotations = map[string]string{}
+		}
+	}
+	return w.data
+}
+
+// podSpecPath returns where this workload keeps its Pod spec for inj, or
+// nil when it is not a workload. Kinds the injection declares come first,
+// so a user can override a built-in path.
+func (w *workload) podSpecPath(inj *Injection) []string {
+	for _, k := range inj.WorkloadKinds {
+		if k.Kind == w.ref.Kind && (k.Group == "" || k.Group == w.group) {
+			return k.PodSpecPath
+		}
+	}
+	b, ok := builtinKinds[w.ref.Kind]
+	if !ok {
+		return nil
+	}
+	for _, g := range b.groups {
+		if g == w.group {
+			if w.ref.Kind == "Rollout" && field(field(w.node, "spec"), "template") == nil {
+				return nil
+			}
+			return b.path
+		}
+	}
+	return nil
+}
+
+// pod is the Pod spec of a workload and the metadata next to it.
+type pod struct {
+	// holder is the mapping whose "spec" (or last path element) is the
+	// Pod spec: the Pod itself or its template. Its metadata carries
+	// the status annotation.
+	holder *yaml.Node
+	spec   *yaml.Node
+	// path and metaPath are the field paths of the spec and of the
+	// holder's metadata, for results.
+	path, metaPath string
+}
+
+// errNoTemplate means the workload has no Pod template to inject into.
+type errNoTemplate struct{ path string }
+
+func (e errNoTemplate) Error() string { return e.path + ": no Pod template" }
+
+// findPod walks path. A missing or null step means there is no template
+// (a warning); a step of the wrong type, or a Pod spec whose lists are not
+// lists of objects, is an error naming the field.
+func findPod(w *workload, path []string) (*pod, error) {
+	cur := w.node
+	var holder *yaml.Node
+	at, holderAt := w.field, w.field
+	for _, step := range path {
+		holder, holderAt = cur, at
+		at = joinNonEmpty(at, step)
+		next := field(cur, step)
+		if isNull(next) {
+			return nil, errNoTemplate{at}
+		}
+		if next.Kind != yaml.MappingNode {
+			return nil, fmt.Errorf("%s: expected an object, got %s", at, describe(next))
+		}
+		cur = next
+	}
+	p := &pod{holder: holder, spec: cur, path: at, metaPath: joinNonEmpty(holderAt, "metadata")}
+	for _, list := range []string{"containers", "initContainers", "volumes", "imagePullSecrets"} {
+		v := field(cur, list)
+		if isNull(v) {
+			continue
+		}
+		if v.Kind != yaml.SequenceNode {
+			return nil, fmt.Errorf("%s.%s: expected a list, got %s", at, list, describe(v))
+		}
+		for i, c := range v.Content {
+			if c.Kind != yaml.MappingNode {
+				return nil, fmt.Errorf("%s.%s[%d]: expected an object, got %s", at, list, i, describe(c))
+			}
+		}
+	}
+	for _, list := range []string{"containers", "initContainers"} {
+		for i, c := range seq(cur, list) {
+			for _, sub := range []string{"env", "volumeMounts", "ports"} {
+				v := field(c, sub)
+				if isNull(v) {
+					continue
+				}
+				if v.Kind != yaml.SequenceNode {
+					return nil, fmt.Errorf("%s.%s[%d].%s: expected a list, got %s", at, list, i, sub, describe(v))
+				}
+			}
+		}
+	}
+	if m := field(holder, "metadata"); !isNull(m) && m.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s: expected an object, got %s", p.metaPath, describe(m))
+	}
+	return p, nil
+}
+
+func joinNonEmpty(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "." + b
+}
+
+// seq returns the elements of the list at key, or nil.
+func seq(m *yaml.Node, key string) []*yaml.Node {
+	v := field(m, key)
+	if v == nil || v.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return v.Content
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return fmt.Sprintf("%q", n.Value)
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "an object"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return "something else"
+}
