@@ -119,7 +119,7 @@ func (d *decoder) strict(n *yaml.Node, path string, v any) bool {
 	if !d.quantities(n, path) {
 		return false
 	}
-	data, err := yaml.NewRNode(n).MarshalJSON()
+	data, err := toJSON(n)
 	if err != nil {
 		d.fail(path, "%v", err)
 		return false
@@ -181,6 +181,16 @@ func (d *decoder) quantities(n *yaml.Node, path string) bool {
 		}
 	}
 	return ok
+}
+
+// toJSON converts YAML data to JSON for the strict decoder. YAML keys
+// that are not strings make it fail, which is right for these types.
+func toJSON(n *yaml.Node) ([]byte, error) {
+	var x any
+	if err := n.Decode(&x); err != nil {
+		return nil, errors.New(oneLine(err))
+	}
+	return json.Marshal(x)
 }
 
 func fieldNode(m *yaml.Node, key string) *yaml.Node {

@@ -242,6 +242,9 @@ func fileSuffix(f *framework.File) string {
 	if f == nil {
 		return ""
 	}
+	if f.Path == "-" {
+		return fmt.Sprintf(" (stdin, document %d)", f.Index)
+	}
 	return fmt.Sprintf(" (%s, document %d)", f.Path, f.Index)
 }
 
@@ -389,15 +392,18 @@ func (f *File) isJSON() bool { return strings.EqualFold(filepath.Ext(f.Path), ".
 func summary(w io.Writer, rs []transform.Result) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	n := 0
+	seen := map[string]bool{}
 	for _, r := range rs {
-		if r.Action == "" || r.Ref == nil {
+		row := fmt.Sprintf("%s\t%s\t%s", r.Ref, r.Injection, r.Action)
+		if r.Action == "" || r.Ref == nil || seen[row] {
 			continue
 		}
+		seen[row] = true
 		if n == 0 {
 			fmt.Fprintln(tw, "WORKLOAD\tINJECTION\tACTION")
 		}
 		n++
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.Ref, r.Injection, r.Action)
+		fmt.Fprintln(tw, row)
 	}
 	tw.Flush()
 }

@@ -67,7 +67,7 @@ func configResults(c *Config, err error, file *framework.File) framework.Results
 	if errors.As(err, &ce) {
 		for _, fe := range ce.Errors {
 			out = append(out, &framework.Result{
-				Message: ce.Ref + ": " + fe.Message, Severity: framework.Error,
+				Message: fe.Message, Severity: framework.Error,
 				ResourceRef: ref(ce.Name), Field: &framework.Field{Path: fe.Path}, File: file,
 			})
 		}
@@ -78,7 +78,7 @@ func configResults(c *Config, err error, file *framework.File) framework.Results
 	}
 	for _, w := range c.Warnings {
 		out = append(out, &framework.Result{
-			Message: c.Ref() + ": " + w.Message, Severity: framework.Warning,
+			Message: w.Message, Severity: framework.Warning,
 			ResourceRef: ref(c.Metadata.Name), Field: &framework.Field{Path: w.Path}, File: file,
 		})
 	}

@@ -228,7 +228,8 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 			f.result(w, inj, Warning, ActionSkipped, nt.path, "skipped: the %s has no Pod template at %s", w.ref.Kind, nt.path)
 			return true
 		}
-		f.result(w, inj, Error, ActionFailed, fieldOf(err), "%v", err)
+		at, msg, _ := strings.Cut(err.Error(), ": ")
+		f.result(w, inj, Error, ActionFailed, at, "%s", msg)
 		return true
 	}
 	meta := field(p.holder, "metadata")
@@ -323,10 +324,4 @@ func (f *Filter) bestPractices(w *workload, c *change) {
 			}
 		}
 	}
-}
-
-// fieldOf takes the field path off the front of an error from findPod.
-func fieldOf(err error) string {
-	path, _, _ := strings.Cut(err.Error(), ": ")
-	return path
 }

@@ -297,8 +297,8 @@ func (c *change) apply() {
 	e := &Entry{Hash: c.inj.Hash}
 	c.next = e
 	spec := c.p.spec
-	created := func(key, prior string) {
-		if prior == "" {
+	created := func(key, prior string, created bool) {
+		if !created {
 			return
 		}
 		if e.Created == nil {
@@ -362,20 +362,20 @@ func (c *change) apply() {
 	if len(c.sidecars)+len(c.inits) > 0 {
 		if c.inj.Mode == Native {
 			block := append(append([]*yaml.Node(nil), c.sidecars...), c.inits...)
-			list, prior := ensure(spec, "initContainers", yaml.SequenceNode, "containers")
-			created("initContainers", prior)
+			list, prior, ok := ensure(spec, "initContainers", yaml.SequenceNode, "containers")
+			created("initContainers", prior, ok)
 			insertAt(list, position(list, c.inj.Position), block)
 			e.InitContainers = names(block)
 		} else {
 			if len(c.sidecars) > 0 {
-				list, prior := ensure(spec, "containers", yaml.SequenceNode, "")
-				created("containers", prior)
+				list, prior, ok := ensure(spec, "containers", yaml.SequenceNode, "")
+				created("containers", prior, ok)
 				insertAt(list, position(list, c.inj.Position), c.sidecars)
 				e.Containers = names(c.sidecars)
 			}
 			if len(c.inits) > 0 {
-				list, prior := ensure(spec, "initContainers", yaml.SequenceNode, "containers")
-				created("initContainers", prior)
+				list, prior, ok := ensure(spec, "initContainers", yaml.SequenceNode, "containers")
+				created("initContainers", prior, ok)
 				insertAt(list, 0, c.inits)
 				e.InitContainers = names(c.inits)
 			}
@@ -383,8 +383,8 @@ func (c *change) apply() {
 	}
 
 	// Pod metadata, and last the status, which records all of the above.
-	meta, prior := ensure(c.p.holder, "metadata", yaml.MappingNode, "spec")
-	created("metadata", prior)
+	meta, prior, ok := ensure(c.p.holder, "metadata", yaml.MappingNode, "spec")
+	created("metadata", prior, ok)
 	annos := c.inj.PodAnnotations
 	if c.inj.Mode == Classic && c.inj.Position.Where == "first" && len(c.sidecars) > 0 && firstApp != "" &&
 		str(field(meta, "annotations"), DefaultContainerAnnotation) == "" {
@@ -395,22 +395,22 @@ func (c *change) apply() {
 		annos[DefaultContainerAnnotation] = firstApp
 	}
 	if len(c.inj.PodLabels) > 0 {
-		labels, prior := ensure(meta, "labels", yaml.MappingNode, "annotations")
-		created("metadata.labels", prior)
+		labels, prior, ok := ensure(meta, "labels", yaml.MappingNode, "annotations")
+		created("metadata.labels", prior, ok)
 		e.PodLabels = setEach(labels, c.inj.PodLabels)
 	}
-	annotations, prior := ensure(meta, "annotations", yaml.MappingNode, "")
-	created("metadata.annotations", prior)
+	annotations, prior, ok := ensure(meta, "annotations", yaml.MappingNode, "")
+	created("metadata.annotations", prior, ok)
 	e.PodAnnotations = setEach(annotations, annos)
 
 	c.st[c.inj.Name] = e
-	setString(annotations, StatusAnnotation, c.st.encode())
+	setString(annotations, StatusAnnotation, c.st.encode(), false)
 }
 
 // addEach adds each object to the list at key in parent, identified by
 // the idKey field: an identical one already there is shared (and not
 // recorded), a different one is overwritten. It returns the ids added.
-func addEach(parent *yaml.Node, key, idKey string, objs []*yaml.Node, created func(string, string), createdKey string) []string {
+func addEach(parent *yaml.Node, key, idKey string, objs []*yaml.Node, created func(string, string, bool), createdKey string) []string {
 	if len(objs) == 0 {
 		return nil
 	}
@@ -431,8 +431,9 @@ func addEach(parent *yaml.Node, key, idKey string, objs []*yaml.Node, created fu
 		}
 		if list == nil || list.Kind != yaml.SequenceNode {
 			var prior string
-			list, prior = ensure(parent, key, yaml.SequenceNode, "")
-			created(createdKey, prior)
+			var ok bool
+			list, prior, ok = ensure(parent, key, yaml.SequenceNode, "")
+			created(createdKey, prior, ok)
 		}
 		list.Content = append(list.Content, o)
 		added = append(added, id)
@@ -448,7 +449,7 @@ func setEach(m *yaml.Node, kv map[string]string) []string {
 		if v := field(m, k); v != nil && v.Value == kv[k] {
 			continue
 		}
-		setString(m, k, kv[k])
+		setString(m, k, kv[k], true)
 		added = append(added, k)
 	}
 	return added
@@ -521,7 +522,7 @@ func (c *change) remove(e *Entry) {
 		if len(c.st) == 0 {
 			deleteField(annotations, StatusAnnotation)
 		} else {
-			setString(annotations, StatusAnnotation, c.st.encode())
+			setString(annotations, StatusAnnotation, c.st.encode(), false)
 		}
 	}
 
@@ -551,7 +552,7 @@ func (c *change) remove(e *Entry) {
 	}
 	if len(kept) > 0 && len(c.st) > 0 {
 		c.st.handOver(e, func(k string) bool { return contains(kept, k) })
-		setString(annotations, StatusAnnotation, c.st.encode())
+		setString(annotations, StatusAnnotation, c.st.encode(), false)
 	}
 }
 

@@ -94,26 +94,36 @@ func deleteField(m *yaml.Node, key string) {
 }
 
 // setString sets key to a string scalar, keeping the old value node (and
-// so its comments and quoting) when there is one.
-func setString(m *yaml.Node, key, value string) {
+// so its comments) when there is one. Values that YAML 1.1 readers
+// (kubectl and the API server among them) would take for a bool or a
+// number, such as "yes" or "0755", are double-quoted when quote is set;
+// the check parses the value, so it is for user values, not our JSON.
+func setString(m *yaml.Node, key, value string, quote bool) {
+	style := yaml.Style(0)
+	if quote && yaml.IsValueNonString(value) {
+		style = yaml.DoubleQuotedStyle
+	}
 	if v := field(m, key); v != nil && v.Kind == yaml.ScalarNode {
-		v.Value, v.Tag = value, yaml.NodeTagString
+		v.Value, v.Tag, v.Style = value, yaml.NodeTagString, style
 		return
 	}
-	setField(m, key, newScalar(value), "")
+	n := newScalar(value)
+	n.Style = style
+	setField(m, key, n, "")
 }
 
 // absent is what a status "created" record holds for a field that did not
-// exist before injection; otherwise it holds the field's null text.
+// exist before injection; otherwise it holds the text of the null that
+// was there ("", "~" or "null").
 const absent = "absent"
 
 // ensure returns the collection at key in parent, creating it when it is
-// missing or null. prior tells what was there ("" when a collection
-// already existed), so uninject can put it back.
-func ensure(parent *yaml.Node, key string, kind yaml.Kind, before string) (n *yaml.Node, prior string) {
+// missing or null. When it creates it, prior tells what was there, so
+// uninject can put it back.
+func ensure(parent *yaml.Node, key string, kind yaml.Kind, before string) (n *yaml.Node, prior string, created bool) {
 	v := field(parent, key)
 	if v != nil && v.Kind == kind {
-		return v, ""
+		return v, "", false
 	}
 	n = newMapping()
 	if kind == yaml.SequenceNode {
@@ -121,12 +131,11 @@ func ensure(parent *yaml.Node, key string, kind yaml.Kind, before string) (n *ya
 	}
 	if v == nil {
 		setField(parent, key, n, before)
-		return n, absent
+		return n, absent, true
 	}
-	prior = v.Value
 	i := fieldIndex(parent, key)
 	parent.Content[i+1] = n
-	return n, prior
+	return n, v.Value, true
 }
 
 // restore puts an emptied collection back the way the status recorded it.
