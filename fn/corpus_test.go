@@ -1,0 +1,151 @@
+package fn_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/fn"
+)
+
+// corpusDir holds real public manifests; see its SOURCES.md.
+const corpusDir = "../../shared/corpus"
+
+// podSpecPaths says where each built-in kind keeps its Pod spec; the test
+// keeps its own table rather than trusting the code under test.
+var podSpecPaths = map[string][]string{
+	"Pod":                   {"spec"},
+	"PodTemplate":           {"template", "spec"},
+	"ReplicationController": {"spec", "template", "spec"},
+	"ReplicaSet":            {"spec", "template", "spec"},
+	"Deployment":            {"spec", "template", "spec"},
+	"StatefulSet":           {"spec", "template", "spec"},
+	"DaemonSet":             {"spec", "template", "spec"},
+	"Job":                   {"spec", "template", "spec"},
+	"CronJob":               {"spec", "jobTemplate", "spec", "template", "spec"},
+	"Rollout":               {"spec", "template", "spec"},
+}
+
+func corpusFiles(t testing.TB) []string {
+	files, err := filepath.Glob(filepath.Join(corpusDir, "*.y*ml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	json, _ := filepath.Glob(filepath.Join(corpusDir, "*.json"))
+	files = append(files, json...)
+	if len(files) == 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no corpus at %s", corpusDir)
+		}
+		t.Skipf("no corpus at %s", corpusDir)
+	}
+	return files
+}
+
+// workloads returns the workloads of a document (its items for a List).
+func workloads(n *yaml.Node) []*yaml.RNode {
+	rn := yaml.NewRNode(n)
+	if items := rn.Field("items"); items != nil && strings.HasSuffix(rn.GetKind(), "List") {
+		var out []*yaml.RNode
+		for _, it := range items.Value.Content() {
+			out = append(out, workloads(it)...)
+		}
+		return out
+	}
+	if _, ok := podSpecPaths[rn.GetKind()]; ok {
+		return []*yaml.RNode{rn}
+	}
+	return nil
+}
+
+// TestCorpus runs every corpus file through plain mode: every workload
+// must get the sidecar, every other document must come out byte for byte,
+// a second run must change nothing, and uninject must give back the same
+// resources.
+func TestCorpus(t *testing.T) {
+	for _, path := range corpusFiles(t) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			input, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, stderr, code := plain(t, input, "-q", "-c", "../testdata/kind-pod/config.yaml")
+			if code != 0 {
+				t.Fatalf("exit %d:\n%s", code, stderr)
+			}
+			in, err := fn.ParseFile(path, input)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := fn.ParseFile("out", []byte(out))
+			if err != nil {
+				t.Fatalf("output does not parse: %v\n%s", err, out)
+			}
+			if len(got.Docs) != len(in.Docs) {
+				t.Fatalf("got %d documents, want %d", len(got.Docs), len(in.Docs))
+			}
+			injected := 0
+			for i, d := range in.Docs {
+				ws := []*yaml.RNode(nil)
+				if d.Node != nil {
+					ws = workloads(d.Node)
+				}
+				if len(ws) == 0 {
+					if got.Docs[i].Raw != d.Raw {
+						t.Errorf("document %d is not a workload but changed:\n%s", i, cmp.Diff(d.Raw, got.Docs[i].Raw))
+					}
+					continue
+				}
+				for _, w := range workloads(got.Docs[i].Node) {
+					path := append(append([]string(nil), podSpecPaths[w.GetKind()]...), "initContainers", "[name=proxy]", "restartPolicy")
+					rp, err := w.Pipe(yaml.Lookup(path...))
+					if err != nil || rp == nil || rp.YNode().Value != "Always" {
+						t.Errorf("%s/%s: no native sidecar proxy at %s", w.GetKind(), w.GetName(), strings.Join(path, "."))
+					}
+					injected++
+				}
+			}
+			if injected == 0 {
+				t.Error("no workload injected")
+			}
+
+			again, _, code := plain(t, []byte(out), "-q", "-c", "../testdata/kind-pod/config.yaml")
+			if code != 0 || again != out {
+				t.Errorf("second run changed the output (exit %d):\n%s", code, cmp.Diff(out, again))
+			}
+
+			back, stderr, code := plain(t, []byte(out), "-q", "--uninject", "-c", "../testdata/kind-pod/config.yaml")
+			if code != 0 {
+				t.Fatalf("uninject: exit %d:\n%s", code, stderr)
+			}
+			if diff := cmp.Diff(resources(t, input), resources(t, []byte(back))); diff != "" {
+				t.Errorf("uninject did not give back the input (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// resources reads a stream as data, ignoring formatting and comments.
+func resources(t *testing.T, b []byte) []any {
+	t.Helper()
+	f, err := fn.ParseFile("x", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []any
+	for _, d := range f.Docs {
+		if d.Node == nil {
+			continue
+		}
+		var v any
+		if err := d.Node.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	return out
+}

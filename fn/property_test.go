@@ -1,0 +1,188 @@
+package fn_test
+
+import (
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// genKinds are the kinds the generator makes, with the YAML that wraps a
+// pod template (%s, indented to fit).
+var genKinds = []struct{ apiVersion, kind, wrap string }{
+	{"v1", "Pod", ""},
+	{"v1", "PodTemplate", "template:\n"},
+	{"v1", "ReplicationController", "spec:\n  template:\n"},
+	{"apps/v1", "ReplicaSet", "spec:\n  template:\n"},
+	{"apps/v1", "Deployment", "spec:\n  replicas: 2\n  template:\n"},
+	{"extensions/v1beta1", "Deployment", "spec:\n  template:\n"},
+	{"apps/v1", "StatefulSet", "spec:\n  serviceName: db\n  template:\n"},
+	{"apps/v1", "DaemonSet", "spec:\n  template:\n"},
+	{"batch/v1", "Job", "spec:\n  backoffLimit: 2\n  template:\n"},
+	{"batch/v1", "CronJob", "spec:\n  schedule: '*/5 * * * *'\n  jobTemplate:\n    spec:\n      template:\n"},
+	{"argoproj.io/v1alpha1", "Rollout", "spec:\n  template:\n"},
+}
+
+// genWorkload writes a random workload in the formatting kyaml writes
+// (two-space indent, compact lists), with comments, so that byte equality
+// is a fair test.
+func genWorkload(r *rand.Rand, i int) string {
+	k := genKinds[r.Intn(len(genKinds))]
+	var b strings.Builder
+	fmt.Fprintf(&b, "# workload %d\napiVersion: %s\nkind: %s\nmetadata:\n  name: w%d # its name\n", i, k.apiVersion, k.kind, i)
+	if r.Intn(2) == 0 {
+		fmt.Fprintf(&b, "  namespace: ns%d\n", r.Intn(3))
+	}
+	fmt.Fprintf(&b, "  labels:\n    app: w%d\n", i)
+	var pod strings.Builder
+	switch r.Intn(4) {
+	case 0: // no metadata
+	case 1:
+		pod.WriteString("metadata:\n  labels:\n    app: w" + fmt.Sprint(i) + "\n")
+	case 2:
+		pod.WriteString("metadata:\n  annotations:\n    example.com/note: kept\n")
+	case 3:
+		pod.WriteString("metadata:\n  annotations:\n  labels:\n    tier: web\n")
+	}
+	pod.WriteString("spec:\n")
+	if r.Intn(3) == 0 {
+		pod.WriteString("  initContainers:\n  - name: init\n    image: busybox:1.36\n")
+	}
+	pod.WriteString("  containers:\n")
+	for c := 0; c <= r.Intn(3); c++ {
+		fmt.Fprintf(&pod, "  # container %d\n  - name: c%d\n    image: example/c%d:1.%d\n", c, c, c, r.Intn(9))
+		if r.Intn(2) == 0 {
+			fmt.Fprintf(&pod, "    ports:\n    - containerPort: %d\n", 8000+c)
+		}
+		if r.Intn(3) == 0 {
+			pod.WriteString("    env:\n    - name: MODE\n      value: prod\n")
+		}
+		if r.Intn(3) == 0 {
+			pod.WriteString("    volumeMounts:\n    - name: data\n      mountPath: /data\n")
+		}
+	}
+	if r.Intn(2) == 0 {
+		pod.WriteString("  volumes:\n  - name: data\n    emptyDir: {}\n")
+	}
+	if k.kind == "Pod" {
+		b.WriteString(pod.String())
+		return b.String()
+	}
+	b.WriteString(k.wrap)
+	lines := strings.Split(strings.TrimSuffix(k.wrap, "\n"), "\n")
+	last := lines[len(lines)-1]
+	indent := strings.Repeat(" ", len(last)-len(strings.TrimLeft(last, " "))+2)
+	for _, line := range strings.SplitAfter(strings.TrimSuffix(pod.String(), "\n"), "\n") {
+		b.WriteString(indent + line)
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+func genStream(r *rand.Rand, n int) string {
+	docs := make([]string, 0, n+1)
+	for i := 0; i < n; i++ {
+		docs = append(docs, genWorkload(r, i))
+	}
+	docs = append(docs, "# not a workload\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  key:   value\n")
+	return strings.Join(docs, "---\n")
+}
+
+// TestProperties checks, on generated workloads of every kind, that
+// inject twice = inject once, uninject(inject(x)) = x byte for byte,
+// upgrade(inject_v1(x)) = inject_v2(x), and that every comment survives.
+func TestProperties(t *testing.T) {
+	for _, mode := range []string{"native", "classic"} {
+		t.Run(mode, func(t *testing.T) { testProperties(t, mode) })
+	}
+}
+
+func testProperties(t *testing.T, mode string) {
+	dir := t.TempDir()
+	v1 := writeConfig(t, dir, "v1.yaml", mode, "fluent/fluent-bit:3.1.4", "info")
+	v2 := writeConfig(t, dir, "v2.yaml", mode, "fluent/fluent-bit:3.2.0", "debug")
+	comment := regexp.MustCompile(`#.*`)
+	seeds := 60
+	if testing.Short() {
+		seeds = 10
+	}
+	for seed := 0; seed < seeds; seed++ {
+		r := rand.New(rand.NewSource(int64(seed)))
+		x := genStream(r, 1+r.Intn(6))
+		once := mustRun(t, seed, x, "-q", "-c", v1)
+		if twice := mustRun(t, seed, once, "-q", "-c", v1); twice != once {
+			t.Fatalf("seed %d: inject twice != inject once:\n%s", seed, cmp.Diff(once, twice))
+		}
+		if back := mustRun(t, seed, once, "-q", "--uninject", "-c", v1); back != x {
+			t.Fatalf("seed %d: uninject(inject(x)) != x:\n%s", seed, cmp.Diff(x, back))
+		}
+		if up, fresh := mustRun(t, seed, once, "-q", "-c", v2), mustRun(t, seed, x, "-q", "-c", v2); up != fresh {
+			t.Fatalf("seed %d: upgrade(inject_v1(x)) != inject_v2(x):\n%s", seed, cmp.Diff(fresh, up))
+		}
+		for _, c := range comment.FindAllString(x, -1) {
+			if !strings.Contains(once, c) {
+				t.Fatalf("seed %d: comment %q lost", seed, c)
+			}
+		}
+		if !strings.Contains(once, "# not a workload\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  key:   value\n") {
+			t.Fatalf("seed %d: the ConfigMap changed", seed)
+		}
+	}
+}
+
+func mustRun(t *testing.T, seed int, in string, args ...string) string {
+	t.Helper()
+	out, stderr, code := plain(t, []byte(in), args...)
+	if code != 0 {
+		t.Fatalf("seed %d: exit %d:\n%s\ninput:\n%s", seed, code, stderr, in)
+	}
+	return out
+}
+
+// writeConfig writes a log-collector config that touches every kind of
+// object: sidecar, init container, volume, mounts, env, pull secret, pod
+// labels and annotations.
+func writeConfig(t *testing.T, dir, name, mode, image, level string) string {
+	t.Helper()
+	cfg := fmt.Sprintf(`apiVersion: inject-sidecars.dev/v1alpha1
+kind: SidecarInjection
+metadata:
+  name: logging
+spec:
+  mode: %s
+  containers:
+  - name: fluent-bit # the collector
+    image: %s
+    resources:
+      requests: {cpu: 10m, memory: 32Mi}
+      limits: {memory: 64Mi}
+  initContainers:
+  - name: log-dirs
+    image: busybox:1.36
+  volumes:
+  - name: logs
+    emptyDir: {}
+  volumeMounts:
+  - name: logs
+    mountPath: /var/log/app
+  env:
+  - name: LOG_LEVEL
+    value: %s
+  imagePullSecrets:
+  - name: registry
+  podLabels:
+    logging: enabled
+  podAnnotations:
+    logging.example.com/level: %s
+`, mode, image, level, level)
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
