@@ -122,7 +122,7 @@ func realMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			Stdin: stdin, Stdout: stdout, Stderr: stderr,
 		})
 	}
-	return fn.RunKRM(stdin, stdout)
+	return fn.RunKRM(stdin, stdout, stderr)
 }
 
 func buildVersion() string {

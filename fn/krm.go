@@ -112,32 +112,43 @@ func WriteResourceList(out io.Writer, rl *ResourceList) error {
 // RunKRM is the KRM function: a ResourceList on in, the transformed
 // ResourceList on out. It returns the exit code: 1 when any result is an
 // error. Even then it writes a ResourceList carrying the results, as the
-// KRM functions spec asks, so kpt and kustomize show them.
-func RunKRM(in io.Reader, out io.Writer) (code int) {
-	rl, err := ReadResourceList(in)
-	if err != nil {
-		rl = &ResourceList{APIVersion: resourceListAPIVersion, Results: framework.Results{{Message: err.Error(), Severity: framework.Error}}}
-	} else {
-		defer func() {
-			// A panic is a bug. The user gets an error result saying so,
-			// never a stack trace; the items may be half-changed, so
-			// none are written.
-			if r := recover(); r != nil {
-				rl.Items = nil
-				rl.Results = append(rl.Results, bugResult(r))
-				code = writeKRM(out, rl)
-			}
-		}()
-		rl.Results = Process(rl)
-	}
-	return writeKRM(out, rl)
-}
-
-func writeKRM(out io.Writer, rl *ResourceList) int {
+// KRM functions spec asks, so kpt shows them. kustomize shows only the
+// function's stderr, so error results go there too, one line each.
+func RunKRM(in io.Reader, out, stderr io.Writer) int {
+	rl := processKRM(in)
 	if err := WriteResourceList(out, rl); err != nil {
+		fmt.Fprintf(stderr, "inject-sidecars: writing the ResourceList: %v\n", err)
 		return 1
 	}
-	return rl.Results.ExitCode()
+	code := rl.Results.ExitCode()
+	if code != 0 {
+		for _, r := range rl.Results {
+			if r.Severity == framework.Error {
+				fmt.Fprintln(stderr, r.String())
+			}
+		}
+	}
+	return code
+}
+
+// processKRM reads and processes the input; whatever goes wrong becomes
+// an error result in the list it returns.
+func processKRM(in io.Reader) (rl *ResourceList) {
+	rl, err := ReadResourceList(in)
+	if err != nil {
+		return &ResourceList{APIVersion: resourceListAPIVersion, Results: framework.Results{{Message: err.Error(), Severity: framework.Error}}}
+	}
+	defer func() {
+		// A panic is a bug. The user gets an error result saying so,
+		// never a stack trace; the items may be half-changed, so none
+		// are written.
+		if r := recover(); r != nil {
+			rl.Items = nil
+			rl.Results = append(rl.Results, bugResult(r))
+		}
+	}()
+	rl.Results = Process(rl)
+	return rl
 }
 
 func bugResult(r any) *framework.Result {

@@ -1,0 +1,394 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The end-to-end tests run the built binary, under real kpt and the
+// pinned kustomize where users would. Outside CI they skip when a tool is
+// missing; in CI (CI=true) they fail instead.
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "inject-sidecars-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "inject-sidecars")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building the binary:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// tool finds an external program, or skips (fails in CI) without it.
+func tool(t *testing.T, name string) string {
+	t.Helper()
+	if name == "kustomize" {
+		if p := os.Getenv("KUSTOMIZE"); p != "" {
+			if _, err := os.Stat(p); err == nil {
+				return p
+			}
+		}
+		if p, err := filepath.Abs("bin/kustomize"); err == nil {
+			if _, err := os.Stat(p); err == nil {
+				return p
+			}
+		}
+	}
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not installed, and CI must run every end-to-end test (make tools installs kustomize)", name)
+		}
+		t.Skipf("%s is not installed (make tools installs kustomize)", name)
+	}
+	return p
+}
+
+type runResult struct {
+	stdout, stderr string
+	code           int
+}
+
+func run(t *testing.T, dir string, stdin []byte, name string, args ...string) runResult {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	if stdin != nil {
+		cmd.Stdin = bytes.NewReader(stdin)
+	}
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%s %v: %v", name, args, err)
+	}
+	if strings.Contains(errb.String(), "goroutine ") || strings.Contains(errb.String(), "panic:") {
+		t.Fatalf("%s %v printed a stack trace:\n%s", name, args, errb.String())
+	}
+	return runResult{out.String(), errb.String(), code}
+}
+
+// copyDir copies a folder of example files into a temporary one.
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func readAll(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(path)
+			out[path] = string(b)
+		}
+		return nil
+	})
+	return out
+}
+
+func mustContain(t *testing.T, what, s string, subs ...string) {
+	t.Helper()
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			t.Errorf("%s does not contain %q:\n%s", what, sub, s)
+		}
+	}
+}
+
+func TestE2EKptEvalFnConfig(t *testing.T) {
+	kpt := tool(t, "kpt")
+	pkg := copyDir(t, "examples/log-collector")
+	// The config lives outside the package, as --fn-config files usually do.
+	cfg := filepath.Join(t.TempDir(), "inject.yaml")
+	if err := os.Rename(filepath.Join(pkg, "inject.yaml"), cfg); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(pkg, "expected.yaml"))
+	r := run(t, "", nil, kpt, "fn", "eval", pkg, "--exec", binary, "--fn-config", cfg)
+	if r.code != 0 {
+		t.Fatalf("kpt fn eval: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	mustContain(t, "kpt output", r.stderr, `injected "logging"`)
+	app := string(mustRead(t, filepath.Join(pkg, "app.yaml")))
+	mustContain(t, "app.yaml", app, "name: fluent-bit", "restartPolicy: Always", "# The shop's web front end.", "# the app itself", "inject-sidecars.dev/status")
+	before := readAll(t, pkg)
+	r = run(t, "", nil, kpt, "fn", "eval", pkg, "--exec", binary, "--fn-config", cfg)
+	if r.code != 0 {
+		t.Fatalf("second kpt fn eval: exit %d\n%s", r.code, r.stderr)
+	}
+	if after := readAll(t, pkg); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("a second kpt fn eval changed files")
+	}
+}
+
+func TestE2EKptEvalConfigMap(t *testing.T) {
+	kpt := tool(t, "kpt")
+	pkg := copyDir(t, "examples/log-collector")
+	os.Remove(filepath.Join(pkg, "inject.yaml"))
+	r := run(t, "", nil, kpt, "fn", "eval", pkg, "--exec", binary, "--", "name=proxy", "image=envoyproxy/envoy:v1.31.0", "kinds=Deployment")
+	if r.code != 0 {
+		t.Fatalf("kpt fn eval: exit %d\n%s", r.code, r.stderr)
+	}
+	mustContain(t, "app.yaml", string(mustRead(t, filepath.Join(pkg, "app.yaml"))), "name: proxy", "image: envoyproxy/envoy:v1.31.0")
+	mustContain(t, "kpt output", r.stderr, "no resource requests and limits")
+
+	r = run(t, "", nil, kpt, "fn", "eval", pkg, "--exec", binary, "--", "name=proxy", "colour=blue")
+	if r.code == 0 {
+		t.Fatalf("an unknown ConfigMap key should fail:\n%s", r.stderr)
+	}
+	mustContain(t, "kpt output", r.stderr, "data.colour", "data.image")
+}
+
+func TestE2EKptRender(t *testing.T) {
+	kpt := tool(t, "kpt")
+	pkg := copyDir(t, "examples/kpt-package")
+	kptfile := filepath.Join(pkg, "Kptfile")
+	b := strings.ReplaceAll(string(mustRead(t, kptfile)), "./bin/inject-sidecars", binary)
+	if err := os.WriteFile(kptfile, []byte(b), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "", nil, kpt, "fn", "render", pkg, "--allow-exec")
+	if r.code != 0 {
+		t.Fatalf("kpt fn render: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	mustContain(t, "deployment.yaml", string(mustRead(t, filepath.Join(pkg, "deployment.yaml"))), "name: envoy", "restartPolicy: Always", "# The API server")
+	before := readAll(t, pkg)
+	if r = run(t, "", nil, kpt, "fn", "render", pkg, "--allow-exec"); r.code != 0 {
+		t.Fatalf("second render: exit %d\n%s", r.code, r.stderr)
+	}
+	if after := readAll(t, pkg); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("a second kpt fn render changed files")
+	}
+}
+
+func TestE2EKustomize(t *testing.T) {
+	kustomize := tool(t, "kustomize")
+	dir := copyDir(t, "examples/kustomize-overlay")
+	fnPath := filepath.Join(dir, "overlay", "inject.yaml")
+	rel, _ := filepath.Rel(filepath.Join(dir, "overlay"), binary)
+	b := strings.ReplaceAll(string(mustRead(t, fnPath)), "../../../bin/inject-sidecars", rel)
+	if err := os.WriteFile(fnPath, []byte(b), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "", nil, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", filepath.Join(dir, "overlay"))
+	if r.code != 0 {
+		t.Fatalf("kustomize build: exit %d\n%s", r.code, r.stderr)
+	}
+	want := string(mustRead(t, "examples/kustomize-overlay/expected.yaml"))
+	if r.stdout != want {
+		t.Errorf("kustomize build output differs from examples/kustomize-overlay/expected.yaml:\n%s", r.stdout)
+	}
+	// Without --enable-exec kustomize skips the function silently; we
+	// document that, and this shows it.
+	r = run(t, "", nil, kustomize, "build", "--enable-alpha-plugins", filepath.Join(dir, "overlay"))
+	if r.code == 0 && strings.Contains(r.stdout, "inject-sidecars.dev/status") {
+		t.Errorf("kustomize ran the function without --enable-exec")
+	}
+}
+
+func TestE2EKustomizeErrorResult(t *testing.T) {
+	kustomize := tool(t, "kustomize")
+	dir := t.TempDir()
+	rel, _ := filepath.Rel(dir, binary)
+	files := map[string]string{
+		"kustomization.yaml": "resources:\n- app.yaml\ntransformers:\n- inject.yaml\n",
+		"app.yaml":           "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: proxy\n    image: x:1\n",
+		"inject.yaml": "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata:\n  name: mesh\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: " + rel +
+			"\nspec:\n  containers:\n  - name: proxy\n    image: envoyproxy/envoy:v1.31.0\n",
+	}
+	for name, body := range files {
+		os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644)
+	}
+	r := run(t, "", nil, kustomize, "build", "--enable-alpha-plugins", "--enable-exec", dir)
+	if r.code == 0 {
+		t.Fatalf("a conflict should fail kustomize build:\n%s", r.stdout)
+	}
+	mustContain(t, "kustomize stderr", r.stderr, `container "proxy" already exists`, "spec.containers[0].name")
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// --- plain mode, every flag
+
+func TestE2EPlainInPlace(t *testing.T) {
+	dir := copyDir(t, "testdata/opt-out")
+	other := filepath.Join(dir, "untouched.yaml")
+	os.WriteFile(other, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"), 0o600)
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(other, old, old)
+	os.Chmod(filepath.Join(dir, "input.yaml"), 0o640)
+
+	r := run(t, dir, nil, binary, "-q", "-c", "config.yaml", "-i", "input.yaml", "untouched.yaml")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if got, want := string(mustRead(t, filepath.Join(dir, "input.yaml"))), string(mustRead(t, "testdata/opt-out/expected.yaml")); got != want {
+		t.Errorf("in-place output differs from the golden output")
+	}
+	st, _ := os.Stat(other)
+	if !st.ModTime().Equal(old) {
+		t.Errorf("untouched.yaml was rewritten (mtime %v)", st.ModTime())
+	}
+	if st, _ := os.Stat(filepath.Join(dir, "input.yaml")); st.Mode().Perm() != 0o640 {
+		t.Errorf("input.yaml mode = %v, want 0640 kept", st.Mode().Perm())
+	}
+	leftovers, _ := filepath.Glob(filepath.Join(dir, ".*tmp*"))
+	if len(leftovers) > 0 {
+		t.Errorf("temporary files left: %v", leftovers)
+	}
+}
+
+func TestE2EPlainInPlaceAllOrNothing(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	bad := filepath.Join(dir, "bad.yaml")
+	goodBody := string(mustRead(t, "testdata/kind-pod/input.yaml"))
+	badBody := string(mustRead(t, "testdata/conflict-name-error/input.yaml"))
+	os.WriteFile(good, []byte(goodBody), 0o644)
+	os.WriteFile(bad, []byte(badBody), 0o644)
+	r := run(t, dir, nil, binary, "-c", mustAbs(t, "testdata/conflict-name-error/config.yaml"), "-i", dir)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1: %s", r.code, r.stderr)
+	}
+	if string(mustRead(t, good)) != goodBody || string(mustRead(t, bad)) != badBody {
+		t.Errorf("a failed -i run wrote files")
+	}
+	mustContain(t, "stderr", r.stderr, "nothing was written", "already exists")
+}
+
+func TestE2EPlainCheck(t *testing.T) {
+	in := "testdata/pattern-log-collector/input.yaml"
+	cfg := "testdata/pattern-log-collector/config.yaml"
+	r := run(t, "", nil, binary, "-q", "--check", "-c", cfg, in)
+	if r.code != 3 {
+		t.Fatalf("--check on un-injected input: exit %d, want 3\n%s", r.code, r.stderr)
+	}
+	mustContain(t, "--check output", r.stdout, "would change "+in, "Deployment/web: logging (injected)")
+	r = run(t, "", nil, binary, "-q", "--check", "-c", cfg, "testdata/pattern-log-collector/expected.yaml")
+	if r.code != 0 || r.stdout != "" {
+		t.Fatalf("--check on injected input: exit %d, want 0\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestE2EPlainOutputFolder(t *testing.T) {
+	src := copyDir(t, "testdata/kind-legacy-groups")
+	os.MkdirAll(filepath.Join(src, "nested"), 0o755)
+	os.WriteFile(filepath.Join(src, "nested", "pod.yml"), mustRead(t, "testdata/kind-pod/input.yaml"), 0o644)
+	out := filepath.Join(t.TempDir(), "out")
+	r := run(t, "", nil, binary, "-q", "-c", filepath.Join(src, "config.yaml"), "-o", out, src)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, rel := range []string{"input.yaml", "expected.yaml", "config.yaml", "nested/pod.yml"} {
+		if _, err := os.Stat(filepath.Join(out, rel)); err != nil {
+			t.Errorf("-o did not mirror %s: %v", rel, err)
+		}
+	}
+	if got := string(mustRead(t, filepath.Join(out, "input.yaml"))); got != string(mustRead(t, "testdata/kind-legacy-groups/expected.yaml")) {
+		t.Errorf("mirrored input.yaml differs from the golden output:\n%s", got)
+	}
+	mustContain(t, "nested/pod.yml", string(mustRead(t, filepath.Join(out, "nested/pod.yml"))), "name: proxy")
+
+	file := filepath.Join(t.TempDir(), "one.yaml")
+	if r := run(t, "", nil, binary, "-q", "-c", "testdata/kind-pod/config.yaml", "-o", file, "testdata/kind-pod/input.yaml"); r.code != 0 {
+		t.Fatalf("-o file: exit %d: %s", r.code, r.stderr)
+	}
+	if string(mustRead(t, file)) != string(mustRead(t, "testdata/kind-pod/expected.yaml")) {
+		t.Errorf("-o file differs from the golden output")
+	}
+}
+
+func TestE2EPlainUninjectGivesBackFiles(t *testing.T) {
+	dir := copyDir(t, "testdata/pattern-mesh-proxy")
+	r := run(t, dir, nil, binary, "-q", "-c", "config.yaml", "-i", "input.yaml")
+	if r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if r := run(t, dir, nil, binary, "-q", "--uninject", "-c", "config.yaml", "-i", "input.yaml"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if string(mustRead(t, filepath.Join(dir, "input.yaml"))) != string(mustRead(t, "testdata/pattern-mesh-proxy/input.yaml")) {
+		t.Errorf("--uninject -i did not give back the original file")
+	}
+}
+
+func TestE2EPlainStdinAndSummary(t *testing.T) {
+	in := mustRead(t, "testdata/pattern-log-collector/input.yaml")
+	r := run(t, "", in, binary, "-c", "testdata/pattern-log-collector/config.yaml")
+	if r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	if r.stdout != string(mustRead(t, "testdata/pattern-log-collector/expected.yaml")) {
+		t.Errorf("stdin output differs from the golden output")
+	}
+	mustContain(t, "summary", r.stderr, "WORKLOAD", "INJECTION", "ACTION", "Deployment/web", "logging", "injected")
+	r = run(t, "", in, binary, "-q", "-c", "testdata/pattern-log-collector/config.yaml", "-")
+	if r.stderr != "" {
+		t.Errorf("-q still printed:\n%s", r.stderr)
+	}
+}
+
+func TestE2EVersionAndSchema(t *testing.T) {
+	r := run(t, "", nil, binary, "--version")
+	mustContain(t, "--version", r.stdout, "inject-sidecars ")
+	r = run(t, "", nil, binary, "--schema")
+	if r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	mustContain(t, "--schema", r.stdout, `"SidecarInjection"`, `"onConflict"`, `"workloadKinds"`, `"restartPolicy"`)
+}
+
+func mustAbs(t *testing.T, p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}

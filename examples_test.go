@@ -1,0 +1,55 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var update = flag.Bool("update", false, "rewrite the examples' expected.yaml")
+
+// TestExamples runs the command each plain-mode example's README shows
+// and compares the output with the example's expected.yaml, so the
+// examples cannot rot. (The kustomize and kpt examples run in the E2E
+// tests.)
+func TestExamples(t *testing.T) {
+	examples := []struct {
+		dir   string
+		args  []string
+		stdin string
+	}{
+		{dir: "log-collector", args: []string{"-q", "-c", "inject.yaml", "app.yaml"}},
+		{dir: "mesh-proxy", args: []string{"-q", "-c", "inject.yaml", "app.yaml"}},
+		{dir: "config-reload", args: []string{"-q", "-c", "inject.yaml", "app.yaml"}},
+		{dir: "cronjob-native-sidecar", args: []string{"-q", "-c", "inject.yaml", "cronjob.yaml"}},
+		{dir: "helm-post-render", stdin: "rendered.yaml"},
+	}
+	for _, ex := range examples {
+		t.Run(ex.dir, func(t *testing.T) {
+			dir := filepath.Join("examples", ex.dir)
+			var r runResult
+			if ex.stdin != "" {
+				t.Setenv("INJECT_SIDECARS", binary)
+				r = run(t, dir, mustRead(t, filepath.Join(dir, ex.stdin)), "./post-render.sh")
+			} else {
+				r = run(t, dir, nil, binary, ex.args...)
+			}
+			if r.code != 0 {
+				t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+			}
+			golden := filepath.Join(dir, "expected.yaml")
+			if *update {
+				if err := os.WriteFile(golden, []byte(r.stdout), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if diff := cmp.Diff(string(mustRead(t, golden)), r.stdout); diff != "" {
+				t.Errorf("%s differs (-want +got):\n%s", golden, diff)
+			}
+		})
+	}
+}

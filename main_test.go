@@ -1,0 +1,65 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+)
+
+func TestFromFlags(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		want    Options
+		wantErr string
+	}{
+		{name: "no arguments is a KRM function", args: nil, want: Options{}},
+		{name: "plain mode with stdin", args: []string{"-c", "a.yaml"}, want: Options{Configs: []string{"a.yaml"}}},
+		{name: "repeatable config keeps order", args: []string{"-c", "b.yaml", "--config", "a.yaml", "x/"},
+			want: Options{Configs: []string{"b.yaml", "a.yaml"}, Inputs: []string{"x/"}}},
+		{name: "in place", args: []string{"-c", "a.yaml", "-i", "x.yaml"}, want: Options{Configs: []string{"a.yaml"}, Inputs: []string{"x.yaml"}, InPlace: true}},
+		{name: "check and quiet", args: []string{"-c", "a.yaml", "--check", "-q", "-"}, want: Options{Configs: []string{"a.yaml"}, Inputs: []string{"-"}, Check: true, Quiet: true}},
+		{name: "output and uninject", args: []string{"-c", "a.yaml", "-o", "out/", "--uninject", "in/"}, want: Options{Configs: []string{"a.yaml"}, Inputs: []string{"in/"}, Output: "out/", Uninject: true}},
+		{name: "schema", args: []string{"--schema"}, want: Options{Schema: true}},
+		{name: "version", args: []string{"--version"}, want: Options{Version: true}},
+		{name: "unknown flag", args: []string{"--frobnicate"}, wantErr: "unknown flag: --frobnicate"},
+		{name: "inputs without config", args: []string{"x.yaml"}, wantErr: "inputs need a config"},
+		{name: "in place without config", args: []string{"-i"}, wantErr: "work in plain mode"},
+		{name: "in place and output", args: []string{"-c", "a", "-i", "-o", "o", "x"}, wantErr: "-i and -o cannot be used together"},
+		{name: "in place and check", args: []string{"-c", "a", "-i", "--check", "x"}, wantErr: "-i and --check"},
+		{name: "in place without inputs", args: []string{"-c", "a", "-i"}, wantErr: "-i needs input files"},
+		{name: "in place on stdin", args: []string{"-c", "a", "-i", "-"}, wantErr: "-i cannot rewrite stdin"},
+		{name: "config needs a value", args: []string{"-c"}, wantErr: "flag needs an argument"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := FromFlags("inject-sidecars", tt.args)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want it to contain %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got, cmpopts.IgnoreFields(Options{}, "Usage"), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRealMainUsageExitCodes(t *testing.T) {
+	for _, args := range [][]string{{"--frobnicate"}, {"x.yaml"}, {"-c", "a", "-i"}} {
+		var out, errb strings.Builder
+		if code := realMain(args, strings.NewReader(""), &out, &errb); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
+		}
+		if !strings.Contains(errb.String(), "usage:") {
+			t.Errorf("%v: stderr has no usage:\n%s", args, errb.String())
+		}
+	}
+}
