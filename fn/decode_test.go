@@ -1,0 +1,170 @@
+package fn_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/fn"
+)
+
+const header = "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata:\n  name: logging\n"
+
+func decode(t *testing.T, src string) (*fn.Config, error) {
+	t.Helper()
+	n, err := yaml.Parse(src)
+	if err != nil {
+		t.Fatalf("test input does not parse: %v", err)
+	}
+	return fn.Decode(n)
+}
+
+// TestDecodeErrors checks that each kind of config mistake is reported
+// with the field path where it is.
+func TestDecodeErrors(t *testing.T) {
+	tests := []struct {
+		name, spec string
+		path, msg  string
+	}{
+		{"unknown container field", "containers:\n- name: a\n  imagee: x", "spec.containers[0].imagee", "unknown field"},
+		{"missing image", "containers:\n- name: a", "spec.containers[0].image", "required"},
+		{"missing container name", "containers:\n- image: x:1", "spec.containers[0].name", "required"},
+		{"bad container name", "containers:\n- name: Bad_Name\n  image: x:1", "spec.containers[0].name", "not a valid name"},
+		{"duplicate names across lists", "containers:\n- {name: a, image: x:1}\ninitContainers:\n- {name: a, image: y:1}", "spec.initContainers[0].name", "already the name of spec.containers[0]"},
+		{"bad quantity", "containers:\n- name: a\n  image: x:1\n  resources:\n    limits:\n      cpu: lots", "spec.containers[0].resources.limits.cpu", `"lots" is not a quantity`},
+		{"bad sizeLimit", "volumes:\n- name: v\n  emptyDir:\n    sizeLimit: huge", "spec.volumes[0].emptyDir.sizeLimit", "not a quantity"},
+		{"wrong type", "containers:\n- name: a\n  image: x:1\n  ports:\n  - containerPort: http", "spec.containers[0].ports.containerPort", "expected int32, got string"},
+		{"port out of range", "containers:\n- name: a\n  image: x:1\n  ports:\n  - containerPort: 70000", "spec.containers[0].ports[0].containerPort", "70000 is not a port"},
+		{"port zero", "containers:\n- name: a\n  image: x:1\n  ports:\n  - containerPort: 0", "spec.containers[0].ports[0].containerPort", "0 is not a port"},
+		{"hostPort out of range", "containers:\n- name: a\n  image: x:1\n  ports:\n  - {containerPort: 80, hostPort: 65536}", "spec.containers[0].ports[0].hostPort", "65536 is not a port"},
+		{"duplicate sidecar ports", "containers:\n- name: a\n  image: x:1\n  ports: [{containerPort: 80}]\n- name: b\n  image: x:1\n  ports: [{containerPort: 80}]", "spec.containers[1].ports[0].containerPort", "already used by spec.containers[0].ports[0]"},
+		{"nested unknown field", "containers:\n- name: a\n  image: x:1\n  resources:\n    limitz: {}", "spec.containers[0].resources.limitz", "unknown field"},
+		{"unknown spec field", "containerz: []", "spec.containerz", "unknown field"},
+		{"duplicate volume", "volumes:\n- {name: v, emptyDir: {}}\n- {name: v, emptyDir: {}}", "spec.volumes[1].name", "listed twice"},
+		{"volume without name", "volumes:\n- emptyDir: {}", "spec.volumes[0].name", "required"},
+		{"mount without path", "volumeMounts:\n- name: v", "spec.volumeMounts[0].mountPath", "required"},
+		{"env without name", "env:\n- value: x", "spec.env[0].name", "required"},
+		{"env twice", "env:\n- {name: A, value: x}\n- {name: A, value: y}", "spec.env[1].name", "set twice"},
+		{"bad mode", "mode: sidecar\ncontainers:\n- {name: a, image: x:1}", "spec.mode", `"sidecar" is not one of native, classic`},
+		{"bad position", "position: middle\ncontainers:\n- {name: a, image: x:1}", "spec.position", "not a position"},
+		{"bad onConflict", "onConflict: ignore\ncontainers:\n- {name: a, image: x:1}", "spec.onConflict", "not one of error, skip, replace"},
+		{"bad action", "action: remove\ncontainers:\n- {name: a, image: x:1}", "spec.action", "not one of inject, uninject"},
+		{"bad regexp", "targets:\n- kind: 'Deploy(ment'\ncontainers:\n- {name: a, image: x:1}", "spec.targets[0].kind", "missing closing )"},
+		{"bad label selector", "exclude:\n- labelSelector: 'app in web'\ncontainers:\n- {name: a, image: x:1}", "spec.exclude[0].labelSelector", "unable to parse requirement"},
+		{"bad template", "containers:\n- name: a\n  image: x:1\n  args: ['{{ .Name ']", "spec.containers[0].args[0]", "template"},
+		{"classic restartPolicy", "mode: classic\ncontainers:\n- {name: a, image: x:1, restartPolicy: Always}", "spec.containers[0].restartPolicy", "only init containers"},
+		{"restartPolicy not Always", "containers:\n- {name: a, image: x:1, restartPolicy: Never}", "spec.containers[0].restartPolicy", "only container restartPolicy is Always"},
+		{"workloadKind without path", "workloadKinds:\n- kind: CloneSet\ncontainers:\n- {name: a, image: x:1}", "spec.workloadKinds[0].podSpecPath", "required"},
+		{"workloadKind empty step", "workloadKinds:\n- {kind: CloneSet, podSpecPath: spec//spec}\ncontainers:\n- {name: a, image: x:1}", "spec.workloadKinds[0].podSpecPath", "empty step"},
+		{"list expected", "containers: oops", "spec.containers", "expected a list"},
+		{"map expected", "podLabels: [a]", "spec.podLabels", "expected map[string]string"},
+		{"nothing to inject", "mode: native", "spec", "nothing to inject"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := "spec:\n" + indent(tt.spec)
+			_, err := decode(t, header+spec)
+			var ce *fn.ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("got %v, want a *ConfigError", err)
+			}
+			for _, fe := range ce.Errors {
+				if fe.Path == tt.path && strings.Contains(fe.Message, tt.msg) {
+					return
+				}
+			}
+			t.Errorf("no error at %s containing %q; got:\n%v", tt.path, tt.msg, ce)
+		})
+	}
+}
+
+func indent(s string) string {
+	lines := strings.Split(s, "\n")
+	for i := range lines {
+		lines[i] = "  " + lines[i]
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+func TestDecodeDocumentErrors(t *testing.T) {
+	tests := []struct{ name, src, path, msg string }{
+		{"missing name", "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nspec:\n  env: [{name: A, value: x}]\n", "metadata.name", "required"},
+		{"bad name", "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata: {name: Logging}\nspec:\n  env: [{name: A, value: x}]\n", "metadata.name", "not a valid name"},
+		{"missing spec", header, "spec", "required"},
+		{"spec not an object", header + "spec: 3\n", "spec", "expected an object"},
+		{"unknown top-level field", header + "spec:\n  env: [{name: A, value: x}]\nstatus: {}\n", "status", "unknown field"},
+		{"other kind", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n", "kind", "v1/Secret is not supported: want inject-sidecars.dev/v1alpha1/SidecarInjection or v1/ConfigMap"},
+		{"other version", "apiVersion: inject-sidecars.dev/v2\nkind: SidecarInjection\nmetadata: {name: s}\n", "kind", "inject-sidecars.dev/v2/SidecarInjection is not supported"},
+		{"configmap unknown key", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  name: p\n  image: e:1\n  colour: blue\n", "data.colour", "takes image, kinds, mode, name, position"},
+		{"configmap missing image", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  name: p\n", "data.image", "required"},
+		{"configmap bad mode", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  name: p\n  image: e:1\n  mode: both\n", "spec.mode", "not one of"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := decode(t, tt.src)
+			var ce *fn.ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("got %v, want a *ConfigError", err)
+			}
+			for _, fe := range ce.Errors {
+				if fe.Path == tt.path && strings.Contains(fe.Message, tt.msg) {
+					return
+				}
+			}
+			t.Errorf("no error at %s containing %q; got:\n%v", tt.path, tt.msg, ce)
+		})
+	}
+	if _, err := fn.Decode(nil); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("nil functionConfig: got %v", err)
+	}
+}
+
+func TestDecodeDefaultsAndHash(t *testing.T) {
+	c, err := decode(t, header+"spec:\n  containers:\n  - {name: a, image: 'x:1'}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := c.Spec
+	if s.Mode != "native" || s.Position != "first" || s.OnConflict != "error" || s.Action != "inject" {
+		t.Errorf("defaults: mode=%q position=%q onConflict=%q action=%q", s.Mode, s.Position, s.OnConflict, s.Action)
+	}
+	classic, err := decode(t, header+"spec:\n  mode: classic\n  containers:\n  - {name: a, image: 'x:1'}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if classic.Spec.Position != "last" {
+		t.Errorf("classic default position = %q, want last", classic.Spec.Position)
+	}
+	// Formatting and targeting do not change the hash; the sidecar does.
+	same, _ := decode(t, header+"spec:\n  targets: [{kind: Job}]\n  containers:\n  - name: a # comment\n    image: x:1\n")
+	other, _ := decode(t, header+"spec:\n  containers:\n  - {name: a, image: 'x:2'}\n")
+	if c.Hash != same.Hash {
+		t.Errorf("hash changed with formatting or targets: %s != %s", c.Hash, same.Hash)
+	}
+	if c.Hash == other.Hash {
+		t.Errorf("hash did not change with the image")
+	}
+}
+
+func TestDecodeWarnings(t *testing.T) {
+	c, err := decode(t, header+"spec:\n  containers:\n  - {name: a, image: example/a}\n  - {name: b, image: 'b:latest', resources: {requests: {cpu: 1m}, limits: {cpu: 1m}}}\n  - {name: c, image: 'c@sha256:0000000000000000000000000000000000000000000000000000000000000000', resources: {requests: {cpu: 1m}, limits: {cpu: 1m}}}\n  - {name: d, image: 'registry:5000/d:1.0', resources: {requests: {cpu: 1m}, limits: {cpu: 1m}}}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, w := range c.Warnings {
+		got[w.Path] = true
+	}
+	for _, want := range []string{"spec.containers[0].resources", "spec.containers[0].image", "spec.containers[1].image"} {
+		if !got[want] {
+			t.Errorf("no warning at %s; got %v", want, c.Warnings)
+		}
+	}
+	for _, not := range []string{"spec.containers[1].resources", "spec.containers[2].image", "spec.containers[3].image"} {
+		if got[not] {
+			t.Errorf("unexpected warning at %s", not)
+		}
+	}
+}

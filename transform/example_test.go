@@ -1,0 +1,90 @@
+package transform_test
+
+import (
+	"fmt"
+
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/transform"
+)
+
+// A native sidecar goes into initContainers with restartPolicy: Always;
+// the user's comments stay where they were.
+func ExampleFilter() {
+	sidecar, _ := yaml.Parse("name: log-shipper # ships /var/log/app\nimage: fluent/fluent-bit:3.1.4\n")
+	items, _ := kio.FromBytes([]byte(`apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: web # the app
+        image: nginx:1.27.0
+`))
+	f := &transform.Filter{Injections: []*transform.Injection{{
+		Name: "logging", Hash: "0123", Mode: transform.Native,
+		Position:   transform.Position{Where: "first"},
+		Containers: []*yaml.Node{sidecar.YNode()},
+	}}}
+	if _, err := f.Filter(items); err != nil {
+		fmt.Println(err)
+		return
+	}
+	out, _ := kio.StringAll(items)
+	fmt.Print(out)
+	fmt.Println(f.Results[0].Message)
+	// Output:
+	// apiVersion: apps/v1
+	// kind: Deployment
+	// metadata:
+	//   name: web
+	// spec:
+	//   template:
+	//     metadata:
+	//       annotations:
+	//         inject-sidecars.dev/status: '{"logging":{"hash":"0123","initContainers":["log-shipper"],"created":{"initContainers":"absent","metadata":"absent","metadata.annotations":"absent"}}}'
+	//     spec:
+	//       initContainers:
+	//       - name: log-shipper # ships /var/log/app
+	//         image: fluent/fluent-bit:3.1.4
+	//         restartPolicy: Always
+	//       containers:
+	//       - name: web # the app
+	//         image: nginx:1.27.0
+	// injected "logging" (native): initContainers log-shipper
+}
+
+// Uninject takes away exactly what the status annotation records.
+func ExampleFilter_uninject() {
+	items, _ := kio.FromBytes([]byte(`apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+  annotations:
+    inject-sidecars.dev/status: '{"mesh":{"hash":"1","initContainers":["proxy"],"created":{"initContainers":"absent","metadata.annotations":"absent"}}}'
+spec:
+  initContainers:
+  - name: proxy
+    image: envoy:1
+    restartPolicy: Always
+  containers:
+  - name: app
+    image: app:1
+`))
+	f := &transform.Filter{Injections: []*transform.Injection{{Name: "mesh", Action: transform.Uninject}}}
+	f.Filter(items)
+	out, _ := kio.StringAll(items)
+	fmt.Print(out)
+	// Output:
+	// apiVersion: v1
+	// kind: Pod
+	// metadata:
+	//   name: p
+	// spec:
+	//   containers:
+	//   - name: app
+	//     image: app:1
+}
