@@ -1,0 +1,152 @@
+// Command benchgen writes generated inputs for benchmarks: N realistic
+// Deployments (or a mix of workload kinds and other resources), as a
+// ResourceList with the injection config as functionConfig, or as a plain
+// YAML stream.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+)
+
+const config = `apiVersion: inject-sidecars.dev/v1alpha1
+kind: SidecarInjection
+metadata:
+  name: logging
+spec:
+  containers:
+  - name: fluent-bit
+    image: fluent/fluent-bit:3.1.4
+    args: ["--config=/fluent-bit/etc/fluent-bit.conf"]
+    env:
+    - name: APP
+      value: "{{ .Name }}"
+    resources:
+      requests: {cpu: 10m, memory: 32Mi}
+      limits: {memory: 64Mi}
+    volumeMounts:
+    - name: app-logs
+      mountPath: /var/log/app
+      readOnly: true
+  volumes:
+  - name: app-logs
+    emptyDir: {}
+  volumeMounts:
+  - name: app-logs
+    mountPath: /var/log/app
+`
+
+// deployment is a Deployment of the size and shape of the ones in the
+// corpus (microservices-demo): labels, probes, resources, env, ports and
+// a comment.
+func deployment(w *bufio.Writer, i int, indent string) {
+	fmt.Fprintf(w, `%[2]sapiVersion: apps/v1
+%[2]skind: Deployment
+%[2]smetadata:
+%[2]s  name: service-%[1]d
+%[2]s  namespace: team-%[3]d
+%[2]s  labels:
+%[2]s    app: service-%[1]d
+%[2]s    tier: backend
+%[2]sspec:
+%[2]s  replicas: 2
+%[2]s  selector:
+%[2]s    matchLabels:
+%[2]s      app: service-%[1]d
+%[2]s  template:
+%[2]s    metadata:
+%[2]s      labels:
+%[2]s        app: service-%[1]d
+%[2]s      annotations:
+%[2]s        sidecar.istio.io/rewriteAppHTTPProbers: "true"
+%[2]s    spec:
+%[2]s      serviceAccountName: default
+%[2]s      terminationGracePeriodSeconds: 5
+%[2]s      securityContext:
+%[2]s        fsGroup: 1000
+%[2]s        runAsNonRoot: true
+%[2]s      containers:
+%[2]s      - name: server # the service itself
+%[2]s        image: example.com/service-%[1]d:v1.%[1]d.0
+%[2]s        ports:
+%[2]s        - containerPort: 8080
+%[2]s        env:
+%[2]s        - name: PORT
+%[2]s          value: "8080"
+%[2]s        - name: DISABLE_PROFILER
+%[2]s          value: "1"
+%[2]s        readinessProbe:
+%[2]s          grpc:
+%[2]s            port: 8080
+%[2]s        livenessProbe:
+%[2]s          grpc:
+%[2]s            port: 8080
+%[2]s        resources:
+%[2]s          requests:
+%[2]s            cpu: 100m
+%[2]s            memory: 64Mi
+%[2]s          limits:
+%[2]s            cpu: 200m
+%[2]s            memory: 128Mi
+`, i, indent, i%7)
+}
+
+func other(w *bufio.Writer, i int, indent string) {
+	switch i % 3 {
+	case 0:
+		fmt.Fprintf(w, "%[2]sapiVersion: v1\n%[2]skind: Service\n%[2]smetadata:\n%[2]s  name: service-%[1]d\n%[2]sspec:\n%[2]s  selector:\n%[2]s    app: service-%[1]d\n%[2]s  ports:\n%[2]s  - port: 80\n%[2]s    targetPort: 8080\n", i, indent)
+	case 1:
+		fmt.Fprintf(w, "%[2]sapiVersion: batch/v1\n%[2]skind: CronJob\n%[2]smetadata:\n%[2]s  name: job-%[1]d\n%[2]sspec:\n%[2]s  schedule: \"*/5 * * * *\"\n%[2]s  jobTemplate:\n%[2]s    spec:\n%[2]s      template:\n%[2]s        spec:\n%[2]s          restartPolicy: OnFailure\n%[2]s          containers:\n%[2]s          - name: job\n%[2]s            image: busybox:1.36\n", i, indent)
+	case 2:
+		fmt.Fprintf(w, "%[2]sapiVersion: v1\n%[2]skind: ConfigMap\n%[2]smetadata:\n%[2]s  name: config-%[1]d\n%[2]sdata:\n%[2]s  key: value-%[1]d\n", i, indent)
+	}
+}
+
+func main() {
+	n := flag.Int("n", 1000, "number of workloads")
+	mixed := flag.Bool("mixed", false, "mix Deployments with Services, CronJobs and ConfigMaps")
+	plain := flag.Bool("plain", false, "write a plain YAML stream, not a ResourceList")
+	configOut := flag.String("config", "", "also write the injection config to this file")
+	flag.Parse()
+	if *configOut != "" {
+		if err := os.WriteFile(*configOut, []byte(config), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	w := bufio.NewWriterSize(os.Stdout, 1<<20)
+	defer w.Flush()
+	indent := ""
+	if !*plain {
+		w.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
+		indent = "  "
+	}
+	for i := 0; i < *n; i++ {
+		if *plain && i > 0 {
+			w.WriteString("---\n")
+		}
+		var b strings.Builder
+		bw := bufio.NewWriter(&b)
+		if *mixed && i%2 == 1 {
+			other(bw, i, indent)
+		} else {
+			deployment(bw, i, indent)
+		}
+		bw.Flush()
+		s := b.String()
+		if !*plain {
+			s = "-" + s[1:] // the first line of each item starts the list entry
+		}
+		w.WriteString(s)
+	}
+	if !*plain {
+		w.WriteString("functionConfig:\n")
+		for _, line := range strings.SplitAfter(strings.TrimSuffix(config, "\n"), "\n") {
+			w.WriteString("  " + line)
+		}
+		w.WriteString("\n")
+	}
+}
