@@ -3,6 +3,7 @@ package fn
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -39,16 +40,25 @@ func ReadResourceList(in io.Reader) (*ResourceList, error) {
 	if !isText(data) {
 		return nil, fmt.Errorf("stdin is not text: expected a ResourceList in YAML or JSON")
 	}
-	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(data), DisableUnwrapping: true, OmitReaderAnnotations: true}).Read()
-	if err != nil {
+	// One decoder over the bytes, rather than kio.ByteReader, which makes
+	// three copies of the input on the way: at 100 MB they show.
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
 		return nil, fmt.Errorf("stdin is not valid YAML: %s", oneLine(err))
 	}
-	if len(nodes) != 1 {
-		return nil, fmt.Errorf("stdin holds %d documents: expected one ResourceList (kind: ResourceList); to run on manifests, use -c CONFIG", len(nodes))
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, fmt.Errorf("stdin holds more than one YAML document: expected one ResourceList (kind: ResourceList); to run on manifests, use -c CONFIG")
+	} else if !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("stdin is not valid YAML: %s", oneLine(err))
 	}
-	root := nodes[0].YNode()
+	if len(doc.Content) == 0 {
+		return nil, fmt.Errorf("stdin is empty: expected a ResourceList (kind: ResourceList); to run on manifests, use -c CONFIG")
+	}
+	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("stdin is a %s: expected a ResourceList (kind: ResourceList)", kindOf(root))
+		return nil, fmt.Errorf("stdin is %s: expected a ResourceList (kind: ResourceList)", kindOf(root))
 	}
 	if kind := scalar(root, "kind"); kind != kio.ResourceListKind {
 		if kind == "" {

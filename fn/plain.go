@@ -43,9 +43,9 @@ type File struct {
 }
 
 // separator matches a YAML document separator line. kio.ByteReader uses
-// the same rule: "---" at the start of a line, then only spaces or a
-// comment.
-var separator = regexp.MustCompile(`(?m)^---[ \t]*(#.*)?(\r?\n|$)`)
+// the same rule: a line that starts with "---" separates documents, and
+// anything after it but spaces or a comment is an error.
+var separator = regexp.MustCompile(`(?m)^---.*(\n|$)`)
 
 // ParseFile splits data into documents and parses each one.
 func ParseFile(path string, data []byte) (*File, error) {
@@ -56,6 +56,9 @@ func ParseFile(path string, data []byte) (*File, error) {
 	s := string(data)
 	prev := 0
 	for _, loc := range separator.FindAllStringIndex(s, -1) {
+		if rest := strings.TrimSpace(s[loc[0]+3 : loc[1]]); rest != "" && rest[0] != '#' {
+			return nil, fmt.Errorf("%s: invalid document separator %q: only a comment may follow ---", path, strings.TrimSpace(s[loc[0]:loc[1]]))
+		}
 		f.Docs = append(f.Docs, &Document{Raw: s[prev:loc[0]], Separator: s[loc[0]:loc[1]]})
 		prev = loc[1]
 	}
@@ -71,6 +74,10 @@ func ParseFile(path string, data []byte) (*File, error) {
 				continue
 			}
 			return nil, fmt.Errorf("%s: document %d is not valid YAML: %s", path, i, oneLine(err))
+		}
+		var extra yaml.Node
+		if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: document %d holds more than one YAML document (an explicit document end, ...?)", path, i)
 		}
 		if len(doc.Content) == 0 || isNullNode(doc.Content[0]) {
 			continue

@@ -18,6 +18,11 @@ func regexpQuote(s string) string { return regexp.QuoteMeta(s) }
 func (c *Config) finish(errs []FieldError) (*Config, error) {
 	c.Default()
 	errs = append(errs, c.Validate()...)
+	s := &c.Spec
+	if len(errs) == 0 && s.Action == "inject" && len(s.Containers)+len(s.InitContainers)+len(s.Volumes)+len(s.VolumeMounts)+
+		len(s.Env)+len(s.PodAnnotations)+len(s.PodLabels)+len(s.ImagePullSecrets) == 0 {
+		errs = append(errs, FieldError{"spec", "nothing to inject: give containers, initContainers, volumes, volumeMounts, env, podAnnotations, podLabels or imagePullSecrets"})
+	}
 	if len(errs) == 0 {
 		inj, err := c.build()
 		if err != nil {
@@ -213,10 +218,6 @@ func (c *Config) Validate() []FieldError {
 				fail(fmt.Sprintf("spec.%s[%d].%s", l.field, i, field), "%s", msg)
 			}
 		}
-	}
-	if len(s.Containers)+len(s.InitContainers)+len(s.Volumes)+len(s.VolumeMounts)+len(s.Env)+
-		len(s.PodAnnotations)+len(s.PodLabels)+len(s.ImagePullSecrets) == 0 && s.Action == "inject" {
-		fail("spec", "nothing to inject: give containers, initContainers, volumes, volumeMounts, env, podAnnotations, podLabels or imagePullSecrets")
 	}
 	return errs
 }
