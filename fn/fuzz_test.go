@@ -3,11 +3,11 @@ package fn_test
 import (
 	"bytes"
 	"fmt"
-	"time"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -43,6 +43,8 @@ func FuzzResourceList(f *testing.F) {
 	f.Add([]byte(""))
 	f.Add([]byte("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: 5\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		hang := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("hang on %q", data)) })
+		defer hang.Stop()
 		var out, errb bytes.Buffer
 		code := fn.RunKRM(bytes.NewReader(data), &out, &errb)
 		if code != 0 && code != 1 {
@@ -120,4 +122,3 @@ func FuzzConfig(f *testing.F) {
 		}
 	})
 }
-
