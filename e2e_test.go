@@ -392,3 +392,31 @@ func mustAbs(t *testing.T, p string) string {
 	}
 	return a
 }
+
+// TestE2ESandboxed runs the KRM function the way orchestrators run its
+// container: as nobody, with no network and a read-only file system. It
+// needs root (to make the namespaces), as in CI.
+func TestE2ESandboxed(t *testing.T) {
+	unshare, err1 := exec.LookPath("unshare")
+	setpriv, err2 := exec.LookPath("setpriv")
+	if os.Geteuid() != 0 || err1 != nil || err2 != nil {
+		t.Skip("needs root, unshare and setpriv")
+	}
+	dir, err := os.MkdirTemp("", "sandbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Chmod(dir, 0o755)
+	bin := filepath.Join(dir, "inject-sidecars")
+	if err := os.WriteFile(bin, mustRead(t, binary), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	in := []byte(rlHead + deployItem + goodFC)
+	want := run(t, "", in, binary)
+	script := `mount --bind -o ro / / && mount -o remount,bind,ro / && ! touch /inject-sidecars-probe 2>/dev/null && exec "$0" --reuid=65534 --regid=65534 --clear-groups "$1"`
+	got := run(t, "", in, unshare, "--net", "--mount", "sh", "-c", script, setpriv, bin)
+	if got.code != 0 || got.stdout != want.stdout {
+		t.Errorf("sandboxed run differs (exit %d):\n%s\n%s", got.code, got.stderr, got.stdout)
+	}
+}
