@@ -83,14 +83,27 @@ func main() {
 	kustomize := flag.String("kustomize", "bin/kustomize", "the kustomize binary")
 	runs := flag.Int("runs", 5, "runs of each command")
 	sizes := flag.String("sizes", "1000,5000,10000", "numbers of Deployments")
+	ksizes := flag.String("kustomize-sizes", "500,2000", "numbers of Deployments for the kustomize comparison")
 	flag.Parse()
-	if err := run(*bin, *kustomize, *runs, *sizes); err != nil {
+	if err := run(*bin, *kustomize, *runs, *sizes, *ksizes); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin, kustomize string, runs int, sizes string) error {
+func ints(list string) ([]int, error) {
+	var n []int
+	for _, s := range strings.Split(list, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return nil, err
+		}
+		n = append(n, v)
+	}
+	return n, nil
+}
+
+func run(bin, kustomize string, runs int, sizes, ksizes string) error {
 	bin, _ = filepath.Abs(bin)
 	tmp, err := os.MkdirTemp("", "inject-sidecars-bench")
 	if err != nil {
@@ -110,13 +123,13 @@ func run(bin, kustomize string, runs int, sizes string) error {
 
 	fmt.Printf("KRM function vs kyaml round trip (median of %d runs each, run pair by pair)\n", runs)
 	fmt.Printf("%-22s %10s %10s %8s %10s %10s %8s\n", "input", "fn", "roundtrip", "time", "fn RSS", "rt RSS", "memory")
-	var n []int
-	for _, s := range strings.Split(sizes, ",") {
-		v, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil {
-			return fmt.Errorf("-sizes: %v", err)
-		}
-		n = append(n, v)
+	n, err := ints(sizes)
+	if err != nil {
+		return fmt.Errorf("-sizes: %v", err)
+	}
+	kn, err := ints(ksizes)
+	if err != nil {
+		return fmt.Errorf("-kustomize-sizes: %v", err)
 	}
 	type row struct {
 		name string
@@ -148,7 +161,7 @@ func run(bin, kustomize string, runs int, sizes string) error {
 	}
 	fmt.Printf("\nkustomize build: our exec transformer vs the equivalent built-in patch (median of %d runs)\n", runs)
 	fmt.Printf("%-22s %10s %10s %8s\n", "input", "transformer", "patch", "time")
-	for _, v := range []int{n[0], n[len(n)-1]} {
+	for _, v := range kn {
 		dir := filepath.Join(tmp, fmt.Sprintf("k%d", v))
 		if err := kustomizeDirs(dir, bin, gen, v); err != nil {
 			return err
