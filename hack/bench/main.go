@@ -122,7 +122,7 @@ func run(bin, kustomize string, runs int, sizes, ksizes string) error {
 	}
 
 	fmt.Printf("KRM function vs kyaml round trip (median of %d runs each, run pair by pair)\n", runs)
-	fmt.Printf("%-22s %10s %10s %8s %10s %10s %8s\n", "input", "fn", "roundtrip", "time", "fn RSS", "rt RSS", "memory")
+	fmt.Printf("%-22s %10s %10s %8s %10s %10s %8s %12s\n", "input", "fn", "roundtrip", "time", "fn RSS", "rt RSS", "memory", "vs own I/O")
 	n, err := ints(sizes)
 	if err != nil {
 		return fmt.Errorf("-sizes: %v", err)
@@ -151,8 +151,16 @@ func run(bin, kustomize string, runs int, sizes, ksizes string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%-22s %10s %10s %7.2fx %9dM %9dM %7.2fx\n", r.name, a.wall.Round(time.Millisecond), b.wall.Round(time.Millisecond),
-			float64(a.wall)/float64(b.wall), a.rss/1024, b.rss/1024, float64(a.rss)/float64(b.rss))
+		// The same function against a round trip through its own reader
+		// and writer: what injecting costs on its own.
+		a2, c, err := pair(runs,
+			func() (sample, error) { return measure(in, filepath.Join(bin, "inject-sidecars")) },
+			func() (sample, error) { return measure(in, filepath.Join(bin, "roundtrip"), "-ours") })
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%-22s %10s %10s %7.2fx %9dM %9dM %7.2fx %11.2fx\n", r.name, a.wall.Round(time.Millisecond), b.wall.Round(time.Millisecond),
+			float64(a.wall)/float64(b.wall), a.rss/1024, b.rss/1024, float64(a.rss)/float64(b.rss), float64(a2.wall)/float64(c.wall))
 	}
 
 	if _, err := os.Stat(kustomize); err != nil {
