@@ -149,3 +149,12 @@ func resources(t *testing.T, b []byte) []any {
 	}
 	return out
 }
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
