@@ -122,6 +122,7 @@ func TestHostileInputPlain(t *testing.T) {
 		{"bad document separator", []string{"-c", cfg, badSep}, "", 1, `invalid document separator "--- {b: 2}"`},
 		{"config of another kind", []string{"-c", notConfig, good}, "", 1, "v1/Pod is not supported"},
 		{"empty config", []string{"-c", emptyCfg, good}, "", 1, "no SidecarInjection or ConfigMap in it"},
+		{"two configs of one name", []string{"-c", cfg, "-c", cfg, good}, "", 1, `injection "mesh" is already defined in ` + cfg},
 		{"stdin not YAML", []string{"-c", cfg}, "kind: [\n", 1, "-: document 0 is not valid YAML"},
 		{"empty stdin is an empty stream", []string{"-c", cfg}, "", 0, "matched no workload"},
 		{"usage: unknown flag", []string{"--nope"}, "", 2, "unknown flag: --nope"},

@@ -265,6 +265,7 @@ func fileSuffix(f *framework.File) string {
 func loadConfigs(o PlainOptions) ([]*transform.Injection, bool) {
 	var out []*transform.Injection
 	ok := true
+	seen := map[string]string{}
 	for _, path := range o.Configs {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -294,6 +295,14 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, bool) {
 				continue
 			}
 			inj := c.Injection()
+			if prev, dup := seen[inj.Name]; dup {
+				// Two configs of one name would take turns upgrading each
+				// other's sidecars on every run.
+				fmt.Fprintf(o.Stderr, "inject-sidecars: config %s: injection %q is already defined in %s; names must be unique\n", path, inj.Name, prev)
+				ok = false
+				continue
+			}
+			seen[inj.Name] = path
 			if o.Uninject {
 				inj.Action = transform.Uninject
 			}

@@ -35,7 +35,9 @@ func (c *Config) finish(errs []FieldError) (*Config, error) {
 	if len(errs) > 0 {
 		return nil, &ConfigError{Ref: c.Ref(), Name: c.Metadata.Name, Errors: errs}
 	}
-	c.Warnings = c.bestPractices()
+	if s.Action == "inject" {
+		c.Warnings = c.bestPractices()
+	}
 	return c, nil
 }
 

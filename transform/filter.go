@@ -217,7 +217,7 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 	if path == nil {
 		return false
 	}
-	selected := inj.Action == Uninject || inj.selects(w)
+	selected := inj.selects(w)
 	p, err := findPod(w, path)
 	if err != nil {
 		if !selected {
@@ -241,7 +241,7 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 	c := &change{inj: inj, w: w, p: p, st: st, old: st[inj.Name]}
 
 	if inj.Action == Uninject {
-		if c.old == nil {
+		if c.old == nil || !selected {
 			return false
 		}
 		summary := c.old.summary()
