@@ -66,18 +66,25 @@ func TestDecodeErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			spec := "spec:\n" + indent(tt.spec)
 			_, err := decode(t, header+spec)
-			var ce *fn.ConfigError
-			if !errors.As(err, &ce) {
-				t.Fatalf("got %v, want a *ConfigError", err)
-			}
-			for _, fe := range ce.Errors {
-				if fe.Path == tt.path && strings.Contains(fe.Message, tt.msg) {
-					return
-				}
-			}
-			t.Errorf("no error at %s containing %q; got:\n%v", tt.path, tt.msg, ce)
+			wantFieldError(t, err, tt.path, tt.msg)
 		})
 	}
+}
+
+// wantFieldError checks that err lists an error at path whose message
+// contains msg.
+func wantFieldError(t *testing.T, err error, path, msg string) {
+	t.Helper()
+	var ce *fn.ConfigError
+	if !errors.As(err, &ce) {
+		t.Fatalf("got %v, want a *ConfigError", err)
+	}
+	for _, fe := range ce.Errors {
+		if fe.Path == path && strings.Contains(fe.Message, msg) {
+			return
+		}
+	}
+	t.Errorf("no error at %s containing %q; got:\n%v", path, msg, ce)
 }
 
 func indent(s string) string {
@@ -104,16 +111,7 @@ func TestDecodeDocumentErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := decode(t, tt.src)
-			var ce *fn.ConfigError
-			if !errors.As(err, &ce) {
-				t.Fatalf("got %v, want a *ConfigError", err)
-			}
-			for _, fe := range ce.Errors {
-				if fe.Path == tt.path && strings.Contains(fe.Message, tt.msg) {
-					return
-				}
-			}
-			t.Errorf("no error at %s containing %q; got:\n%v", tt.path, tt.msg, ce)
+			wantFieldError(t, err, tt.path, tt.msg)
 		})
 	}
 	if _, err := fn.Decode(nil); err == nil || !strings.Contains(err.Error(), "missing") {
