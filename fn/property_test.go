@@ -186,3 +186,48 @@ spec:
 	}
 	return path
 }
+
+// TestPropertiesTwoInjections checks that injections stack and come apart
+// cleanly: with A and B injected, uninjecting A gives exactly what
+// injecting B alone gives, fields that A created and B still uses included.
+func TestPropertiesTwoInjections(t *testing.T) {
+	dir := t.TempDir()
+	a := writeConfig(t, dir, "a.yaml", "native", "fluent/fluent-bit:3.1.4", "info")
+	b := filepath.Join(dir, "b.yaml")
+	if err := os.WriteFile(b, []byte(`apiVersion: inject-sidecars.dev/v1alpha1
+kind: SidecarInjection
+metadata:
+  name: mesh
+spec:
+  mode: classic
+  position: first
+  containers:
+  - name: envoy
+    image: envoyproxy/envoy:v1.31.0
+    resources:
+      requests: {cpu: 10m, memory: 32Mi}
+      limits: {memory: 64Mi}
+  volumes:
+  - name: envoy-config
+    configMap: {name: envoy}
+  podAnnotations:
+    mesh.example.com/enabled: "true"
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for seed := 0; seed < 40; seed++ {
+		r := rand.New(rand.NewSource(int64(1000 + seed)))
+		x := genStream(r, 1+r.Intn(5))
+		onlyB := mustRun(t, seed, x, "-q", "-c", b)
+		both := mustRun(t, seed, x, "-q", "-c", a, "-c", b)
+		if got := mustRun(t, seed, both, "-q", "--uninject", "-c", a); got != onlyB {
+			t.Fatalf("seed %d: uninject A (A then B) != B alone:\n%s", seed, cmp.Diff(onlyB, got))
+		}
+		if got := mustRun(t, seed, mustRun(t, seed, both, "-q", "--uninject", "-c", b), "-q", "--uninject", "-c", a); got != x {
+			t.Fatalf("seed %d: uninject B then A != x:\n%s", seed, cmp.Diff(x, got))
+		}
+		if again := mustRun(t, seed, both, "-q", "-c", a, "-c", b); again != both {
+			t.Fatalf("seed %d: A and B twice != once:\n%s", seed, cmp.Diff(both, again))
+		}
+	}
+}

@@ -297,9 +297,8 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		}
 		return true
 	}
-	wasOld := c.old
 	c.apply()
-	if wasOld != nil {
+	if c.old != nil {
 		f.result(w, inj, Info, ActionUpgraded, "", "upgraded %q (%s): %s", inj.Name, inj.Mode, c.next.summary())
 	} else {
 		f.result(w, inj, Info, ActionInjected, "", "injected %q (%s): %s", inj.Name, inj.Mode, c.next.summary())

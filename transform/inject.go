@@ -2,6 +2,8 @@ package transform
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -88,6 +90,17 @@ func setAfter(m *yaml.Node, key string, v *yaml.Node, after string) {
 	setField(m, key, v, next)
 }
 
+// newNames is the set of container names this change adds.
+func (c *change) newNames() map[string]bool {
+	names := make(map[string]bool, len(c.sidecars)+len(c.inits))
+	for _, list := range [][]*yaml.Node{c.sidecars, c.inits} {
+		for _, n := range list {
+			names[str(n, "name")] = true
+		}
+	}
+	return names
+}
+
 // conflict is something the pod already has that the injection would add.
 type conflict struct {
 	field string
@@ -138,10 +151,7 @@ func (c *change) appContainers() []*yaml.Node {
 func (c *change) check() []conflict {
 	var out []conflict
 	spec, at := c.p.spec, c.p.path
-	newNames := map[string]bool{}
-	for _, n := range append(append([]*yaml.Node(nil), c.sidecars...), c.inits...) {
-		newNames[str(n, "name")] = true
-	}
+	newNames := c.newNames()
 
 	// Container names, across containers and initContainers.
 	type portKey struct {
@@ -278,14 +288,7 @@ func protocol(port *yaml.Node) string {
 	return "TCP"
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
 // apply changes the pod: it takes away what the earlier run added, then
 // adds this run's objects, sharing identical ones and overwriting
@@ -308,10 +311,7 @@ func (c *change) apply() {
 	}
 
 	// Replace: clashing containers go first, wherever they are.
-	newNames := map[string]bool{}
-	for _, n := range append(append([]*yaml.Node(nil), c.sidecars...), c.inits...) {
-		newNames[str(n, "name")] = true
-	}
+	newNames := c.newNames()
 	for _, list := range []string{"containers", "initContainers"} {
 		if l := field(spec, list); l != nil && l.Kind == yaml.SequenceNode {
 			for i := len(l.Content) - 1; i >= 0; i-- {
@@ -323,9 +323,13 @@ func (c *change) apply() {
 	}
 
 	// Mounts and env into the app containers.
+	// The app's first container, not another injection's classic sidecar.
 	firstApp := ""
-	if cs := seq(spec, "containers"); len(cs) > 0 {
-		firstApp = str(cs[0], "name")
+	for _, ctr := range seq(spec, "containers") {
+		if name := str(ctr, "name"); !c.st.owns(name) {
+			firstApp = name
+			break
+		}
 	}
 	if len(c.mounts)+len(c.env) > 0 {
 		for i, ctr := range c.appContainers() {
@@ -404,7 +408,14 @@ func (c *change) apply() {
 	e.PodAnnotations = setEach(annotations, annos)
 
 	c.st[c.inj.Name] = e
-	setString(annotations, StatusAnnotation, c.st.encode(), false)
+	writeStatus(annotations, c.st)
+}
+
+// writeStatus writes the status annotation as the last annotation, so
+// that where it sits does not depend on the order injections ran in.
+func writeStatus(annotations *yaml.Node, st Status) {
+	deleteField(annotations, StatusAnnotation)
+	setField(annotations, StatusAnnotation, newScalar(st.encode()), "")
 }
 
 // addEach adds each object to the list at key in parent, identified by
@@ -522,15 +533,12 @@ func (c *change) remove(e *Entry) {
 		if len(c.st) == 0 {
 			deleteField(annotations, StatusAnnotation)
 		} else {
-			setString(annotations, StatusAnnotation, c.st.encode(), false)
+			writeStatus(annotations, c.st)
 		}
 	}
 
 	// Deepest first, so metadata goes after its annotations.
-	keys := make([]string, 0, len(e.Created))
-	for k := range e.Created {
-		keys = append(keys, k)
-	}
+	keys := slices.Collect(maps.Keys(e.Created))
 	sort.Slice(keys, func(i, j int) bool {
 		di, dj := strings.Count(keys[i], "."), strings.Count(keys[j], ".")
 		if di != dj {
@@ -552,7 +560,7 @@ func (c *change) remove(e *Entry) {
 	}
 	if len(kept) > 0 && len(c.st) > 0 {
 		c.st.handOver(e, func(k string) bool { return contains(kept, k) })
-		setString(annotations, StatusAnnotation, c.st.encode(), false)
+		writeStatus(annotations, c.st)
 	}
 }
 
@@ -599,19 +607,10 @@ func (e *Entry) summary() string {
 
 func flatten(m map[string][]string) []string {
 	var out []string
-	for _, k := range sortedKeys2(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		out = append(out, k+":"+strings.Join(m[k], "+"))
 	}
 	return out
-}
-
-func sortedKeys2(m map[string][]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func copyNodes(nodes []*yaml.Node) []*yaml.Node {

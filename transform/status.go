@@ -3,7 +3,8 @@ package transform
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -80,11 +81,7 @@ func (st Status) handOver(from *Entry, still func(key string) bool) {
 	if len(from.Created) == 0 {
 		return
 	}
-	names := make([]string, 0, len(st))
-	for n := range st {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(st))
 	for key, prior := range from.Created {
 		if !still(key) {
 			continue
