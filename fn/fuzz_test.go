@@ -46,7 +46,7 @@ func FuzzResourceList(f *testing.F) {
 		hang := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("hang on %q", data)) })
 		defer hang.Stop()
 		var out, errb bytes.Buffer
-		code := fn.RunKRM(bytes.NewReader(data), &out, &errb)
+		code := fn.RunKRM(bytes.NewReader(data), &out, &errb, nil)
 		if code != 0 && code != 1 {
 			t.Fatalf("exit %d", code)
 		}

@@ -35,6 +35,9 @@ func ReadResourceList(in io.Reader) (*ResourceList, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading stdin: %w", err)
 	}
+	if sr, ok := in.(*sizeReporter); ok {
+		sr.report(int64(len(data)))
+	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("stdin is empty: expected a ResourceList (kind: ResourceList); to run on manifests, use -c CONFIG")
 	}
@@ -185,7 +188,13 @@ func yamlString(s string) string {
 // error. Even then it writes a ResourceList carrying the results, as the
 // KRM functions spec asks, so kpt shows them. kustomize shows only the
 // function's stderr, so error results go there too, one line each.
-func RunKRM(in io.Reader, out, stderr io.Writer) int {
+//
+// onInput, when set, is told the input's size once it is read, before it
+// is parsed: main tunes the garbage collector with it.
+func RunKRM(in io.Reader, out, stderr io.Writer, onInput func(bytes int64)) int {
+	if onInput != nil {
+		in = &sizeReporter{r: in, report: onInput}
+	}
 	rl := processKRM(in)
 	if err := WriteResourceList(out, rl); err != nil {
 		fmt.Fprintf(stderr, "inject-sidecars: writing the ResourceList: %v\n", err)
@@ -244,6 +253,14 @@ func Process(rl *ResourceList) framework.Results {
 	}
 	return append(results, krmResults(f.Results, annotationLocator)...)
 }
+
+// sizeReporter carries onInput to where the input has been read.
+type sizeReporter struct {
+	r      io.Reader
+	report func(int64)
+}
+
+func (s *sizeReporter) Read(p []byte) (int, error) { return s.r.Read(p) }
 
 func isNullNode(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagNull }
 

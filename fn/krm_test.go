@@ -63,7 +63,7 @@ functionConfig:
 // went in, and that results name the file from them.
 func TestKRMKeepsOrchestratorAnnotations(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := fn.RunKRM(strings.NewReader(annotatedList), &out, &errb); code != 0 {
+	if code := fn.RunKRM(strings.NewReader(annotatedList), &out, &errb, nil); code != 0 {
 		t.Fatalf("exit %d: %s\n%s", code, errb.String(), out.String())
 	}
 	got := out.String()
@@ -94,7 +94,7 @@ func TestKRMMatchesPlain(t *testing.T) {
 			in := readFile(t, "../testdata/"+c+"/input.yaml")
 			cfg := readFile(t, "../testdata/"+c+"/config.yaml")
 			var out, errb bytes.Buffer
-			if code := fn.RunKRM(bytes.NewReader(toResourceList(in, cfg)), &out, &errb); code != 0 {
+			if code := fn.RunKRM(bytes.NewReader(toResourceList(in, cfg)), &out, &errb, nil); code != 0 {
 				t.Fatalf("exit %d: %s", code, errb.String())
 			}
 			rl, err := fn.ReadResourceList(&out)

@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -40,6 +41,7 @@ type File struct {
 	Path, Rel string
 	Mode      fs.FileMode
 	Docs      []*Document
+	size      int64
 }
 
 // separator matches a YAML document separator line. kio.ByteReader uses
@@ -52,7 +54,7 @@ func ParseFile(path string, data []byte) (*File, error) {
 	if !isText(data) {
 		return nil, fmt.Errorf("%s: not a text file (it has NUL bytes or invalid UTF-8)", path)
 	}
-	f := &File{Path: path}
+	f := &File{Path: path, size: int64(len(data))}
 	s := string(data)
 	prev := 0
 	for _, loc := range separator.FindAllStringIndex(s, -1) {
@@ -94,25 +96,34 @@ func ParseFile(path string, data []byte) (*File, error) {
 	return f, nil
 }
 
-// Bytes renders the file: untouched documents as they came, changed ones
-// re-encoded with the list indentation of their original. Changed JSON
-// documents become JSON again when json is set, else block YAML.
+// WriteTo renders the file to w: untouched documents as they came,
+// changed ones re-encoded with the list indentation of their original.
+// Changed JSON documents become JSON again when asJSON is set, else block
+// YAML.
+func (f *File) WriteTo(w io.StringWriter, asJSON bool) error {
+	for _, d := range f.Docs {
+		text := d.Raw
+		if d.Changed {
+			var err error
+			if text, err = d.encode(asJSON); err != nil {
+				return fmt.Errorf("%s: %w", f.Path, err)
+			}
+		}
+		if _, err := w.WriteString(text); err != nil {
+			return err
+		}
+		if _, err := w.WriteString(d.Separator); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Bytes renders the file, as WriteTo does.
 func (f *File) Bytes(asJSON bool) ([]byte, error) {
 	var b bytes.Buffer
-	for _, d := range f.Docs {
-		if !d.Changed {
-			b.WriteString(d.Raw)
-			b.WriteString(d.Separator)
-			continue
-		}
-		out, err := d.encode(asJSON)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f.Path, err)
-		}
-		b.WriteString(out)
-		b.WriteString(d.Separator)
-	}
-	return b.Bytes(), nil
+	err := f.WriteTo(&b, asJSON)
+	return b.Bytes(), err
 }
 
 func (d *Document) encode(asJSON bool) (string, error) {
@@ -177,6 +188,9 @@ type PlainOptions struct {
 	Uninject, Quiet bool
 	Stdin           io.Reader
 	Stdout, Stderr  io.Writer
+	// OnInput, when set, is told the total size of the inputs once they
+	// are read.
+	OnInput func(bytes int64)
 }
 
 // RunPlain runs plain mode and returns the exit code.
@@ -197,6 +211,13 @@ func RunPlain(o PlainOptions) (code int) {
 		return 1
 	}
 
+	if o.OnInput != nil {
+		var total int64
+		for _, f := range files {
+			total += f.size
+		}
+		o.OnInput(total)
+	}
 	var nodes []*yaml.RNode
 	owner := map[*yaml.Node]*Document{}
 	where := map[*yaml.Node]*framework.File{}
@@ -453,31 +474,56 @@ func check(w io.Writer, files []*File, rs []transform.Result) int {
 	return 0
 }
 
-// writeStream writes every file to w as one YAML stream.
+// writeStream writes every file to w as one YAML stream, a document at a
+// time: a 100 MB input is never copied whole.
 func writeStream(w io.Writer, files []*File) error {
-	var out bytes.Buffer
-	for i, f := range files {
-		b, err := f.Bytes(false)
-		if err != nil {
-			return err
-		}
-		if i > 0 && out.Len() > 0 {
-			if !bytes.HasSuffix(out.Bytes(), []byte("\n")) {
-				out.WriteByte('\n')
+	out := &tailWriter{w: bufio.NewWriterSize(w, 1<<16)}
+	for _, f := range files {
+		if out.n > 0 {
+			if !strings.HasSuffix(out.tail, "\n") {
+				out.WriteString("\n")
 			}
-			if !separator.Match(lastLine(out.Bytes())) {
+			if !separator.MatchString(lastLine(out.tail)) {
 				out.WriteString("---\n")
 			}
 		}
-		out.Write(b)
+		if err := f.WriteTo(out, false); err != nil {
+			return err
+		}
 	}
-	_, err := w.Write(out.Bytes())
-	return err
+	if out.err != nil {
+		return out.err
+	}
+	return out.w.Flush()
 }
 
-func lastLine(b []byte) []byte {
-	b = bytes.TrimSuffix(b, []byte("\n"))
-	return b[bytes.LastIndexByte(b, '\n')+1:]
+// tailWriter remembers the end of what it wrote, to tell whether the next
+// file needs a newline or a separator before it.
+type tailWriter struct {
+	w    *bufio.Writer
+	n    int
+	tail string
+	err  error
+}
+
+func (t *tailWriter) WriteString(s string) (int, error) {
+	if t.err != nil {
+		return 0, t.err
+	}
+	n, err := t.w.WriteString(s)
+	t.n += n
+	t.err = err
+	if len(s) >= 256 {
+		t.tail = s[len(s)-256:]
+	} else if s != "" {
+		t.tail = (t.tail + s)[max(0, len(t.tail)+len(s)-256):]
+	}
+	return n, err
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSuffix(s, "\n")
+	return s[strings.LastIndexByte(s, '\n')+1:]
 }
 
 // writeOutput writes to -o: a file, or a folder mirroring the inputs when
