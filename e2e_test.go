@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -419,4 +420,26 @@ func TestE2ESandboxed(t *testing.T) {
 	if got.code != 0 || got.stdout != want.stdout {
 		t.Errorf("sandboxed run differs (exit %d):\n%s\n%s", got.code, got.stderr, got.stdout)
 	}
+}
+
+// TestE2EPlainJSONInPlace rewrites a JSON manifest in place: it stays JSON.
+func TestE2EPlainJSONInPlace(t *testing.T) {
+	src := "../shared/corpus/kubernetes-walkthrough-podtemplate.json"
+	if _, err := os.Stat(src); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip("no corpus")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "podtemplate.json")
+	os.WriteFile(path, mustRead(t, src), 0o644)
+	if r := run(t, "", nil, binary, "-q", "-c", "testdata/kind-pod/config.yaml", "-i", path); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(mustRead(t, path), &doc); err != nil {
+		t.Fatalf("the rewritten file is not JSON: %v\n%s", err, mustRead(t, path))
+	}
+	mustContain(t, path, string(mustRead(t, path)), `"initContainers": [`, `"name": "proxy"`, `"restartPolicy": "Always"`)
 }

@@ -87,6 +87,10 @@ func (r Result) Changed() bool {
 type Filter struct {
 	Injections []*Injection
 	Results    []Result
+
+	// kinds are the kinds that may carry a Pod spec for some injection;
+	// other resources are passed over before their metadata is read.
+	kinds map[string]bool
 }
 
 var _ kio.Filter = &Filter{}
@@ -98,6 +102,15 @@ func (f *Filter) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			if err := inj.Prepare(); err != nil {
 				return nodes, fmt.Errorf("injection %s: %w", inj.Name, err)
 			}
+		}
+	}
+	f.kinds = make(map[string]bool, len(builtinKinds))
+	for k := range builtinKinds {
+		f.kinds[k] = true
+	}
+	for _, inj := range f.Injections {
+		for _, k := range inj.WorkloadKinds {
+			f.kinds[k.Kind] = true
 		}
 	}
 	matched := make([]bool, len(f.Injections))
@@ -124,14 +137,16 @@ func (f *Filter) visit(item *yaml.Node, matched []bool) {
 	if kind := str(item, "kind"); strings.HasSuffix(kind, "List") {
 		if items := field(item, "items"); items != nil && items.Kind == yaml.SequenceNode {
 			for i, it := range items.Content {
-				if it.Kind == yaml.MappingNode {
+				if it.Kind == yaml.MappingNode && f.kinds[str(it, "kind")] {
 					f.visitWorkload(newWorkload(item, it, fmt.Sprintf("items[%d]", i)), matched)
 				}
 			}
 			return
 		}
 	}
-	f.visitWorkload(newWorkload(item, item, ""), matched)
+	if f.kinds[str(item, "kind")] {
+		f.visitWorkload(newWorkload(item, item, ""), matched)
+	}
 }
 
 func (f *Filter) visitWorkload(w *workload, matched []bool) {
