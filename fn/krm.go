@@ -251,7 +251,7 @@ func Process(rl *ResourceList) framework.Results {
 	if _, err := f.Filter(rl.Items); err != nil {
 		return append(results, &framework.Result{Severity: framework.Error, Message: err.Error()})
 	}
-	return append(results, krmResults(f.Results, annotationLocator)...)
+	return append(results, krmResults(f.Results, annotationLocator, map[string]*framework.File{c.Metadata.Name: file})...)
 }
 
 // sizeReporter carries onInput to where the input has been read.

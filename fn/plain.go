@@ -201,7 +201,7 @@ func RunPlain(o PlainOptions) (code int) {
 			code = 1
 		}
 	}()
-	injections, ok := loadConfigs(o)
+	injections, configPaths, ok := loadConfigs(o)
 	if !ok {
 		return 1
 	}
@@ -242,7 +242,11 @@ func RunPlain(o PlainOptions) (code int) {
 		}
 		failed = failed || r.Severity == transform.Error
 	}
-	for _, r := range krmResults(filter.Results, func(n *yaml.Node) *framework.File { return where[n] }) {
+	configFiles := map[string]*framework.File{}
+	for name, path := range configPaths {
+		configFiles[name] = &framework.File{Path: path}
+	}
+	for _, r := range krmResults(filter.Results, func(n *yaml.Node) *framework.File { return where[n] }, configFiles) {
 		if r.Severity != framework.Info {
 			fmt.Fprintln(o.Stderr, r.String()+fileSuffix(r.File))
 		}
@@ -283,7 +287,8 @@ func fileSuffix(f *framework.File) string {
 
 // loadConfigs reads every -c file; a file may hold several configs, as
 // separate documents. Errors are printed one per line.
-func loadConfigs(o PlainOptions) ([]*transform.Injection, bool) {
+// It returns the injections, and the file each came from by name.
+func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, bool) {
 	var out []*transform.Injection
 	ok := true
 	seen := map[string]string{}
@@ -334,7 +339,7 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, bool) {
 			ok = false
 		}
 	}
-	return out, ok
+	return out, seen, ok
 }
 
 func unwrapPathError(err error) error {

@@ -33,8 +33,10 @@ func annotationLocator(item *yaml.Node) *framework.File {
 	return &framework.File{Path: path, Index: i}
 }
 
-// krmResults turns transform results into KRM results.
-func krmResults(rs []transform.Result, locate Locator) framework.Results {
+// krmResults turns transform results into KRM results. A result about
+// an injection as a whole (it matched nothing) names the config, and
+// configFile says where that came from.
+func krmResults(rs []transform.Result, locate Locator, configFile map[string]*framework.File) framework.Results {
 	out := make(framework.Results, 0, len(rs))
 	for _, r := range rs {
 		kr := &framework.Result{Message: r.Message, Severity: framework.Severity(r.Severity)}
@@ -43,6 +45,9 @@ func krmResults(rs []transform.Result, locate Locator) framework.Results {
 				TypeMeta: yaml.TypeMeta{APIVersion: r.Ref.APIVersion, Kind: r.Ref.Kind},
 				NameMeta: yaml.NameMeta{Name: r.Ref.Name, Namespace: r.Ref.Namespace},
 			}
+		} else if r.Injection != "" {
+			kr.ResourceRef = configRef(r.Injection)
+			kr.File = configFile[r.Injection]
 		}
 		if r.Field != "" {
 			kr.Field = &framework.Field{Path: r.Field}
@@ -55,14 +60,17 @@ func krmResults(rs []transform.Result, locate Locator) framework.Results {
 	return out
 }
 
+// configRef names an injection config in results.
+func configRef(name string) *yaml.ResourceIdentifier {
+	return &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: APIVersion, Kind: Kind}, NameMeta: yaml.NameMeta{Name: name}}
+}
+
 // configResults reports a config's errors (or warnings) as KRM results
 // about the config itself.
 func configResults(c *Config, err error, file *framework.File) framework.Results {
 	// c is nil when err is set.
 	var out framework.Results
-	ref := func(name string) *yaml.ResourceIdentifier {
-		return &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: APIVersion, Kind: Kind}, NameMeta: yaml.NameMeta{Name: name}}
-	}
+	ref := configRef
 	var ce *ConfigError
 	if errors.As(err, &ce) {
 		for _, fe := range ce.Errors {
