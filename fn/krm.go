@@ -35,9 +35,11 @@ func ReadResourceList(in io.Reader) (*ResourceList, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading stdin: %w", err)
 	}
-	if sr, ok := in.(*sizeReporter); ok {
-		sr.report(int64(len(data)))
-	}
+	return ParseResourceList(data)
+}
+
+// ParseResourceList parses a ResourceList read whole.
+func ParseResourceList(data []byte) (*ResourceList, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("stdin is empty: expected a ResourceList (kind: ResourceList); to run on manifests, use -c CONFIG")
 	}
@@ -192,10 +194,7 @@ func yamlString(s string) string {
 // onInput, when set, is told the input's size once it is read, before it
 // is parsed: main tunes the garbage collector with it.
 func RunKRM(in io.Reader, out, stderr io.Writer, onInput func(bytes int64)) int {
-	if onInput != nil {
-		in = &sizeReporter{r: in, report: onInput}
-	}
-	rl := processKRM(in)
+	rl := processKRM(in, onInput)
 	if err := WriteResourceList(out, rl); err != nil {
 		fmt.Fprintf(stderr, "inject-sidecars: writing the ResourceList: %v\n", err)
 		return 1
@@ -213,10 +212,19 @@ func RunKRM(in io.Reader, out, stderr io.Writer, onInput func(bytes int64)) int 
 
 // processKRM reads and processes the input; whatever goes wrong becomes
 // an error result in the list it returns.
-func processKRM(in io.Reader) (rl *ResourceList) {
-	rl, err := ReadResourceList(in)
-	if err != nil {
+func processKRM(in io.Reader, onInput func(int64)) (rl *ResourceList) {
+	fail := func(err error) *ResourceList {
 		return &ResourceList{APIVersion: resourceListAPIVersion, Results: framework.Results{{Message: err.Error(), Severity: framework.Error}}}
+	}
+	data, err := io.ReadAll(in)
+	if err != nil {
+		return fail(fmt.Errorf("reading stdin: %w", err))
+	}
+	if onInput != nil {
+		onInput(int64(len(data)))
+	}
+	if rl, err = ParseResourceList(data); err != nil {
+		return fail(err)
 	}
 	defer func() {
 		// A panic is a bug. The user gets an error result saying so,
@@ -253,14 +261,6 @@ func Process(rl *ResourceList) framework.Results {
 	}
 	return append(results, krmResults(f.Results, annotationLocator, map[string]*framework.File{c.Metadata.Name: file})...)
 }
-
-// sizeReporter carries onInput to where the input has been read.
-type sizeReporter struct {
-	r      io.Reader
-	report func(int64)
-}
-
-func (s *sizeReporter) Read(p []byte) (int, error) { return s.r.Read(p) }
 
 func isNullNode(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagNull }
 
