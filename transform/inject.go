@@ -466,15 +466,6 @@ func setEach(m *yaml.Node, kv map[string]string) []string {
 	return added
 }
 
-func indexBy(list *yaml.Node, idKey, id string) int {
-	for i, n := range list.Content {
-		if str(n, idKey) == id {
-			return i
-		}
-	}
-	return -1
-}
-
 // position returns where in list the sidecars go. check has made sure a
 // named container is there.
 func position(list *yaml.Node, pos Position) int {

@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -150,12 +149,15 @@ func restore(parent *yaml.Node, key, prior string) {
 }
 
 // named returns the index of the element of seq whose name is name, or -1.
-func named(seq *yaml.Node, name string) int {
-	if seq == nil {
+func named(seq *yaml.Node, name string) int { return indexBy(seq, "name", name) }
+
+// indexBy returns the index of the element of list whose idKey is id, or -1.
+func indexBy(list *yaml.Node, idKey, id string) int {
+	if list == nil {
 		return -1
 	}
-	for i, c := range seq.Content {
-		if str(c, "name") == name {
+	for i, n := range list.Content {
+		if str(n, idKey) == id {
 			return i
 		}
 	}
@@ -247,9 +249,4 @@ func copyNode(n *yaml.Node, render func(*yaml.Node) (string, bool, error)) (*yam
 		}
 	}
 	return &c, nil
-}
-
-// joinPath joins field path elements with dots, as results show them.
-func joinPath(parts ...string) string {
-	return strings.Join(parts, ".")
 }
