@@ -1,7 +1,6 @@
 package transform
 
 import (
-
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
