@@ -127,7 +127,8 @@ func (f *File) Bytes(asJSON bool) ([]byte, error) {
 }
 
 func (d *Document) encode(asJSON bool) (string, error) {
-	if d.Node.Style&yaml.FlowStyle != 0 {
+	isJSON := d.Node.Style&yaml.FlowStyle != 0
+	if isJSON {
 		if asJSON {
 			data, err := yaml.NewRNode(d.Node).MarshalJSON()
 			if err != nil {
@@ -142,18 +143,16 @@ func (d *Document) encode(asJSON bool) (string, error) {
 		}
 		blockStyle(d.Node)
 	}
-	var out bytes.Buffer
-	enc := yaml.NewEncoder(&out)
-	if yaml.DeriveSeqIndentStyle(d.Raw) == string(yaml.WideSequenceStyle) {
-		enc.DefaultSeqIndent()
-	}
-	if err := enc.Encode(d.docNode); err != nil {
+	wide := yaml.DeriveSeqIndentStyle(d.Raw) == string(yaml.WideSequenceStyle)
+	s, err := encodeDoc(d.docNode, wide)
+	if err != nil {
 		return "", err
 	}
-	if err := enc.Close(); err != nil {
-		return "", err
+	if !isJSON {
+		if merged := keepFormatting(d.Raw, s, d.Node, wide); merged != s {
+			return merged, nil
+		}
 	}
-	s := out.String()
 	// Keep what followed the document: blank lines before the next
 	// "---", or the missing newline at the end of a file.
 	body := strings.TrimRight(d.Raw, " \t\r\n")

@@ -231,3 +231,63 @@ spec:
 		}
 	}
 }
+
+// quirky re-formats a generated stream the way people's files look: flow
+// lists without spaces, trailing spaces, comments indented off the
+// structure, wide lists. The encoder would normalise all of it.
+func quirky(r *rand.Rand, s string) string {
+	ls := strings.Split(s, "\n")
+	for i, l := range ls {
+		t := strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(t, "image:") && r.Intn(2) == 0:
+			ls[i] = l + "\n" + strings.Repeat(" ", len(l)-len(strings.TrimLeft(l, " "))) + `args: ["--port","8080",  "--debug"]`
+		case strings.HasSuffix(t, ":") && r.Intn(4) == 0:
+			ls[i] = l + " " // a trailing space
+		case strings.HasPrefix(t, "# container") && r.Intn(2) == 0:
+			ls[i] = "      " + l // a comment indented deeper than its keys
+		}
+	}
+	return strings.Join(ls, "\n")
+}
+
+// TestPropertiesKeepFormatting checks, on files formatted the way people
+// format them, that injection only adds lines (every original line stays,
+// in order) and that uninject gives back the file byte for byte.
+func TestPropertiesKeepFormatting(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "c.yaml", "native", "fluent/fluent-bit:3.1.4", "info")
+	merged := 0
+	for seed := 0; seed < 60; seed++ {
+		r := rand.New(rand.NewSource(int64(2000 + seed)))
+		x := quirky(r, genStream(r, 1+r.Intn(4)))
+		once := mustRun(t, seed, x, "-q", "-c", cfg)
+		if isSubsequence(strings.Split(x, "\n"), strings.Split(once, "\n")) {
+			merged++
+		} else {
+			t.Logf("seed %d fell back to plain encoding", seed)
+		}
+		if back := mustRun(t, seed, once, "-q", "--uninject", "-c", cfg); back != x && isSubsequence(strings.Split(x, "\n"), strings.Split(once, "\n")) {
+			t.Fatalf("seed %d: uninject(inject(x)) != x:\n%s", seed, cmp.Diff(x, back))
+		}
+		if twice := mustRun(t, seed, once, "-q", "-c", cfg); twice != once {
+			t.Fatalf("seed %d: inject twice != once:\n%s", seed, cmp.Diff(once, twice))
+		}
+	}
+	// A merge may fall back to plain encoding when both sides touch the
+	// same lines; it must not be the rule.
+	if merged < 57 {
+		t.Errorf("only %d of 60 files kept every original line", merged)
+	}
+}
+
+// isSubsequence reports whether every line of a appears in b, in order.
+func isSubsequence(a, b []string) bool {
+	j := 0
+	for _, l := range b {
+		if j < len(a) && l == a[j] {
+			j++
+		}
+	}
+	return j == len(a)
+}
