@@ -71,17 +71,11 @@ func encodeDoc(doc *yaml.Node, wide bool) (string, error) {
 // lines splits s after each newline, keeping them, so that joining the
 // lines gives s back.
 func lines(s string) []string {
-	if s == "" {
-		return nil
+	ls := strings.SplitAfter(s, "\n")
+	if ls[len(ls)-1] == "" {
+		ls = ls[:len(ls)-1]
 	}
-	return strings.SplitAfter(s, "\n")[:strings.Count(s, "\n")+boolInt(!strings.HasSuffix(s, "\n"))]
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+	return ls
 }
 
 // comments lists the comment-only lines of s, trimmed, in order: a merge
