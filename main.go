@@ -91,8 +91,8 @@ func FromFlags(prog string, args []string) (Options, error) {
 		return o, errors.New("-i, -o, --check and --uninject work in plain mode: give -c FILE")
 	case o.InPlace && o.Output != "":
 		return o, errors.New("-i and -o cannot be used together")
-	case o.InPlace && o.Check:
-		return o, errors.New("-i and --check cannot be used together")
+	case o.Check && (o.InPlace || o.Output != ""):
+		return o, errors.New("--check writes nothing: it cannot be used with -i or -o")
 	case o.InPlace && len(o.Inputs) == 0:
 		return o, errors.New("-i needs input files or folders")
 	}
