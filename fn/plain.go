@@ -3,14 +3,12 @@ package fn
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -20,164 +18,6 @@ import (
 
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
-
-// Document is one YAML document of an input file. Raw is its text as it
-// came; a document that no injection changed is written back as Raw, so
-// untouched resources leave byte for byte as they came.
-type Document struct {
-	Raw  string
-	Node *yaml.Node // the document's root mapping; nil for an empty document
-	// Separator is the "---" line that follows the document, if any.
-	Separator string
-	Changed   bool
-
-	docNode *yaml.Node
-}
-
-// File is an input file (or stdin) split into documents.
-type File struct {
-	// Path is the path as given (or "-" for stdin); Rel is where the file
-	// goes under an output folder.
-	Path, Rel string
-	Mode      fs.FileMode
-	Docs      []*Document
-	size      int64
-}
-
-// separator matches a YAML document separator line. kio.ByteReader uses
-// the same rule: a line that starts with "---" separates documents, and
-// anything after it but spaces or a comment is an error.
-var separator = regexp.MustCompile(`(?m)^---.*(\n|$)`)
-
-// ParseFile splits data into documents and parses each one.
-func ParseFile(path string, data []byte) (*File, error) {
-	if !isText(data) {
-		return nil, fmt.Errorf("%s: not a text file (it has NUL bytes or invalid UTF-8)", path)
-	}
-	f := &File{Path: path, size: int64(len(data))}
-	s := string(data)
-	prev := 0
-	for _, loc := range separator.FindAllStringIndex(s, -1) {
-		if rest := strings.TrimSpace(s[loc[0]+3 : loc[1]]); rest != "" && rest[0] != '#' {
-			return nil, fmt.Errorf("%s: invalid document separator %q: only a comment may follow ---", path, strings.TrimSpace(s[loc[0]:loc[1]]))
-		}
-		f.Docs = append(f.Docs, &Document{Raw: s[prev:loc[0]], Separator: s[loc[0]:loc[1]]})
-		prev = loc[1]
-	}
-	f.Docs = append(f.Docs, &Document{Raw: s[prev:]})
-	for i, d := range f.Docs {
-		if strings.TrimSpace(d.Raw) == "" {
-			continue
-		}
-		var doc yaml.Node
-		dec := yaml.NewDecoder(strings.NewReader(d.Raw))
-		if err := dec.Decode(&doc); err != nil {
-			if errors.Is(err, io.EOF) {
-				continue
-			}
-			return nil, fmt.Errorf("%s: document %d is not valid YAML: %s", path, i, oneLine(err))
-		}
-		var extra yaml.Node
-		if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s: document %d holds more than one YAML document (an explicit document end, ...?)", path, i)
-		}
-		if len(doc.Content) == 0 || isNullNode(doc.Content[0]) {
-			continue
-		}
-		root := doc.Content[0]
-		if root.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("%s: document %d is %s, not a Kubernetes resource", path, i, kindOf(root))
-		}
-		d.Node = root
-		// Keep the document node: it holds comments at the top of the
-		// document.
-		d.docNode = &doc
-	}
-	return f, nil
-}
-
-// WriteTo renders the file to w: untouched documents as they came,
-// changed ones re-encoded with the list indentation of their original.
-// Changed JSON documents become JSON again when asJSON is set, else block
-// YAML.
-func (f *File) WriteTo(w io.StringWriter, asJSON bool) error {
-	for _, d := range f.Docs {
-		text := d.Raw
-		if d.Changed {
-			var err error
-			if text, err = d.encode(asJSON); err != nil {
-				return fmt.Errorf("%s: %w", f.Path, err)
-			}
-		}
-		if _, err := w.WriteString(text); err != nil {
-			return err
-		}
-		if _, err := w.WriteString(d.Separator); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Bytes renders the file, as WriteTo does.
-func (f *File) Bytes(asJSON bool) ([]byte, error) {
-	var b bytes.Buffer
-	err := f.WriteTo(&b, asJSON)
-	return b.Bytes(), err
-}
-
-func (d *Document) encode(asJSON bool) (string, error) {
-	isJSON := d.Node.Style&yaml.FlowStyle != 0
-	if isJSON {
-		if asJSON {
-			data, err := yaml.NewRNode(d.Node).MarshalJSON()
-			if err != nil {
-				return "", err
-			}
-			var out bytes.Buffer
-			if err := json.Indent(&out, data, "", "  "); err != nil {
-				return "", err
-			}
-			out.WriteByte('\n')
-			return out.String(), nil
-		}
-		blockStyle(d.Node)
-	}
-	wide := yaml.DeriveSeqIndentStyle(d.Raw) == string(yaml.WideSequenceStyle)
-	s, err := encodeDoc(d.docNode, wide)
-	if err != nil {
-		return "", err
-	}
-	if !isJSON {
-		if merged := keepFormatting(d.Raw, s, d.Node, wide); merged != s {
-			return merged, nil
-		}
-	}
-	// Keep what followed the document: blank lines before the next
-	// "---", or the missing newline at the end of a file.
-	body := strings.TrimRight(d.Raw, " \t\r\n")
-	tail := d.Raw[len(body):]
-	switch {
-	case tail == "":
-		s = strings.TrimSuffix(s, "\n")
-	case strings.Count(tail, "\n") > 1:
-		s += tail[strings.Index(tail, "\n")+1:]
-	}
-	return s, nil
-}
-
-// blockStyle turns flow (JSON) style into block style, for YAML output,
-// and drops JSON's quotes where YAML readers do not need them.
-func blockStyle(n *yaml.Node) {
-	n.Style &^= yaml.FlowStyle
-	if n.Kind == yaml.ScalarNode && n.Style == yaml.DoubleQuotedStyle && n.Tag == yaml.NodeTagString &&
-		!strings.ContainsAny(n.Value, "\n\t") && !yaml.IsValueNonString(n.Value) {
-		n.Style = 0 // the encoder quotes again whatever YAML 1.2 needs
-	}
-	for _, c := range n.Content {
-		blockStyle(c)
-	}
-}
 
 // PlainOptions are plain mode's settings, from the command line.
 type PlainOptions struct {
