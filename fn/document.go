@@ -170,4 +170,3 @@ func blockStyle(n *yaml.Node) {
 		blockStyle(c)
 	}
 }
-
