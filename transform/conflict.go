@@ -1,0 +1,210 @@
+package transform
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// newNames is the set of container names this change adds.
+func (c *change) newNames() map[string]bool {
+	names := make(map[string]bool, len(c.sidecars)+len(c.inits))
+	for _, list := range [][]*yaml.Node{c.sidecars, c.inits} {
+		for _, n := range list {
+			names[str(n, "name")] = true
+		}
+	}
+	return names
+}
+
+// conflict is something the pod already has that the injection would add.
+type conflict struct {
+	field string
+	msg   string
+	// replaceable is false for clashes that replace cannot resolve
+	// without deleting the user's own container.
+	replaceable bool
+}
+
+// targetList is the name of the list sidecars go into.
+func (c *change) targetList() string {
+	if c.inj.Mode == Native {
+		return "initContainers"
+	}
+	return "containers"
+}
+
+func (c *change) oldHas(list func(*Entry) []string, name string) bool {
+	return c.old != nil && contains(list(c.old), name)
+}
+
+func oldContainers(e *Entry) []string { return e.Containers }
+func oldInits(e *Entry) []string      { return e.InitContainers }
+func oldVolumes(e *Entry) []string    { return e.Volumes }
+func oldAnnos(e *Entry) []string      { return e.PodAnnotations }
+func oldLabels(e *Entry) []string     { return e.PodLabels }
+
+// appContainers returns the workload's own containers that get mounts
+// and env: not sidecars of any injection, and named by appContainers when
+// that is set.
+func (c *change) appContainers() []*yaml.Node {
+	var out []*yaml.Node
+	for _, ctr := range seq(c.p.spec, "containers") {
+		name := str(ctr, "name")
+		if c.st.owns(name) {
+			continue
+		}
+		if len(c.inj.AppContainers) > 0 && !contains(c.inj.AppContainers, name) {
+			continue
+		}
+		out = append(out, ctr)
+	}
+	return out
+}
+
+// check finds conflicts without changing anything. What the earlier run
+// of this injection added does not count: an upgrade removes it first.
+func (c *change) check() []conflict {
+	var out []conflict
+	spec, at := c.p.spec, c.p.path
+	newNames := c.newNames()
+
+	// Container names, across containers and initContainers.
+	type portKey struct {
+		port, proto string
+	}
+	ports, hostPorts := map[portKey]string{}, map[portKey]string{}
+	for _, list := range []string{"containers", "initContainers"} {
+		own := oldContainers
+		if list == "initContainers" {
+			own = oldInits
+		}
+		for i, ctr := range seq(spec, list) {
+			name := str(ctr, "name")
+			if c.oldHas(own, name) {
+				continue
+			}
+			path := fmt.Sprintf("%s.%s[%d]", at, list, i)
+			if newNames[name] {
+				out = append(out, conflict{path + ".name", fmt.Sprintf("container %q already exists", name), true})
+				if c.inj.OnConflict == ConflictReplace {
+					continue // its ports go with it
+				}
+			}
+			if list == "initContainers" && str(ctr, "restartPolicy") != "Always" {
+				continue // run-to-completion: gone before the sidecars start
+			}
+			for j, p := range seq(ctr, "ports") {
+				proto := protocol(p)
+				pp := fmt.Sprintf("%s.ports[%d]", path, j)
+				if v := str(p, "containerPort"); v != "" {
+					ports[portKey{v, proto}] = pp + ".containerPort"
+				}
+				if v := str(p, "hostPort"); v != "" {
+					hostPorts[portKey{v, proto}] = pp + ".hostPort"
+				}
+			}
+		}
+	}
+	for _, s := range c.sidecars {
+		for _, p := range seq(s, "ports") {
+			proto := protocol(p)
+			if v := str(p, "containerPort"); v != "" {
+				if path, ok := ports[portKey{v, proto}]; ok {
+					out = append(out, conflict{path, fmt.Sprintf("port %s/%s of sidecar %q is already used in the pod", v, proto, str(s, "name")), false})
+				}
+			}
+			if v := str(p, "hostPort"); v != "" {
+				if path, ok := hostPorts[portKey{v, proto}]; ok {
+					out = append(out, conflict{path, fmt.Sprintf("hostPort %s/%s of sidecar %q is already used in the pod", v, proto, str(s, "name")), false})
+				}
+			}
+		}
+	}
+
+	// Volumes: an identical one is shared.
+	for _, v := range c.volumes {
+		name := str(v, "name")
+		if c.oldHas(oldVolumes, name) {
+			continue
+		}
+		if i := named(field(spec, "volumes"), name); i >= 0 && !sameValue(seq(spec, "volumes")[i], v) {
+			out = append(out, conflict{fmt.Sprintf("%s.volumes[%d]", at, i), fmt.Sprintf("volume %q already exists with another source", name), true})
+		}
+	}
+
+	// Mounts and env in the app containers.
+	for _, ctr := range c.appContainers() {
+		name := str(ctr, "name")
+		i := named(field(spec, "containers"), name)
+		base := fmt.Sprintf("%s.containers[%d]", at, i)
+		for _, m := range c.mounts {
+			mp := str(m, "mountPath")
+			if c.old != nil && contains(c.old.VolumeMounts[name], mp) {
+				continue
+			}
+			for j, have := range seq(ctr, "volumeMounts") {
+				if str(have, "mountPath") == mp && !sameValue(have, m) {
+					out = append(out, conflict{fmt.Sprintf("%s.volumeMounts[%d]", base, j), fmt.Sprintf("container %q already mounts something else at %s", name, mp), true})
+				}
+			}
+		}
+		for _, e := range c.env {
+			en := str(e, "name")
+			if c.old != nil && contains(c.old.Env[name], en) {
+				continue
+			}
+			for j, have := range seq(ctr, "env") {
+				if str(have, "name") == en && !sameValue(have, e) {
+					out = append(out, conflict{fmt.Sprintf("%s.env[%d]", base, j), fmt.Sprintf("container %q already sets %s to another value", name, en), true})
+				}
+			}
+		}
+	}
+
+	// Pod annotations and labels.
+	meta := field(c.p.holder, "metadata")
+	for _, kv := range []struct {
+		key  string
+		want map[string]string
+		own  func(*Entry) []string
+	}{{"annotations", c.inj.PodAnnotations, oldAnnos}, {"labels", c.inj.PodLabels, oldLabels}} {
+		have := field(meta, kv.key)
+		for _, k := range sortedKeys(kv.want) {
+			if c.oldHas(kv.own, k) {
+				continue
+			}
+			if v := field(have, k); v != nil && v.Value != kv.want[k] {
+				out = append(out, conflict{c.p.metaPath + "." + kv.key + "." + k, fmt.Sprintf("pod %s %s is already set to %q", strings.TrimSuffix(kv.key, "s"), k, v.Value), true})
+			}
+		}
+	}
+
+	// before:NAME and after:NAME need NAME in the list.
+	if pos := c.inj.Position; pos.Container != "" && len(c.sidecars)+len(c.inits) > 0 {
+		list := c.targetList()
+		found := false
+		for _, ctr := range seq(spec, list) {
+			name := str(ctr, "name")
+			if name == pos.Container && !c.oldHas(oldInits, name) && !c.oldHas(oldContainers, name) {
+				found = true
+			}
+		}
+		if !found {
+			out = append(out, conflict{at + "." + list, fmt.Sprintf("position %s: no container %q in %s", pos, pos.Container, list), false})
+		}
+	}
+	return out
+}
+
+func protocol(port *yaml.Node) string {
+	if p := str(port, "protocol"); p != "" {
+		return p
+	}
+	return "TCP"
+}
+
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }

@@ -1,0 +1,100 @@
+package transform
+
+import (
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// remove takes away everything e records, puts back the fields it created
+// once they are empty, and drops e from the status annotation.
+func (c *change) remove(e *Entry) {
+	spec := c.p.spec
+	drop := func(list *yaml.Node, idKey string, ids []string) {
+		if list == nil || list.Kind != yaml.SequenceNode {
+			return
+		}
+		for i := len(list.Content) - 1; i >= 0; i-- {
+			if contains(ids, str(list.Content[i], idKey)) {
+				removeAt(list, i)
+			}
+		}
+	}
+	drop(field(spec, "containers"), "name", e.Containers)
+	drop(field(spec, "initContainers"), "name", e.InitContainers)
+	drop(field(spec, "volumes"), "name", e.Volumes)
+	drop(field(spec, "imagePullSecrets"), "name", e.ImagePullSecrets)
+	for _, ctr := range seq(spec, "containers") {
+		name := str(ctr, "name")
+		drop(field(ctr, "volumeMounts"), "mountPath", e.VolumeMounts[name])
+		drop(field(ctr, "env"), "name", e.Env[name])
+	}
+	meta := field(c.p.holder, "metadata")
+	for _, k := range e.PodLabels {
+		deleteField(field(meta, "labels"), k)
+	}
+	annotations := field(meta, "annotations")
+	for _, k := range e.PodAnnotations {
+		deleteField(annotations, k)
+	}
+	for name, have := range c.st {
+		if have == e {
+			delete(c.st, name)
+		}
+	}
+	if annotations != nil {
+		if len(c.st) == 0 {
+			deleteField(annotations, StatusAnnotation)
+		} else {
+			writeStatus(annotations, c.st)
+		}
+	}
+
+	// Deepest first, so metadata goes after its annotations.
+	keys := slices.Collect(maps.Keys(e.Created))
+	sort.Slice(keys, func(i, j int) bool {
+		di, dj := strings.Count(keys[i], "."), strings.Count(keys[j], ".")
+		if di != dj {
+			return di > dj
+		}
+		return keys[i] < keys[j]
+	})
+	var kept []string
+	for _, k := range keys {
+		parent, name := c.createdField(k)
+		if parent == nil {
+			continue
+		}
+		if v := field(parent, name); v != nil && (v.Kind == yaml.MappingNode || v.Kind == yaml.SequenceNode) && len(v.Content) > 0 {
+			kept = append(kept, k)
+			continue
+		}
+		restore(parent, name, e.Created[k])
+	}
+	if len(kept) > 0 && len(c.st) > 0 {
+		c.st.handOver(e, func(k string) bool { return contains(kept, k) })
+		writeStatus(annotations, c.st)
+	}
+}
+
+// createdField resolves a status "created" key to its parent and field.
+func (c *change) createdField(key string) (*yaml.Node, string) {
+	parts := strings.Split(key, ".")
+	switch {
+	case len(parts) == 1 && parts[0] == "metadata":
+		return c.p.holder, "metadata"
+	case len(parts) == 1:
+		return c.p.spec, parts[0]
+	case len(parts) == 2 && parts[0] == "metadata":
+		return field(c.p.holder, "metadata"), parts[1]
+	case len(parts) == 3 && parts[0] == "containers":
+		l := field(c.p.spec, "containers")
+		if i := named(l, parts[1]); i >= 0 {
+			return l.Content[i], parts[2]
+		}
+	}
+	return nil, ""
+}
