@@ -188,43 +188,22 @@ func run(bin, kustomize string, runs int, sizes, ksizes string) error {
 }
 
 // kustomizeDirs writes two kustomizations over the same resources: one
-// running inject-sidecars, one with a strategic-merge patch that adds the
-// same sidecar, volume and mount to every Deployment.
+// running inject-sidecars, one with benchgen's strategic-merge patch that
+// adds the same sidecar, volume and mount to every Deployment.
 func kustomizeDirs(dir, bin string, gen func(string, ...string) error, n int) error {
 	for _, d := range []string{"base", "fn", "patch"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return err
 		}
 	}
-	if err := gen(filepath.Join(dir, "base", "resources.yaml"), "-n", fmt.Sprint(n), "-plain", "-config", filepath.Join(dir, "config.yaml")); err != nil {
+	if err := gen(filepath.Join(dir, "base", "resources.yaml"), "-n", fmt.Sprint(n), "-plain",
+		"-config", filepath.Join(dir, "config.yaml"), "-patch", filepath.Join(dir, "patch", "sidecar.yaml")); err != nil {
 		return err
 	}
 	files := map[string]string{
 		"base/kustomization.yaml":  "resources:\n- resources.yaml\n",
 		"fn/kustomization.yaml":    "resources:\n- ../base\ntransformers:\n- inject.yaml\n",
 		"patch/kustomization.yaml": "resources:\n- ../base\npatches:\n- path: sidecar.yaml\n  target:\n    kind: Deployment\n",
-		"patch/sidecar.yaml": `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: any
-spec:
-  template:
-    spec:
-      initContainers:
-      - name: fluent-bit
-        image: fluent/fluent-bit:3.1.4
-        restartPolicy: Always
-        resources:
-          requests: {cpu: 10m, memory: 32Mi}
-          limits: {memory: 64Mi}
-        volumeMounts:
-        - name: app-logs
-          mountPath: /var/log/app
-          readOnly: true
-      volumes:
-      - name: app-logs
-        emptyDir: {}
-`,
 	}
 	cfg, err := os.ReadFile(filepath.Join(dir, "config.yaml"))
 	if err != nil {

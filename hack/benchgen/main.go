@@ -12,32 +12,43 @@ import (
 	"strings"
 )
 
-const config = `apiVersion: inject-sidecars.dev/v1alpha1
-kind: SidecarInjection
-metadata:
-  name: logging
-spec:
-  containers:
-  - name: fluent-bit
-    image: fluent/fluent-bit:3.1.4
-    args: ["--config=/fluent-bit/etc/fluent-bit.conf"]
-    env:
-    - name: APP
-      value: "{{ .Name }}"
-    resources:
-      requests: {cpu: 10m, memory: 32Mi}
-      limits: {memory: 64Mi}
-    volumeMounts:
-    - name: app-logs
-      mountPath: /var/log/app
-      readOnly: true
-  volumes:
-  - name: app-logs
-    emptyDir: {}
+// sidecar is the log collector both the injection config and the
+// equivalent kustomize patch add, so that the two do the same work.
+const sidecar = `- name: fluent-bit
+  image: fluent/fluent-bit:3.1.4
+  args: ["--config=/fluent-bit/etc/fluent-bit.conf"]
+  resources:
+    requests: {cpu: 10m, memory: 32Mi}
+    limits: {memory: 64Mi}
   volumeMounts:
   - name: app-logs
     mountPath: /var/log/app
+    readOnly: true
 `
+
+const volumes = `- name: app-logs
+  emptyDir: {}
+`
+
+const appMount = `- name: app-logs
+  mountPath: /var/log/app
+`
+
+func indent(s, by string) string {
+	return by + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n"+by) + "\n"
+}
+
+var config = "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata:\n  name: logging\nspec:\n" +
+	"  containers:\n" + indent(sidecar, "  ") +
+	"  volumes:\n" + indent(volumes, "  ") +
+	"  volumeMounts:\n" + indent(appMount, "  ")
+
+// patch is the strategic-merge patch that does what config does to the
+// generated Deployments (whose app container is "server").
+var patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: any\nspec:\n  template:\n    spec:\n" +
+	"      initContainers:\n" + indent(sidecar+"  restartPolicy: Always\n", "      ") +
+	"      containers:\n      - name: server\n        volumeMounts:\n" + indent(appMount, "        ") +
+	"      volumes:\n" + indent(volumes, "      ")
 
 // deployment is a Deployment of the size and shape of the ones in the
 // corpus (microservices-demo): labels, probes, resources, env, ports and
@@ -110,9 +121,13 @@ func main() {
 	mixed := flag.Bool("mixed", false, "mix Deployments with Services, CronJobs and ConfigMaps")
 	plain := flag.Bool("plain", false, "write a plain YAML stream, not a ResourceList")
 	configOut := flag.String("config", "", "also write the injection config to this file")
+	patchOut := flag.String("patch", "", "also write the equivalent kustomize patch to this file")
 	flag.Parse()
-	if *configOut != "" {
-		if err := os.WriteFile(*configOut, []byte(config), 0o644); err != nil {
+	for path, body := range map[string]string{*configOut: config, *patchOut: patch} {
+		if path == "" {
+			continue
+		}
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
