@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -159,5 +164,43 @@ func TestDeterministic(t *testing.T) {
 	rl := []byte(rlHead + deployItem + goodFC)
 	if x, y := run(t, "", rl, binary), run(t, "", rl, binary); x.stdout != y.stdout {
 		t.Errorf("two KRM runs differ")
+	}
+}
+
+// TestHugeInput feeds 100 MB to the KRM function: it must succeed, and its
+// peak memory must stay within the linear bound docs/performance.md
+// states (about 60× the input; the test allows 100× for noise). It takes
+// some 20 s, so -short skips it.
+func TestHugeInput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	var b strings.Builder
+	b.WriteString(rlHead + "items:\n")
+	for i := 0; b.Len() < 100<<20; i++ {
+		fmt.Fprintf(&b, "- apiVersion: apps/v1\n  kind: Deployment\n  metadata:\n    name: d%d\n    labels: {app: d%d}\n  spec:\n    template:\n      metadata:\n        labels: {app: d%d}\n      spec:\n        containers:\n        - name: app # the app\n          image: example/app:%d\n          ports:\n          - containerPort: 8080\n          env:\n          - {name: MODE, value: prod}\n", i, i, i, i)
+	}
+	b.WriteString(goodFC)
+	in := filepath.Join(t.TempDir(), "huge.yaml")
+	if err := os.WriteFile(in, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := exec.Command(binary)
+	cmd.Stdin = f
+	var errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v\n%s", err, errb.String())
+	}
+	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss * 1024
+	ratio := float64(rss) / float64(b.Len())
+	t.Logf("input %d MB, peak RSS %d MB (%.0f× the input)", b.Len()>>20, rss>>20, ratio)
+	if ratio > 100 {
+		t.Errorf("peak memory is %.0f× the input, above the 100× this test allows", ratio)
 	}
 }
