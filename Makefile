@@ -30,6 +30,7 @@ fuzz:
 	$(GO) test ./fn -run '^$$' -fuzz '^FuzzResourceList$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./fn -run '^$$' -fuzz '^FuzzPlain$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./fn -run '^$$' -fuzz '^FuzzConfig$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./fn -run '^$$' -fuzz '^FuzzMerge3$$' -fuzztime $(FUZZTIME)
 
 # Whole-process timings against a kyaml read-and-write round trip of the
 # same input, and kustomize with our transformer against built-in patches.

@@ -34,6 +34,11 @@ func keepFormatting(raw, theirs string, want *yaml.Node, wide bool) string {
 	if err != nil {
 		return theirs
 	}
+	if strings.Contains(raw, "\r\n") {
+		// Windows line ends: the encoder writes \n; lines it adds should
+		// end like the user's.
+		base, theirs = strings.ReplaceAll(base, "\n", "\r\n"), strings.ReplaceAll(theirs, "\n", "\r\n")
+	}
 	merged, ok := merge3(lines(base), lines(raw), lines(theirs))
 	if !ok {
 		return theirs

@@ -3,6 +3,8 @@ package fn
 import (
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 func TestMerge3(t *testing.T) {
@@ -37,4 +39,36 @@ func TestLines(t *testing.T) {
 			t.Errorf("lines(%q) = %q", in, got)
 		}
 	}
+}
+
+func TestKeepFormattingCRLF(t *testing.T) {
+	raw := "apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: p\r\nspec:\r\n  containers:\r\n  - name: app\r\n    image: app:1\r\n"
+	f, err := ParseFile("crlf.yaml", []byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := f.Docs[0]
+	spec := fieldNode(d.Node, "spec")
+	spec.Content = append(spec.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "hostNetwork"}, &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: "true"})
+	d.Changed = true
+	out, err := f.Bytes(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := raw + "  hostNetwork: true\r\n"; string(out) != want {
+		t.Errorf("got %q, want %q", out, want)
+	}
+}
+
+// FuzzMerge3 feeds any three texts to the line merge: it must not panic,
+// and a merge of a side with itself must give that side.
+func FuzzMerge3(f *testing.F) {
+	f.Add("a\nb\nc\n", "a\nB\nc\n", "a\nb\nX\nc\n")
+	f.Add("", "x", "\n\n")
+	f.Fuzz(func(t *testing.T, base, ours, theirs string) {
+		merge3(lines(base), lines(ours), lines(theirs))
+		if got, ok := merge3(lines(base), lines(ours), lines(base)); !ok || got != ours {
+			t.Fatalf("merging ours with an unchanged theirs gave %q, %v", got, ok)
+		}
+	})
 }
