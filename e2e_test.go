@@ -322,6 +322,8 @@ func TestE2EPlainOutputFolder(t *testing.T) {
 	src := copyDir(t, "testdata/kind-legacy-groups")
 	os.MkdirAll(filepath.Join(src, "nested"), 0o755)
 	os.WriteFile(filepath.Join(src, "nested", "pod.yml"), mustRead(t, "testdata/kind-pod/input.yaml"), 0o644)
+	os.MkdirAll(filepath.Join(src, ".git"), 0o755)
+	os.WriteFile(filepath.Join(src, ".git", "hidden.yaml"), mustRead(t, "testdata/kind-pod/input.yaml"), 0o644)
 	out := filepath.Join(t.TempDir(), "out")
 	r := run(t, "", nil, binary, "-q", "-c", filepath.Join(src, "config.yaml"), "-o", out, src)
 	if r.code != 0 {
@@ -336,6 +338,9 @@ func TestE2EPlainOutputFolder(t *testing.T) {
 		t.Errorf("mirrored input.yaml differs from the golden output:\n%s", got)
 	}
 	mustContain(t, "nested/pod.yml", string(mustRead(t, filepath.Join(out, "nested/pod.yml"))), "name: proxy")
+	if _, err := os.Stat(filepath.Join(out, ".git")); err == nil {
+		t.Errorf("a hidden folder was read and mirrored")
+	}
 
 	file := filepath.Join(t.TempDir(), "one.yaml")
 	if r := run(t, "", nil, binary, "-q", "-c", "testdata/kind-pod/config.yaml", "-o", file, "testdata/kind-pod/input.yaml"); r.code != 0 {

@@ -190,7 +190,8 @@ func unwrapPathError(err error) error {
 }
 
 // readInputs reads files, folders (every *.yaml and *.yml below them, in
-// lexical order) and stdin ("-", or nothing at all).
+// lexical order, hidden folders left out) and stdin ("-", or nothing at
+// all).
 func readInputs(o PlainOptions) ([]*File, error) {
 	inputs := o.Inputs
 	if len(inputs) == 0 {
@@ -226,6 +227,9 @@ func readInputs(o PlainOptions) ([]*File, error) {
 		err = filepath.WalkDir(in, func(path string, de fs.DirEntry, err error) error {
 			if err != nil {
 				return err
+			}
+			if de.IsDir() && path != in && strings.HasPrefix(de.Name(), ".") {
+				return filepath.SkipDir // .git and the like
 			}
 			ext := filepath.Ext(path)
 			if de.IsDir() || (ext != ".yaml" && ext != ".yml") {
