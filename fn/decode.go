@@ -347,9 +347,11 @@ func hashSpec(spec *yaml.Node) string {
 // configMapKeys are the data keys of the short ConfigMap form.
 var configMapKeys = []string{"image", "kinds", "mode", "name", "position"}
 
+// decodeConfigMap checks the short form's keys and turns it into the
+// SidecarInjection it stands for, which is then decoded, validated and
+// hashed like any other: the two forms of one sidecar are the same
+// injection.
 func decodeConfigMap(n *yaml.Node) (*Config, error) {
-	c := &Config{Nodes: map[string][]*yaml.Node{}}
-	c.APIVersion, c.Kind = APIVersion, Kind
 	var errs []FieldError
 	data := map[string]string{}
 	if dn := fieldNode(n, "data"); dn != nil && dn.Kind == yaml.MappingNode {
@@ -367,20 +369,33 @@ func decodeConfigMap(n *yaml.Node) (*Config, error) {
 			errs = append(errs, FieldError{"data." + k, "required"})
 		}
 	}
-	c.Metadata.Name = data["name"]
-	c.Spec.Mode, c.Spec.Position = data["mode"], data["position"]
-	c.Spec.Containers = []corev1.Container{{Name: data["name"], Image: data["image"]}}
-	ctr := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
-		{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: "name"}, {Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: data["name"]},
-		{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: "image"}, {Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: data["image"]},
-	}}
-	c.Nodes["containers"] = []*yaml.Node{ctr}
-	for _, k := range strings.Split(data["kinds"], ",") {
-		if k = strings.TrimSpace(k); k != "" {
-			c.Spec.Targets = append(c.Spec.Targets, Selector{Kind: regexpQuote(k)})
+	if len(errs) > 0 {
+		return nil, &ConfigError{Ref: "ConfigMap/" + scalar(fieldNode(n, "metadata"), "name"), Name: data["name"], Errors: errs}
+	}
+	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: v} }
+	mapping := func(kv ...*yaml.Node) *yaml.Node {
+		return &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: kv}
+	}
+	list := func(items ...*yaml.Node) *yaml.Node {
+		return &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: items}
+	}
+	spec := mapping(str("containers"), list(mapping(str("name"), str(data["name"]), str("image"), str(data["image"]))))
+	for _, k := range []string{"mode", "position"} {
+		if data[k] != "" {
+			spec.Content = append(spec.Content, str(k), str(data[k]))
 		}
 	}
-	sum := sha256.Sum256([]byte(data["name"] + "\x00" + data["image"] + "\x00" + data["mode"] + "\x00" + data["position"]))
-	c.Hash = hex.EncodeToString(sum[:8])
-	return c.finish(errs)
+	var targets []*yaml.Node
+	for _, k := range strings.Split(data["kinds"], ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			targets = append(targets, mapping(str("kind"), str(regexpQuote(k))))
+		}
+	}
+	if len(targets) > 0 {
+		spec.Content = append(spec.Content, str("targets"), list(targets...))
+	}
+	return decodeSidecarInjection(mapping(
+		str("apiVersion"), str(APIVersion), str("kind"), str(Kind),
+		str("metadata"), mapping(str("name"), str(data["name"])),
+		str("spec"), spec))
 }

@@ -144,6 +144,15 @@ func TestDecodeDefaultsAndHash(t *testing.T) {
 	if c.Hash == other.Hash {
 		t.Errorf("hash did not change with the image")
 	}
+	// The ConfigMap form is the same injection as the SidecarInjection it
+	// stands for.
+	cm, err := decode(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: function-input}\ndata: {name: a, image: 'x:1'}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cm.Hash != c.Hash || cm.Metadata.Name != "a" || cm.Spec.Containers[0].Image != "x:1" {
+		t.Errorf("ConfigMap form: hash %s (want %s), name %q, containers %v", cm.Hash, c.Hash, cm.Metadata.Name, cm.Spec.Containers)
+	}
 }
 
 func TestDecodeWarnings(t *testing.T) {

@@ -141,28 +141,10 @@ func (c *change) check() []conflict {
 		name := str(ctr, "name")
 		i := named(field(spec, "containers"), name)
 		base := fmt.Sprintf("%s.containers[%d]", at, i)
-		for _, m := range c.mounts {
-			mp := str(m, "mountPath")
-			if c.old != nil && contains(c.old.VolumeMounts[name], mp) {
-				continue
-			}
-			for j, have := range seq(ctr, "volumeMounts") {
-				if str(have, "mountPath") == mp && !sameValue(have, m) {
-					out = append(out, conflict{fmt.Sprintf("%s.volumeMounts[%d]", base, j), fmt.Sprintf("container %q already mounts something else at %s", name, mp), true})
-				}
-			}
-		}
-		for _, e := range c.env {
-			en := str(e, "name")
-			if c.old != nil && contains(c.old.Env[name], en) {
-				continue
-			}
-			for j, have := range seq(ctr, "env") {
-				if str(have, "name") == en && !sameValue(have, e) {
-					out = append(out, conflict{fmt.Sprintf("%s.env[%d]", base, j), fmt.Sprintf("container %q already sets %s to another value", name, en), true})
-				}
-			}
-		}
+		out = append(out, c.clashes(ctr, base, "volumeMounts", "mountPath", c.mounts, c.old.mounts(name),
+			"container %q already mounts something else at %s")...)
+		out = append(out, c.clashes(ctr, base, "env", "name", c.env, c.old.envNames(name),
+			"container %q already sets %s to another value")...)
 	}
 
 	// Pod annotations and labels.
@@ -195,6 +177,26 @@ func (c *change) check() []conflict {
 		}
 		if !found {
 			out = append(out, conflict{at + "." + list, fmt.Sprintf("position %s: no container %q in %s", pos, pos.Container, list), false})
+		}
+	}
+	return out
+}
+
+// clashes finds entries of the list key in app container ctr that have
+// the same id (idKey) as one of objs but another value. Ids the earlier
+// run of this injection added (ours) do not count.
+func (c *change) clashes(ctr *yaml.Node, base, key, idKey string, objs []*yaml.Node, ours []string, format string) []conflict {
+	var out []conflict
+	name := str(ctr, "name")
+	for _, o := range objs {
+		id := str(o, idKey)
+		if contains(ours, id) {
+			continue
+		}
+		for j, have := range seq(ctr, key) {
+			if str(have, idKey) == id && !sameValue(have, o) {
+				out = append(out, conflict{fmt.Sprintf("%s.%s[%d]", base, key, j), fmt.Sprintf(format, name, id), true})
+			}
 		}
 	}
 	return out

@@ -64,6 +64,22 @@ func (st Status) encode() string {
 	return string(b)
 }
 
+// mounts and envNames return the mount paths and env names e added to
+// container ctr; nil when e is nil.
+func (e *Entry) mounts(ctr string) []string {
+	if e == nil {
+		return nil
+	}
+	return e.VolumeMounts[ctr]
+}
+
+func (e *Entry) envNames(ctr string) []string {
+	if e == nil {
+		return nil
+	}
+	return e.Env[ctr]
+}
+
 // owns reports whether any injection recorded the container name.
 func (st Status) owns(name string) bool {
 	for _, e := range st {
