@@ -28,9 +28,10 @@ e2e: tools
 
 fuzz:
 	$(GO) test ./fn -run '^$$' -fuzz '^FuzzResourceList$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./fn -run '^$$' -fuzz '^FuzzPlain$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/cli -run '^$$' -fuzz '^FuzzPlain$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./fn -run '^$$' -fuzz '^FuzzConfig$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./fn -run '^$$' -fuzz '^FuzzMerge3$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/yamlfile -run '^$$' -fuzz '^FuzzMerge3$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/yamlfile -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 
 # Whole-process timings against a kyaml read-and-write round trip of the
 # same input, and kustomize with our transformer against built-in patches.
@@ -41,7 +42,7 @@ bench: build tools
 	$(GO) test -run '^$$' -bench . -benchmem ./transform
 
 update-golden:
-	$(GO) test ./fn -run 'TestGolden' -update
+	$(GO) test ./internal/cli -run 'TestGolden' -update
 
 image:
 	docker build -t $(IMAGE) --build-arg VERSION=$(VERSION) .

@@ -12,9 +12,11 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/inject-sidecars/inject-sidecars/fn"
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
-// The fuzz targets feed any bytes to the three ways input comes in. None
+// The fuzz targets feed any bytes to the ways input comes in (plain
+// mode's is in internal/cli, the file reader's in internal/yamlfile). None
 // may panic, and none may reach the top-level recover: that path exists
 // for bugs, and a fuzz run that finds one has found a bug.
 
@@ -33,11 +35,11 @@ const bug = "this is a bug"
 
 func FuzzResourceList(f *testing.F) {
 	cfg, _ := os.ReadFile("../testdata/pattern-log-collector/config.yaml")
-	for _, in := range []string{"../testdata/*/input.yaml", corpusDir + "/*.yaml"} {
+	for _, in := range []string{"../testdata/*/input.yaml", testkit.CorpusDir + "/*.yaml"} {
 		files, _ := filepath.Glob(in)
 		for _, file := range files {
 			b, _ := os.ReadFile(file)
-			f.Add(toResourceList(b, cfg))
+			f.Add(testkit.ToResourceList(b, cfg))
 		}
 	}
 	f.Add([]byte(""))
@@ -45,66 +47,15 @@ func FuzzResourceList(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		hang := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("hang on %q", data)) })
 		defer hang.Stop()
-		var out, errb bytes.Buffer
-		code := fn.RunKRM(bytes.NewReader(data), &out, &errb, nil)
-		if code != 0 && code != 1 {
-			t.Fatalf("exit %d", code)
+		var out bytes.Buffer
+		if _, err := fn.Run(bytes.NewReader(data), &out, nil); err != nil {
+			t.Fatal(err)
 		}
 		if strings.Contains(out.String(), bug) {
 			t.Fatalf("reached the panic handler:\n%s", out.String())
 		}
 		if _, err := fn.ReadResourceList(&out); err != nil {
 			t.Fatalf("the output is not a ResourceList: %v\n%s", err, out.String())
-		}
-	})
-}
-
-// toResourceList wraps a manifest stream and a config into a ResourceList.
-func toResourceList(stream, cfg []byte) []byte {
-	f, err := fn.ParseFile("x", stream)
-	if err != nil {
-		return stream
-	}
-	rl := &fn.ResourceList{APIVersion: "config.kubernetes.io/v1"}
-	for _, d := range f.Docs {
-		if d.Node != nil {
-			rl.Items = append(rl.Items, yaml.NewRNode(d.Node))
-		}
-	}
-	if n, err := yaml.Parse(string(cfg)); err == nil {
-		rl.FunctionConfig = n
-	}
-	var b bytes.Buffer
-	if err := fn.WriteResourceList(&b, rl); err != nil {
-		return stream
-	}
-	return b.Bytes()
-}
-
-func FuzzPlain(f *testing.F) {
-	seeds(f, "../testdata/*/input.yaml", corpusDir+"/*.yaml", corpusDir+"/*.json")
-	f.Add([]byte("a: 1\n--- {b: 2}\n"))
-	cfg := "../testdata/multiple-app-containers/config.yaml"
-	f.Fuzz(func(t *testing.T, data []byte) {
-		run := func(in []byte) (string, string, int) {
-			var out, errb bytes.Buffer
-			code := fn.RunPlain(fn.PlainOptions{Configs: []string{cfg}, Quiet: true, Stdin: bytes.NewReader(in), Stdout: &out, Stderr: &errb})
-			return out.String(), errb.String(), code
-		}
-		hang := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("hang on %q", data)) })
-		defer hang.Stop()
-		out, stderr, code := run(data)
-		if strings.Contains(stderr, bug) {
-			t.Fatalf("reached the panic handler:\n%s", stderr)
-		}
-		if code != 0 {
-			return
-		}
-		// Whatever went through must be stable: a second run changes
-		// nothing.
-		again, stderr, code := run([]byte(out))
-		if code != 0 || again != out {
-			t.Fatalf("second run differs (exit %d):\n%s\nfirst:\n%q\nsecond:\n%q", code, stderr, out, again)
 		}
 	})
 }
@@ -116,8 +67,8 @@ func FuzzConfig(f *testing.F) {
 		if err != nil {
 			return
 		}
-		c, err := fn.Decode(n)
-		if err == nil && c.Injection() == nil {
+		c, err := fn.LoadConfig(n.YNode(), false)
+		if err == nil && c.Injection == nil {
 			t.Fatal("a valid config without an injection")
 		}
 	})

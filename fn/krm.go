@@ -7,13 +7,12 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
 
@@ -43,7 +42,7 @@ func ParseResourceList(data []byte) (*ResourceList, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, fmt.Errorf("stdin is empty: expected a ResourceList (kind: ResourceList); to run on manifests, use -c CONFIG")
 	}
-	if !isText(data) {
+	if !yamlnode.IsText(data) {
 		return nil, fmt.Errorf("stdin is not text: expected a ResourceList in YAML or JSON")
 	}
 	// One decoder over the bytes, rather than kio.ByteReader, which makes
@@ -51,43 +50,43 @@ func ParseResourceList(data []byte) (*ResourceList, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("stdin is not valid YAML: %s", oneLine(err))
+		return nil, fmt.Errorf("stdin is not valid YAML: %s", yamlnode.FirstLine(err))
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
 		return nil, fmt.Errorf("stdin holds more than one YAML document: expected one ResourceList (kind: ResourceList); to run on manifests, use -c CONFIG")
 	} else if !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("stdin is not valid YAML: %s", oneLine(err))
+		return nil, fmt.Errorf("stdin is not valid YAML: %s", yamlnode.FirstLine(err))
 	}
 	if len(doc.Content) == 0 {
 		return nil, fmt.Errorf("stdin is empty: expected a ResourceList (kind: ResourceList); to run on manifests, use -c CONFIG")
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("stdin is %s: expected a ResourceList (kind: ResourceList)", kindOf(root))
+		return nil, fmt.Errorf("stdin is %s: expected a ResourceList (kind: ResourceList)", yamlnode.Describe(root))
 	}
-	if kind := scalar(root, "kind"); kind != kio.ResourceListKind {
+	if kind := yamlnode.Str(root, "kind"); kind != kio.ResourceListKind {
 		if kind == "" {
 			kind = "an object without kind"
 		}
 		return nil, fmt.Errorf("stdin is %s: expected a ResourceList (kind: ResourceList); to run on manifests, use -c CONFIG", kind)
 	}
-	rl := &ResourceList{APIVersion: scalar(root, "apiVersion")}
+	rl := &ResourceList{APIVersion: yamlnode.Str(root, "apiVersion")}
 	if rl.APIVersion == "" {
 		rl.APIVersion = resourceListAPIVersion
 	}
-	if items := fieldNode(root, "items"); items != nil && !isNullNode(items) {
+	if items := yamlnode.Field(root, "items"); !yamlnode.IsNull(items) {
 		if items.Kind != yaml.SequenceNode {
-			return nil, fmt.Errorf("ResourceList items: expected a list, got %s", kindOf(items))
+			return nil, fmt.Errorf("ResourceList items: expected a list, got %s", yamlnode.Describe(items))
 		}
 		for i, it := range items.Content {
 			if it.Kind != yaml.MappingNode {
-				return nil, fmt.Errorf("ResourceList items[%d]: expected an object, got %s", i, kindOf(it))
+				return nil, fmt.Errorf("ResourceList items[%d]: expected an object, got %s", i, yamlnode.Describe(it))
 			}
 			rl.Items = append(rl.Items, yaml.NewRNode(it))
 		}
 	}
-	if fc := fieldNode(root, "functionConfig"); fc != nil && !isNullNode(fc) {
+	if fc := yamlnode.Field(root, "functionConfig"); !yamlnode.IsNull(fc) {
 		rl.FunctionConfig = yaml.NewRNode(fc)
 	}
 	return rl, nil
@@ -185,29 +184,20 @@ func yamlString(s string) string {
 	return out
 }
 
-// RunKRM is the KRM function: a ResourceList on in, the transformed
-// ResourceList on out. It returns the exit code: 1 when any result is an
-// error. Even then it writes a ResourceList carrying the results, as the
-// KRM functions spec asks, so kpt shows them. kustomize shows only the
-// function's stderr, so error results go there too, one line each.
+// Run is the KRM function: a ResourceList on in, the transformed
+// ResourceList on out. Even when a result is an error it writes a
+// ResourceList carrying the results, as the KRM functions spec asks, so
+// kpt shows them; the caller decides what the results mean for the exit
+// code. The error is set only when the output could not be written.
 //
 // onInput, when set, is told the input's size once it is read, before it
 // is parsed: main tunes the garbage collector with it.
-func RunKRM(in io.Reader, out, stderr io.Writer, onInput func(bytes int64)) int {
+func Run(in io.Reader, out io.Writer, onInput func(bytes int64)) (framework.Results, error) {
 	rl := processKRM(in, onInput)
 	if err := WriteResourceList(out, rl); err != nil {
-		fmt.Fprintf(stderr, "inject-sidecars: writing the ResourceList: %v\n", err)
-		return 1
+		return rl.Results, fmt.Errorf("writing the ResourceList: %w", err)
 	}
-	code := rl.Results.ExitCode()
-	if code != 0 {
-		for _, r := range rl.Results {
-			if r.Severity == framework.Error {
-				fmt.Fprintln(stderr, r.String())
-			}
-		}
-	}
-	return code
+	return rl.Results, nil
 }
 
 // processKRM reads and processes the input; whatever goes wrong becomes
@@ -240,39 +230,31 @@ func processKRM(in io.Reader, onInput func(int64)) (rl *ResourceList) {
 }
 
 func bugResult(r any) *framework.Result {
-	return &framework.Result{Severity: framework.Error,
-		Message: fmt.Sprintf("internal error: this is a bug in inject-sidecars, please report it with the input that caused it: %v", r)}
+	return &framework.Result{Severity: framework.Error, Message: BugMessage(r)}
+}
+
+// BugMessage is what a user reads when a panic was recovered: a panic is
+// a bug, and they get this rather than a stack trace.
+func BugMessage(r any) string {
+	return fmt.Sprintf("internal error: this is a bug in inject-sidecars, please report it with the input that caused it: %v", r)
 }
 
 // Process decodes the functionConfig and runs the injection on the items.
 func Process(rl *ResourceList) framework.Results {
-	c, err := Decode(rl.FunctionConfig)
 	var file *framework.File
+	var fc *yaml.Node
 	if rl.FunctionConfig != nil {
-		file = annotationLocator(rl.FunctionConfig.YNode())
+		fc = rl.FunctionConfig.YNode()
+		file = annotationLocator(fc)
 	}
+	c, err := LoadConfig(fc, false)
 	if err != nil {
-		return configResults(nil, err, file)
+		return ConfigResults(nil, err, file)
 	}
-	results := configResults(c, nil, file)
-	f := &transform.Filter{Injections: []*transform.Injection{c.Injection()}}
+	results := ConfigResults(c, nil, file)
+	f := &transform.Filter{Injections: []*transform.Injection{c.Injection}}
 	if _, err := f.Filter(rl.Items); err != nil {
 		return append(results, &framework.Result{Severity: framework.Error, Message: err.Error()})
 	}
-	return append(results, krmResults(f.Results, annotationLocator, map[string]*framework.File{c.Metadata.Name: file})...)
-}
-
-func isNullNode(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagNull }
-
-// isText rejects NUL bytes and invalid UTF-8 early: the YAML parser would
-// reject them too, with a less helpful message.
-func isText(b []byte) bool {
-	return bytes.IndexByte(b, 0) < 0 && utf8.Valid(b)
-}
-
-// oneLine keeps the first line of an error: some YAML errors carry the
-// whole offending document.
-func oneLine(err error) string {
-	s, _, _ := strings.Cut(strings.TrimSpace(err.Error()), "\n")
-	return s
+	return append(results, Results(f.Results, annotationLocator, map[string]*framework.File{c.Injection.Metadata.Name: file})...)
 }

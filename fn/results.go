@@ -8,6 +8,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
 
@@ -17,26 +19,26 @@ type Locator func(item *yaml.Node) *framework.File
 // annotationLocator reads the path and index that kpt and kustomize put
 // on every item of a ResourceList.
 func annotationLocator(item *yaml.Node) *framework.File {
-	annos := fieldNode(fieldNode(item, "metadata"), "annotations")
-	path := scalar(annos, kioutil.PathAnnotation)
+	annos := yamlnode.Field(yamlnode.Field(item, "metadata"), "annotations")
+	path := yamlnode.Str(annos, kioutil.PathAnnotation)
 	if path == "" {
-		path = scalar(annos, kioutil.LegacyPathAnnotation)
+		path = yamlnode.Str(annos, kioutil.LegacyPathAnnotation)
 	}
 	if path == "" {
 		return nil
 	}
-	idx := scalar(annos, kioutil.IndexAnnotation)
+	idx := yamlnode.Str(annos, kioutil.IndexAnnotation)
 	if idx == "" {
-		idx = scalar(annos, kioutil.LegacyIndexAnnotation)
+		idx = yamlnode.Str(annos, kioutil.LegacyIndexAnnotation)
 	}
 	i, _ := strconv.Atoi(idx)
 	return &framework.File{Path: path, Index: i}
 }
 
-// krmResults turns transform results into KRM results. A result about
+// Results turns transform results into KRM results. A result about
 // an injection as a whole (it matched nothing) names the config, and
 // configFile says where that came from.
-func krmResults(rs []transform.Result, locate Locator, configFile map[string]*framework.File) framework.Results {
+func Results(rs []transform.Result, locate Locator, configFile map[string]*framework.File) framework.Results {
 	out := make(framework.Results, 0, len(rs))
 	for _, r := range rs {
 		kr := &framework.Result{Message: r.Message, Severity: framework.Severity(r.Severity)}
@@ -62,33 +64,31 @@ func krmResults(rs []transform.Result, locate Locator, configFile map[string]*fr
 
 // configRef names an injection config in results.
 func configRef(name string) *yaml.ResourceIdentifier {
-	return &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: APIVersion, Kind: Kind}, NameMeta: yaml.NameMeta{Name: name}}
+	return &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.Kind}, NameMeta: yaml.NameMeta{Name: name}}
 }
 
-// configResults reports a config's errors (or warnings) as KRM results
-// about the config itself.
-func configResults(c *Config, err error, file *framework.File) framework.Results {
-	// c is nil when err is set.
+// ConfigResults reports a config's errors (or, when err is nil, its
+// warnings) as KRM results about the config itself, from file.
+func ConfigResults(c *Config, err error, file *framework.File) framework.Results {
 	var out framework.Results
-	ref := configRef
-	var ce *ConfigError
-	if errors.As(err, &ce) {
+	var ce *v1alpha1.ConfigError
+	switch {
+	case errors.As(err, &ce):
 		for _, fe := range ce.Errors {
 			out = append(out, &framework.Result{
-				Message: fe.Message, Severity: framework.Error,
-				ResourceRef: ref(ce.Name), Field: &framework.Field{Path: fe.Path}, File: file,
+				Message: fe.Detail, Severity: framework.Error,
+				ResourceRef: configRef(ce.Name), Field: &framework.Field{Path: fe.Field}, File: file,
 			})
 		}
-		return out
-	}
-	if err != nil {
-		return framework.Results{{Message: err.Error(), Severity: framework.Error, File: file}}
-	}
-	for _, w := range c.Warnings {
-		out = append(out, &framework.Result{
-			Message: w.Message, Severity: framework.Warning,
-			ResourceRef: ref(c.Metadata.Name), Field: &framework.Field{Path: w.Path}, File: file,
-		})
+	case err != nil:
+		out = framework.Results{{Message: err.Error(), Severity: framework.Error, File: file}}
+	default:
+		for _, w := range c.Warnings {
+			out = append(out, &framework.Result{
+				Message: w.Detail, Severity: framework.Warning,
+				ResourceRef: configRef(c.Injection.Metadata.Name), Field: &framework.Field{Path: w.Field}, File: file,
+			})
+		}
 	}
 	return out
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
@@ -43,19 +42,24 @@ spec:
 // parsing is outside the timer.
 func BenchmarkFilter(b *testing.B) {
 	src := deployments(1000)
-	sidecar, _ := yaml.Parse("name: fluent-bit\nimage: fluent/fluent-bit:3.1.4\nenv:\n- name: APP\n  value: '{{ .Name }}'\nvolumeMounts:\n- {name: logs, mountPath: /var/log/app}\n")
-	vol, _ := yaml.Parse("name: logs\nemptyDir: {}\n")
-	mount, _ := yaml.Parse("name: logs\nmountPath: /var/log/app\n")
+	inj := injection(b, "logging", "h", `  containers:
+  - name: fluent-bit
+    image: fluent/fluent-bit:3.1.4
+    env:
+    - name: APP
+      value: '{{ .Name }}'
+    volumeMounts:
+    - {name: logs, mountPath: /var/log/app}
+  volumes:
+  - {name: logs, emptyDir: {}}
+  volumeMounts:
+  - {name: logs, mountPath: /var/log/app}
+`)
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		items, err := kio.FromBytes([]byte(src))
 		if err != nil {
-			b.Fatal(err)
-		}
-		inj := &transform.Injection{Name: "logging", Hash: "h", Mode: transform.Native, Position: transform.Position{Where: "first"},
-			Containers: []*yaml.Node{sidecar.YNode()}, Volumes: []*yaml.Node{vol.YNode()}, VolumeMounts: []*yaml.Node{mount.YNode()}}
-		if err := inj.Prepare(); err != nil {
 			b.Fatal(err)
 		}
 		f := &transform.Filter{Injections: []*transform.Injection{inj}}
@@ -72,9 +76,7 @@ func BenchmarkFilter(b *testing.B) {
 // BenchmarkFilterUpToDate measures a second run, which finds every
 // workload already injected.
 func BenchmarkFilterUpToDate(b *testing.B) {
-	sidecar, _ := yaml.Parse("name: fluent-bit\nimage: fluent/fluent-bit:3.1.4\n")
-	inj := &transform.Injection{Name: "logging", Hash: "h", Mode: transform.Native, Position: transform.Position{Where: "first"},
-		Containers: []*yaml.Node{sidecar.YNode()}}
+	inj := injection(b, "logging", "h", "  containers: [{name: fluent-bit, image: 'fluent/fluent-bit:3.1.4'}]\n")
 	items, _ := kio.FromBytes([]byte(deployments(1000)))
 	(&transform.Filter{Injections: []*transform.Injection{inj}}).Filter(items)
 	b.ReportAllocs()

@@ -2,11 +2,14 @@ package transform
 
 import (
 	"fmt"
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"maps"
 	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
 // newNames is the set of container names this change adds.
@@ -14,7 +17,7 @@ func (c *change) newNames() map[string]bool {
 	names := make(map[string]bool, len(c.sidecars)+len(c.inits))
 	for _, list := range [][]*yaml.Node{c.sidecars, c.inits} {
 		for _, n := range list {
-			names[str(n, "name")] = true
+			names[yamlnode.Str(n, "name")] = true
 		}
 	}
 	return names
@@ -31,7 +34,7 @@ type conflict struct {
 
 // targetList is the name of the list sidecars go into.
 func (c *change) targetList() string {
-	if c.inj.Mode == Native {
+	if c.inj.Spec.Mode == v1alpha1.Native {
 		return "initContainers"
 	}
 	return "containers"
@@ -52,12 +55,12 @@ func oldLabels(e *Entry) []string     { return e.PodLabels }
 // that is set.
 func (c *change) appContainers() []*yaml.Node {
 	var out []*yaml.Node
-	for _, ctr := range seq(c.p.spec, "containers") {
-		name := str(ctr, "name")
+	for _, ctr := range yamlnode.Seq(c.p.spec, "containers") {
+		name := yamlnode.Str(ctr, "name")
 		if c.st.owns(name) {
 			continue
 		}
-		if len(c.inj.AppContainers) > 0 && !contains(c.inj.AppContainers, name) {
+		if len(c.inj.Spec.AppContainers) > 0 && !contains(c.inj.Spec.AppContainers, name) {
 			continue
 		}
 		out = append(out, ctr)
@@ -82,44 +85,44 @@ func (c *change) check() []conflict {
 		if list == "initContainers" {
 			own = oldInits
 		}
-		for i, ctr := range seq(spec, list) {
-			name := str(ctr, "name")
+		for i, ctr := range yamlnode.Seq(spec, list) {
+			name := yamlnode.Str(ctr, "name")
 			if c.oldHas(own, name) {
 				continue
 			}
 			path := fmt.Sprintf("%s.%s[%d]", at, list, i)
 			if newNames[name] {
 				out = append(out, conflict{path + ".name", fmt.Sprintf("container %q already exists", name), true})
-				if c.inj.OnConflict == ConflictReplace {
+				if c.inj.Spec.OnConflict == v1alpha1.ConflictReplace {
 					continue // its ports go with it
 				}
 			}
-			if list == "initContainers" && str(ctr, "restartPolicy") != "Always" {
+			if list == "initContainers" && yamlnode.Str(ctr, "restartPolicy") != "Always" {
 				continue // run-to-completion: gone before the sidecars start
 			}
-			for j, p := range seq(ctr, "ports") {
+			for j, p := range yamlnode.Seq(ctr, "ports") {
 				proto := protocol(p)
 				pp := fmt.Sprintf("%s.ports[%d]", path, j)
-				if v := str(p, "containerPort"); v != "" {
+				if v := yamlnode.Str(p, "containerPort"); v != "" {
 					ports[portKey{v, proto}] = pp + ".containerPort"
 				}
-				if v := str(p, "hostPort"); v != "" {
+				if v := yamlnode.Str(p, "hostPort"); v != "" {
 					hostPorts[portKey{v, proto}] = pp + ".hostPort"
 				}
 			}
 		}
 	}
 	for _, s := range c.sidecars {
-		for _, p := range seq(s, "ports") {
+		for _, p := range yamlnode.Seq(s, "ports") {
 			proto := protocol(p)
-			if v := str(p, "containerPort"); v != "" {
+			if v := yamlnode.Str(p, "containerPort"); v != "" {
 				if path, ok := ports[portKey{v, proto}]; ok {
-					out = append(out, conflict{path, fmt.Sprintf("port %s/%s of sidecar %q is already used in the pod", v, proto, str(s, "name")), false})
+					out = append(out, conflict{path, fmt.Sprintf("port %s/%s of sidecar %q is already used in the pod", v, proto, yamlnode.Str(s, "name")), false})
 				}
 			}
-			if v := str(p, "hostPort"); v != "" {
+			if v := yamlnode.Str(p, "hostPort"); v != "" {
 				if path, ok := hostPorts[portKey{v, proto}]; ok {
-					out = append(out, conflict{path, fmt.Sprintf("hostPort %s/%s of sidecar %q is already used in the pod", v, proto, str(s, "name")), false})
+					out = append(out, conflict{path, fmt.Sprintf("hostPort %s/%s of sidecar %q is already used in the pod", v, proto, yamlnode.Str(s, "name")), false})
 				}
 			}
 		}
@@ -127,19 +130,19 @@ func (c *change) check() []conflict {
 
 	// Volumes: an identical one is shared.
 	for _, v := range c.volumes {
-		name := str(v, "name")
+		name := yamlnode.Str(v, "name")
 		if c.oldHas(oldVolumes, name) {
 			continue
 		}
-		if i := named(field(spec, "volumes"), name); i >= 0 && !sameValue(seq(spec, "volumes")[i], v) {
+		if i := named(yamlnode.Field(spec, "volumes"), name); i >= 0 && !yamlnode.Equal(yamlnode.Seq(spec, "volumes")[i], v, false) {
 			out = append(out, conflict{fmt.Sprintf("%s.volumes[%d]", at, i), fmt.Sprintf("volume %q already exists with another source", name), true})
 		}
 	}
 
 	// Mounts and env in the app containers.
 	for _, ctr := range c.appContainers() {
-		name := str(ctr, "name")
-		i := named(field(spec, "containers"), name)
+		name := yamlnode.Str(ctr, "name")
+		i := named(yamlnode.Field(spec, "containers"), name)
 		base := fmt.Sprintf("%s.containers[%d]", at, i)
 		out = append(out, c.clashes(ctr, base, "volumeMounts", "mountPath", c.mounts, c.old.mounts(name),
 			"container %q already mounts something else at %s")...)
@@ -148,35 +151,35 @@ func (c *change) check() []conflict {
 	}
 
 	// Pod annotations and labels.
-	meta := field(c.p.holder, "metadata")
+	meta := yamlnode.Field(c.p.holder, "metadata")
 	for _, kv := range []struct {
 		key  string
 		want map[string]string
 		own  func(*Entry) []string
-	}{{"annotations", c.inj.PodAnnotations, oldAnnos}, {"labels", c.inj.PodLabels, oldLabels}} {
-		have := field(meta, kv.key)
+	}{{"annotations", c.inj.Spec.PodAnnotations, oldAnnos}, {"labels", c.inj.Spec.PodLabels, oldLabels}} {
+		have := yamlnode.Field(meta, kv.key)
 		for _, k := range sortedKeys(kv.want) {
 			if c.oldHas(kv.own, k) {
 				continue
 			}
-			if v := field(have, k); v != nil && v.Value != kv.want[k] {
+			if v := yamlnode.Field(have, k); v != nil && v.Value != kv.want[k] {
 				out = append(out, conflict{c.p.metaPath + "." + kv.key + "." + k, fmt.Sprintf("pod %s %s is already set to %q", strings.TrimSuffix(kv.key, "s"), k, v.Value), true})
 			}
 		}
 	}
 
 	// before:NAME and after:NAME need NAME in the list.
-	if pos := c.inj.Position; pos.Container != "" && len(c.sidecars)+len(c.inits) > 0 {
+	if anchor := c.inj.anchor; anchor != "" && len(c.sidecars)+len(c.inits) > 0 {
 		list := c.targetList()
 		found := false
-		for _, ctr := range seq(spec, list) {
-			name := str(ctr, "name")
-			if name == pos.Container && !c.oldHas(oldInits, name) && !c.oldHas(oldContainers, name) {
+		for _, ctr := range yamlnode.Seq(spec, list) {
+			name := yamlnode.Str(ctr, "name")
+			if name == anchor && !c.oldHas(oldInits, name) && !c.oldHas(oldContainers, name) {
 				found = true
 			}
 		}
 		if !found {
-			out = append(out, conflict{at + "." + list, fmt.Sprintf("position %s: no container %q in %s", pos, pos.Container, list), false})
+			out = append(out, conflict{at + "." + list, fmt.Sprintf("position %s: no container %q in %s", c.inj.Spec.Position, anchor, list), false})
 		}
 	}
 	return out
@@ -187,14 +190,14 @@ func (c *change) check() []conflict {
 // run of this injection added (ours) do not count.
 func (c *change) clashes(ctr *yaml.Node, base, key, idKey string, objs []*yaml.Node, ours []string, format string) []conflict {
 	var out []conflict
-	name := str(ctr, "name")
+	name := yamlnode.Str(ctr, "name")
 	for _, o := range objs {
-		id := str(o, idKey)
+		id := yamlnode.Str(o, idKey)
 		if contains(ours, id) {
 			continue
 		}
-		for j, have := range seq(ctr, key) {
-			if str(have, idKey) == id && !sameValue(have, o) {
+		for j, have := range yamlnode.Seq(ctr, key) {
+			if yamlnode.Str(have, idKey) == id && !yamlnode.Equal(have, o, false) {
 				out = append(out, conflict{fmt.Sprintf("%s.%s[%d]", base, key, j), fmt.Sprintf(format, name, id), true})
 			}
 		}
@@ -203,7 +206,7 @@ func (c *change) clashes(ctr *yaml.Node, base, key, idKey string, objs []*yaml.N
 }
 
 func protocol(port *yaml.Node) string {
-	if p := str(port, "protocol"); p != "" {
+	if p := yamlnode.Str(port, "protocol"); p != "" {
 		return p
 	}
 	return "TCP"

@@ -6,13 +6,13 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
 
 // A native sidecar goes into initContainers with restartPolicy: Always;
 // the user's comments stay where they were.
 func ExampleFilter() {
-	sidecar, _ := yaml.Parse("name: log-shipper # ships /var/log/app\nimage: fluent/fluent-bit:3.1.4\n")
 	items, _ := kio.FromBytes([]byte(`apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -24,11 +24,27 @@ spec:
       - name: web # the app
         image: nginx:1.27.0
 `))
-	f := &transform.Filter{Injections: []*transform.Injection{{
-		Name: "logging", Hash: "0123", Mode: transform.Native,
-		Position:   transform.Position{Where: "first"},
-		Containers: []*yaml.Node{sidecar.YNode()},
-	}}}
+	config, _ := yaml.Parse(`apiVersion: inject-sidecars.dev/v1alpha1
+kind: SidecarInjection
+metadata:
+  name: logging
+spec:
+  containers:
+  - name: log-shipper # ships /var/log/app
+    image: fluent/fluent-bit:3.1.4
+`)
+	c, err := v1alpha1.Decode(config.YNode())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c.Hash = "0123" // the real hash is longer
+	inj, err := transform.NewInjection(c)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	f := &transform.Filter{Injections: []*transform.Injection{inj}}
 	if _, err := f.Filter(items); err != nil {
 		fmt.Println(err)
 		return
@@ -74,8 +90,23 @@ spec:
   - name: app
     image: app:1
 `))
-	f := &transform.Filter{Injections: []*transform.Injection{{Name: "mesh", Action: transform.Uninject}}}
-	f.Filter(items)
+	config, _ := yaml.Parse("apiVersion: v1\nkind: ConfigMap\ndata: {name: mesh, image: 'envoy:1'}\n")
+	c, err := v1alpha1.Decode(config.YNode())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c.Spec.Action = v1alpha1.Uninject
+	inj, err := transform.NewInjection(c)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	f := &transform.Filter{Injections: []*transform.Injection{inj}}
+	if _, err := f.Filter(items); err != nil {
+		fmt.Println(err)
+		return
+	}
 	out, _ := kio.StringAll(items)
 	fmt.Print(out)
 	// Output:

@@ -3,10 +3,13 @@ package transform
 import (
 	"errors"
 	"fmt"
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
 // Severity of a Result, as in KRM results.
@@ -97,20 +100,13 @@ var _ kio.Filter = &Filter{}
 
 // Filter changes the nodes in place and returns them.
 func (f *Filter) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
-	for _, inj := range f.Injections {
-		if !inj.prepared {
-			if err := inj.Prepare(); err != nil {
-				return nodes, fmt.Errorf("injection %s: %w", inj.Name, err)
-			}
-		}
-	}
 	f.kinds = make(map[string]bool, len(builtinKinds))
 	for k := range builtinKinds {
 		f.kinds[k] = true
 	}
 	for _, inj := range f.Injections {
-		for _, k := range inj.WorkloadKinds {
-			f.kinds[k.Kind] = true
+		for _, k := range inj.kinds {
+			f.kinds[k.kind] = true
 		}
 	}
 	matched := make([]bool, len(f.Injections))
@@ -119,11 +115,11 @@ func (f *Filter) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	}
 	for i, inj := range f.Injections {
 		if !matched[i] {
-			msg := fmt.Sprintf("injection %q matched no workload", inj.Name)
-			if inj.Action == Uninject {
-				msg = fmt.Sprintf("no workload carries injection %q", inj.Name)
+			msg := fmt.Sprintf("injection %q matched no workload", inj.name())
+			if inj.Spec.Action == v1alpha1.Uninject {
+				msg = fmt.Sprintf("no workload carries injection %q", inj.name())
 			}
-			f.Results = append(f.Results, Result{Severity: Warning, Message: msg, Injection: inj.Name})
+			f.Results = append(f.Results, Result{Severity: Warning, Message: msg, Injection: inj.name()})
 		}
 	}
 	return nodes, nil
@@ -134,17 +130,17 @@ func (f *Filter) visit(item *yaml.Node, matched []bool) {
 	if item == nil || item.Kind != yaml.MappingNode {
 		return
 	}
-	if kind := str(item, "kind"); strings.HasSuffix(kind, "List") {
-		if items := field(item, "items"); items != nil && items.Kind == yaml.SequenceNode {
+	if kind := yamlnode.Str(item, "kind"); strings.HasSuffix(kind, "List") {
+		if items := yamlnode.Field(item, "items"); items != nil && items.Kind == yaml.SequenceNode {
 			for i, it := range items.Content {
-				if it.Kind == yaml.MappingNode && f.kinds[str(it, "kind")] {
+				if it.Kind == yaml.MappingNode && f.kinds[yamlnode.Str(it, "kind")] {
 					f.visitWorkload(newWorkload(item, it, fmt.Sprintf("items[%d]", i)), matched)
 				}
 			}
 			return
 		}
 	}
-	if f.kinds[str(item, "kind")] {
+	if f.kinds[yamlnode.Str(item, "kind")] {
 		f.visitWorkload(newWorkload(item, item, ""), matched)
 	}
 }
@@ -164,22 +160,23 @@ func (f *Filter) result(w *workload, inj *Injection, sev Severity, action, field
 	ref := w.ref
 	f.Results = append(f.Results, Result{
 		Severity: sev, Message: fmt.Sprintf(format, args...), Item: w.item, Ref: &ref,
-		Field: fieldPath, Injection: inj.Name, Action: action,
+		Field: fieldPath, Injection: inj.name(), Action: action,
 	})
 }
 
 // selects reports whether the injection's targets and excludes pick w.
 func (inj *Injection) selects(w *workload) bool {
-	for _, s := range inj.Exclude {
-		if s.matches(w) {
+	r := w.resource()
+	for _, m := range inj.exclude {
+		if m.Matches(r) {
 			return false
 		}
 	}
-	if len(inj.Targets) == 0 {
+	if len(inj.targets) == 0 {
 		return true
 	}
-	for _, s := range inj.Targets {
-		if s.matches(w) {
+	for _, m := range inj.targets {
+		if m.Matches(r) {
 			return true
 		}
 	}
@@ -190,7 +187,7 @@ func (inj *Injection) selects(w *workload) bool {
 // or "". "false" on the workload or its template always wins; "true" or a
 // list naming the injection opts in; a list without it opts out.
 func optedOut(w *workload, meta *yaml.Node, inj *Injection) string {
-	values := []string{w.annotations[InjectAnnotation], str(field(meta, "annotations"), InjectAnnotation)}
+	values := []string{w.annotations[InjectAnnotation], yamlnode.Str(yamlnode.Field(meta, "annotations"), InjectAnnotation)}
 	in, listedElsewhere := false, false
 	for _, v := range values {
 		v = strings.TrimSpace(v)
@@ -203,7 +200,7 @@ func optedOut(w *workload, meta *yaml.Node, inj *Injection) string {
 		default:
 			listed := false
 			for _, name := range strings.Split(v, ",") {
-				if strings.TrimSpace(name) == inj.Name {
+				if strings.TrimSpace(name) == inj.name() {
 					listed = true
 				}
 			}
@@ -218,9 +215,9 @@ func optedOut(w *workload, meta *yaml.Node, inj *Injection) string {
 	case in:
 		return ""
 	case listedElsewhere:
-		return fmt.Sprintf("opted out (%s does not list %q)", InjectAnnotation, inj.Name)
-	case inj.OptIn:
-		return fmt.Sprintf("not opted in (optIn is set and %s does not ask for %q)", InjectAnnotation, inj.Name)
+		return fmt.Sprintf("opted out (%s does not list %q)", InjectAnnotation, inj.name())
+	case inj.Spec.OptIn:
+		return fmt.Sprintf("not opted in (optIn is set and %s does not ask for %q)", InjectAnnotation, inj.name())
 	}
 	return ""
 }
@@ -247,27 +244,27 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		f.result(w, inj, Error, ActionFailed, at, "%s", msg)
 		return true
 	}
-	meta := field(p.holder, "metadata")
+	meta := yamlnode.Field(p.holder, "metadata")
 	st, err := readStatus(meta)
 	if err != nil {
 		f.result(w, inj, Error, ActionFailed, p.metaPath+".annotations", "%v", err)
 		return true
 	}
-	c := &change{inj: inj, w: w, p: p, st: st, old: st[inj.Name]}
+	c := &change{inj: inj, w: w, p: p, st: st, old: st[inj.name()]}
 
-	if inj.Action == Uninject {
+	if inj.Spec.Action == v1alpha1.Uninject {
 		if c.old == nil || !selected {
 			return false
 		}
 		summary := c.old.summary()
 		c.remove(c.old)
-		f.result(w, inj, Info, ActionUninjected, "", "uninjected %q: removed %s", inj.Name, summary)
+		f.result(w, inj, Info, ActionUninjected, "", "uninjected %q: removed %s", inj.name(), summary)
 		return true
 	}
 	if !selected {
 		if c.old != nil {
 			c.remove(c.old)
-			f.result(w, inj, Info, ActionRemoved, "", "removed %q: the workload is no longer targeted", inj.Name)
+			f.result(w, inj, Info, ActionRemoved, "", "removed %q: the workload is no longer targeted", inj.name())
 		}
 		return false
 	}
@@ -278,45 +275,45 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 	if why := optedOut(w, meta, inj); why != "" {
 		if c.old != nil {
 			c.remove(c.old)
-			f.result(w, inj, Info, ActionRemoved, "", "removed %q: %s", inj.Name, why)
+			f.result(w, inj, Info, ActionRemoved, "", "removed %q: %s", inj.name(), why)
 			return true
 		}
 		f.result(w, inj, Info, ActionSkipped, "", "skipped: %s", why)
 		return true
 	}
 	if c.old != nil && c.old.Hash == inj.Hash {
-		f.result(w, inj, Info, ActionUpToDate, "", "%q is already up to date", inj.Name)
+		f.result(w, inj, Info, ActionUpToDate, "", "%q is already up to date", inj.name())
 		return true
 	}
 	if err := c.render(); err != nil {
-		f.result(w, inj, Error, ActionFailed, "", "injection %q: %v", inj.Name, err)
+		f.result(w, inj, Error, ActionFailed, "", "injection %q: %v", inj.name(), err)
 		return true
 	}
 	var blocking []conflict
 	for _, cf := range c.check() {
-		if inj.OnConflict != ConflictReplace || !cf.replaceable {
+		if inj.Spec.OnConflict != v1alpha1.ConflictReplace || !cf.replaceable {
 			blocking = append(blocking, cf)
 		}
 	}
 	if len(blocking) > 0 {
-		if inj.OnConflict == ConflictSkip {
+		if inj.Spec.OnConflict == v1alpha1.ConflictSkip {
 			msgs := make([]string, len(blocking))
 			for i, cf := range blocking {
 				msgs[i] = cf.msg
 			}
-			f.result(w, inj, Info, ActionSkipped, blocking[0].field, "skipped %q (onConflict: skip): %s", inj.Name, strings.Join(msgs, "; "))
+			f.result(w, inj, Info, ActionSkipped, blocking[0].field, "skipped %q (onConflict: skip): %s", inj.name(), strings.Join(msgs, "; "))
 			return true
 		}
 		for _, cf := range blocking {
-			f.result(w, inj, Error, ActionConflict, cf.field, "conflict with injection %q: %s", inj.Name, cf.msg)
+			f.result(w, inj, Error, ActionConflict, cf.field, "conflict with injection %q: %s", inj.name(), cf.msg)
 		}
 		return true
 	}
 	c.apply()
 	if c.old != nil {
-		f.result(w, inj, Info, ActionUpgraded, "", "upgraded %q (%s): %s", inj.Name, inj.Mode, c.next.summary())
+		f.result(w, inj, Info, ActionUpgraded, "", "upgraded %q (%s): %s", inj.name(), inj.Spec.Mode, c.next.summary())
 	} else {
-		f.result(w, inj, Info, ActionInjected, "", "injected %q (%s): %s", inj.Name, inj.Mode, c.next.summary())
+		f.result(w, inj, Info, ActionInjected, "", "injected %q (%s): %s", inj.name(), inj.Spec.Mode, c.next.summary())
 	}
 	f.bestPractices(w, c)
 	return true
@@ -326,15 +323,15 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 // Checks that depend only on the config (resources, image tags) are made
 // once, when the config is read.
 func (f *Filter) bestPractices(w *workload, c *change) {
-	if c.inj.Mode == Classic && len(c.sidecars) > 0 && (w.ref.Kind == "Job" || w.ref.Kind == "CronJob") {
+	if c.inj.Spec.Mode == v1alpha1.Classic && len(c.sidecars) > 0 && (w.ref.Kind == "Job" || w.ref.Kind == "CronJob") {
 		f.result(w, c.inj, Warning, "", c.p.path+".containers",
 			"classic sidecars keep a %s from completing: the pod ends only when every container has exited; use mode: native", w.ref.Kind)
 	}
-	if hn := field(c.p.spec, "hostNetwork"); hn != nil && hn.Value == "true" {
+	if hn := yamlnode.Field(c.p.spec, "hostNetwork"); hn != nil && hn.Value == "true" {
 		for _, s := range c.sidecars {
-			if len(seq(s, "ports")) > 0 {
+			if len(yamlnode.Seq(s, "ports")) > 0 {
 				f.result(w, c.inj, Warning, "", c.p.path+".hostNetwork",
-					"sidecar %q opens its ports on the node's network (hostNetwork: true): they may clash with other pods on the node", str(s, "name"))
+					"sidecar %q opens its ports on the node's network (hostNetwork: true): they may clash with other pods on the node", yamlnode.Str(s, "name"))
 			}
 		}
 	}

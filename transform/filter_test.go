@@ -9,22 +9,30 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
 
 var _ = flag.Bool("update", false, "accepted so that go test ./... -update works; golden files live in ./fn")
 
-func nodes(t *testing.T, src ...string) []*yaml.Node {
+// injection readies a config named name with the given spec; hash
+// stands in for the config hash, so that expected outputs stay short.
+func injection(t testing.TB, name, hash, spec string) *transform.Injection {
 	t.Helper()
-	out := make([]*yaml.Node, len(src))
-	for i, s := range src {
-		n, err := yaml.Parse(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[i] = n.YNode()
+	n, err := yaml.Parse("apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata: {name: " + name + "}\nspec:\n" + spec)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
+	c, err := v1alpha1.Decode(n.YNode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Hash = hash
+	inj, err := transform.NewInjection(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inj
 }
 
 func run(t *testing.T, inj *transform.Injection, input string) (string, []transform.Result) {
@@ -55,16 +63,16 @@ spec:
 `
 
 func TestFilter(t *testing.T) {
-	proxy := nodes(t, "name: proxy\nimage: envoy:1\n")
+	const proxy = "  containers:\n  - name: proxy\n    image: envoy:1\n"
 	tests := []struct {
 		name   string
-		inj    transform.Injection
+		inj    *transform.Injection
 		input  string
 		want   string
 		action string
 	}{{
 		name:  "native first",
-		inj:   transform.Injection{Name: "mesh", Hash: "h1", Mode: transform.Native, Position: transform.Position{Where: "first"}, Containers: proxy},
+		inj:   injection(t, "mesh", "h1", proxy),
 		input: pod,
 		want: `apiVersion: v1
 kind: Pod
@@ -84,7 +92,7 @@ spec:
 		action: transform.ActionInjected,
 	}, {
 		name:  "classic last",
-		inj:   transform.Injection{Name: "mesh", Hash: "h1", Mode: transform.Classic, Position: transform.Position{Where: "last"}, Containers: proxy},
+		inj:   injection(t, "mesh", "h1", "  mode: classic\n"+proxy),
 		input: pod,
 		want: `apiVersion: v1
 kind: Pod
@@ -101,9 +109,8 @@ spec:
 `,
 		action: transform.ActionInjected,
 	}, {
-		name: "env and labels only",
-		inj: transform.Injection{Name: "env", Hash: "h", Mode: transform.Native, Position: transform.Position{Where: "first"},
-			Env: nodes(t, "name: REGION\nvalue: eu\n"), PodLabels: map[string]string{"region": "eu"}},
+		name:  "env and labels only",
+		inj:   injection(t, "env", "h", "  env:\n  - name: REGION\n    value: eu\n  podLabels: {region: eu}\n"),
 		input: pod,
 		want: `apiVersion: v1
 kind: Pod
@@ -124,14 +131,14 @@ spec:
 		action: transform.ActionInjected,
 	}, {
 		name:   "not a workload",
-		inj:    transform.Injection{Name: "mesh", Hash: "h1", Mode: transform.Native, Position: transform.Position{Where: "first"}, Containers: proxy},
+		inj:    injection(t, "mesh", "h1", proxy),
 		input:  "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - port: 80\n",
 		want:   "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - port: 80\n",
 		action: "",
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, results := run(t, &tt.inj, tt.input)
+			got, results := run(t, tt.inj, tt.input)
 			if diff := cmp.Diff(strings.TrimSpace(tt.want), strings.TrimSpace(got)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
@@ -152,48 +159,29 @@ func TestSelector(t *testing.T) {
 	deploy := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-1\n  namespace: shop\n  labels: {app: web, tier: front}\n  annotations: {team: payments}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: app, image: 'a:1'}\n"
 	tests := []struct {
 		name string
-		sel  transform.SelectorSpec
+		sel  string
 		want bool
 	}{
-		{"empty matches all", transform.SelectorSpec{}, true},
-		{"kind regexp", transform.SelectorSpec{Kind: "Deploy.*"}, true},
-		{"anchored: a prefix is not a match", transform.SelectorSpec{Kind: "Deploy"}, false},
-		{"group", transform.SelectorSpec{Group: "apps"}, true},
-		{"version", transform.SelectorSpec{Version: "v1beta1"}, false},
-		{"name alternatives", transform.SelectorSpec{Name: "api|web-[0-9]"}, true},
-		{"namespace", transform.SelectorSpec{Namespace: "kube-.*"}, false},
-		{"label set", transform.SelectorSpec{LabelSelector: "app in (web,api),tier!=back"}, true},
-		{"label missing", transform.SelectorSpec{LabelSelector: "env=prod"}, false},
-		{"annotation", transform.SelectorSpec{AnnotationSelector: "team=payments"}, true},
-		{"all must hold", transform.SelectorSpec{Kind: "Deployment", LabelSelector: "app=api"}, false},
+		{"empty matches all", "{}", true},
+		{"kind regexp", "{kind: 'Deploy.*'}", true},
+		{"anchored: a prefix is not a match", "{kind: 'Deploy'}", false},
+		{"group", "{group: 'apps'}", true},
+		{"version", "{version: 'v1beta1'}", false},
+		{"name alternatives", "{name: 'api|web-[0-9]'}", true},
+		{"namespace", "{namespace: 'kube-.*'}", false},
+		{"label set", "{labelSelector: 'app in (web,api),tier!=back'}", true},
+		{"label missing", "{labelSelector: 'env=prod'}", false},
+		{"annotation", "{annotationSelector: 'team=payments'}", true},
+		{"all must hold", "{kind: 'Deployment', labelSelector: 'app=api'}", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sel, err := transform.NewSelector(tt.sel)
-			if err != nil {
-				t.Fatal(err)
-			}
-			inj := &transform.Injection{Name: "s", Hash: "h", Mode: transform.Native, Position: transform.Position{Where: "first"},
-				Containers: nodes(t, "name: proxy\nimage: envoy:1\n"), Targets: []transform.Selector{sel}}
+			inj := injection(t, "s", "h", "  containers: [{name: proxy, image: 'envoy:1'}]\n  targets: ["+tt.sel+"]\n")
 			_, results := run(t, inj, deploy)
 			got := len(results) > 0 && results[0].Action == transform.ActionInjected
 			if got != tt.want {
 				t.Errorf("selected = %v, want %v (%v)", got, tt.want, results)
 			}
 		})
-	}
-}
-
-func TestParsePosition(t *testing.T) {
-	for in, want := range map[string]string{"first": "first", "last": "last", "before:app": "before:app", "after:x": "after:x"} {
-		p, err := transform.ParsePosition(in)
-		if err != nil || p.String() != want {
-			t.Errorf("ParsePosition(%q) = %v, %v", in, p, err)
-		}
-	}
-	for _, bad := range []string{"", "middle", "before:", "after", "around:x"} {
-		if _, err := transform.ParsePosition(bad); err == nil {
-			t.Errorf("ParsePosition(%q) succeeded", bad)
-		}
 	}
 }

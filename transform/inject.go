@@ -1,11 +1,14 @@
 package transform
 
 import (
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"maps"
 	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
 // change is one injection meeting one pod: the objects rendered for this
@@ -23,7 +26,7 @@ type change struct {
 }
 
 // render copies the injection's objects for this workload, filling in
-// templates. Native sidecars get restartPolicy: Always.
+// templates. v1alpha1.Native sidecars get restartPolicy: Always.
 func (c *change) render() error {
 	data := c.w.templateData()
 	fill := func(n *yaml.Node) (string, bool, error) {
@@ -48,25 +51,25 @@ func (c *change) render() error {
 		return out, nil
 	}
 	var err error
-	if c.sidecars, err = copyAll(c.inj.Containers); err != nil {
+	if c.sidecars, err = copyAll(c.inj.containers); err != nil {
 		return err
 	}
-	if c.inits, err = copyAll(c.inj.InitContainers); err != nil {
+	if c.inits, err = copyAll(c.inj.inits); err != nil {
 		return err
 	}
-	if c.volumes, err = copyAll(c.inj.Volumes); err != nil {
+	if c.volumes, err = copyAll(c.inj.volumes); err != nil {
 		return err
 	}
-	if c.mounts, err = copyAll(c.inj.VolumeMounts); err != nil {
+	if c.mounts, err = copyAll(c.inj.mounts); err != nil {
 		return err
 	}
-	if c.env, err = copyAll(c.inj.Env); err != nil {
+	if c.env, err = copyAll(c.inj.env); err != nil {
 		return err
 	}
-	c.secrets, _ = copyAll(c.inj.ImagePullSecrets) // no templates: cannot fail
-	if c.inj.Mode == Native {
+	c.secrets, _ = copyAll(c.inj.secrets) // no templates: cannot fail
+	if c.inj.Spec.Mode == v1alpha1.Native {
 		for _, s := range c.sidecars {
-			if field(s, "restartPolicy") == nil {
+			if yamlnode.Field(s, "restartPolicy") == nil {
 				setAfter(s, "restartPolicy", newScalar("Always"), "image")
 			}
 		}
@@ -76,7 +79,7 @@ func (c *change) render() error {
 
 // setAfter adds key after the key named after, or at the end.
 func setAfter(m *yaml.Node, key string, v *yaml.Node, after string) {
-	i := fieldIndex(m, after)
+	i := yamlnode.FieldIndex(m, after)
 	if i < 0 {
 		setField(m, key, v, "")
 		return
@@ -111,9 +114,9 @@ func (c *change) apply() {
 	// Replace: clashing containers go first, wherever they are.
 	newNames := c.newNames()
 	for _, list := range []string{"containers", "initContainers"} {
-		if l := field(spec, list); l != nil && l.Kind == yaml.SequenceNode {
+		if l := yamlnode.Field(spec, list); l != nil && l.Kind == yaml.SequenceNode {
 			for i := len(l.Content) - 1; i >= 0; i-- {
-				if newNames[str(l.Content[i], "name")] {
+				if newNames[yamlnode.Str(l.Content[i], "name")] {
 					removeAt(l, i)
 				}
 			}
@@ -123,15 +126,15 @@ func (c *change) apply() {
 	// Mounts and env into the app containers.
 	// The app's first container, not another injection's classic sidecar.
 	firstApp := ""
-	for _, ctr := range seq(spec, "containers") {
-		if name := str(ctr, "name"); !c.st.owns(name) {
+	for _, ctr := range yamlnode.Seq(spec, "containers") {
+		if name := yamlnode.Str(ctr, "name"); !c.st.owns(name) {
 			firstApp = name
 			break
 		}
 	}
 	if len(c.mounts)+len(c.env) > 0 {
 		for i, ctr := range c.appContainers() {
-			name := str(ctr, "name")
+			name := yamlnode.Str(ctr, "name")
 			mounts, env := c.mounts, c.env
 			if i > 0 { // every container gets nodes of its own
 				mounts, env = copyNodes(mounts), copyNodes(env)
@@ -157,22 +160,22 @@ func (c *change) apply() {
 	names := func(nodes []*yaml.Node) []string {
 		out := make([]string, len(nodes))
 		for i, n := range nodes {
-			out[i] = str(n, "name")
+			out[i] = yamlnode.Str(n, "name")
 		}
 		return out
 	}
 	if len(c.sidecars)+len(c.inits) > 0 {
-		if c.inj.Mode == Native {
+		if c.inj.Spec.Mode == v1alpha1.Native {
 			block := append(append([]*yaml.Node(nil), c.sidecars...), c.inits...)
 			list, prior, ok := ensure(spec, "initContainers", yaml.SequenceNode, "containers")
 			created("initContainers", prior, ok)
-			insertAt(list, position(list, c.inj.Position), block)
+			insertAt(list, c.inj.position(list), block)
 			e.InitContainers = names(block)
 		} else {
 			if len(c.sidecars) > 0 {
 				list, prior, ok := ensure(spec, "containers", yaml.SequenceNode, "")
 				created("containers", prior, ok)
-				insertAt(list, position(list, c.inj.Position), c.sidecars)
+				insertAt(list, c.inj.position(list), c.sidecars)
 				e.Containers = names(c.sidecars)
 			}
 			if len(c.inits) > 0 {
@@ -187,25 +190,25 @@ func (c *change) apply() {
 	// Pod metadata, and last the status, which records all of the above.
 	meta, prior, ok := ensure(c.p.holder, "metadata", yaml.MappingNode, "spec")
 	created("metadata", prior, ok)
-	annos := c.inj.PodAnnotations
-	if c.inj.Mode == Classic && c.inj.Position.Where == "first" && len(c.sidecars) > 0 && firstApp != "" &&
-		str(field(meta, "annotations"), DefaultContainerAnnotation) == "" {
-		annos = make(map[string]string, len(c.inj.PodAnnotations)+1)
-		for k, v := range c.inj.PodAnnotations {
+	annos := c.inj.Spec.PodAnnotations
+	if c.inj.Spec.Mode == v1alpha1.Classic && c.inj.where == "first" && len(c.sidecars) > 0 && firstApp != "" &&
+		yamlnode.Str(yamlnode.Field(meta, "annotations"), DefaultContainerAnnotation) == "" {
+		annos = make(map[string]string, len(c.inj.Spec.PodAnnotations)+1)
+		for k, v := range c.inj.Spec.PodAnnotations {
 			annos[k] = v
 		}
 		annos[DefaultContainerAnnotation] = firstApp
 	}
-	if len(c.inj.PodLabels) > 0 {
+	if len(c.inj.Spec.PodLabels) > 0 {
 		labels, prior, ok := ensure(meta, "labels", yaml.MappingNode, "annotations")
 		created("metadata.labels", prior, ok)
-		e.PodLabels = setEach(labels, c.inj.PodLabels)
+		e.PodLabels = setEach(labels, c.inj.Spec.PodLabels)
 	}
 	annotations, prior, ok := ensure(meta, "annotations", yaml.MappingNode, "")
 	created("metadata.annotations", prior, ok)
 	e.PodAnnotations = setEach(annotations, annos)
 
-	c.st[c.inj.Name] = e
+	c.st[c.inj.name()] = e
 	writeStatus(annotations, c.st)
 }
 
@@ -224,12 +227,12 @@ func addEach(parent *yaml.Node, key, idKey string, objs []*yaml.Node, created fu
 		return nil
 	}
 	var added []string
-	list := field(parent, key)
+	list := yamlnode.Field(parent, key)
 	for _, o := range objs {
-		id := str(o, idKey)
+		id := yamlnode.Str(o, idKey)
 		if list != nil && list.Kind == yaml.SequenceNode {
 			i := indexBy(list, idKey, id)
-			if i >= 0 && sameValue(list.Content[i], o) {
+			if i >= 0 && yamlnode.Equal(list.Content[i], o, false) {
 				continue
 			}
 			if i >= 0 {
@@ -255,7 +258,7 @@ func addEach(parent *yaml.Node, key, idKey string, objs []*yaml.Node, created fu
 func setEach(m *yaml.Node, kv map[string]string) []string {
 	var added []string
 	for _, k := range sortedKeys(kv) {
-		if v := field(m, k); v != nil && v.Value == kv[k] {
+		if v := yamlnode.Field(m, k); v != nil && v.Value == kv[k] {
 			continue
 		}
 		setString(m, k, kv[k], true)
@@ -266,16 +269,16 @@ func setEach(m *yaml.Node, kv map[string]string) []string {
 
 // position returns where in list the sidecars go. check has made sure a
 // named container is there.
-func position(list *yaml.Node, pos Position) int {
-	switch pos.Where {
+func (in *Injection) position(list *yaml.Node) int {
+	switch in.where {
 	case "first":
 		return 0
 	case "before":
-		if i := named(list, pos.Container); i >= 0 {
+		if i := named(list, in.anchor); i >= 0 {
 			return i
 		}
 	case "after":
-		if i := named(list, pos.Container); i >= 0 {
+		if i := named(list, in.anchor); i >= 0 {
 			return i + 1
 		}
 	}

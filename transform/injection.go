@@ -2,203 +2,107 @@ package transform
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 )
 
-// Mode says where sidecars go.
-type Mode string
-
-const (
-	// Native sidecars are initContainers with restartPolicy: Always.
-	Native Mode = "native"
-	// Classic sidecars are extra entries in containers.
-	Classic Mode = "classic"
-)
-
-// Action says whether an injection adds or removes its objects.
-type Action string
-
-const (
-	Inject   Action = "inject"
-	Uninject Action = "uninject"
-)
-
-// OnConflict says what to do when the pod already has something the
-// injection would add.
-type OnConflict string
-
-const (
-	ConflictError   OnConflict = "error"
-	ConflictSkip    OnConflict = "skip"
-	ConflictReplace OnConflict = "replace"
-)
-
-// Position says where in the target list the sidecars go.
-type Position struct {
-	// Where is first, last, before or after.
-	Where string
-	// Container is the existing container that before/after refer to.
-	Container string
-}
-
-// ParsePosition reads first, last, before:NAME or after:NAME.
-func ParsePosition(s string) (Position, error) {
-	switch s {
-	case "first", "last":
-		return Position{Where: s}, nil
-	}
-	where, name, ok := strings.Cut(s, ":")
-	if ok && (where == "before" || where == "after") && name != "" {
-		return Position{Where: where, Container: name}, nil
-	}
-	return Position{}, fmt.Errorf("%q is not a position: want first, last, before:NAME or after:NAME", s)
-}
-
-func (p Position) String() string {
-	if p.Container != "" {
-		return p.Where + ":" + p.Container
-	}
-	return p.Where
-}
-
-// Selector picks resources, with kustomize's Selector semantics: group,
-// version, kind, name and namespace are anchored regular expressions, and
-// label and annotation selectors use the Kubernetes selector syntax. An
-// empty field matches everything.
-type Selector struct {
-	Group, Version, Kind, Name, Namespace *regexp.Regexp
-	Labels, Annotations                   labels.Selector
-}
-
-// SelectorSpec is the text form of a Selector.
-type SelectorSpec struct {
-	Group, Version, Kind, Name, Namespace string
-	LabelSelector, AnnotationSelector     string
-}
-
-// NewSelector compiles s. The error names the field that did not compile.
-func NewSelector(s SelectorSpec) (Selector, error) {
-	var sel Selector
-	for _, f := range []struct {
-		name, expr string
-		dst        **regexp.Regexp
-	}{
-		{"group", s.Group, &sel.Group},
-		{"version", s.Version, &sel.Version},
-		{"kind", s.Kind, &sel.Kind},
-		{"name", s.Name, &sel.Name},
-		{"namespace", s.Namespace, &sel.Namespace},
-	} {
-		if f.expr == "" {
-			continue
-		}
-		re, err := regexp.Compile("^(?:" + f.expr + ")$")
-		if err != nil {
-			return sel, fmt.Errorf("%s: %w", f.name, err)
-		}
-		*f.dst = re
-	}
-	var err error
-	if s.LabelSelector != "" {
-		if sel.Labels, err = labels.Parse(s.LabelSelector); err != nil {
-			return sel, fmt.Errorf("labelSelector: %w", err)
-		}
-	}
-	if s.AnnotationSelector != "" {
-		if sel.Annotations, err = labels.Parse(s.AnnotationSelector); err != nil {
-			return sel, fmt.Errorf("annotationSelector: %w", err)
-		}
-	}
-	return sel, nil
-}
-
-func (s Selector) matches(w *workload) bool {
-	return matchRe(s.Group, w.group) && matchRe(s.Version, w.version) &&
-		matchRe(s.Kind, w.ref.Kind) && matchRe(s.Name, w.ref.Name) &&
-		matchRe(s.Namespace, w.ref.Namespace) &&
-		(s.Labels == nil || s.Labels.Matches(labels.Set(w.labels))) &&
-		(s.Annotations == nil || s.Annotations.Matches(labels.Set(w.annotations)))
-}
-
-func matchRe(re *regexp.Regexp, s string) bool { return re == nil || re.MatchString(s) }
-
-// WorkloadKind declares a kind that carries a Pod spec.
-type WorkloadKind struct {
-	// Group is the API group; empty matches the kind in any group.
-	Group string
-	Kind  string
-	// PodSpecPath is the path to the Pod spec, such as spec/template/spec.
-	PodSpecPath []string
-}
-
-// Injection is one SidecarInjection, decoded and validated: the objects it
-// adds are the user's own YAML nodes, so their comments and field order
-// reach the output.
+// Injection is one SidecarInjection made ready to run: its position
+// parsed, its selectors compiled and its templates parsed, once, so that
+// no workload pays for it. The objects it adds are the user's own YAML
+// nodes, so their comments and field order reach the output.
 type Injection struct {
-	Name   string
-	Hash   string
-	Action Action
-	Mode   Mode
-	// Position is where sidecars go in their list.
-	Position   Position
-	OnConflict OnConflict
-	OptIn      bool
-	Targets    []Selector
-	Exclude    []Selector
+	*v1alpha1.SidecarInjection
 
-	Containers       []*yaml.Node
-	InitContainers   []*yaml.Node
-	Volumes          []*yaml.Node
-	VolumeMounts     []*yaml.Node
-	Env              []*yaml.Node
-	ImagePullSecrets []*yaml.Node
-	AppContainers    []string
-	PodAnnotations   map[string]string
-	PodLabels        map[string]string
-	WorkloadKinds    []WorkloadKind
+	// where is first, last, before or after; anchor is the container
+	// that before and after refer to.
+	where, anchor    string
+	targets, exclude []*v1alpha1.Matcher
+	kinds            []workloadKind
 
+	// The YAML of the objects the config adds, in order.
+	containers, inits, volumes, mounts, env, secrets []*yaml.Node
 	// templates maps a scalar in the objects above to its parsed template.
 	templates map[*yaml.Node]*tmpl
-	prepared  bool
 }
 
-// Prepare parses the templates in the injection's objects, once, so that
-// no workload pays for it. The error names the object and field.
-func (in *Injection) Prepare() error {
-	in.templates = map[*yaml.Node]*tmpl{}
+// workloadKind is a kind the config declares to carry a Pod spec.
+type workloadKind struct {
+	group, kind string
+	path        []string
+}
+
+// NewInjection readies a decoded and validated config. The only thing
+// that can still fail is a template that does not parse: the error is a
+// *v1alpha1.ConfigError naming its field.
+func NewInjection(c *v1alpha1.SidecarInjection) (*Injection, error) {
+	s := &c.Spec
+	in := &Injection{
+		SidecarInjection: c,
+		containers:       v1alpha1.Nodes(s.Containers),
+		inits:            v1alpha1.Nodes(s.InitContainers),
+		volumes:          v1alpha1.Nodes(s.Volumes),
+		mounts:           v1alpha1.Nodes(s.VolumeMounts),
+		env:              v1alpha1.Nodes(s.Env),
+		secrets:          v1alpha1.Nodes(s.ImagePullSecrets),
+		templates:        map[*yaml.Node]*tmpl{},
+	}
+	var errs field.ErrorList
+	var err error
+	if in.where, in.anchor, err = s.Position.Parse(); err != nil {
+		errs = append(errs, &field.Error{Type: field.ErrorTypeInvalid, Field: "spec.position", Detail: err.Error()})
+	}
+	for _, l := range []struct {
+		name     string
+		sels     []v1alpha1.Selector
+		matchers *[]*v1alpha1.Matcher
+	}{{"targets", s.Targets, &in.targets}, {"exclude", s.Exclude, &in.exclude}} {
+		for i, sel := range l.sels {
+			m, ferr := sel.Compile(field.NewPath("spec", l.name).Index(i))
+			if ferr != nil {
+				errs = append(errs, ferr)
+				continue
+			}
+			*l.matchers = append(*l.matchers, m)
+		}
+	}
+	for _, k := range s.WorkloadKinds {
+		in.kinds = append(in.kinds, workloadKind{group: k.Group, kind: k.Kind, path: k.Path()})
+	}
 	for _, l := range []struct {
 		name  string
 		nodes []*yaml.Node
 	}{
-		{"containers", in.Containers},
-		{"initContainers", in.InitContainers},
-		{"volumes", in.Volumes},
-		{"volumeMounts", in.VolumeMounts},
-		{"env", in.Env},
+		{"containers", in.containers},
+		{"initContainers", in.inits},
+		{"volumes", in.volumes},
+		{"volumeMounts", in.mounts},
+		{"env", in.env},
 	} {
 		for i, n := range l.nodes {
-			if err := in.parseTemplates(n, fmt.Sprintf("%s[%d]", l.name, i)); err != nil {
-				return err
+			if ferr := in.parseTemplates(n, fmt.Sprintf("spec.%s[%d]", l.name, i)); ferr != nil {
+				errs = append(errs, ferr)
 			}
 		}
 	}
-	in.prepared = true
-	return nil
+	if len(errs) > 0 {
+		return nil, &v1alpha1.ConfigError{Ref: c.Ref(), Name: c.Metadata.Name, Errors: errs}
+	}
+	return in, nil
 }
 
-func (in *Injection) parseTemplates(n *yaml.Node, path string) error {
+func (in *Injection) parseTemplates(n *yaml.Node, path string) *field.Error {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if !strings.Contains(n.Value, "{{") {
 			return nil
 		}
-		t, err := parseTemplate(path, n.Value)
+		t, err := parseTemplate(strings.TrimPrefix(path, "spec."), n.Value)
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return &field.Error{Type: field.ErrorTypeInvalid, Field: path, Detail: err.Error()}
 		}
 		in.templates[n] = t
 	case yaml.MappingNode:
@@ -216,3 +120,6 @@ func (in *Injection) parseTemplates(n *yaml.Node, path string) error {
 	}
 	return nil
 }
+
+// name is the injection's name, which keys the status annotation.
+func (in *Injection) name() string { return in.Metadata.Name }

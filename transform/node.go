@@ -2,62 +2,14 @@ package transform
 
 import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
 // The helpers below work on yaml.v3 nodes directly rather than through
 // RNode.Pipe: the injector touches a handful of fields in every workload and
 // the filter machinery allocates on each step, which shows at 10,000
 // workloads. Every edit is in place, so comments and field order survive.
-
-// field returns the value of key in mapping m, or nil.
-func field(m *yaml.Node, key string) *yaml.Node {
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return m.Content[i+1]
-		}
-	}
-	return nil
-}
-
-// fieldIndex returns the index of key's key node in mapping m, or -1.
-func fieldIndex(m *yaml.Node, key string) int {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return i
-		}
-	}
-	return -1
-}
-
-// str returns the scalar value of key in mapping m, or "".
-func str(m *yaml.Node, key string) string {
-	v := field(m, key)
-	if v == nil || v.Kind != yaml.ScalarNode || isNull(v) {
-		return ""
-	}
-	return v.Value
-}
-
-// isNull reports whether n is missing or an explicit YAML null
-// (`key:`, `key: null`, `key: ~`).
-func isNull(n *yaml.Node) bool {
-	return n == nil || (n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagNull)
-}
-
-// stringMap reads a mapping of strings, such as labels or annotations.
-func stringMap(m *yaml.Node) map[string]string {
-	if m == nil || m.Kind != yaml.MappingNode || len(m.Content) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(m.Content)/2)
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		out[m.Content[i].Value] = m.Content[i+1].Value
-	}
-	return out
-}
 
 func newScalar(value string) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: value}
@@ -70,13 +22,13 @@ func newSequence() *yaml.Node { return &yaml.Node{Kind: yaml.SequenceNode, Tag: 
 // setField sets key to value in mapping m. A new key goes before the key
 // named by before when m has it, else at the end.
 func setField(m *yaml.Node, key string, value *yaml.Node, before string) {
-	if i := fieldIndex(m, key); i >= 0 {
+	if i := yamlnode.FieldIndex(m, key); i >= 0 {
 		m.Content[i+1] = value
 		return
 	}
 	kv := []*yaml.Node{newScalar(key), value}
 	if before != "" {
-		if i := fieldIndex(m, before); i >= 0 {
+		if i := yamlnode.FieldIndex(m, before); i >= 0 {
 			m.Content = append(m.Content[:i], append(kv, m.Content[i:]...)...)
 			return
 		}
@@ -86,7 +38,7 @@ func setField(m *yaml.Node, key string, value *yaml.Node, before string) {
 
 // deleteField removes key from mapping m.
 func deleteField(m *yaml.Node, key string) {
-	if i := fieldIndex(m, key); i >= 0 {
+	if i := yamlnode.FieldIndex(m, key); i >= 0 {
 		m.Content = append(m.Content[:i], m.Content[i+2:]...)
 	}
 }
@@ -101,7 +53,7 @@ func setString(m *yaml.Node, key, value string, quote bool) {
 	if quote && yaml.IsValueNonString(value) {
 		style = yaml.DoubleQuotedStyle
 	}
-	if v := field(m, key); v != nil && v.Kind == yaml.ScalarNode {
+	if v := yamlnode.Field(m, key); v != nil && v.Kind == yaml.ScalarNode {
 		v.Value, v.Tag, v.Style = value, yaml.NodeTagString, style
 		return
 	}
@@ -119,7 +71,7 @@ const absent = "absent"
 // missing or null. When it creates it, prior tells what was there, so
 // uninject can put it back.
 func ensure(parent *yaml.Node, key string, kind yaml.Kind, before string) (n *yaml.Node, prior string, created bool) {
-	v := field(parent, key)
+	v := yamlnode.Field(parent, key)
 	if v != nil && v.Kind == kind {
 		return v, "", false
 	}
@@ -131,7 +83,7 @@ func ensure(parent *yaml.Node, key string, kind yaml.Kind, before string) (n *ya
 		setField(parent, key, n, before)
 		return n, absent, true
 	}
-	i := fieldIndex(parent, key)
+	i := yamlnode.FieldIndex(parent, key)
 	parent.Content[i+1] = n
 	return n, v.Value, true
 }
@@ -142,7 +94,7 @@ func restore(parent *yaml.Node, key, prior string) {
 		deleteField(parent, key)
 		return
 	}
-	if i := fieldIndex(parent, key); i >= 0 {
+	if i := yamlnode.FieldIndex(parent, key); i >= 0 {
 		parent.Content[i+1] = &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagNull, Value: prior}
 	}
 }
@@ -156,7 +108,7 @@ func indexBy(list *yaml.Node, idKey, id string) int {
 		return -1
 	}
 	for i, n := range list.Content {
-		if str(n, idKey) == id {
+		if yamlnode.Str(n, idKey) == id {
 			return i
 		}
 	}
@@ -172,53 +124,6 @@ func removeAt(seq *yaml.Node, i int) {
 func insertAt(seq *yaml.Node, i int, nodes []*yaml.Node) {
 	tail := append([]*yaml.Node(nil), seq.Content[i:]...)
 	seq.Content = append(append(seq.Content[:i], nodes...), tail...)
-}
-
-// sameValue reports whether a and b hold the same data, ignoring comments,
-// styles and positions.
-func sameValue(a, b *yaml.Node) bool {
-	if a == nil || b == nil {
-		return a == b
-	}
-	if a.Kind != b.Kind {
-		return false
-	}
-	switch a.Kind {
-	case yaml.ScalarNode:
-		return a.Value == b.Value && shortTag(a) == shortTag(b)
-	case yaml.AliasNode:
-		return sameValue(a.Alias, b.Alias)
-	case yaml.MappingNode:
-		if len(a.Content) != len(b.Content) {
-			return false
-		}
-		for i := 0; i+1 < len(a.Content); i += 2 {
-			if !sameValue(a.Content[i+1], field(b, a.Content[i].Value)) {
-				return false
-			}
-		}
-		return true
-	default:
-		if len(a.Content) != len(b.Content) {
-			return false
-		}
-		for i := range a.Content {
-			if !sameValue(a.Content[i], b.Content[i]) {
-				return false
-			}
-		}
-		return true
-	}
-}
-
-func shortTag(n *yaml.Node) string {
-	if n.Tag == "" || n.Tag == "!" {
-		if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-			return yaml.NodeTagString
-		}
-		return n.ShortTag()
-	}
-	return n.ShortTag()
 }
 
 // copyNode deep-copies n. Scalars for which render returns ok are replaced

@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
 const (
@@ -43,7 +45,7 @@ type Entry struct {
 type Status map[string]*Entry
 
 func readStatus(meta *yaml.Node) (Status, error) {
-	v := str(field(meta, "annotations"), StatusAnnotation)
+	v := yamlnode.Str(yamlnode.Field(meta, "annotations"), StatusAnnotation)
 	if v == "" {
 		return Status{}, nil
 	}

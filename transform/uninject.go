@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
 // remove takes away everything e records, puts back the fields it created
@@ -18,25 +20,25 @@ func (c *change) remove(e *Entry) {
 			return
 		}
 		for i := len(list.Content) - 1; i >= 0; i-- {
-			if contains(ids, str(list.Content[i], idKey)) {
+			if contains(ids, yamlnode.Str(list.Content[i], idKey)) {
 				removeAt(list, i)
 			}
 		}
 	}
-	drop(field(spec, "containers"), "name", e.Containers)
-	drop(field(spec, "initContainers"), "name", e.InitContainers)
-	drop(field(spec, "volumes"), "name", e.Volumes)
-	drop(field(spec, "imagePullSecrets"), "name", e.ImagePullSecrets)
-	for _, ctr := range seq(spec, "containers") {
-		name := str(ctr, "name")
-		drop(field(ctr, "volumeMounts"), "mountPath", e.VolumeMounts[name])
-		drop(field(ctr, "env"), "name", e.Env[name])
+	drop(yamlnode.Field(spec, "containers"), "name", e.Containers)
+	drop(yamlnode.Field(spec, "initContainers"), "name", e.InitContainers)
+	drop(yamlnode.Field(spec, "volumes"), "name", e.Volumes)
+	drop(yamlnode.Field(spec, "imagePullSecrets"), "name", e.ImagePullSecrets)
+	for _, ctr := range yamlnode.Seq(spec, "containers") {
+		name := yamlnode.Str(ctr, "name")
+		drop(yamlnode.Field(ctr, "volumeMounts"), "mountPath", e.VolumeMounts[name])
+		drop(yamlnode.Field(ctr, "env"), "name", e.Env[name])
 	}
-	meta := field(c.p.holder, "metadata")
+	meta := yamlnode.Field(c.p.holder, "metadata")
 	for _, k := range e.PodLabels {
-		deleteField(field(meta, "labels"), k)
+		deleteField(yamlnode.Field(meta, "labels"), k)
 	}
-	annotations := field(meta, "annotations")
+	annotations := yamlnode.Field(meta, "annotations")
 	for _, k := range e.PodAnnotations {
 		deleteField(annotations, k)
 	}
@@ -68,7 +70,7 @@ func (c *change) remove(e *Entry) {
 		if parent == nil {
 			continue
 		}
-		if v := field(parent, name); v != nil && (v.Kind == yaml.MappingNode || v.Kind == yaml.SequenceNode) && len(v.Content) > 0 {
+		if v := yamlnode.Field(parent, name); v != nil && (v.Kind == yaml.MappingNode || v.Kind == yaml.SequenceNode) && len(v.Content) > 0 {
 			kept = append(kept, k)
 			continue
 		}
@@ -89,9 +91,9 @@ func (c *change) createdField(key string) (*yaml.Node, string) {
 	case len(parts) == 1:
 		return c.p.spec, parts[0]
 	case len(parts) == 2 && parts[0] == "metadata":
-		return field(c.p.holder, "metadata"), parts[1]
+		return yamlnode.Field(c.p.holder, "metadata"), parts[1]
 	case len(parts) == 3 && parts[0] == "containers":
-		l := field(c.p.spec, "containers")
+		l := yamlnode.Field(c.p.spec, "containers")
 		if i := named(l, parts[1]); i >= 0 {
 			return l.Content[i], parts[2]
 		}

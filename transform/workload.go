@@ -2,9 +2,12 @@ package transform
 
 import (
 	"fmt"
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
 // Ref names a resource the way KRM results do.
@@ -61,29 +64,37 @@ type workload struct {
 }
 
 func newWorkload(item, node *yaml.Node, fieldPrefix string) *workload {
-	meta := field(node, "metadata")
+	meta := yamlnode.Field(node, "metadata")
 	w := &workload{
 		item:  item,
 		node:  node,
 		field: fieldPrefix,
 		ref: Ref{
-			APIVersion: str(node, "apiVersion"),
-			Kind:       str(node, "kind"),
-			Name:       str(meta, "name"),
-			Namespace:  str(meta, "namespace"),
+			APIVersion: yamlnode.Str(node, "apiVersion"),
+			Kind:       yamlnode.Str(node, "kind"),
+			Name:       yamlnode.Str(meta, "name"),
+			Namespace:  yamlnode.Str(meta, "namespace"),
 		},
-		labels:      stringMap(field(meta, "labels")),
-		annotations: stringMap(field(meta, "annotations")),
+		labels:      yamlnode.StringMap(yamlnode.Field(meta, "labels")),
+		annotations: yamlnode.StringMap(yamlnode.Field(meta, "annotations")),
 	}
 	w.group, w.version, _ = strings.Cut(w.ref.APIVersion, "/")
 	if w.version == "" {
 		w.group, w.version = "", w.group
 	}
 	w.localConfig = w.annotations["config.kubernetes.io/local-config"] == "true"
-	if o := field(meta, "ownerReferences"); o != nil && o.Kind == yaml.SequenceNode && len(o.Content) > 0 {
+	if o := yamlnode.Field(meta, "ownerReferences"); o != nil && o.Kind == yaml.SequenceNode && len(o.Content) > 0 {
 		w.owned = true
 	}
 	return w
+}
+
+// resource is what selectors look at.
+func (w *workload) resource() *v1alpha1.Resource {
+	return &v1alpha1.Resource{
+		Group: w.group, Version: w.version, Kind: w.ref.Kind, Name: w.ref.Name, Namespace: w.ref.Namespace,
+		Labels: w.labels, Annotations: w.annotations,
+	}
 }
 
 func (w *workload) templateData() *TemplateData {
@@ -106,9 +117,9 @@ func (w *workload) templateData() *TemplateData {
 // nil when it is not a workload. Kinds the injection declares come first,
 // so a user can override a built-in path.
 func (w *workload) podSpecPath(inj *Injection) []string {
-	for _, k := range inj.WorkloadKinds {
-		if k.Kind == w.ref.Kind && (k.Group == "" || k.Group == w.group) {
-			return k.PodSpecPath
+	for _, k := range inj.kinds {
+		if k.kind == w.ref.Kind && (k.group == "" || k.group == w.group) {
+			return k.path
 		}
 	}
 	b, ok := builtinKinds[w.ref.Kind]
@@ -117,7 +128,7 @@ func (w *workload) podSpecPath(inj *Injection) []string {
 	}
 	for _, g := range b.groups {
 		if g == w.group {
-			if w.ref.Kind == "Rollout" && field(field(w.node, "spec"), "template") == nil {
+			if w.ref.Kind == "Rollout" && yamlnode.Field(yamlnode.Field(w.node, "spec"), "template") == nil {
 				return nil
 			}
 			return b.path
@@ -153,45 +164,45 @@ func findPod(w *workload, path []string) (*pod, error) {
 	for _, step := range path {
 		holder, holderAt = cur, at
 		at = joinNonEmpty(at, step)
-		next := field(cur, step)
-		if isNull(next) {
+		next := yamlnode.Field(cur, step)
+		if yamlnode.IsNull(next) {
 			return nil, errNoTemplate{at}
 		}
 		if next.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("%s: expected an object, got %s", at, describe(next))
+			return nil, fmt.Errorf("%s: expected an object, got %s", at, yamlnode.Describe(next))
 		}
 		cur = next
 	}
 	p := &pod{holder: holder, spec: cur, path: at, metaPath: joinNonEmpty(holderAt, "metadata")}
 	for _, list := range []string{"containers", "initContainers", "volumes", "imagePullSecrets"} {
-		v := field(cur, list)
-		if isNull(v) {
+		v := yamlnode.Field(cur, list)
+		if yamlnode.IsNull(v) {
 			continue
 		}
 		if v.Kind != yaml.SequenceNode {
-			return nil, fmt.Errorf("%s.%s: expected a list, got %s", at, list, describe(v))
+			return nil, fmt.Errorf("%s.%s: expected a list, got %s", at, list, yamlnode.Describe(v))
 		}
 		for i, c := range v.Content {
 			if c.Kind != yaml.MappingNode {
-				return nil, fmt.Errorf("%s.%s[%d]: expected an object, got %s", at, list, i, describe(c))
+				return nil, fmt.Errorf("%s.%s[%d]: expected an object, got %s", at, list, i, yamlnode.Describe(c))
 			}
 		}
 	}
 	for _, list := range []string{"containers", "initContainers"} {
-		for i, c := range seq(cur, list) {
+		for i, c := range yamlnode.Seq(cur, list) {
 			for _, sub := range []string{"env", "volumeMounts", "ports"} {
-				v := field(c, sub)
-				if isNull(v) {
+				v := yamlnode.Field(c, sub)
+				if yamlnode.IsNull(v) {
 					continue
 				}
 				if v.Kind != yaml.SequenceNode {
-					return nil, fmt.Errorf("%s.%s[%d].%s: expected a list, got %s", at, list, i, sub, describe(v))
+					return nil, fmt.Errorf("%s.%s[%d].%s: expected a list, got %s", at, list, i, sub, yamlnode.Describe(v))
 				}
 			}
 		}
 	}
-	if m := field(holder, "metadata"); !isNull(m) && m.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s: expected an object, got %s", p.metaPath, describe(m))
+	if m := yamlnode.Field(holder, "metadata"); !yamlnode.IsNull(m) && m.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s: expected an object, got %s", p.metaPath, yamlnode.Describe(m))
 	}
 	return p, nil
 }
@@ -201,27 +212,4 @@ func joinNonEmpty(a, b string) string {
 		return b
 	}
 	return a + "." + b
-}
-
-// seq returns the elements of the list at key, or nil.
-func seq(m *yaml.Node, key string) []*yaml.Node {
-	v := field(m, key)
-	if v == nil || v.Kind != yaml.SequenceNode {
-		return nil
-	}
-	return v.Content
-}
-
-func describe(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.ScalarNode:
-		return fmt.Sprintf("%q", n.Value)
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.MappingNode:
-		return "an object"
-	case yaml.AliasNode:
-		return "an alias"
-	}
-	return "something else"
 }

@@ -1,10 +1,12 @@
-package fn
+package yamlfile
 
 import (
 	"strings"
 	"testing"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
 func TestMerge3(t *testing.T) {
@@ -43,12 +45,12 @@ func TestLines(t *testing.T) {
 
 func TestKeepFormattingCRLF(t *testing.T) {
 	raw := "apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: p\r\nspec:\r\n  containers:\r\n  - name: app\r\n    image: app:1\r\n"
-	f, err := ParseFile("crlf.yaml", []byte(raw))
+	f, err := Parse("crlf.yaml", []byte(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := f.Docs[0]
-	spec := fieldNode(d.Node, "spec")
+	spec := yamlnode.Field(d.Node, "spec")
 	spec.Content = append(spec.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "hostNetwork"}, &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: "true"})
 	d.Changed = true
 	out, err := f.Bytes(false)

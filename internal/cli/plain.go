@@ -1,12 +1,9 @@
-package fn
+package cli
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -16,6 +13,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/fn"
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlfile"
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
 
@@ -36,29 +35,29 @@ type PlainOptions struct {
 func RunPlain(o PlainOptions) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintln(o.Stderr, "inject-sidecars: "+bugResult(r).Message)
-			code = 1
+			fmt.Fprintln(o.Stderr, "inject-sidecars: "+fn.BugMessage(r))
+			code = exitError
 		}
 	}()
 	injections, configPaths, ok := loadConfigs(o)
 	if !ok {
-		return 1
+		return exitError
 	}
-	files, err := readInputs(o)
+	files, err := yamlfile.Read(o.Inputs, o.Stdin)
 	if err != nil {
 		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
-		return 1
+		return exitError
 	}
 
 	if o.OnInput != nil {
 		var total int64
 		for _, f := range files {
-			total += f.size
+			total += f.Size
 		}
 		o.OnInput(total)
 	}
 	var nodes []*yaml.RNode
-	owner := map[*yaml.Node]*Document{}
+	owner := map[*yaml.Node]*yamlfile.Document{}
 	where := map[*yaml.Node]*framework.File{}
 	for _, f := range files {
 		for i, d := range f.Docs {
@@ -72,7 +71,7 @@ func RunPlain(o PlainOptions) (code int) {
 	filter := &transform.Filter{Injections: injections}
 	if _, err := filter.Filter(nodes); err != nil {
 		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
-		return 1
+		return exitError
 	}
 	failed := false
 	for _, r := range filter.Results {
@@ -85,7 +84,7 @@ func RunPlain(o PlainOptions) (code int) {
 	for name, path := range configPaths {
 		configFiles[name] = &framework.File{Path: path}
 	}
-	for _, r := range krmResults(filter.Results, func(n *yaml.Node) *framework.File { return where[n] }, configFiles) {
+	for _, r := range fn.Results(filter.Results, func(n *yaml.Node) *framework.File { return where[n] }, configFiles) {
 		if r.Severity != framework.Info {
 			fmt.Fprintln(o.Stderr, r.String()+fileSuffix(r.File))
 		}
@@ -95,7 +94,7 @@ func RunPlain(o PlainOptions) (code int) {
 	}
 	if failed {
 		fmt.Fprintln(o.Stderr, "inject-sidecars: errors found; nothing was written")
-		return 1
+		return exitError
 	}
 	switch {
 	case o.Check:
@@ -105,11 +104,11 @@ func RunPlain(o PlainOptions) (code int) {
 	case o.Output != "":
 		err = writeOutput(o, files)
 	default:
-		err = writeStream(o.Stdout, files)
+		err = yamlfile.WriteStream(o.Stdout, files)
 	}
 	if err != nil {
 		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
-		return 1
+		return exitError
 	}
 	return 0
 }
@@ -134,11 +133,11 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 	for _, path := range o.Configs {
 		data, err := os.ReadFile(path)
 		if err != nil {
-			fmt.Fprintf(o.Stderr, "inject-sidecars: config %s: %v\n", path, unwrapPathError(err))
+			fmt.Fprintf(o.Stderr, "inject-sidecars: config %s: %v\n", path, yamlfile.UnwrapPathError(err))
 			ok = false
 			continue
 		}
-		f, err := ParseFile(path, data)
+		f, err := yamlfile.Parse(path, data)
 		if err != nil {
 			fmt.Fprintf(o.Stderr, "inject-sidecars: config %v\n", err)
 			ok = false
@@ -150,27 +149,24 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 				continue
 			}
 			n++
-			c, err := Decode(yaml.NewRNode(d.Node))
-			file := &framework.File{Path: path}
-			for _, r := range configResults(c, err, file) {
+			c, err := fn.LoadConfig(d.Node, o.Uninject)
+			for _, r := range fn.ConfigResults(c, err, &framework.File{Path: path}) {
 				fmt.Fprintln(o.Stderr, r.String()+" ("+path+")")
 			}
 			if err != nil {
 				ok = false
 				continue
 			}
-			inj := c.Injection()
-			if prev, dup := seen[inj.Name]; dup {
+			inj := c.Injection
+			name := inj.Metadata.Name
+			if prev, dup := seen[name]; dup {
 				// Two configs of one name would take turns upgrading each
 				// other's sidecars on every run.
-				fmt.Fprintf(o.Stderr, "inject-sidecars: config %s: injection %q is already defined in %s; names must be unique\n", path, inj.Name, prev)
+				fmt.Fprintf(o.Stderr, "inject-sidecars: config %s: injection %q is already defined in %s; names must be unique\n", path, name, prev)
 				ok = false
 				continue
 			}
-			seen[inj.Name] = path
-			if o.Uninject {
-				inj.Action = transform.Uninject
-			}
+			seen[name] = path
 			out = append(out, inj)
 		}
 		if n == 0 {
@@ -180,103 +176,6 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 	}
 	return out, seen, ok
 }
-
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
-// readInputs reads files, folders (every *.yaml and *.yml below them, in
-// lexical order, hidden folders left out) and stdin ("-", or nothing at
-// all).
-func readInputs(o PlainOptions) ([]*File, error) {
-	inputs := o.Inputs
-	if len(inputs) == 0 {
-		inputs = []string{"-"}
-	}
-	var files []*File
-	for _, in := range inputs {
-		if in == "-" {
-			data, err := io.ReadAll(o.Stdin)
-			if err != nil {
-				return nil, fmt.Errorf("reading stdin: %w", err)
-			}
-			f, err := ParseFile("-", data)
-			if err != nil {
-				return nil, err
-			}
-			f.Rel = "stdin.yaml"
-			files = append(files, f)
-			continue
-		}
-		st, err := os.Stat(in)
-		if err != nil {
-			return nil, fmt.Errorf("input %s: %v", in, unwrapPathError(err))
-		}
-		if !st.IsDir() {
-			f, err := readFile(in, filepath.Base(in), st.Mode())
-			if err != nil {
-				return nil, err
-			}
-			files = append(files, f)
-			continue
-		}
-		err = filepath.WalkDir(in, func(path string, de fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if de.IsDir() && path != in && strings.HasPrefix(de.Name(), ".") {
-				return filepath.SkipDir // .git and the like
-			}
-			ext := filepath.Ext(path)
-			if de.IsDir() || (ext != ".yaml" && ext != ".yml") {
-				return nil
-			}
-			info, err := de.Info()
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(in, path)
-			f, err := readFile(path, rel, info.Mode())
-			if err != nil {
-				return err
-			}
-			files = append(files, f)
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("input %s: %w", in, err)
-		}
-	}
-	return files, nil
-}
-
-func readFile(path, rel string, mode fs.FileMode) (*File, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("input %s: %v", path, unwrapPathError(err))
-	}
-	f, err := ParseFile(path, data)
-	if err != nil {
-		return nil, err
-	}
-	f.Rel, f.Mode = rel, mode.Perm()
-	return f, nil
-}
-
-func (f *File) changed() bool {
-	for _, d := range f.Docs {
-		if d.Changed {
-			return true
-		}
-	}
-	return false
-}
-
-func (f *File) isJSON() bool { return strings.EqualFold(filepath.Ext(f.Path), ".json") }
 
 // summary prints what happened to each workload, as a table.
 func summary(w io.Writer, rs []transform.Result) {
@@ -300,7 +199,7 @@ func summary(w io.Writer, rs []transform.Result) {
 
 // check lists what a run would change, for a CI drift gate: exit 3 when
 // anything would, 0 when everything is up to date.
-func check(w io.Writer, files []*File, rs []transform.Result) int {
+func check(w io.Writer, files []*yamlfile.File, rs []transform.Result) int {
 	var lines []string
 	for _, r := range rs {
 		if r.Changed() {
@@ -308,7 +207,7 @@ func check(w io.Writer, files []*File, rs []transform.Result) int {
 		}
 	}
 	for _, f := range files {
-		if f.changed() {
+		if f.Changed() {
 			fmt.Fprintf(w, "would change %s\n", f.Path)
 		}
 	}
@@ -322,61 +221,9 @@ func check(w io.Writer, files []*File, rs []transform.Result) int {
 	return 0
 }
 
-// writeStream writes every file to w as one YAML stream, a document at a
-// time: a 100 MB input is never copied whole.
-func writeStream(w io.Writer, files []*File) error {
-	out := &tailWriter{w: bufio.NewWriterSize(w, 1<<16)}
-	for _, f := range files {
-		if out.n > 0 {
-			if !strings.HasSuffix(out.tail, "\n") {
-				out.WriteString("\n")
-			}
-			if !separator.MatchString(lastLine(out.tail)) {
-				out.WriteString("---\n")
-			}
-		}
-		if err := f.WriteTo(out, false); err != nil {
-			return err
-		}
-	}
-	if out.err != nil {
-		return out.err
-	}
-	return out.w.Flush()
-}
-
-// tailWriter remembers the end of what it wrote, to tell whether the next
-// file needs a newline or a separator before it.
-type tailWriter struct {
-	w    *bufio.Writer
-	n    int
-	tail string
-	err  error
-}
-
-func (t *tailWriter) WriteString(s string) (int, error) {
-	if t.err != nil {
-		return 0, t.err
-	}
-	n, err := t.w.WriteString(s)
-	t.n += n
-	t.err = err
-	if len(s) >= 256 {
-		t.tail = s[len(s)-256:]
-	} else if s != "" {
-		t.tail = (t.tail + s)[max(0, len(t.tail)+len(s)-256):]
-	}
-	return n, err
-}
-
-func lastLine(s string) string {
-	s = strings.TrimSuffix(s, "\n")
-	return s[strings.LastIndexByte(s, '\n')+1:]
-}
-
 // writeOutput writes to -o: a file, or a folder mirroring the inputs when
 // there are several inputs, a folder input, or PATH is a folder.
-func writeOutput(o PlainOptions, files []*File) error {
+func writeOutput(o PlainOptions, files []*yamlfile.File) error {
 	folder := strings.HasSuffix(o.Output, "/") || len(o.Inputs) > 1
 	if st, err := os.Stat(o.Output); err == nil && st.IsDir() {
 		folder = true
@@ -388,14 +235,14 @@ func writeOutput(o PlainOptions, files []*File) error {
 	}
 	if !folder {
 		var b bytes.Buffer
-		if err := writeStream(&b, files); err != nil {
+		if err := yamlfile.WriteStream(&b, files); err != nil {
 			return err
 		}
-		return writeFiles([]staged{{path: o.Output, data: b.Bytes(), mode: 0o644}})
+		return yamlfile.WriteFiles([]yamlfile.Staged{{Path: o.Output, Data: b.Bytes(), Mode: 0o644}})
 	}
-	var all []staged
+	var all []yamlfile.Staged
 	for _, f := range files {
-		b, err := f.Bytes(f.isJSON())
+		b, err := f.Bytes(f.IsJSON())
 		if err != nil {
 			return err
 		}
@@ -403,24 +250,24 @@ func writeOutput(o PlainOptions, files []*File) error {
 		if mode == 0 {
 			mode = 0o644
 		}
-		all = append(all, staged{path: filepath.Join(o.Output, f.Rel), data: b, mode: mode})
+		all = append(all, yamlfile.Staged{Path: filepath.Join(o.Output, f.Rel), Data: b, Mode: mode})
 	}
-	return writeFiles(all)
+	return yamlfile.WriteFiles(all)
 }
 
 // writeInPlace rewrites the changed input files; the others are not
 // touched at all.
-func writeInPlace(files []*File) error {
-	var all []staged
+func writeInPlace(files []*yamlfile.File) error {
+	var all []yamlfile.Staged
 	for _, f := range files {
-		if !f.changed() {
+		if !f.Changed() {
 			continue
 		}
-		b, err := f.Bytes(f.isJSON())
+		b, err := f.Bytes(f.IsJSON())
 		if err != nil {
 			return err
 		}
-		all = append(all, staged{path: f.Path, data: b, mode: f.Mode})
+		all = append(all, yamlfile.Staged{Path: f.Path, Data: b, Mode: f.Mode})
 	}
-	return writeFiles(all)
+	return yamlfile.WriteFiles(all)
 }

@@ -1,4 +1,4 @@
-package fn_test
+package v1alpha1_test
 
 import (
 	"errors"
@@ -7,18 +7,18 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/inject-sidecars/inject-sidecars/fn"
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 )
 
 const header = "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata:\n  name: logging\n"
 
-func decode(t *testing.T, src string) (*fn.Config, error) {
+func decode(t *testing.T, src string) (*v1alpha1.SidecarInjection, error) {
 	t.Helper()
 	n, err := yaml.Parse(src)
 	if err != nil {
 		t.Fatalf("test input does not parse: %v", err)
 	}
-	return fn.Decode(n)
+	return v1alpha1.Decode(n.YNode())
 }
 
 // TestDecodeErrors checks that each kind of config mistake is reported
@@ -53,7 +53,6 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad action", "action: remove\ncontainers:\n- {name: a, image: x:1}", "spec.action", "not one of inject, uninject"},
 		{"bad regexp", "targets:\n- kind: 'Deploy(ment'\ncontainers:\n- {name: a, image: x:1}", "spec.targets[0].kind", "missing closing )"},
 		{"bad label selector", "exclude:\n- labelSelector: 'app in web'\ncontainers:\n- {name: a, image: x:1}", "spec.exclude[0].labelSelector", "unable to parse requirement"},
-		{"bad template", "containers:\n- name: a\n  image: x:1\n  args: ['{{ .Name ']", "spec.containers[0].args[0]", "template"},
 		{"classic restartPolicy", "mode: classic\ncontainers:\n- {name: a, image: x:1, restartPolicy: Always}", "spec.containers[0].restartPolicy", "only init containers"},
 		{"restartPolicy not Always", "containers:\n- {name: a, image: x:1, restartPolicy: Never}", "spec.containers[0].restartPolicy", "only container restartPolicy is Always"},
 		{"workloadKind without path", "workloadKinds:\n- kind: CloneSet\ncontainers:\n- {name: a, image: x:1}", "spec.workloadKinds[0].podSpecPath", "required"},
@@ -75,12 +74,12 @@ func TestDecodeErrors(t *testing.T) {
 // contains msg.
 func wantFieldError(t *testing.T, err error, path, msg string) {
 	t.Helper()
-	var ce *fn.ConfigError
+	var ce *v1alpha1.ConfigError
 	if !errors.As(err, &ce) {
 		t.Fatalf("got %v, want a *ConfigError", err)
 	}
 	for _, fe := range ce.Errors {
-		if fe.Path == path && strings.Contains(fe.Message, msg) {
+		if fe.Field == path && strings.Contains(fe.Detail, msg) {
 			return
 		}
 	}
@@ -114,7 +113,7 @@ func TestDecodeDocumentErrors(t *testing.T) {
 			wantFieldError(t, err, tt.path, tt.msg)
 		})
 	}
-	if _, err := fn.Decode(nil); err == nil || !strings.Contains(err.Error(), "missing") {
+	if _, err := v1alpha1.Decode(nil); err == nil || !strings.Contains(err.Error(), "missing") {
 		t.Errorf("nil functionConfig: got %v", err)
 	}
 }
@@ -150,7 +149,7 @@ func TestDecodeDefaultsAndHash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cm.Hash != c.Hash || cm.Metadata.Name != "a" || cm.Spec.Containers[0].Image != "x:1" {
+	if cm.Hash != c.Hash || cm.Metadata.Name != "a" || cm.Spec.Containers[0].Value.Image != "x:1" {
 		t.Errorf("ConfigMap form: hash %s (want %s), name %q, containers %v", cm.Hash, c.Hash, cm.Metadata.Name, cm.Spec.Containers)
 	}
 }
@@ -161,17 +160,34 @@ func TestDecodeWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := map[string]bool{}
-	for _, w := range c.Warnings {
-		got[w.Path] = true
+	warnings := c.BestPractices()
+	for _, w := range warnings {
+		got[w.Field] = true
 	}
 	for _, want := range []string{"spec.containers[0].resources", "spec.containers[0].image", "spec.containers[1].image"} {
 		if !got[want] {
-			t.Errorf("no warning at %s; got %v", want, c.Warnings)
+			t.Errorf("no warning at %s; got %v", want, warnings)
 		}
 	}
 	for _, not := range []string{"spec.containers[1].resources", "spec.containers[2].image", "spec.containers[3].image"} {
 		if got[not] {
 			t.Errorf("unexpected warning at %s", not)
+		}
+	}
+}
+
+func TestPositionParse(t *testing.T) {
+	for in, want := range map[v1alpha1.Position][2]string{
+		"first": {"first", ""}, "last": {"last", ""}, "before:app": {"before", "app"}, "after:x": {"after", "x"},
+	} {
+		where, anchor, err := in.Parse()
+		if err != nil || where != want[0] || anchor != want[1] {
+			t.Errorf("Parse(%q) = %q, %q, %v; want %q, %q", in, where, anchor, err, want[0], want[1])
+		}
+	}
+	for _, bad := range []v1alpha1.Position{"", "middle", "before:", "after", "around:x"} {
+		if _, _, err := bad.Parse(); err == nil {
+			t.Errorf("Parse(%q) succeeded", bad)
 		}
 	}
 }

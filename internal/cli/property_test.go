@@ -1,4 +1,4 @@
-package fn_test
+package cli_test
 
 import (
 	"fmt"

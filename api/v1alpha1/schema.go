@@ -1,4 +1,4 @@
-package fn
+package v1alpha1
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package fn
+package yamlfile
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
 // keepFormatting gives a changed document back the user's formatting
@@ -45,7 +47,7 @@ func keepFormatting(raw, theirs string, want *yaml.Node, wide bool) string {
 	}
 	var got yaml.Node
 	dec := yaml.NewDecoder(strings.NewReader(merged))
-	if err := dec.Decode(&got); err != nil || len(got.Content) == 0 || !sameData(got.Content[0], want) {
+	if err := dec.Decode(&got); err != nil || len(got.Content) == 0 || !yamlnode.Equal(got.Content[0], want, true) {
 		return theirs
 	}
 	var extra yaml.Node
@@ -94,26 +96,6 @@ func comments(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// sameData compares two documents as data: values, keys and their order,
-// ignoring comments and styles.
-func sameData(a, b *yaml.Node) bool {
-	if a.Kind != b.Kind || len(a.Content) != len(b.Content) {
-		return false
-	}
-	if a.Kind == yaml.ScalarNode {
-		return a.Value == b.Value && a.ShortTag() == b.ShortTag()
-	}
-	if a.Kind == yaml.AliasNode {
-		return a.Value == b.Value
-	}
-	for i := range a.Content {
-		if !sameData(a.Content[i], b.Content[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // maxCells bounds the line matching's table; larger documents are not

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"strings"
@@ -56,7 +56,7 @@ func TestFromFlags(t *testing.T) {
 func TestRealMainUsageExitCodes(t *testing.T) {
 	for _, args := range [][]string{{"--frobnicate"}, {"x.yaml"}, {"-c", "a", "-i"}} {
 		var out, errb strings.Builder
-		if code := realMain(args, strings.NewReader(""), &out, &errb); code != exitUsage {
+		if code := Main("", args, strings.NewReader(""), &out, &errb); code != exitUsage {
 			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
 		}
 		if !strings.Contains(errb.String(), "usage:") {

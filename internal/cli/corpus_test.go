@@ -1,4 +1,4 @@
-package fn_test
+package cli_test
 
 import (
 	"os"
@@ -9,11 +9,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/inject-sidecars/inject-sidecars/fn"
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlfile"
 )
-
-// corpusDir holds real public manifests; see its SOURCES.md.
-const corpusDir = "../../shared/corpus"
 
 // podSpecPaths says where each built-in kind keeps its Pod spec; the test
 // keeps its own table rather than trusting the code under test.
@@ -28,22 +26,6 @@ var podSpecPaths = map[string][]string{
 	"Job":                   {"spec", "template", "spec"},
 	"CronJob":               {"spec", "jobTemplate", "spec", "template", "spec"},
 	"Rollout":               {"spec", "template", "spec"},
-}
-
-func corpusFiles(t testing.TB) []string {
-	files, err := filepath.Glob(filepath.Join(corpusDir, "*.y*ml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	json, _ := filepath.Glob(filepath.Join(corpusDir, "*.json"))
-	files = append(files, json...)
-	if len(files) == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no corpus at %s", corpusDir)
-		}
-		t.Skipf("no corpus at %s", corpusDir)
-	}
-	return files
 }
 
 // workloads returns the workloads of a document (its items for a List).
@@ -67,21 +49,21 @@ func workloads(n *yaml.Node) []*yaml.RNode {
 // a second run must change nothing, and uninject must give back the same
 // resources.
 func TestCorpus(t *testing.T) {
-	for _, path := range corpusFiles(t) {
+	for _, path := range testkit.CorpusFiles(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			input, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, stderr, code := plain(t, input, "-q", "-c", "../testdata/kind-pod/config.yaml")
+			out, stderr, code := plain(t, input, "-q", "-c", "../../testdata/kind-pod/config.yaml")
 			if code != 0 {
 				t.Fatalf("exit %d:\n%s", code, stderr)
 			}
-			in, err := fn.ParseFile(path, input)
+			in, err := yamlfile.Parse(path, input)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := fn.ParseFile("out", []byte(out))
+			got, err := yamlfile.Parse("out", []byte(out))
 			if err != nil {
 				t.Fatalf("output does not parse: %v\n%s", err, out)
 			}
@@ -113,16 +95,16 @@ func TestCorpus(t *testing.T) {
 				t.Error("no workload injected")
 			}
 
-			again, _, code := plain(t, []byte(out), "-q", "-c", "../testdata/kind-pod/config.yaml")
+			again, _, code := plain(t, []byte(out), "-q", "-c", "../../testdata/kind-pod/config.yaml")
 			if code != 0 || again != out {
 				t.Errorf("second run changed the output (exit %d):\n%s", code, cmp.Diff(out, again))
 			}
 
-			back, stderr, code := plain(t, []byte(out), "-q", "--uninject", "-c", "../testdata/kind-pod/config.yaml")
+			back, stderr, code := plain(t, []byte(out), "-q", "--uninject", "-c", "../../testdata/kind-pod/config.yaml")
 			if code != 0 {
 				t.Fatalf("uninject: exit %d:\n%s", code, stderr)
 			}
-			if diff := cmp.Diff(resources(t, input), resources(t, []byte(back))); diff != "" {
+			if diff := cmp.Diff(testkit.Resources(t, input), testkit.Resources(t, []byte(back))); diff != "" {
 				t.Errorf("uninject did not give back the input (-want +got):\n%s", diff)
 			}
 			if strings.HasSuffix(path, ".json") {
@@ -138,34 +120,4 @@ func TestCorpus(t *testing.T) {
 			}
 		})
 	}
-}
-
-// resources reads a stream as data, ignoring formatting and comments.
-func resources(t *testing.T, b []byte) []any {
-	t.Helper()
-	f, err := fn.ParseFile("x", b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []any
-	for _, d := range f.Docs {
-		if d.Node == nil {
-			continue
-		}
-		var v any
-		if err := d.Node.Decode(&v); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, v)
-	}
-	return out
-}
-
-func readFile(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }

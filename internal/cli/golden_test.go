@@ -1,4 +1,4 @@
-package fn_test
+package cli_test
 
 import (
 	"bytes"
@@ -12,6 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/inject-sidecars/inject-sidecars/fn"
+	"github.com/inject-sidecars/inject-sidecars/internal/cli"
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -20,7 +22,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func plain(t *testing.T, input []byte, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	o := fn.PlainOptions{Stdin: bytes.NewReader(input), Stdout: &out, Stderr: &errb}
+	o := cli.PlainOptions{Stdin: bytes.NewReader(input), Stdout: &out, Stderr: &errb}
 	for i := 0; i < len(args); i++ {
 		switch args[i] {
 		case "-c":
@@ -34,7 +36,7 @@ func plain(t *testing.T, input []byte, args ...string) (stdout, stderr string, c
 			t.Fatalf("plain: unexpected argument %q", args[i])
 		}
 	}
-	code = fn.RunPlain(o)
+	code = cli.RunPlain(o)
 	return out.String(), errb.String(), code
 }
 
@@ -43,7 +45,7 @@ func plain(t *testing.T, input []byte, args ...string) (stdout, stderr string, c
 // Each case runs twice: the second run, on the first run's output, must
 // change nothing.
 func TestGolden(t *testing.T) {
-	cases, err := filepath.Glob("../testdata/*/config.yaml")
+	cases, err := filepath.Glob("../../testdata/*/config.yaml")
 	if err != nil || len(cases) == 0 {
 		t.Fatalf("no golden cases found: %v", err)
 	}
@@ -62,6 +64,11 @@ func TestGolden(t *testing.T) {
 			log := fmt.Sprintf("exit: %d\n%s", code, stderr)
 			compareGolden(t, filepath.Join(dir, "expected.yaml"), out)
 			compareGolden(t, filepath.Join(dir, "expected.log"), log)
+			if len(args) == 2 {
+				// The KRM function has no flags: cases with arguments
+				// are plain mode's alone.
+				t.Run("krm", func(t *testing.T) { krmGolden(t, input, testkit.ReadFile(t, cfg), out, code) })
+			}
 			if code != 0 {
 				return
 			}
@@ -76,6 +83,39 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// krmGolden runs a golden case through the KRM function: the exit code
+// must be plain mode's, and on success the items must be the expected
+// output as data (the orchestrator, not the function, formats files).
+// A config file holding several configs is plain mode's alone.
+func krmGolden(t *testing.T, input, cfg []byte, want string, wantCode int) {
+	if bytes.Contains(bytes.TrimPrefix(cfg, []byte("---")), []byte("\n---")) {
+		t.Skip("several configs in one file: plain mode only")
+	}
+	var out, errb bytes.Buffer
+	code := cli.Main("", nil, bytes.NewReader(testkit.ToResourceList(input, cfg)), &out, &errb)
+	if code != wantCode {
+		t.Fatalf("KRM exit %d, plain mode exit %d:\n%s", code, wantCode, errb.String())
+	}
+	if code != 0 {
+		return
+	}
+	rl, err := fn.ReadResourceList(&out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []any
+	for _, it := range rl.Items {
+		var v any
+		if err := it.YNode().Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, v)
+	}
+	if diff := cmp.Diff(testkit.Resources(t, []byte(want)), got); diff != "" {
+		t.Errorf("KRM output differs from plain mode (-plain +krm):\n%s", diff)
+	}
+}
+
 func compareGolden(t *testing.T, path, got string) {
 	t.Helper()
 	if *update {
@@ -86,7 +126,7 @@ func compareGolden(t *testing.T, path, got string) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./fn -update to create it)", err)
+		t.Fatalf("%v (run go test ./internal/cli -update to create it)", err)
 	}
 	if diff := cmp.Diff(string(want), got); diff != "" {
 		t.Errorf("%s differs (-want +got):\n%s", path, diff)

@@ -1,4 +1,4 @@
-package fn
+package yamlfile
 
 import (
 	"errors"
@@ -23,7 +23,7 @@ func TestWriteFilesInterrupted(t *testing.T) {
 		return os.Rename(from, to)
 	}
 	defer func() { rename = os.Rename }()
-	err := writeFiles([]staged{{path: a, data: []byte("new a\n"), mode: 0o644}, {path: b, data: []byte("new b\n"), mode: 0o644}})
+	err := WriteFiles([]Staged{{Path: a, Data: []byte("new a\n"), Mode: 0o644}, {Path: b, Data: []byte("new b\n"), Mode: 0o644}})
 	if err == nil {
 		t.Fatal("want an error")
 	}
@@ -38,14 +38,14 @@ func TestWriteFilesInterrupted(t *testing.T) {
 	}
 }
 
-// A file that cannot be staged stops the run before any file is written.
+// A file that cannot be Staged stops the run before any file is written.
 func TestWriteFilesStagingFails(t *testing.T) {
 	dir := t.TempDir()
 	a := filepath.Join(dir, "a.yaml")
 	os.WriteFile(a, []byte("old a\n"), 0o644)
 	blocker := filepath.Join(dir, "file")
 	os.WriteFile(blocker, nil, 0o644)
-	err := writeFiles([]staged{{path: a, data: []byte("new a\n"), mode: 0o600}, {path: filepath.Join(blocker, "b.yaml"), data: []byte("b"), mode: 0o644}})
+	err := WriteFiles([]Staged{{Path: a, Data: []byte("new a\n"), Mode: 0o600}, {Path: filepath.Join(blocker, "b.yaml"), Data: []byte("b"), Mode: 0o644}})
 	if err == nil {
 		t.Fatal("want an error")
 	}
@@ -59,7 +59,7 @@ func TestWriteFilesStagingFails(t *testing.T) {
 
 func TestWriteFilesKeepsMode(t *testing.T) {
 	a := filepath.Join(t.TempDir(), "a.yaml")
-	if err := writeFiles([]staged{{path: a, data: []byte("x\n"), mode: 0o600}}); err != nil {
+	if err := WriteFiles([]Staged{{Path: a, Data: []byte("x\n"), Mode: 0o600}}); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := os.Stat(a); st.Mode().Perm() != 0o600 {

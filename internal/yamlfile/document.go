@@ -1,4 +1,4 @@
-package fn
+package yamlfile
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
 // Document is one YAML document of an input file. Raw is its text as it
@@ -33,7 +35,7 @@ type File struct {
 	Path, Rel string
 	Mode      fs.FileMode
 	Docs      []*Document
-	size      int64
+	Size      int64
 }
 
 // separator matches a YAML document separator line. kio.ByteReader uses
@@ -41,12 +43,12 @@ type File struct {
 // anything after it but spaces or a comment is an error.
 var separator = regexp.MustCompile(`(?m)^---.*(\n|$)`)
 
-// ParseFile splits data into documents and parses each one.
-func ParseFile(path string, data []byte) (*File, error) {
-	if !isText(data) {
+// Parse splits data into documents and parses each one.
+func Parse(path string, data []byte) (*File, error) {
+	if !yamlnode.IsText(data) {
 		return nil, fmt.Errorf("%s: not a text file (it has NUL bytes or invalid UTF-8)", path)
 	}
-	f := &File{Path: path, size: int64(len(data))}
+	f := &File{Path: path, Size: int64(len(data))}
 	s := string(data)
 	prev := 0
 	for _, loc := range separator.FindAllStringIndex(s, -1) {
@@ -67,18 +69,18 @@ func ParseFile(path string, data []byte) (*File, error) {
 			if errors.Is(err, io.EOF) {
 				continue
 			}
-			return nil, fmt.Errorf("%s: document %d is not valid YAML: %s", path, i, oneLine(err))
+			return nil, fmt.Errorf("%s: document %d is not valid YAML: %s", path, i, yamlnode.FirstLine(err))
 		}
 		var extra yaml.Node
 		if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%s: document %d holds more than one YAML document (an explicit document end, ...?)", path, i)
 		}
-		if len(doc.Content) == 0 || isNullNode(doc.Content[0]) {
+		if len(doc.Content) == 0 || yamlnode.IsNull(doc.Content[0]) {
 			continue
 		}
 		root := doc.Content[0]
 		if root.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("%s: document %d is %s, not a Kubernetes resource", path, i, kindOf(root))
+			return nil, fmt.Errorf("%s: document %d is %s, not a Kubernetes resource", path, i, yamlnode.Describe(root))
 		}
 		d.Node = root
 		// Keep the document node: it holds comments at the top of the

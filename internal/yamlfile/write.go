@@ -1,4 +1,4 @@
-package fn
+package yamlfile
 
 import (
 	"fmt"
@@ -7,22 +7,22 @@ import (
 	"path/filepath"
 )
 
-// staged is a file to write.
-type staged struct {
-	path string
-	data []byte
-	mode fs.FileMode
+// Staged is a file to write.
+type Staged struct {
+	Path string
+	Data []byte
+	Mode fs.FileMode
 	tmp  string
 }
 
 // rename is os.Rename; tests swap it to fail part-way.
 var rename = os.Rename
 
-// writeFiles writes every file atomically and all or nothing, as far as a
+// WriteFiles writes every file atomically and all or nothing, as far as a
 // file system allows: each goes to a temporary file in its own folder,
 // synced to disk, and only when all are staged are they renamed over the
 // targets. A crash leaves each target either old or new, never partial.
-func writeFiles(files []staged) (err error) {
+func WriteFiles(files []Staged) (err error) {
 	defer func() {
 		if err != nil {
 			for _, f := range files {
@@ -34,17 +34,17 @@ func writeFiles(files []staged) (err error) {
 	}()
 	for i := range files {
 		f := &files[i]
-		if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
 			return err
 		}
-		tmp, err := os.CreateTemp(filepath.Dir(f.path), "."+filepath.Base(f.path)+".tmp-*")
+		tmp, err := os.CreateTemp(filepath.Dir(f.Path), "."+filepath.Base(f.Path)+".tmp-*")
 		if err != nil {
-			return fmt.Errorf("staging %s: %v", f.path, unwrapPathError(err))
+			return fmt.Errorf("staging %s: %v", f.Path, UnwrapPathError(err))
 		}
 		f.tmp = tmp.Name()
-		_, err = tmp.Write(f.data)
+		_, err = tmp.Write(f.Data)
 		if err == nil {
-			err = tmp.Chmod(f.mode)
+			err = tmp.Chmod(f.Mode)
 		}
 		if err == nil {
 			err = tmp.Sync()
@@ -53,13 +53,13 @@ func writeFiles(files []staged) (err error) {
 			err = cerr
 		}
 		if err != nil {
-			return fmt.Errorf("staging %s: %v", f.path, unwrapPathError(err))
+			return fmt.Errorf("staging %s: %v", f.Path, UnwrapPathError(err))
 		}
 	}
 	for i := range files {
 		f := &files[i]
-		if err := rename(f.tmp, f.path); err != nil {
-			return fmt.Errorf("writing %s: %v", f.path, unwrapPathError(err))
+		if err := rename(f.tmp, f.Path); err != nil {
+			return fmt.Errorf("writing %s: %v", f.Path, UnwrapPathError(err))
 		}
 		f.tmp = ""
 	}

@@ -1,0 +1,366 @@
+package v1alpha1
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	kjson "sigs.k8s.io/json"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
+)
+
+// ConfigError lists every problem found in one config, so a user fixes
+// them in one round. Each error's Detail is the message, its Field the
+// path.
+type ConfigError struct {
+	// Ref names the config, as "SidecarInjection/name"; Name is its
+	// metadata.name, when it has one.
+	Ref, Name string
+	Errors    field.ErrorList
+}
+
+func (e *ConfigError) Error() string {
+	msgs := make([]string, len(e.Errors))
+	for i, fe := range e.Errors {
+		msgs[i] = fe.Field + ": " + fe.Detail
+	}
+	return e.Ref + ": " + strings.Join(msgs, "; ")
+}
+
+// invalid is a field error whose Detail is the whole message.
+func invalid(path *field.Path, format string, args ...any) *field.Error {
+	return &field.Error{Type: field.ErrorTypeInvalid, Field: path.String(), Detail: fmt.Sprintf(format, args...)}
+}
+
+// Ref names the config in messages.
+func (c *SidecarInjection) Ref() string {
+	if c.Metadata.Name == "" {
+		return Kind
+	}
+	return Kind + "/" + c.Metadata.Name
+}
+
+// Decode reads a functionConfig: a SidecarInjection, or a ConfigMap in
+// the short form. It decodes strictly, defaults and validates, after the
+// order of kyaml's framework.LoadFunctionConfig. A *ConfigError lists
+// every problem with its field path.
+func Decode(n *yaml.Node) (*SidecarInjection, error) {
+	if yamlnode.IsNull(n) {
+		return nil, &ConfigError{Ref: "functionConfig", Errors: field.ErrorList{
+			invalid(field.NewPath("functionConfig"), "missing: give a SidecarInjection (%s) or a ConfigMap", APIVersion)}}
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, &ConfigError{Ref: "functionConfig", Errors: field.ErrorList{
+			invalid(field.NewPath("functionConfig"), "expected an object, got %s", yamlnode.Describe(n))}}
+	}
+	apiVersion, kind := yamlnode.Str(n, "apiVersion"), yamlnode.Str(n, "kind")
+	switch {
+	case kind == Kind && apiVersion == APIVersion:
+		return decodeSidecarInjection(n)
+	case kind == "ConfigMap" && apiVersion == "v1":
+		return decodeConfigMap(n)
+	}
+	got := strings.TrimPrefix(apiVersion+"/"+kind, "/")
+	if kind == "" {
+		got = "an object without kind"
+	}
+	return nil, &ConfigError{Ref: "functionConfig", Errors: field.ErrorList{invalid(field.NewPath("kind"),
+		"functionConfig of kind %s is not supported: want %s/%s or v1/ConfigMap", got, APIVersion, Kind)}}
+}
+
+// specField is a field of Spec, found by its json name.
+type specField struct {
+	index  int
+	hashed bool
+}
+
+// specFields is read off the Spec type: the type is the only list of
+// config fields.
+var specFields = func() map[string]specField {
+	out := map[string]specField{}
+	t := reflect.TypeFor[Spec]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		out[name] = specField{index: i, hashed: f.Tag.Get("hash") != "-"}
+	}
+	return out
+}()
+
+// object is an Object[T] of any T, for the decoder.
+type object interface {
+	value() any
+	setNode(*yaml.Node)
+}
+
+type decoder struct{ errs field.ErrorList }
+
+func (d *decoder) fail(path *field.Path, format string, args ...any) {
+	d.errs = append(d.errs, invalid(path, format, args...))
+}
+
+func decodeSidecarInjection(n *yaml.Node) (*SidecarInjection, error) {
+	c := &SidecarInjection{APIVersion: APIVersion, Kind: Kind}
+	d := &decoder{}
+	if m := yamlnode.Field(n, "metadata"); m != nil && m.Kind == yaml.MappingNode {
+		c.Metadata.Name = yamlnode.Str(m, "name")
+		c.Metadata.Namespace = yamlnode.Str(m, "namespace")
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch k := n.Content[i].Value; k {
+		case "apiVersion", "kind", "metadata", "spec":
+		default:
+			d.fail(field.NewPath(k), "unknown field")
+		}
+	}
+	specPath := field.NewPath("spec")
+	spec := yamlnode.Field(n, "spec")
+	switch {
+	case yamlnode.IsNull(spec):
+		d.fail(specPath, "required: the sidecars to inject")
+	case spec.Kind != yaml.MappingNode:
+		d.fail(specPath, "expected an object, got %s", yamlnode.Describe(spec))
+	default:
+		sv := reflect.ValueOf(&c.Spec).Elem()
+		for i := 0; i+1 < len(spec.Content); i += 2 {
+			k, v := spec.Content[i].Value, spec.Content[i+1]
+			f, ok := specFields[k]
+			if !ok {
+				d.fail(specPath.Child(k), "unknown field")
+				continue
+			}
+			if yamlnode.IsNull(v) {
+				continue // key: (null) is the same as leaving it out
+			}
+			d.field(v, specPath.Child(k), sv.Field(f.index))
+		}
+	}
+	if len(d.errs) == 0 {
+		c.Hash = hashSpec(spec)
+	}
+	return c.finish(d.errs)
+}
+
+// field decodes n into dst: lists one element at a time, so errors carry
+// the index, and each Object keeps its node.
+func (d *decoder) field(n *yaml.Node, path *field.Path, dst reflect.Value) {
+	if dst.Kind() != reflect.Slice {
+		v := reflect.New(dst.Type())
+		if d.strict(n, path, v.Interface()) {
+			dst.Set(v.Elem())
+		}
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.fail(path, "expected a list, got %s", yamlnode.Describe(n))
+		return
+	}
+	out := reflect.MakeSlice(dst.Type(), 0, len(n.Content))
+	for i, el := range n.Content {
+		v := reflect.New(dst.Type().Elem())
+		target := v.Interface()
+		obj, isObject := target.(object)
+		if isObject {
+			target = obj.value()
+		}
+		if d.strict(el, path.Index(i), target) {
+			if isObject {
+				obj.setNode(el)
+			}
+			out = reflect.Append(out, v.Elem())
+		}
+	}
+	dst.Set(out)
+}
+
+// strict decodes n into v, rejecting unknown and duplicate fields, and
+// records every error with its field path.
+func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
+	if !d.quantities(n, path) {
+		return false
+	}
+	data, err := toJSON(n)
+	if err != nil {
+		d.fail(path, "%v", err)
+		return false
+	}
+	strictErrs, err := kjson.UnmarshalStrict(data, v)
+	ok := true
+	for _, se := range strictErrs {
+		var fe kjson.FieldError
+		if errors.As(se, &fe) {
+			msg := strings.TrimSpace(strings.TrimSuffix(se.Error(), fmt.Sprintf("%q", fe.FieldPath())))
+			d.fail(path.Child(fe.FieldPath()), "%s", msg)
+		} else {
+			d.fail(path, "%v", se)
+		}
+		ok = false
+	}
+	if err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			at := path
+			if te.Field != "" {
+				at = at.Child(te.Field)
+			}
+			d.fail(at, "expected %s, got %s", typeName(te.Type), te.Value)
+		} else {
+			d.fail(path, "%s", strings.TrimPrefix(err.Error(), "json: "))
+		}
+		ok = false
+	}
+	return ok
+}
+
+// typeName names a Go type in the user's words: Mode is a string.
+func typeName(t reflect.Type) string {
+	if t.PkgPath() != "" && t.Kind() <= reflect.String && t.Kind() != reflect.Struct {
+		return t.Kind().String()
+	}
+	return t.String()
+}
+
+// quantities checks resource quantities before decoding: the Quantity
+// type's own error does not say which field it came from.
+func (d *decoder) quantities(n *yaml.Node, path *field.Path) bool {
+	ok := true
+	check := func(m *yaml.Node, at *field.Path) {
+		if m == nil || m.Kind != yaml.MappingNode {
+			return
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			v := m.Content[i+1]
+			if v.Kind != yaml.ScalarNode {
+				continue
+			}
+			if _, err := resource.ParseQuantity(v.Value); err != nil {
+				d.fail(at.Child(m.Content[i].Value), "%q is not a quantity (such as 100m, 128Mi or 1)", v.Value)
+				ok = false
+			}
+		}
+	}
+	if r := yamlnode.Field(n, "resources"); r != nil {
+		check(yamlnode.Field(r, "limits"), path.Child("resources", "limits"))
+		check(yamlnode.Field(r, "requests"), path.Child("resources", "requests"))
+	}
+	if ed := yamlnode.Field(n, "emptyDir"); ed != nil {
+		if s := yamlnode.Field(ed, "sizeLimit"); s != nil {
+			check(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "sizeLimit"}, s}}, path.Child("emptyDir"))
+		}
+	}
+	return ok
+}
+
+// toJSON converts YAML data to JSON for the strict decoder. YAML keys
+// that are not strings make it fail, which is right for these types.
+func toJSON(n *yaml.Node) ([]byte, error) {
+	var x any
+	if err := n.Decode(&x); err != nil {
+		return nil, errors.New(yamlnode.FirstLine(err))
+	}
+	return json.Marshal(x)
+}
+
+// hashSpec hashes the data (not the comments or formatting) of the
+// fields that shape the pod.
+func hashSpec(spec *yaml.Node) string {
+	data := map[string]any{}
+	for k, f := range specFields {
+		v := yamlnode.Field(spec, k)
+		if v == nil || !f.hashed {
+			continue
+		}
+		var x any
+		if err := v.Decode(&x); err == nil {
+			data[k] = x
+		}
+	}
+	b, _ := json.Marshal(data) // decoded YAML of a validated config encodes
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// finish defaults and validates a decoded config.
+func (c *SidecarInjection) finish(errs field.ErrorList) (*SidecarInjection, error) {
+	c.Default()
+	errs = append(errs, c.Validate()...)
+	if len(errs) == 0 && c.Spec.Action == Inject && c.Spec.empty() {
+		errs = append(errs, invalid(field.NewPath("spec"), "nothing to inject: give containers, initContainers, volumes, volumeMounts, env, podAnnotations, podLabels or imagePullSecrets"))
+	}
+	if len(errs) > 0 {
+		return nil, &ConfigError{Ref: c.Ref(), Name: c.Metadata.Name, Errors: errs}
+	}
+	return c, nil
+}
+
+// empty reports whether the spec puts nothing into a pod.
+func (s *Spec) empty() bool {
+	return len(s.Containers)+len(s.InitContainers)+len(s.Volumes)+len(s.VolumeMounts)+
+		len(s.Env)+len(s.PodAnnotations)+len(s.PodLabels)+len(s.ImagePullSecrets) == 0
+}
+
+// configMapKeys are the data keys of the short ConfigMap form.
+var configMapKeys = []string{"image", "kinds", "mode", "name", "position"}
+
+// decodeConfigMap checks the short form's keys and turns it into the
+// SidecarInjection it stands for, which is then decoded, validated and
+// hashed like any other: the two forms of one sidecar are the same
+// injection.
+func decodeConfigMap(n *yaml.Node) (*SidecarInjection, error) {
+	var errs field.ErrorList
+	data := map[string]string{}
+	if dn := yamlnode.Field(n, "data"); dn != nil && dn.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(dn.Content); i += 2 {
+			k := dn.Content[i].Value
+			if !slices.Contains(configMapKeys, k) {
+				errs = append(errs, invalid(field.NewPath("data", k), "unknown key: the ConfigMap form takes %s", strings.Join(configMapKeys, ", ")))
+				continue
+			}
+			data[k] = dn.Content[i+1].Value
+		}
+	}
+	for _, k := range []string{"name", "image"} {
+		if data[k] == "" {
+			errs = append(errs, invalid(field.NewPath("data", k), "required"))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, &ConfigError{Ref: "ConfigMap/" + yamlnode.Str(yamlnode.Field(n, "metadata"), "name"), Name: data["name"], Errors: errs}
+	}
+	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: v} }
+	mapping := func(kv ...*yaml.Node) *yaml.Node {
+		return &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: kv}
+	}
+	list := func(items ...*yaml.Node) *yaml.Node {
+		return &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: items}
+	}
+	spec := mapping(str("containers"), list(mapping(str("name"), str(data["name"]), str("image"), str(data["image"]))))
+	for _, k := range []string{"mode", "position"} {
+		if data[k] != "" {
+			spec.Content = append(spec.Content, str(k), str(data[k]))
+		}
+	}
+	var targets []*yaml.Node
+	for _, k := range strings.Split(data["kinds"], ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			targets = append(targets, mapping(str("kind"), str(regexp.QuoteMeta(k))))
+		}
+	}
+	if len(targets) > 0 {
+		spec.Content = append(spec.Content, str("targets"), list(targets...))
+	}
+	return decodeSidecarInjection(mapping(
+		str("apiVersion"), str(APIVersion), str("kind"), str(Kind),
+		str("metadata"), mapping(str("name"), str(data["name"])),
+		str("spec"), spec))
+}

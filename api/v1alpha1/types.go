@@ -1,0 +1,189 @@
+// Package v1alpha1 is the injection config API: the SidecarInjection
+// types, their strict decoding, defaults, validation and JSON Schema. It
+// is the one place a config field is declared; the injection (package
+// transform) reads these typed values, and nothing mirrors them.
+//
+// To add a config field: declare it on Spec (its json tag is its name in
+// YAML, and the decoder finds it by reflection), check it in Validate,
+// and use it in transform. Tag it `hash:"-"` when it only picks
+// workloads or steers the run, so changing it does not re-inject.
+package v1alpha1
+
+import (
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+const (
+	// APIVersion and Kind of the injection config.
+	APIVersion = "inject-sidecars.dev/v1alpha1"
+	Kind       = "SidecarInjection"
+)
+
+// SidecarInjection is the injection config.
+type SidecarInjection struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Metadata   Metadata `json:"metadata"`
+	Spec       Spec     `json:"spec"`
+
+	// Hash identifies what the config puts into a pod: the data of the
+	// spec fields not tagged hash:"-", as the user wrote them (before
+	// defaults). Decode sets it.
+	Hash string `json:"-"`
+}
+
+// Metadata of the config. Only the name matters: it keys the status
+// annotation. Orchestrators add annotations of their own, which are read
+// leniently.
+type Metadata struct {
+	// Name of the injection: a DNS-1123 label.
+	Name        string            `json:"name"`
+	Namespace   string            `json:"namespace,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// Spec says what to inject and where.
+type Spec struct {
+	// Targets picks workloads (OR of selectors); empty picks every workload.
+	Targets []Selector `json:"targets,omitempty" hash:"-"`
+	// Exclude drops workloads; a match here always wins.
+	Exclude []Selector `json:"exclude,omitempty" hash:"-"`
+	// OptIn injects only where the inject-sidecars.dev/inject annotation asks.
+	OptIn bool `json:"optIn,omitempty" hash:"-"`
+	// Mode is native (default: initContainers with restartPolicy: Always)
+	// or classic (containers).
+	Mode Mode `json:"mode,omitempty"`
+	// Position is first, last, before:NAME or after:NAME; the default is
+	// first for native and last for classic.
+	Position Position `json:"position,omitempty"`
+	// OnConflict is error (default), skip or replace.
+	OnConflict OnConflict `json:"onConflict,omitempty" hash:"-"`
+	// Containers are the sidecars.
+	Containers []Object[corev1.Container] `json:"containers,omitempty"`
+	// InitContainers run to completion before the app starts.
+	InitContainers []Object[corev1.Container] `json:"initContainers,omitempty"`
+	// Volumes are added to the pod.
+	Volumes []Object[corev1.Volume] `json:"volumes,omitempty"`
+	// VolumeMounts are added to the workload's own containers.
+	VolumeMounts []Object[corev1.VolumeMount] `json:"volumeMounts,omitempty"`
+	// Env is added to the workload's own containers.
+	Env []Object[corev1.EnvVar] `json:"env,omitempty"`
+	// AppContainers names the workload's containers that get volumeMounts
+	// and env; empty means all of them.
+	AppContainers []string `json:"appContainers,omitempty"`
+	// PodAnnotations are merged into the pod template's annotations.
+	PodAnnotations map[string]string `json:"podAnnotations,omitempty"`
+	// PodLabels are merged into the pod template's labels.
+	PodLabels map[string]string `json:"podLabels,omitempty"`
+	// ImagePullSecrets are added to the pod once.
+	ImagePullSecrets []Object[corev1.LocalObjectReference] `json:"imagePullSecrets,omitempty"`
+	// WorkloadKinds declares more kinds that carry a Pod spec.
+	WorkloadKinds []WorkloadKind `json:"workloadKinds,omitempty" hash:"-"`
+	// Action is inject (default) or uninject.
+	Action Action `json:"action,omitempty" hash:"-"`
+}
+
+// Object is an object the injection adds to a pod: its typed value, for
+// validation, and the user's own YAML for it, which is what gets injected
+// (with its field order and comments).
+type Object[T any] struct {
+	Value T
+	Node  *yaml.Node
+}
+
+// JSONSchemaAlias gives Object the schema of what it holds.
+func (Object[T]) JSONSchemaAlias() any { var v T; return v }
+
+// setNode is how the decoder fills in the YAML of an Object it decoded.
+func (o *Object[T]) setNode(n *yaml.Node) { o.Node = n }
+func (o *Object[T]) value() any           { return &o.Value }
+
+// Nodes returns the YAML of each object, in order.
+func Nodes[T any](objs []Object[T]) []*yaml.Node {
+	out := make([]*yaml.Node, len(objs))
+	for i, o := range objs {
+		out[i] = o.Node
+	}
+	return out
+}
+
+// Mode says where sidecars go.
+type Mode string
+
+const (
+	// Native sidecars are initContainers with restartPolicy: Always.
+	Native Mode = "native"
+	// Classic sidecars are extra entries in containers.
+	Classic Mode = "classic"
+)
+
+// OnConflict says what to do when the pod already has something the
+// injection would add.
+type OnConflict string
+
+const (
+	ConflictError   OnConflict = "error"
+	ConflictSkip    OnConflict = "skip"
+	ConflictReplace OnConflict = "replace"
+)
+
+// Action says whether an injection adds or removes its objects.
+type Action string
+
+const (
+	Inject   Action = "inject"
+	Uninject Action = "uninject"
+)
+
+// Position is where in the target list the sidecars go: first, last,
+// before:NAME or after:NAME.
+type Position string
+
+// Parse splits a position into where (first, last, before or after) and
+// the existing container that before and after refer to.
+func (p Position) Parse() (where, container string, err error) {
+	switch p {
+	case "first", "last":
+		return string(p), "", nil
+	}
+	where, name, ok := strings.Cut(string(p), ":")
+	if ok && (where == "before" || where == "after") && name != "" {
+		return where, name, nil
+	}
+	return "", "", fmt.Errorf("%q is not a position: want first, last, before:NAME or after:NAME", string(p))
+}
+
+// Selector picks resources, with kustomize's Selector semantics: group,
+// version, kind, name and namespace are anchored regular expressions; the
+// selectors use Kubernetes label selector syntax on the resource's labels
+// and annotations. An empty field matches everything.
+type Selector struct {
+	Group              string `json:"group,omitempty"`
+	Version            string `json:"version,omitempty"`
+	Kind               string `json:"kind,omitempty"`
+	Name               string `json:"name,omitempty"`
+	Namespace          string `json:"namespace,omitempty"`
+	LabelSelector      string `json:"labelSelector,omitempty"`
+	AnnotationSelector string `json:"annotationSelector,omitempty"`
+}
+
+// WorkloadKind declares a kind that carries a Pod spec, such as an
+// OpenKruise CloneSet or a Knative Service.
+type WorkloadKind struct {
+	// Group of the kind; empty matches the kind in any group.
+	Group string `json:"group,omitempty"`
+	Kind  string `json:"kind"`
+	// PodSpecPath is the slash-separated path to the Pod spec, such as
+	// spec/template/spec.
+	PodSpecPath string `json:"podSpecPath"`
+}
+
+// Path returns the steps of PodSpecPath.
+func (k WorkloadKind) Path() []string {
+	return strings.Split(strings.Trim(k.PodSpecPath, "/"), "/")
+}

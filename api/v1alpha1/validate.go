@@ -1,0 +1,291 @@
+package v1alpha1
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Default fills in mode, position, onConflict and action.
+func (c *SidecarInjection) Default() {
+	s := &c.Spec
+	if s.Mode == "" {
+		s.Mode = Native
+	}
+	if s.Position == "" {
+		s.Position = "first"
+		if s.Mode == Classic {
+			s.Position = "last"
+		}
+	}
+	if s.OnConflict == "" {
+		s.OnConflict = ConflictError
+	}
+	if s.Action == "" {
+		s.Action = Inject
+	}
+}
+
+// Validate returns every problem it finds, each with its field path.
+func (c *SidecarInjection) Validate() field.ErrorList {
+	var errs field.ErrorList
+	fail := func(path *field.Path, format string, args ...any) {
+		errs = append(errs, invalid(path, format, args...))
+	}
+	dnsLabel := func(path *field.Path, name string) {
+		if strings.Contains(name, "{{") {
+			return // a template; checked once rendered, by Kubernetes
+		}
+		for _, msg := range validation.IsDNS1123Label(name) {
+			fail(path, "%q is not a valid name: %s", name, msg)
+		}
+	}
+	if c.Metadata.Name == "" {
+		fail(field.NewPath("metadata", "name"), "required: the injection's name, a DNS-1123 label")
+	} else {
+		dnsLabel(field.NewPath("metadata", "name"), c.Metadata.Name)
+	}
+	s := &c.Spec
+	spec := field.NewPath("spec")
+	oneOf := func(path *field.Path, v string, allowed ...string) {
+		for _, a := range allowed {
+			if v == a {
+				return
+			}
+		}
+		fail(path, "%q is not one of %s", v, strings.Join(allowed, ", "))
+	}
+	oneOf(spec.Child("mode"), string(s.Mode), string(Native), string(Classic))
+	oneOf(spec.Child("onConflict"), string(s.OnConflict), string(ConflictError), string(ConflictSkip), string(ConflictReplace))
+	oneOf(spec.Child("action"), string(s.Action), string(Inject), string(Uninject))
+	if _, _, err := s.Position.Parse(); err != nil {
+		fail(spec.Child("position"), "%v", err)
+	}
+
+	names := map[string]string{}
+	ports := map[string]string{}
+	for _, l := range []struct {
+		field string
+		list  []Object[corev1.Container]
+	}{{"containers", s.Containers}, {"initContainers", s.InitContainers}} {
+		for i, o := range l.list {
+			ctr := o.Value
+			at := spec.Child(l.field).Index(i)
+			if ctr.Name == "" {
+				fail(at.Child("name"), "required")
+			} else {
+				dnsLabel(at.Child("name"), ctr.Name)
+				if prev, ok := names[ctr.Name]; ok {
+					fail(at.Child("name"), "%q is already the name of %s", ctr.Name, prev)
+				}
+				names[ctr.Name] = at.String()
+			}
+			if ctr.Image == "" {
+				fail(at.Child("image"), "required")
+			}
+			if ctr.RestartPolicy != nil {
+				rp := *ctr.RestartPolicy
+				switch {
+				case l.field == "containers" && s.Mode == Classic:
+					fail(at.Child("restartPolicy"), "only init containers take a restartPolicy; in classic mode sidecars are containers")
+				case rp != corev1.ContainerRestartPolicyAlways:
+					fail(at.Child("restartPolicy"), "%q is not allowed: the only container restartPolicy is Always", rp)
+				}
+			}
+			for j, p := range ctr.Ports {
+				pat := at.Child("ports").Index(j)
+				if p.ContainerPort < 1 || p.ContainerPort > 65535 {
+					fail(pat.Child("containerPort"), "%d is not a port: want 1-65535", p.ContainerPort)
+				}
+				if p.HostPort < 0 || p.HostPort > 65535 {
+					fail(pat.Child("hostPort"), "%d is not a port: want 1-65535", p.HostPort)
+				}
+				if l.field == "containers" && p.ContainerPort > 0 {
+					proto := string(p.Protocol)
+					if proto == "" {
+						proto = "TCP"
+					}
+					key := fmt.Sprintf("%d/%s", p.ContainerPort, proto)
+					if prev, ok := ports[key]; ok {
+						fail(pat.Child("containerPort"), "port %s is already used by %s", key, prev)
+					}
+					ports[key] = pat.String()
+				}
+			}
+		}
+	}
+	vols := map[string]bool{}
+	for i, v := range s.Volumes {
+		at := spec.Child("volumes").Index(i).Child("name")
+		if v.Value.Name == "" {
+			fail(at, "required")
+			continue
+		}
+		dnsLabel(at, v.Value.Name)
+		if vols[v.Value.Name] {
+			fail(at, "volume %q is listed twice", v.Value.Name)
+		}
+		vols[v.Value.Name] = true
+	}
+	paths := map[string]bool{}
+	for i, m := range s.VolumeMounts {
+		at := spec.Child("volumeMounts").Index(i)
+		if m.Value.Name == "" {
+			fail(at.Child("name"), "required")
+		}
+		if m.Value.MountPath == "" {
+			fail(at.Child("mountPath"), "required")
+		} else if paths[m.Value.MountPath] {
+			fail(at.Child("mountPath"), "%s is mounted twice", m.Value.MountPath)
+		}
+		paths[m.Value.MountPath] = true
+	}
+	env := map[string]bool{}
+	for i, e := range s.Env {
+		at := spec.Child("env").Index(i).Child("name")
+		if e.Value.Name == "" {
+			fail(at, "required")
+		} else if env[e.Value.Name] {
+			fail(at, "%s is set twice", e.Value.Name)
+		}
+		env[e.Value.Name] = true
+	}
+	for i, ps := range s.ImagePullSecrets {
+		if ps.Value.Name == "" {
+			fail(spec.Child("imagePullSecrets").Index(i).Child("name"), "required")
+		}
+	}
+	for i, name := range s.AppContainers {
+		dnsLabel(spec.Child("appContainers").Index(i), name)
+	}
+	for i, k := range s.WorkloadKinds {
+		at := spec.Child("workloadKinds").Index(i)
+		if k.Kind == "" {
+			fail(at.Child("kind"), "required")
+		}
+		if k.PodSpecPath == "" {
+			fail(at.Child("podSpecPath"), "required, such as spec/template/spec")
+		} else if strings.Contains("/"+k.PodSpecPath+"/", "//") {
+			fail(at.Child("podSpecPath"), "%q has an empty step", k.PodSpecPath)
+		}
+	}
+	for i, sel := range s.Targets {
+		if _, err := sel.Compile(spec.Child("targets").Index(i)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for i, sel := range s.Exclude {
+		if _, err := sel.Compile(spec.Child("exclude").Index(i)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// Matcher is a compiled Selector.
+type Matcher struct {
+	group, version, kind, name, namespace *regexp.Regexp
+	labels, annotations                   labels.Selector
+}
+
+// Resource is what a Matcher looks at.
+type Resource struct {
+	Group, Version, Kind, Name, Namespace string
+	Labels, Annotations                   map[string]string
+}
+
+// Compile compiles s; the error names the field, under path, that did not
+// compile.
+func (s Selector) Compile(path *field.Path) (*Matcher, *field.Error) {
+	m := &Matcher{}
+	for _, f := range []struct {
+		name, expr string
+		dst        **regexp.Regexp
+	}{
+		{"group", s.Group, &m.group},
+		{"version", s.Version, &m.version},
+		{"kind", s.Kind, &m.kind},
+		{"name", s.Name, &m.name},
+		{"namespace", s.Namespace, &m.namespace},
+	} {
+		if f.expr == "" {
+			continue
+		}
+		re, err := regexp.Compile("^(?:" + f.expr + ")$")
+		if err != nil {
+			return nil, invalid(path.Child(f.name), "%v", err)
+		}
+		*f.dst = re
+	}
+	var err error
+	if s.LabelSelector != "" {
+		if m.labels, err = labels.Parse(s.LabelSelector); err != nil {
+			return nil, invalid(path.Child("labelSelector"), "%v", err)
+		}
+	}
+	if s.AnnotationSelector != "" {
+		if m.annotations, err = labels.Parse(s.AnnotationSelector); err != nil {
+			return nil, invalid(path.Child("annotationSelector"), "%v", err)
+		}
+	}
+	return m, nil
+}
+
+// Matches reports whether r is selected.
+func (m *Matcher) Matches(r *Resource) bool {
+	return matchRe(m.group, r.Group) && matchRe(m.version, r.Version) &&
+		matchRe(m.kind, r.Kind) && matchRe(m.name, r.Name) &&
+		matchRe(m.namespace, r.Namespace) &&
+		(m.labels == nil || m.labels.Matches(labels.Set(r.Labels))) &&
+		(m.annotations == nil || m.annotations.Matches(labels.Set(r.Annotations)))
+}
+
+func matchRe(re *regexp.Regexp, s string) bool { return re == nil || re.MatchString(s) }
+
+// BestPractices returns warnings about the sidecars themselves, which do
+// not depend on any workload: resources and image tags. Detail is the
+// message.
+func (c *SidecarInjection) BestPractices() field.ErrorList {
+	if c.Spec.Action != Inject {
+		return nil
+	}
+	var out field.ErrorList
+	spec := field.NewPath("spec")
+	for _, l := range []struct {
+		field string
+		list  []Object[corev1.Container]
+	}{{"containers", c.Spec.Containers}, {"initContainers", c.Spec.InitContainers}} {
+		for i, o := range l.list {
+			ctr := o.Value
+			at := spec.Child(l.field).Index(i)
+			if l.field == "containers" && (len(ctr.Resources.Requests) == 0 || len(ctr.Resources.Limits) == 0) {
+				out = append(out, invalid(at.Child("resources"), "sidecar %q has no resource requests and limits: it competes with the app for CPU and memory and makes the pod's QoS worse", ctr.Name))
+			}
+			if why := imageProblem(ctr.Image); why != "" {
+				out = append(out, invalid(at.Child("image"), "image %q %s: pin a version (or a digest) so every rollout runs the same sidecar", ctr.Image, why))
+			}
+		}
+	}
+	return out
+}
+
+// imageProblem says what is wrong with an image reference's tag, or "".
+func imageProblem(image string) string {
+	if strings.Contains(image, "@") || strings.Contains(image, "{{") {
+		return ""
+	}
+	last := image[strings.LastIndex(image, "/")+1:]
+	_, tag, ok := strings.Cut(last, ":")
+	switch {
+	case !ok:
+		return "has no tag"
+	case tag == "latest":
+		return "uses :latest"
+	}
+	return ""
+}

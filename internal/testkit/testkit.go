@@ -1,0 +1,101 @@
+// Package testkit holds what several packages' tests share: the way to
+// the shared corpus, building a ResourceList from a manifest stream, and
+// reading a stream as data.
+package testkit
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/fn"
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlfile"
+)
+
+// Root is the repository's root folder.
+var Root = func() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}()
+
+// CorpusDir holds real public manifests (see its SOURCES.md): shared/
+// sits beside the repository.
+var CorpusDir = filepath.Join(Root, "..", "shared", "corpus")
+
+// CorpusFiles lists the corpus's YAML and JSON files. Outside CI a
+// missing corpus skips the test; in CI it fails it.
+func CorpusFiles(t testing.TB) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(CorpusDir, "*.y*ml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	json, _ := filepath.Glob(filepath.Join(CorpusDir, "*.json"))
+	files = append(files, json...)
+	if len(files) == 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no corpus at %s", CorpusDir)
+		}
+		t.Skipf("no corpus at %s", CorpusDir)
+	}
+	return files
+}
+
+// ToResourceList wraps a manifest stream and a config into a
+// ResourceList. Input that does not split into documents comes back as
+// it is, which is what a fuzz seed wants.
+func ToResourceList(stream, cfg []byte) []byte {
+	f, err := yamlfile.Parse("x", stream)
+	if err != nil {
+		return stream
+	}
+	rl := &fn.ResourceList{APIVersion: "config.kubernetes.io/v1"}
+	for _, d := range f.Docs {
+		if d.Node != nil {
+			rl.Items = append(rl.Items, yaml.NewRNode(d.Node))
+		}
+	}
+	if n, err := yaml.Parse(string(cfg)); err == nil {
+		rl.FunctionConfig = n
+	}
+	var b bytes.Buffer
+	if err := fn.WriteResourceList(&b, rl); err != nil {
+		return stream
+	}
+	return b.Bytes()
+}
+
+// Resources reads a stream as data, ignoring formatting and comments.
+func Resources(t testing.TB, b []byte) []any {
+	t.Helper()
+	f, err := yamlfile.Parse("x", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []any
+	for _, d := range f.Docs {
+		if d.Node == nil {
+			continue
+		}
+		var v any
+		if err := d.Node.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// ReadFile reads a file the test needs, or fails the test.
+func ReadFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
