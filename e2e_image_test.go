@@ -1,0 +1,182 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// The image tests build the container image offline with podman (make
+// image) and run it the four ways users do: directly, under kpt fn eval
+// and kpt fn render, and under kustomize's container: form through
+// podman-docker's docker. Each compares with the exec form's output.
+
+const testImage = "localhost/inject-sidecars:e2e"
+
+var (
+	imageOnce sync.Once
+	imageErr  error
+)
+
+// image builds the test image once, or skips (fails in CI) without
+// podman. The sandbox these tests run in needs hack/podman/containers.conf
+// (runc, lowered ulimits, cgroupfs); it is test support, not product.
+func image(t *testing.T) {
+	t.Helper()
+	tool(t, "podman")
+	conf, err := filepath.Abs("hack/podman/containers.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Setenv("CONTAINERS_CONF", conf)
+	imageOnce.Do(func() {
+		cmd := exec.Command("make", "image", "IMAGE="+testImage, "CONTAINER=podman")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			imageErr = fmt.Errorf("make image: %v\n%s", err, out)
+		}
+	})
+	if imageErr != nil {
+		t.Fatal(imageErr)
+	}
+}
+
+// runEnv is run with changes to the environment.
+func runEnv(t *testing.T, env []string, name string, args ...string) runResult {
+	t.Helper()
+	var out, errb strings.Builder
+	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%s %v: %v", name, args, err)
+	}
+	return runResult{out.String(), errb.String(), code}
+}
+
+func TestE2EImageRunsDirectly(t *testing.T) {
+	image(t)
+	podman := tool(t, "podman")
+	in := mustRead(t, "testdata/pattern-log-collector/input.yaml")
+	cfg := mustRead(t, "testdata/pattern-log-collector/config.yaml")
+	list := resourceList(t, in, cfg)
+	want := run(t, "", list, binary)
+	got := run(t, "", list, podman, "run", "-i", "--rm", "--network", "none", "--read-only", "--user", "65532", testImage)
+	if got.code != 0 || want.code != 0 {
+		t.Fatalf("exit %d (exec form %d):\n%s", got.code, want.code, got.stderr)
+	}
+	if got.stdout != want.stdout {
+		t.Errorf("the image's output differs from the binary's:\n%s", got.stdout)
+	}
+	// kpt and kustomize run functions as nobody: the name must resolve.
+	if r := run(t, "", nil, podman, "run", "--rm", "--user", "nobody", testImage, "--version"); r.code != 0 {
+		t.Errorf("--user nobody: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// resourceList wraps a stream and a config the way an orchestrator does.
+func resourceList(t *testing.T, stream, cfg []byte) []byte {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
+	for _, doc := range strings.Split(string(stream), "\n---\n") {
+		if strings.TrimSpace(doc) == "" {
+			continue
+		}
+		b.WriteString("- " + strings.ReplaceAll(strings.TrimRight(doc, "\n"), "\n", "\n  ") + "\n")
+	}
+	b.WriteString("functionConfig:\n  " + strings.ReplaceAll(strings.TrimRight(string(cfg), "\n"), "\n", "\n  ") + "\n")
+	return []byte(b.String())
+}
+
+func TestE2EImageKptEval(t *testing.T) {
+	image(t)
+	kpt := tool(t, "kpt")
+	exe, img := copyDir(t, "examples/log-collector"), copyDir(t, "examples/log-collector")
+	if r := run(t, "", nil, kpt, "fn", "eval", exe, "--exec", binary, "--fn-config", filepath.Join(exe, "inject.yaml")); r.code != 0 {
+		t.Fatalf("kpt fn eval --exec: exit %d\n%s", r.code, r.stderr)
+	}
+	r := runEnv(t, []string{"KPT_FN_RUNTIME=podman"}, kpt, "fn", "eval", img, "--image", testImage, "--image-pull-policy", "never", "--fn-config", filepath.Join(img, "inject.yaml"))
+	if r.code != 0 {
+		t.Fatalf("kpt fn eval --image: exit %d\n%s", r.code, r.stderr)
+	}
+	mustContain(t, "kpt output", r.stderr, `injected "logging"`)
+	sameFiles(t, exe, img)
+}
+
+func TestE2EImageKptRender(t *testing.T) {
+	image(t)
+	kpt := tool(t, "kpt")
+	exe, img := copyDir(t, "examples/kpt-package"), copyDir(t, "examples/kpt-package")
+	for dir, fn := range map[string]string{exe: "exec: " + binary, img: "image: " + testImage} {
+		kptfile := filepath.Join(dir, "Kptfile")
+		b := strings.ReplaceAll(string(mustRead(t, kptfile)), "exec: ./bin/inject-sidecars", fn)
+		if err := os.WriteFile(kptfile, []byte(b), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := run(t, "", nil, kpt, "fn", "render", exe, "--allow-exec"); r.code != 0 {
+		t.Fatalf("kpt fn render (exec): exit %d\n%s", r.code, r.stderr)
+	}
+	r := runEnv(t, []string{"KPT_FN_RUNTIME=podman"}, kpt, "fn", "render", img, "--image-pull-policy", "never")
+	if r.code != 0 {
+		t.Fatalf("kpt fn render (image): exit %d\n%s", r.code, r.stderr)
+	}
+	// The Kptfiles differ by the function line alone.
+	os.Remove(filepath.Join(exe, "Kptfile"))
+	os.Remove(filepath.Join(img, "Kptfile"))
+	sameFiles(t, exe, img)
+}
+
+func TestE2EImageKustomizeContainer(t *testing.T) {
+	image(t)
+	kustomize := tool(t, "kustomize")
+	podman := tool(t, "podman")
+	// kustomize calls docker; podman-docker's docker is podman, and must
+	// come before any other docker client on PATH.
+	shim := t.TempDir()
+	if err := os.WriteFile(filepath.Join(shim, "docker"), []byte("#!/bin/sh\nexec "+podman+" \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := copyDir(t, "examples/kustomize-overlay")
+	fnPath := filepath.Join(dir, "overlay", "inject.yaml")
+	b := string(mustRead(t, fnPath))
+	b = strings.Replace(b, "exec:\n        path: ../../../bin/inject-sidecars", "container:\n        image: "+testImage, 1)
+	if !strings.Contains(b, testImage) {
+		t.Fatalf("examples/kustomize-overlay/overlay/inject.yaml no longer has the exec form this test rewrites:\n%s", b)
+	}
+	if err := os.WriteFile(fnPath, []byte(b), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runEnv(t, []string{"PATH=" + shim + string(os.PathListSeparator) + os.Getenv("PATH")}, kustomize, "build", "--enable-alpha-plugins", filepath.Join(dir, "overlay"))
+	if r.code != 0 {
+		t.Fatalf("kustomize build (container): exit %d\n%s", r.code, r.stderr)
+	}
+	if want := string(mustRead(t, "examples/kustomize-overlay/expected.yaml")); r.stdout != want {
+		t.Errorf("kustomize build with the image differs from examples/kustomize-overlay/expected.yaml:\n%s", r.stdout)
+	}
+}
+
+// sameFiles fails unless the two folders hold the same files, byte for
+// byte.
+func sameFiles(t *testing.T, a, b string) {
+	t.Helper()
+	fa, fb := readAll(t, a), readAll(t, b)
+	if len(fa) != len(fb) {
+		t.Errorf("%d files against %d", len(fa), len(fb))
+	}
+	for path, body := range fa {
+		rel, _ := filepath.Rel(a, path)
+		if other, ok := fb[filepath.Join(b, rel)]; !ok || other != body {
+			t.Errorf("%s differs between the exec and the image form:\n%s\n---\n%s", rel, body, other)
+		}
+	}
+}
