@@ -4,6 +4,10 @@ export GOTOOLCHAIN ?= local
 BIN       := $(CURDIR)/bin
 KUSTOMIZE_VERSION := v5.8.1
 KUSTOMIZE := $(BIN)/kustomize
+HELM3_VERSION := v3.22.0
+HELM4_VERSION := v4.3.1
+HELM3     := $(BIN)/helm3
+HELM4     := $(BIN)/helm4
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X main.version=$(VERSION)
 # Fully qualified: a short name means docker.io to podman and
@@ -21,14 +25,14 @@ build:
 # The whole suite, end-to-end tests under real kpt and the pinned
 # kustomize included. CI runs exactly this.
 test: tools
-	KUSTOMIZE=$(KUSTOMIZE) $(GO) test -race -count=1 ./...
+	KUSTOMIZE=$(KUSTOMIZE) HELM3=$(HELM3) HELM4=$(HELM4) $(GO) test -race -count=1 ./...
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
 
 e2e: tools
-	KUSTOMIZE=$(KUSTOMIZE) $(GO) test -count=1 -run 'E2E' -v .
+	KUSTOMIZE=$(KUSTOMIZE) HELM3=$(HELM3) HELM4=$(HELM4) $(GO) test -count=1 -run 'E2E' -v .
 
 fuzz:
 	$(GO) test ./fn -run '^$$' -fuzz '^FuzzResourceList$$' -fuzztime $(FUZZTIME)
@@ -53,10 +57,17 @@ image:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(BIN)/image/inject-sidecars .
 	$(CONTAINER) build -t $(IMAGE) .
 
-# kustomize, pinned, into ./bin: a fresh machine needs no manual step.
-tools: $(KUSTOMIZE)
+# kustomize and both Helm majors, pinned, into ./bin: a fresh machine needs
+# no manual step. Each builds once (Helm takes minutes on two cores).
+tools: $(KUSTOMIZE) $(HELM3) $(HELM4)
 $(KUSTOMIZE):
 	GOBIN=$(BIN) $(GO) install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+$(HELM3):
+	GOBIN=$(BIN)/.helm3 $(GO) install helm.sh/helm/v3/cmd/helm@$(HELM3_VERSION)
+	mv $(BIN)/.helm3/helm $@ && rmdir $(BIN)/.helm3
+$(HELM4):
+	GOBIN=$(BIN)/.helm4 $(GO) install helm.sh/helm/v4/cmd/helm@$(HELM4_VERSION)
+	mv $(BIN)/.helm4/helm $@ && rmdir $(BIN)/.helm4
 
 clean:
 	rm -rf $(BIN)

@@ -40,13 +40,15 @@ func TestMain(m *testing.M) {
 // tool finds an external program, or skips (fails in CI) without it.
 func tool(t *testing.T, name string) string {
 	t.Helper()
-	if name == "kustomize" {
-		if p := os.Getenv("KUSTOMIZE"); p != "" {
+	// The pinned tools: from the environment (make test sets it), or
+	// from ./bin where make tools puts them.
+	if pinned := map[string]string{"kustomize": "KUSTOMIZE", "helm3": "HELM3", "helm4": "HELM4"}[name]; pinned != "" {
+		if p := os.Getenv(pinned); p != "" {
 			if _, err := os.Stat(p); err == nil {
 				return p
 			}
 		}
-		if p, err := filepath.Abs("bin/kustomize"); err == nil {
+		if p, err := filepath.Abs("bin/" + name); err == nil {
 			if _, err := os.Stat(p); err == nil {
 				return p
 			}
@@ -55,9 +57,9 @@ func tool(t *testing.T, name string) string {
 	p, err := exec.LookPath(name)
 	if err != nil {
 		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed, and CI must run every end-to-end test (make tools installs kustomize)", name)
+			t.Fatalf("%s is not installed, and CI must run every end-to-end test (make tools installs kustomize and Helm)", name)
 		}
-		t.Skipf("%s is not installed (make tools installs kustomize)", name)
+		t.Skipf("%s is not installed (make tools installs kustomize and Helm)", name)
 	}
 	return p
 }

@@ -9,6 +9,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
+// SchemaID is where editors find the schema (see the README on the YAML
+// language server).
+const SchemaID = "https://inject-sidecars.dev/schemas/v1alpha1/sidecarinjection.json"
+
 // Schema returns the JSON Schema of SidecarInjection, reflected from the
 // Go types that decoding uses, so the two cannot drift apart.
 func Schema() ([]byte, error) {
@@ -18,19 +22,60 @@ func Schema() ([]byte, error) {
 		AllowAdditionalProperties: false,
 		Mapper: func(t reflect.Type) *jsonschema.Schema {
 			switch t {
-			case reflect.TypeOf(resource.Quantity{}):
+			case reflect.TypeFor[resource.Quantity]():
 				return &jsonschema.Schema{OneOf: []*jsonschema.Schema{
 					{Type: "string", Pattern: `^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$`},
 					{Type: "number"},
 				}}
-			case reflect.TypeOf(intstr.IntOrString{}):
+			case reflect.TypeFor[intstr.IntOrString]():
 				return &jsonschema.Schema{OneOf: []*jsonschema.Schema{{Type: "string"}, {Type: "integer"}}}
 			}
 			return nil
 		},
 	}
 	s := r.Reflect(&SidecarInjection{})
-	s.ID = "https://inject-sidecars.dev/schemas/v1alpha1/sidecarinjection.json"
+	s.ID = SchemaID
 	s.Title = "SidecarInjection (" + APIVersion + ")"
+	// A sidecar needs an image, which core/v1 leaves optional (a Pod
+	// template may fill it in; an injection cannot).
+	if c, ok := s.Definitions["Container"]; ok {
+		c.Required = append(c.Required, "image")
+	}
 	return json.MarshalIndent(s, "", "  ")
+}
+
+func enum(description string, values ...string) *jsonschema.Schema {
+	s := &jsonschema.Schema{Type: "string", Description: description}
+	for _, v := range values {
+		s.Enum = append(s.Enum, v)
+	}
+	return s
+}
+
+// JSONSchema lists the modes.
+func (Mode) JSONSchema() *jsonschema.Schema {
+	return enum("native: initContainers with restartPolicy: Always; classic: containers", string(Native), string(Classic))
+}
+
+// JSONSchema lists what onConflict takes.
+func (OnConflict) JSONSchema() *jsonschema.Schema {
+	return enum("error, skip or replace", string(ConflictError), string(ConflictSkip), string(ConflictReplace))
+}
+
+// JSONSchema lists the actions.
+func (Action) JSONSchema() *jsonschema.Schema {
+	return enum("inject or uninject", string(Inject), string(Uninject))
+}
+
+// JSONSchema gives the positions' form.
+func (Position) JSONSchema() *jsonschema.Schema {
+	return &jsonschema.Schema{Type: "string", Pattern: `^(first|last|(before|after):.+)$`,
+		Description: "first, last, before:NAME or after:NAME"}
+}
+
+// JSONSchemaExtend matches the decoder, which reads metadata leniently:
+// orchestrators add fields of their own there.
+func (Metadata) JSONSchemaExtend(s *jsonschema.Schema) {
+	s.AdditionalProperties = nil
+	s.Description = "Only name matters: it keys the status annotation."
 }

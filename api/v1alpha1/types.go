@@ -50,42 +50,42 @@ type Metadata struct {
 // Spec says what to inject and where.
 type Spec struct {
 	// Targets picks workloads (OR of selectors); empty picks every workload.
-	Targets []Selector `json:"targets,omitempty" hash:"-"`
+	Targets []Selector `json:"targets,omitempty" hash:"-" jsonschema_description:"Which workloads to inject (OR of selectors); empty picks every workload."`
 	// Exclude drops workloads; a match here always wins.
-	Exclude []Selector `json:"exclude,omitempty" hash:"-"`
+	Exclude []Selector `json:"exclude,omitempty" hash:"-" jsonschema_description:"Workloads never to inject; a match here always wins over targets."`
 	// OptIn injects only where the inject-sidecars.dev/inject annotation asks.
-	OptIn bool `json:"optIn,omitempty" hash:"-"`
+	OptIn bool `json:"optIn,omitempty" hash:"-" jsonschema_description:"Inject only where the inject-sidecars.dev/inject annotation asks for this injection."`
 	// Mode is native (default: initContainers with restartPolicy: Always)
 	// or classic (containers).
-	Mode Mode `json:"mode,omitempty"`
+	Mode Mode `json:"mode,omitempty" jsonschema_description:"native (default): sidecars go to initContainers with restartPolicy: Always; classic: sidecars go to containers."`
 	// Position is first, last, before:NAME or after:NAME; the default is
 	// first for native and last for classic.
-	Position Position `json:"position,omitempty"`
+	Position Position `json:"position,omitempty" jsonschema_description:"Where sidecars go in their list: first, last, before:NAME or after:NAME. Default: first for native, last for classic."`
 	// OnConflict is error (default), skip or replace.
-	OnConflict OnConflict `json:"onConflict,omitempty" hash:"-"`
+	OnConflict OnConflict `json:"onConflict,omitempty" hash:"-" jsonschema_description:"What to do when the pod already has something the injection adds: error (default), skip or replace."`
 	// Containers are the sidecars.
-	Containers []Object[corev1.Container] `json:"containers,omitempty"`
+	Containers []Object[corev1.Container] `json:"containers,omitempty" jsonschema_description:"The sidecars (core/v1 Container)."`
 	// InitContainers run to completion before the app starts.
-	InitContainers []Object[corev1.Container] `json:"initContainers,omitempty"`
+	InitContainers []Object[corev1.Container] `json:"initContainers,omitempty" jsonschema_description:"Run-to-completion init containers (core/v1 Container)."`
 	// Volumes are added to the pod.
-	Volumes []Object[corev1.Volume] `json:"volumes,omitempty"`
+	Volumes []Object[corev1.Volume] `json:"volumes,omitempty" jsonschema_description:"Volumes added to the pod (core/v1 Volume)."`
 	// VolumeMounts are added to the workload's own containers.
-	VolumeMounts []Object[corev1.VolumeMount] `json:"volumeMounts,omitempty"`
+	VolumeMounts []Object[corev1.VolumeMount] `json:"volumeMounts,omitempty" jsonschema_description:"Mounts added to the workload's own containers (core/v1 VolumeMount)."`
 	// Env is added to the workload's own containers.
-	Env []Object[corev1.EnvVar] `json:"env,omitempty"`
+	Env []Object[corev1.EnvVar] `json:"env,omitempty" jsonschema_description:"Environment variables added to the workload's own containers (core/v1 EnvVar)."`
 	// AppContainers names the workload's containers that get volumeMounts
 	// and env; empty means all of them.
-	AppContainers []string `json:"appContainers,omitempty"`
+	AppContainers []string `json:"appContainers,omitempty" jsonschema_description:"Names of the workload's containers that get volumeMounts and env; empty means all of them."`
 	// PodAnnotations are merged into the pod template's annotations.
-	PodAnnotations map[string]string `json:"podAnnotations,omitempty"`
+	PodAnnotations map[string]string `json:"podAnnotations,omitempty" jsonschema_description:"Annotations merged into the pod template's metadata."`
 	// PodLabels are merged into the pod template's labels.
-	PodLabels map[string]string `json:"podLabels,omitempty"`
+	PodLabels map[string]string `json:"podLabels,omitempty" jsonschema_description:"Labels merged into the pod template's metadata."`
 	// ImagePullSecrets are added to the pod once.
-	ImagePullSecrets []Object[corev1.LocalObjectReference] `json:"imagePullSecrets,omitempty"`
+	ImagePullSecrets []Object[corev1.LocalObjectReference] `json:"imagePullSecrets,omitempty" jsonschema_description:"Pull secrets added to the pod once, never duplicated."`
 	// WorkloadKinds declares more kinds that carry a Pod spec.
-	WorkloadKinds []WorkloadKind `json:"workloadKinds,omitempty" hash:"-"`
+	WorkloadKinds []WorkloadKind `json:"workloadKinds,omitempty" hash:"-" jsonschema_description:"More kinds that carry a Pod spec: {group, kind, podSpecPath}."`
 	// Action is inject (default) or uninject.
-	Action Action `json:"action,omitempty" hash:"-"`
+	Action Action `json:"action,omitempty" hash:"-" jsonschema_description:"inject (default) or uninject: remove what this injection added."`
 }
 
 // Object is an object the injection adds to a pod: its typed value, for

@@ -34,6 +34,10 @@ func tuneGC(size int64) {
 	}
 }
 
+// StderrCopyEnv names a file that gets a copy of everything the command
+// writes to stderr, appended.
+const StderrCopyEnv = "INJECT_SIDECARS_STDERR"
+
 // Exit codes, as SPEC §4 fixes them.
 const (
 	exitOK      = 0
@@ -105,6 +109,17 @@ func FromFlags(prog string, args []string) (Options, error) {
 // Main runs the command and returns its exit code. version is what
 // --version prints when the build set one.
 func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if path := os.Getenv(StderrCopyEnv); path != "" {
+		// Helm 4 swallows a post-renderer's stderr ("plugin exited with
+		// error"); this is how its users get to read why.
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			fmt.Fprintf(stderr, "inject-sidecars: %s: %v\n", StderrCopyEnv, err)
+			return exitUsage
+		}
+		defer f.Close()
+		stderr = io.MultiWriter(stderr, f)
+	}
 	o, err := FromFlags("inject-sidecars", args)
 	if err != nil {
 		if errors.Is(err, pflag.ErrHelp) {

@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -62,5 +65,24 @@ func TestRealMainUsageExitCodes(t *testing.T) {
 		if !strings.Contains(errb.String(), "usage:") {
 			t.Errorf("%v: stderr has no usage:\n%s", args, errb.String())
 		}
+	}
+}
+
+// With INJECT_SIDECARS_STDERR set, what goes to stderr is also appended
+// to that file: Helm 4 hides a post-renderer's stderr.
+func TestStderrCopy(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "inject.log")
+	t.Setenv(StderrCopyEnv, log)
+	var out, errb bytes.Buffer
+	code := Main("", []string{"-c", "/nonexistent/sidecars.yaml"}, strings.NewReader("kind: Pod\n"), &out, &errb)
+	if code != exitError {
+		t.Fatalf("exit %d, want %d", code, exitError)
+	}
+	got, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != errb.String() || !strings.Contains(string(got), "/nonexistent/sidecars.yaml") {
+		t.Errorf("the copy %q differs from stderr %q", got, errb.String())
 	}
 }
