@@ -166,7 +166,7 @@ func (f *Filter) result(w *workload, inj *Injection, sev Severity, action, field
 
 // selects reports whether the injection's targets and excludes pick w.
 func (inj *Injection) selects(w *workload) bool {
-	r := w.resource()
+	r := &w.res
 	for _, m := range inj.exclude {
 		if m.Matches(r) {
 			return false
@@ -187,7 +187,7 @@ func (inj *Injection) selects(w *workload) bool {
 // or "". "false" on the workload or its template always wins; "true" or a
 // list naming the injection opts in; a list without it opts out.
 func optedOut(w *workload, meta *yaml.Node, inj *Injection) string {
-	values := []string{w.annotations[InjectAnnotation], yamlnode.Str(yamlnode.Field(meta, "annotations"), InjectAnnotation)}
+	values := []string{w.res.Annotations[InjectAnnotation], yamlnode.Str(yamlnode.Field(meta, "annotations"), InjectAnnotation)}
 	in, listedElsewhere := false, false
 	for _, v := range values {
 		v = strings.TrimSpace(v)

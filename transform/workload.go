@@ -54,13 +54,13 @@ type workload struct {
 	// field is the path prefix of the workload inside item, for results.
 	field string
 
-	ref            Ref
-	group, version string
-	labels         map[string]string
-	annotations    map[string]string
-	localConfig    bool
-	owned          bool
-	data           *TemplateData
+	ref Ref
+	// res is what selectors look at: built once, read by every
+	// injection's targets and excludes.
+	res         v1alpha1.Resource
+	localConfig bool
+	owned       bool
+	data        *TemplateData
 }
 
 func newWorkload(item, node *yaml.Node, fieldPrefix string) *workload {
@@ -75,33 +75,28 @@ func newWorkload(item, node *yaml.Node, fieldPrefix string) *workload {
 			Name:       yamlnode.Str(meta, "name"),
 			Namespace:  yamlnode.Str(meta, "namespace"),
 		},
-		labels:      yamlnode.StringMap(yamlnode.Field(meta, "labels")),
-		annotations: yamlnode.StringMap(yamlnode.Field(meta, "annotations")),
 	}
-	w.group, w.version, _ = strings.Cut(w.ref.APIVersion, "/")
-	if w.version == "" {
-		w.group, w.version = "", w.group
+	group, version, _ := strings.Cut(w.ref.APIVersion, "/")
+	if version == "" {
+		group, version = "", group
 	}
-	w.localConfig = w.annotations["config.kubernetes.io/local-config"] == "true"
+	w.res = v1alpha1.Resource{
+		Group: group, Version: version, Kind: w.ref.Kind, Name: w.ref.Name, Namespace: w.ref.Namespace,
+		Labels:      yamlnode.StringMap(yamlnode.Field(meta, "labels")),
+		Annotations: yamlnode.StringMap(yamlnode.Field(meta, "annotations")),
+	}
+	w.localConfig = w.res.Annotations["config.kubernetes.io/local-config"] == "true"
 	if o := yamlnode.Field(meta, "ownerReferences"); o != nil && o.Kind == yaml.SequenceNode && len(o.Content) > 0 {
 		w.owned = true
 	}
 	return w
 }
 
-// resource is what selectors look at.
-func (w *workload) resource() *v1alpha1.Resource {
-	return &v1alpha1.Resource{
-		Group: w.group, Version: w.version, Kind: w.ref.Kind, Name: w.ref.Name, Namespace: w.ref.Namespace,
-		Labels: w.labels, Annotations: w.annotations,
-	}
-}
-
 func (w *workload) templateData() *TemplateData {
 	if w.data == nil {
 		w.data = &TemplateData{
 			Name: w.ref.Name, Namespace: w.ref.Namespace, Kind: w.ref.Kind,
-			Labels: w.labels, Annotations: w.annotations,
+			Labels: w.res.Labels, Annotations: w.res.Annotations,
 		}
 		if w.data.Labels == nil {
 			w.data.Labels = map[string]string{}
@@ -118,7 +113,7 @@ func (w *workload) templateData() *TemplateData {
 // so a user can override a built-in path.
 func (w *workload) podSpecPath(inj *Injection) []string {
 	for _, k := range inj.kinds {
-		if k.kind == w.ref.Kind && (k.group == "" || k.group == w.group) {
+		if k.kind == w.ref.Kind && (k.group == "" || k.group == w.res.Group) {
 			return k.path
 		}
 	}
@@ -127,7 +122,7 @@ func (w *workload) podSpecPath(inj *Injection) []string {
 		return nil
 	}
 	for _, g := range b.groups {
-		if g == w.group {
+		if g == w.res.Group {
 			if w.ref.Kind == "Rollout" && yamlnode.Field(yamlnode.Field(w.node, "spec"), "template") == nil {
 				return nil
 			}

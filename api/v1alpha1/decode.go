@@ -224,8 +224,8 @@ func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
 
 // typeName names a Go type in the user's words: Mode is a string.
 func typeName(t reflect.Type) string {
-	if t.PkgPath() != "" && t.Kind() <= reflect.String && t.Kind() != reflect.Struct {
-		return t.Kind().String()
+	if t.PkgPath() != "" && t.Kind() == reflect.String {
+		return "string"
 	}
 	return t.String()
 }

@@ -60,6 +60,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"list expected", "containers: oops", "spec.containers", "expected a list"},
 		{"map expected", "podLabels: [a]", "spec.podLabels", "expected map[string]string"},
 		{"nothing to inject", "mode: native", "spec", "nothing to inject"},
+		// Mode is a Go type of its own; the user reads "string".
+		{"mode not a string", "mode: [native]\ncontainers:\n- {name: a, image: x:1}", "spec.mode", "expected string, got array"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -109,9 +109,11 @@ func FromFlags(prog string, args []string) (Options, error) {
 // Main runs the command and returns its exit code. version is what
 // --version prints when the build set one.
 func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if path := os.Getenv(StderrCopyEnv); path != "" {
+	if path := os.Getenv(StderrCopyEnv); path != "" && len(args) > 0 {
 		// Helm 4 swallows a post-renderer's stderr ("plugin exited with
-		// error"); this is how its users get to read why.
+		// error"); this is how its users get to read why. With no
+		// arguments at all this is the KRM function, which touches no
+		// file (SPEC §5), so the copy is for the command line only.
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {
 			fmt.Fprintf(stderr, "inject-sidecars: %s: %v\n", StderrCopyEnv, err)

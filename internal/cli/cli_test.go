@@ -86,3 +86,17 @@ func TestStderrCopy(t *testing.T) {
 		t.Errorf("the copy %q differs from stderr %q", got, errb.String())
 	}
 }
+
+// The KRM function (no arguments) touches no file, whatever the
+// environment says.
+func TestStderrCopyNotInKRMMode(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "inject.log")
+	t.Setenv(StderrCopyEnv, log)
+	var out, errb bytes.Buffer
+	if code := Main("", nil, strings.NewReader("kind: ResourceList\n"), &out, &errb); code != exitError {
+		t.Fatalf("exit %d, want %d: %s", code, exitError, errb.String())
+	}
+	if _, err := os.Stat(log); !os.IsNotExist(err) {
+		t.Errorf("KRM mode wrote %s (%v)", log, err)
+	}
+}
