@@ -42,7 +42,7 @@ spec:
 // parsing is outside the timer.
 func BenchmarkFilter(b *testing.B) {
 	src := deployments(1000)
-	inj := injection(b, "logging", "h", `  containers:
+	inj := injection(b, "logging", `  containers:
   - name: fluent-bit
     image: fluent/fluent-bit:3.1.4
     env:
@@ -76,7 +76,7 @@ func BenchmarkFilter(b *testing.B) {
 // BenchmarkFilterUpToDate measures a second run, which finds every
 // workload already injected.
 func BenchmarkFilterUpToDate(b *testing.B) {
-	inj := injection(b, "logging", "h", "  containers: [{name: fluent-bit, image: 'fluent/fluent-bit:3.1.4'}]\n")
+	inj := injection(b, "logging", "  containers: [{name: fluent-bit, image: 'fluent/fluent-bit:3.1.4'}]\n")
 	items, _ := kio.FromBytes([]byte(deployments(1000)))
 	(&transform.Filter{Injections: []*transform.Injection{inj}}).Filter(items)
 	b.ReportAllocs()

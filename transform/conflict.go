@@ -51,13 +51,15 @@ func oldAnnos(e *Entry) []string      { return e.PodAnnotations }
 func oldLabels(e *Entry) []string     { return e.PodLabels }
 
 // appContainers returns the workload's own containers that get mounts
-// and env: not sidecars of any injection, and named by appContainers when
-// that is set.
+// and env: not sidecars of any injection (nor a container of the name of
+// one this change adds, which replace takes away), and named by
+// appContainers when that is set.
 func (c *change) appContainers() []*yaml.Node {
 	var out []*yaml.Node
+	newNames := c.newNames()
 	for _, ctr := range yamlnode.Seq(c.p.spec, "containers") {
 		name := yamlnode.Str(ctr, "name")
-		if c.st.owns(name) {
+		if c.st.owns(name) || newNames[name] {
 			continue
 		}
 		if len(c.inj.Spec.AppContainers) > 0 && !contains(c.inj.Spec.AppContainers, name) {
@@ -163,7 +165,7 @@ func (c *change) check() []conflict {
 				continue
 			}
 			if v := yamlnode.Field(have, k); v != nil && v.Value != kv.want[k] {
-				out = append(out, conflict{c.p.metaPath + "." + kv.key + "." + k, fmt.Sprintf("pod %s %s is already set to %q", strings.TrimSuffix(kv.key, "s"), k, v.Value), true})
+				out = append(out, conflict{yamlnode.Key(c.p.metaPath+"."+kv.key, k), fmt.Sprintf("pod %s %s is already set to %q", strings.TrimSuffix(kv.key, "s"), k, v.Value), true})
 			}
 		}
 	}

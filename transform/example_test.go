@@ -38,7 +38,6 @@ spec:
 		fmt.Println(err)
 		return
 	}
-	c.Hash = "0123" // the real hash is longer
 	inj, err := transform.NewInjection(c)
 	if err != nil {
 		fmt.Println(err)
@@ -61,7 +60,7 @@ spec:
 	//   template:
 	//     metadata:
 	//       annotations:
-	//         inject-sidecars.dev/status: '{"logging":{"hash":"0123","initContainers":["log-shipper"],"created":{"initContainers":"absent","metadata":"absent","metadata.annotations":"absent"}}}'
+	//         inject-sidecars.dev/status: '{"logging":{"hash":"86f5bbc25f541eb4","initContainers":["log-shipper"],"created":{"initContainers":"absent","metadata":"absent","metadata.annotations":"absent"}}}'
 	//     spec:
 	//       initContainers:
 	//       - name: log-shipper # ships /var/log/app

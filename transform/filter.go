@@ -25,6 +25,7 @@ const (
 const (
 	ActionInjected   = "injected"
 	ActionUpgraded   = "upgraded"
+	ActionRepaired   = "repaired"
 	ActionUninjected = "uninjected"
 	ActionRemoved    = "removed"
 	ActionUpToDate   = "up to date"
@@ -52,7 +53,7 @@ type Result struct {
 // Changed reports whether the result means its Item was modified.
 func (r Result) Changed() bool {
 	switch r.Action {
-	case ActionInjected, ActionUpgraded, ActionUninjected, ActionRemoved:
+	case ActionInjected, ActionUpgraded, ActionRepaired, ActionUninjected, ActionRemoved:
 		return true
 	}
 	return false
@@ -125,23 +126,41 @@ func (f *Filter) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	return nodes, nil
 }
 
-// visit handles one document: a resource, or a List whose items are.
+// visit handles one document: a resource, or a List whose items are
+// (Lists nest). A List marked local-config is left alone with all it
+// holds, as a local-config resource is.
 func (f *Filter) visit(item *yaml.Node, matched []bool) {
-	if item == nil || item.Kind != yaml.MappingNode {
+	if dups := yamlnode.Duplicates(item, ""); len(dups) > 0 {
+		// yaml.v3 keeps both keys; which one a reader takes is anyone's
+		// guess, and kubectl refuses such a file. So do we.
+		w := newWorkload(item, item, "")
+		for _, d := range dups {
+			ref := w.ref
+			f.Results = append(f.Results, Result{Severity: Error, Message: d.String(), Item: item, Ref: &ref, Field: d.Path, Action: ActionFailed})
+		}
 		return
 	}
-	if kind := yamlnode.Str(item, "kind"); strings.HasSuffix(kind, "List") {
-		if items := yamlnode.Field(item, "items"); items != nil && items.Kind == yaml.SequenceNode {
+	f.visitIn(item, item, "", matched)
+}
+
+func (f *Filter) visitIn(item, n *yaml.Node, prefix string, matched []bool) {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return
+	}
+	if kind := yamlnode.Str(n, "kind"); strings.HasSuffix(kind, "List") {
+		if items := yamlnode.Field(n, "items"); items != nil && items.Kind == yaml.SequenceNode {
+			annos := yamlnode.Field(yamlnode.Field(n, "metadata"), "annotations")
+			if yamlnode.Str(annos, localConfigAnnotation) == "true" {
+				return
+			}
 			for i, it := range items.Content {
-				if it.Kind == yaml.MappingNode && f.kinds[yamlnode.Str(it, "kind")] {
-					f.visitWorkload(newWorkload(item, it, fmt.Sprintf("items[%d]", i)), matched)
-				}
+				f.visitIn(item, it, fmt.Sprintf("%s[%d]", joinNonEmpty(prefix, "items"), i), matched)
 			}
 			return
 		}
 	}
-	if f.kinds[yamlnode.Str(item, "kind")] {
-		f.visitWorkload(newWorkload(item, item, ""), matched)
+	if f.kinds[yamlnode.Str(n, "kind")] {
+		f.visitWorkload(newWorkload(item, n, prefix), matched)
 	}
 }
 
@@ -230,6 +249,14 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		return false
 	}
 	selected := inj.selects(w)
+	if w.owned {
+		// Never changed, whatever it carries: its controller makes its
+		// pods from its own template.
+		if selected {
+			f.result(w, inj, Info, ActionSkipped, joinNonEmpty(w.field, "metadata.ownerReferences"), "skipped: owned by a controller, which makes its pods from its own template")
+		}
+		return selected
+	}
 	p, err := findPod(w, path)
 	if err != nil {
 		if !selected {
@@ -247,7 +274,7 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 	meta := yamlnode.Field(p.holder, "metadata")
 	st, err := readStatus(meta)
 	if err != nil {
-		f.result(w, inj, Error, ActionFailed, p.metaPath+".annotations", "%v", err)
+		f.result(w, inj, Error, ActionFailed, yamlnode.Key(p.metaPath+".annotations", StatusAnnotation), "%s %s: %v", w.ref.Kind, w.ref.Name, err)
 		return true
 	}
 	c := &change{inj: inj, w: w, p: p, st: st, old: st[inj.name()]}
@@ -268,10 +295,6 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		}
 		return false
 	}
-	if w.owned {
-		f.result(w, inj, Info, ActionSkipped, joinNonEmpty(w.field, "metadata.ownerReferences"), "skipped: owned by a controller, which makes its pods from its own template")
-		return true
-	}
 	if why := optedOut(w, meta, inj); why != "" {
 		if c.old != nil {
 			c.remove(c.old)
@@ -281,13 +304,18 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		f.result(w, inj, Info, ActionSkipped, "", "skipped: %s", why)
 		return true
 	}
-	if c.old != nil && c.old.Hash == inj.Hash {
-		f.result(w, inj, Info, ActionUpToDate, "", "%q is already up to date", inj.name())
-		return true
-	}
 	if err := c.render(); err != nil {
 		f.result(w, inj, Error, ActionFailed, "", "injection %q: %v", inj.name(), err)
 		return true
+	}
+	c.fp = c.fingerprint()
+	drifted := false
+	if c.old != nil && c.old.Hash == c.fp {
+		if c.present() {
+			f.result(w, inj, Info, ActionUpToDate, "", "%q is already up to date", inj.name())
+			return true
+		}
+		drifted = true
 	}
 	var blocking []conflict
 	for _, cf := range c.check() {
@@ -310,9 +338,12 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		return true
 	}
 	c.apply()
-	if c.old != nil {
+	switch {
+	case drifted:
+		f.result(w, inj, Info, ActionRepaired, "", "repaired %q (%s): the pod no longer held what it added; put back %s", inj.name(), inj.Spec.Mode, c.next.summary())
+	case c.old != nil:
 		f.result(w, inj, Info, ActionUpgraded, "", "upgraded %q (%s): %s", inj.name(), inj.Spec.Mode, c.next.summary())
-	} else {
+	default:
 		f.result(w, inj, Info, ActionInjected, "", "injected %q (%s): %s", inj.name(), inj.Spec.Mode, c.next.summary())
 	}
 	f.bestPractices(w, c)

@@ -23,6 +23,12 @@ type change struct {
 	next *Entry
 
 	sidecars, inits, volumes, mounts, env, secrets []*yaml.Node
+	// annos are the pod annotations to set: the config's, and in classic
+	// mode with position first the default-container annotation.
+	annos map[string]string
+	// fp is the fingerprint of the rendering, taken before anything
+	// changes.
+	fp string
 }
 
 // render copies the injection's objects for this workload, filling in
@@ -74,7 +80,25 @@ func (c *change) render() error {
 			}
 		}
 	}
-	return nil
+	c.annos = c.inj.Spec.PodAnnotations
+	if c.inj.Spec.Mode == v1alpha1.Classic && c.inj.where == "first" && len(c.sidecars) > 0 {
+		// kubectl logs and exec keep their target: the app's first
+		// container, not another injection's classic sidecar.
+		firstApp := ""
+		for _, ctr := range yamlnode.Seq(c.p.spec, "containers") {
+			if name := yamlnode.Str(ctr, "name"); !c.st.owns(name) {
+				firstApp = name
+				break
+			}
+		}
+		have := yamlnode.Str(yamlnode.Field(yamlnode.Field(c.p.holder, "metadata"), "annotations"), DefaultContainerAnnotation)
+		if firstApp != "" && (have == "" || c.oldHas(oldAnnos, DefaultContainerAnnotation)) {
+			c.annos = make(map[string]string, len(c.inj.Spec.PodAnnotations)+1)
+			maps.Copy(c.annos, c.inj.Spec.PodAnnotations)
+			c.annos[DefaultContainerAnnotation] = firstApp
+		}
+	}
+	return c.validRendered()
 }
 
 // setAfter adds key after the key named after, or at the end.
@@ -98,7 +122,7 @@ func (c *change) apply() {
 	if c.old != nil {
 		c.remove(c.old)
 	}
-	e := &Entry{Hash: c.inj.Hash}
+	e := &Entry{Hash: c.fp}
 	c.next = e
 	spec := c.p.spec
 	created := func(key, prior string, created bool) {
@@ -124,14 +148,6 @@ func (c *change) apply() {
 	}
 
 	// Mounts and env into the app containers.
-	// The app's first container, not another injection's classic sidecar.
-	firstApp := ""
-	for _, ctr := range yamlnode.Seq(spec, "containers") {
-		if name := yamlnode.Str(ctr, "name"); !c.st.owns(name) {
-			firstApp = name
-			break
-		}
-	}
 	if len(c.mounts)+len(c.env) > 0 {
 		for i, ctr := range c.appContainers() {
 			name := yamlnode.Str(ctr, "name")
@@ -190,15 +206,6 @@ func (c *change) apply() {
 	// Pod metadata, and last the status, which records all of the above.
 	meta, prior, ok := ensure(c.p.holder, "metadata", yaml.MappingNode, "spec")
 	created("metadata", prior, ok)
-	annos := c.inj.Spec.PodAnnotations
-	if c.inj.Spec.Mode == v1alpha1.Classic && c.inj.where == "first" && len(c.sidecars) > 0 && firstApp != "" &&
-		yamlnode.Str(yamlnode.Field(meta, "annotations"), DefaultContainerAnnotation) == "" {
-		annos = make(map[string]string, len(c.inj.Spec.PodAnnotations)+1)
-		for k, v := range c.inj.Spec.PodAnnotations {
-			annos[k] = v
-		}
-		annos[DefaultContainerAnnotation] = firstApp
-	}
 	if len(c.inj.Spec.PodLabels) > 0 {
 		labels, prior, ok := ensure(meta, "labels", yaml.MappingNode, "annotations")
 		created("metadata.labels", prior, ok)
@@ -206,7 +213,7 @@ func (c *change) apply() {
 	}
 	annotations, prior, ok := ensure(meta, "annotations", yaml.MappingNode, "")
 	created("metadata.annotations", prior, ok)
-	e.PodAnnotations = setEach(annotations, annos)
+	e.PodAnnotations = setEach(annotations, c.annos)
 
 	c.st[c.inj.name()] = e
 	writeStatus(annotations, c.st)

@@ -23,7 +23,9 @@ const (
 // Entry is what one injection added to one pod. Names identify every
 // object, so a later run can take exactly these away again.
 type Entry struct {
-	// Hash is the hash of the injection's config when it ran.
+	// Hash is the fingerprint of what the injection rendered for this
+	// workload (see change.fingerprint): the workload is up to date when
+	// today's rendering has the same fingerprint and is all still there.
 	Hash           string   `json:"hash"`
 	Containers     []string `json:"containers,omitempty"`
 	InitContainers []string `json:"initContainers,omitempty"`
@@ -44,21 +46,48 @@ type Entry struct {
 // Status is the decoded status annotation, keyed by injection name.
 type Status map[string]*Entry
 
+// errStatus is a status annotation that does not hold what a run wrote.
+type errStatus struct{ why string }
+
+func (e errStatus) Error() string {
+	return fmt.Sprintf("annotation %s is corrupt: %s; fix it, or remove it and run again (its sidecars are then injected anew)", StatusAnnotation, e.why)
+}
+
+// readStatus decodes the status annotation. Anything but a JSON object
+// of objects, as a run writes it, is an errStatus: a hand-edited or
+// truncated status must never be half-read.
 func readStatus(meta *yaml.Node) (Status, error) {
-	v := yamlnode.Str(yamlnode.Field(meta, "annotations"), StatusAnnotation)
-	if v == "" {
+	n := yamlnode.Field(yamlnode.Field(meta, "annotations"), StatusAnnotation)
+	if n == nil {
 		return Status{}, nil
 	}
-	st := Status{}
-	if err := json.Unmarshal([]byte(v), &st); err != nil {
-		return nil, fmt.Errorf("annotation %s is not valid: %w", StatusAnnotation, err)
+	if n.Kind != yaml.ScalarNode || yamlnode.IsNull(n) {
+		return nil, errStatus{"want a JSON object keyed by injection name, got " + yamlnode.Describe(n)}
 	}
-	for k, e := range st {
-		if e == nil {
-			delete(st, k)
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(n.Value), &raw); err != nil || raw == nil {
+		return nil, errStatus{fmt.Sprintf("want a JSON object keyed by injection name, got %s", clip(n.Value))}
+	}
+	st := make(Status, len(raw))
+	for name, v := range raw {
+		e := &Entry{}
+		if len(v) == 0 || v[0] != '{' {
+			return nil, errStatus{fmt.Sprintf("the entry of %q is %s, not an object", name, clip(string(v)))}
 		}
+		if err := json.Unmarshal(v, e); err != nil {
+			return nil, errStatus{fmt.Sprintf("the entry of %q: %v", name, err)}
+		}
+		st[name] = e
 	}
 	return st, nil
+}
+
+// clip quotes s for a message, shortened.
+func clip(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return fmt.Sprintf("%q", s)
 }
 
 func (st Status) encode() string {

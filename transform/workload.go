@@ -22,6 +22,8 @@ func (r Ref) String() string {
 	return r.Kind + "/" + r.Name
 }
 
+const localConfigAnnotation = "config.kubernetes.io/local-config"
+
 // builtinKinds lists where the Pod spec lives in each kind Kubernetes has
 // served, keyed by kind, for every group that served it (extensions and
 // apps/v1beta1 Deployments, batch/v1beta1 CronJobs and so on: the version
@@ -85,7 +87,7 @@ func newWorkload(item, node *yaml.Node, fieldPrefix string) *workload {
 		Labels:      yamlnode.StringMap(yamlnode.Field(meta, "labels")),
 		Annotations: yamlnode.StringMap(yamlnode.Field(meta, "annotations")),
 	}
-	w.localConfig = w.res.Annotations["config.kubernetes.io/local-config"] == "true"
+	w.localConfig = w.res.Annotations[localConfigAnnotation] == "true"
 	if o := yamlnode.Field(meta, "ownerReferences"); o != nil && o.Kind == yaml.SequenceNode && len(o.Content) > 0 {
 		w.owned = true
 	}
@@ -167,6 +169,12 @@ func findPod(w *workload, path []string) (*pod, error) {
 			return nil, fmt.Errorf("%s: expected an object, got %s", at, yamlnode.Describe(next))
 		}
 		cur = next
+	}
+	if holder != w.node && (len(path) < 2 || path[len(path)-2] != "template") {
+		// A Pod spec that is not in a pod template (podSpecPath:
+		// spec/podSpec) has no metadata of its own that the kind's
+		// schema allows: the status goes on the resource's metadata.
+		holder, holderAt = w.node, w.field
 	}
 	p := &pod{holder: holder, spec: cur, path: at, metaPath: joinNonEmpty(holderAt, "metadata")}
 	for _, list := range []string{"containers", "initContainers", "volumes", "imagePullSecrets"} {

@@ -1,8 +1,6 @@
 package v1alpha1
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,6 +62,21 @@ func Decode(n *yaml.Node) (*SidecarInjection, error) {
 			invalid(field.NewPath("functionConfig"), "expected an object, got %s", yamlnode.Describe(n))}}
 	}
 	apiVersion, kind := yamlnode.Str(n, "apiVersion"), yamlnode.Str(n, "kind")
+	if dups := yamlnode.Duplicates(n, ""); len(dups) > 0 {
+		// yaml.v3 keeps both keys: one would be injected and the other
+		// validated. Say so before reading anything.
+		ce := &ConfigError{Ref: strings.TrimSuffix(kind+"/"+yamlnode.Str(yamlnode.Field(n, "metadata"), "name"), "/")}
+		if kind == Kind {
+			ce.Name = yamlnode.Str(yamlnode.Field(n, "metadata"), "name")
+		}
+		if ce.Ref == "" {
+			ce.Ref = "functionConfig"
+		}
+		for _, d := range dups {
+			ce.Errors = append(ce.Errors, &field.Error{Type: field.ErrorTypeDuplicate, Field: d.Path, Detail: d.String()})
+		}
+		return nil, ce
+	}
 	switch {
 	case kind == Kind && apiVersion == APIVersion:
 		return decodeSidecarInjection(n)
@@ -80,8 +93,7 @@ func Decode(n *yaml.Node) (*SidecarInjection, error) {
 
 // specField is a field of Spec, found by its json name.
 type specField struct {
-	index  int
-	hashed bool
+	index int
 }
 
 // specFields is read off the Spec type: the type is the only list of
@@ -92,7 +104,7 @@ var specFields = func() map[string]specField {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		out[name] = specField{index: i, hashed: f.Tag.Get("hash") != "-"}
+		out[name] = specField{index: i}
 	}
 	return out
 }()
@@ -120,7 +132,7 @@ func decodeSidecarInjection(n *yaml.Node) (*SidecarInjection, error) {
 		switch k := n.Content[i].Value; k {
 		case "apiVersion", "kind", "metadata", "spec":
 		default:
-			d.fail(field.NewPath(k), "unknown field")
+			d.fail(KeyPath(nil, k), "unknown field")
 		}
 	}
 	specPath := field.NewPath("spec")
@@ -136,7 +148,7 @@ func decodeSidecarInjection(n *yaml.Node) (*SidecarInjection, error) {
 			k, v := spec.Content[i].Value, spec.Content[i+1]
 			f, ok := specFields[k]
 			if !ok {
-				d.fail(specPath.Child(k), "unknown field")
+				d.fail(KeyPath(specPath, k), "unknown field")
 				continue
 			}
 			if yamlnode.IsNull(v) {
@@ -144,9 +156,6 @@ func decodeSidecarInjection(n *yaml.Node) (*SidecarInjection, error) {
 			}
 			d.field(v, specPath.Child(k), sv.Field(f.index))
 		}
-	}
-	if len(d.errs) == 0 {
-		c.Hash = hashSpec(spec)
 	}
 	return c.finish(d.errs)
 }
@@ -184,18 +193,16 @@ func (d *decoder) field(n *yaml.Node, path *field.Path, dst reflect.Value) {
 }
 
 // strict decodes n into v, rejecting unknown and duplicate fields, and
-// records every error with its field path.
+// records every error with its field path: a bad quantity and an unknown
+// field in one entry are both reported.
 func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
-	if !d.quantities(n, path) {
-		return false
-	}
+	n, ok := d.quantities(n, path)
 	data, err := toJSON(n)
 	if err != nil {
 		d.fail(path, "%v", err)
 		return false
 	}
 	strictErrs, err := kjson.UnmarshalStrict(data, v)
-	ok := true
 	for _, se := range strictErrs {
 		var fe kjson.FieldError
 		if errors.As(se, &fe) {
@@ -231,21 +238,27 @@ func typeName(t reflect.Type) string {
 }
 
 // quantities checks resource quantities before decoding: the Quantity
-// type's own error does not say which field it came from.
-func (d *decoder) quantities(n *yaml.Node, path *field.Path) bool {
-	ok := true
-	check := func(m *yaml.Node, at *field.Path) {
+// type's own error does not say which field it came from. When one is
+// bad it returns a copy of n without it, so that decoding goes on and
+// reports the entry's other problems too.
+func (d *decoder) quantities(n *yaml.Node, path *field.Path) (*yaml.Node, bool) {
+	type bad struct {
+		parent *yaml.Node
+		key    string
+	}
+	var found []bad
+	check := func(m *yaml.Node, at *field.Path, keys ...string) {
 		if m == nil || m.Kind != yaml.MappingNode {
 			return
 		}
 		for i := 0; i+1 < len(m.Content); i += 2 {
-			v := m.Content[i+1]
-			if v.Kind != yaml.ScalarNode {
+			k, v := m.Content[i].Value, m.Content[i+1]
+			if v.Kind != yaml.ScalarNode || (len(keys) > 0 && !slices.Contains(keys, k)) {
 				continue
 			}
 			if _, err := resource.ParseQuantity(v.Value); err != nil {
-				d.fail(at.Child(m.Content[i].Value), "%q is not a quantity (such as 100m, 128Mi or 1)", v.Value)
-				ok = false
+				d.fail(at.Child(k), "%q is not a quantity (such as 100m, 128Mi or 1)", v.Value)
+				found = append(found, bad{m, k})
 			}
 		}
 	}
@@ -253,12 +266,32 @@ func (d *decoder) quantities(n *yaml.Node, path *field.Path) bool {
 		check(yamlnode.Field(r, "limits"), path.Child("resources", "limits"))
 		check(yamlnode.Field(r, "requests"), path.Child("resources", "requests"))
 	}
-	if ed := yamlnode.Field(n, "emptyDir"); ed != nil {
-		if s := yamlnode.Field(ed, "sizeLimit"); s != nil {
-			check(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "sizeLimit"}, s}}, path.Child("emptyDir"))
-		}
+	check(yamlnode.Field(n, "emptyDir"), path.Child("emptyDir"), "sizeLimit")
+	if len(found) == 0 {
+		return n, true
 	}
-	return ok
+	var without func(m *yaml.Node) *yaml.Node
+	without = func(m *yaml.Node) *yaml.Node {
+		c := *m
+		c.Content = nil
+		for i := 0; i < len(m.Content); i++ {
+			if m.Kind == yaml.MappingNode && i%2 == 0 && i+1 < len(m.Content) {
+				dropped := false
+				for _, b := range found {
+					if b.parent == m && b.key == m.Content[i].Value {
+						dropped = true
+					}
+				}
+				if dropped {
+					i++
+					continue
+				}
+			}
+			c.Content = append(c.Content, without(m.Content[i]))
+		}
+		return &c
+	}
+	return without(n), false
 }
 
 // toJSON converts YAML data to JSON for the strict decoder. YAML keys
@@ -269,25 +302,6 @@ func toJSON(n *yaml.Node) ([]byte, error) {
 		return nil, errors.New(yamlnode.FirstLine(err))
 	}
 	return json.Marshal(x)
-}
-
-// hashSpec hashes the data (not the comments or formatting) of the
-// fields that shape the pod.
-func hashSpec(spec *yaml.Node) string {
-	data := map[string]any{}
-	for k, f := range specFields {
-		v := yamlnode.Field(spec, k)
-		if v == nil || !f.hashed {
-			continue
-		}
-		var x any
-		if err := v.Decode(&x); err == nil {
-			data[k] = x
-		}
-	}
-	b, _ := json.Marshal(data) // decoded YAML of a validated config encodes
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8])
 }
 
 // finish defaults and validates a decoded config.
@@ -314,7 +328,7 @@ var configMapKeys = []string{"image", "kinds", "mode", "name", "position"}
 
 // decodeConfigMap checks the short form's keys and turns it into the
 // SidecarInjection it stands for, which is then decoded, validated and
-// hashed like any other: the two forms of one sidecar are the same
+// read like any other: the two forms of one sidecar are the same
 // injection.
 func decodeConfigMap(n *yaml.Node) (*SidecarInjection, error) {
 	var errs field.ErrorList

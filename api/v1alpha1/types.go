@@ -5,8 +5,9 @@
 //
 // To add a config field: declare it on Spec (its json tag is its name in
 // YAML, and the decoder finds it by reflection), check it in Validate,
-// and use it in transform. Tag it `hash:"-"` when it only picks
-// workloads or steers the run, so changing it does not re-inject.
+// and use it in transform. Whether a workload is up to date is decided by
+// what the injection renders for it (transform's fingerprint), so a
+// field that only picks workloads needs nothing more.
 package v1alpha1
 
 import (
@@ -29,11 +30,6 @@ type SidecarInjection struct {
 	Kind       string   `json:"kind"`
 	Metadata   Metadata `json:"metadata"`
 	Spec       Spec     `json:"spec"`
-
-	// Hash identifies what the config puts into a pod: the data of the
-	// spec fields not tagged hash:"-", as the user wrote them (before
-	// defaults). Decode sets it.
-	Hash string `json:"-"`
 }
 
 // Metadata of the config. Only the name matters: it keys the status
@@ -50,11 +46,11 @@ type Metadata struct {
 // Spec says what to inject and where.
 type Spec struct {
 	// Targets picks workloads (OR of selectors); empty picks every workload.
-	Targets []Selector `json:"targets,omitempty" hash:"-" jsonschema_description:"Which workloads to inject (OR of selectors); empty picks every workload."`
+	Targets []Selector `json:"targets,omitempty" jsonschema_description:"Which workloads to inject (OR of selectors); empty picks every workload."`
 	// Exclude drops workloads; a match here always wins.
-	Exclude []Selector `json:"exclude,omitempty" hash:"-" jsonschema_description:"Workloads never to inject; a match here always wins over targets."`
+	Exclude []Selector `json:"exclude,omitempty" jsonschema_description:"Workloads never to inject; a match here always wins over targets."`
 	// OptIn injects only where the inject-sidecars.dev/inject annotation asks.
-	OptIn bool `json:"optIn,omitempty" hash:"-" jsonschema_description:"Inject only where the inject-sidecars.dev/inject annotation asks for this injection."`
+	OptIn bool `json:"optIn,omitempty" jsonschema_description:"Inject only where the inject-sidecars.dev/inject annotation asks for this injection."`
 	// Mode is native (default: initContainers with restartPolicy: Always)
 	// or classic (containers).
 	Mode Mode `json:"mode,omitempty" jsonschema_description:"native (default): sidecars go to initContainers with restartPolicy: Always; classic: sidecars go to containers."`
@@ -62,7 +58,7 @@ type Spec struct {
 	// first for native and last for classic.
 	Position Position `json:"position,omitempty" jsonschema_description:"Where sidecars go in their list: first, last, before:NAME or after:NAME. Default: first for native, last for classic."`
 	// OnConflict is error (default), skip or replace.
-	OnConflict OnConflict `json:"onConflict,omitempty" hash:"-" jsonschema_description:"What to do when the pod already has something the injection adds: error (default), skip or replace."`
+	OnConflict OnConflict `json:"onConflict,omitempty" jsonschema_description:"What to do when the pod already has something the injection adds: error (default), skip or replace."`
 	// Containers are the sidecars.
 	Containers []Object[corev1.Container] `json:"containers,omitempty" jsonschema_description:"The sidecars (core/v1 Container)."`
 	// InitContainers run to completion before the app starts.
@@ -83,9 +79,9 @@ type Spec struct {
 	// ImagePullSecrets are added to the pod once.
 	ImagePullSecrets []Object[corev1.LocalObjectReference] `json:"imagePullSecrets,omitempty" jsonschema_description:"Pull secrets added to the pod once, never duplicated."`
 	// WorkloadKinds declares more kinds that carry a Pod spec.
-	WorkloadKinds []WorkloadKind `json:"workloadKinds,omitempty" hash:"-" jsonschema_description:"More kinds that carry a Pod spec: {group, kind, podSpecPath}."`
+	WorkloadKinds []WorkloadKind `json:"workloadKinds,omitempty" jsonschema_description:"More kinds that carry a Pod spec: {group, kind, podSpecPath}."`
 	// Action is inject (default) or uninject.
-	Action Action `json:"action,omitempty" hash:"-" jsonschema_description:"inject (default) or uninject: remove what this injection added."`
+	Action Action `json:"action,omitempty" jsonschema_description:"inject (default) or uninject: remove what this injection added."`
 }
 
 // Object is an object the injection adds to a pod: its typed value, for

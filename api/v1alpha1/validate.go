@@ -2,13 +2,18 @@ package v1alpha1
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
 // Default fills in mode, position, onConflict and action.
@@ -156,8 +161,26 @@ func (c *SidecarInjection) Validate() field.ErrorList {
 		env[e.Value.Name] = true
 	}
 	for i, ps := range s.ImagePullSecrets {
+		at := spec.Child("imagePullSecrets").Index(i).Child("name")
 		if ps.Value.Name == "" {
-			fail(spec.Child("imagePullSecrets").Index(i).Child("name"), "required")
+			fail(at, "required")
+		}
+		for _, msg := range validation.IsDNS1123Subdomain(ps.Value.Name) {
+			fail(at, "%q is not a valid Secret name: %s", ps.Value.Name, msg)
+		}
+	}
+	for _, k := range sortedKeys(s.PodLabels) {
+		at := KeyPath(spec.Child("podLabels"), k)
+		for _, msg := range validation.IsQualifiedName(k) {
+			fail(at, "%q is not a valid label key: %s", k, msg)
+		}
+		for _, msg := range validation.IsValidLabelValue(s.PodLabels[k]) {
+			fail(at, "%q is not a valid label value: %s", s.PodLabels[k], msg)
+		}
+	}
+	for _, k := range sortedKeys(s.PodAnnotations) {
+		for _, msg := range validation.IsQualifiedName(strings.ToLower(k)) {
+			fail(KeyPath(spec.Child("podAnnotations"), k), "%q is not a valid annotation key: %s", k, msg)
 		}
 	}
 	for i, name := range s.AppContainers {
@@ -186,6 +209,18 @@ func (c *SidecarInjection) Validate() field.ErrorList {
 	}
 	return errs
 }
+
+// KeyPath is path.key, with a key that holds dots or slashes quoted in
+// brackets (podLabels["app.kubernetes.io/name"]), so it does not read as
+// nested keys.
+func KeyPath(path *field.Path, key string) *field.Path {
+	if yamlnode.PlainKey(key) {
+		return path.Child(key)
+	}
+	return path.Key(strconv.Quote(key))
+}
+
+func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
 // Matcher is a compiled Selector.
 type Matcher struct {

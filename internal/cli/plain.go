@@ -49,6 +49,13 @@ func RunPlain(o PlainOptions) (code int) {
 		return exitError
 	}
 
+	var plan *outputPlan
+	if o.Output != "" && !o.Check && !o.InPlace {
+		if plan, err = planOutput(o, files); err != nil {
+			fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
+			return exitError
+		}
+	}
 	if o.OnInput != nil {
 		var total int64
 		for _, f := range files {
@@ -60,11 +67,11 @@ func RunPlain(o PlainOptions) (code int) {
 	owner := map[*yaml.Node]*yamlfile.Document{}
 	where := map[*yaml.Node]*framework.File{}
 	for _, f := range files {
-		for i, d := range f.Docs {
+		for _, d := range f.Docs {
 			if d.Node != nil {
 				nodes = append(nodes, yaml.NewRNode(d.Node))
 				owner[d.Node] = d
-				where[d.Node] = &framework.File{Path: f.Path, Index: i}
+				where[d.Node] = &framework.File{Path: f.Path, Index: d.Index}
 			}
 		}
 	}
@@ -90,7 +97,14 @@ func RunPlain(o PlainOptions) (code int) {
 		}
 	}
 	if !o.Quiet {
-		summary(o.Stderr, filter.Results)
+		how := written
+		switch {
+		case failed:
+			how = notWritten
+		case o.Check:
+			how = checked
+		}
+		summary(o.Stderr, filter.Results, func(n *yaml.Node) *framework.File { return where[n] }, how)
 	}
 	if failed {
 		fmt.Fprintln(o.Stderr, "inject-sidecars: errors found; nothing was written")
@@ -102,7 +116,7 @@ func RunPlain(o PlainOptions) (code int) {
 	case o.InPlace:
 		err = writeInPlace(files)
 	case o.Output != "":
-		err = writeOutput(o, files)
+		err = writeOutput(plan, files)
 	default:
 		err = yamlfile.WriteStream(o.Stdout, files)
 	}
@@ -177,22 +191,67 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 	return out, seen, ok
 }
 
-// summary prints what happened to each workload, as a table.
-func summary(w io.Writer, rs []transform.Result) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	n := 0
-	seen := map[string]bool{}
+// outcome says whether a run's changes were written, for the summary.
+type outcome int
+
+const (
+	written    outcome = iota
+	checked            // --check: nothing is written by design
+	notWritten         // errors: nothing was written
+)
+
+// summary prints what happened to each workload, as a table: one row per
+// workload and injection, in input order, with the file it came from.
+// Changes that were not written say so.
+func summary(w io.Writer, rs []transform.Result, locate func(*yaml.Node) *framework.File, how outcome) {
+	type key struct {
+		item *yaml.Node
+		ref  transform.Ref
+		inj  string
+	}
+	rank := map[string]int{transform.ActionFailed: 3, transform.ActionConflict: 2}
+	var order []key
+	action := map[key]string{}
 	for _, r := range rs {
-		row := fmt.Sprintf("%s\t%s\t%s", r.Ref, r.Injection, r.Action)
-		if r.Action == "" || r.Ref == nil || seen[row] {
+		if r.Action == "" || r.Ref == nil {
 			continue
 		}
-		seen[row] = true
-		if n == 0 {
-			fmt.Fprintln(tw, "WORKLOAD\tINJECTION\tACTION")
+		k := key{r.Item, *r.Ref, r.Injection}
+		prev, seen := action[k]
+		if !seen {
+			order = append(order, k)
 		}
-		n++
-		fmt.Fprintln(tw, row)
+		if !seen || rank[r.Action] > rank[prev] {
+			action[k] = r.Action
+		}
+	}
+	if len(order) == 0 {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FILE\tWORKLOAD\tINJECTION\tACTION")
+	for _, k := range order {
+		file := "-"
+		if f := locate(k.item); f != nil {
+			file = f.Path
+			if file == "-" {
+				file = "stdin"
+			}
+		}
+		inj := k.inj
+		if inj == "" {
+			inj = "-"
+		}
+		act := action[k]
+		if (transform.Result{Action: act}).Changed() {
+			switch how {
+			case checked:
+				act = "would be " + act
+			case notWritten:
+				act = "not written (would be " + act + ")"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", file, k.ref, inj, act)
 	}
 	tw.Flush()
 }
@@ -221,24 +280,55 @@ func check(w io.Writer, files []*yamlfile.File, rs []transform.Result) int {
 	return 0
 }
 
-// writeOutput writes to -o: a file, or a folder mirroring the inputs when
-// there are several inputs, a folder input, or PATH is a folder.
-func writeOutput(o PlainOptions, files []*yamlfile.File) error {
-	folder := strings.HasSuffix(o.Output, "/") || len(o.Inputs) > 1
-	if st, err := os.Stat(o.Output); err == nil && st.IsDir() {
-		folder = true
+// outputPlan is where -o writes: one file holding every input's
+// documents, or a folder mirroring the inputs, with each input's path in
+// it.
+type outputPlan struct {
+	single string
+	paths  map[*yamlfile.File]string
+}
+
+// planOutput decides, before anything runs, where -o puts each input.
+// PATH is one file when it names a .yaml, .yml or .json file (and is not
+// an existing folder): every input's documents go into it, as one stream.
+// Otherwise it is a folder when it ends in "/", is an existing folder,
+// or there are several inputs or a folder input. Two inputs that would
+// land on one path are an error naming both: nothing is ever lost.
+func planOutput(o PlainOptions, files []*yamlfile.File) (*outputPlan, error) {
+	isDir := func(p string) bool {
+		st, err := os.Stat(p)
+		return err == nil && st.IsDir()
 	}
+	ext := strings.ToLower(filepath.Ext(o.Output))
+	fileLike := (ext == ".yaml" || ext == ".yml" || ext == ".json") && !strings.HasSuffix(o.Output, "/")
+	folder := strings.HasSuffix(o.Output, "/") || isDir(o.Output) || len(o.Inputs) > 1
 	for _, in := range o.Inputs {
-		if st, err := os.Stat(in); err == nil && st.IsDir() {
-			folder = true
-		}
+		folder = folder || isDir(in)
 	}
-	if !folder {
+	if !folder || (fileLike && !isDir(o.Output)) {
+		return &outputPlan{single: o.Output}, nil
+	}
+	plan := &outputPlan{paths: map[*yamlfile.File]string{}}
+	from := map[string]string{}
+	for _, f := range files {
+		out := filepath.Join(o.Output, f.Rel)
+		if prev, ok := from[out]; ok {
+			return nil, fmt.Errorf("inputs %s and %s would both be written to %s: nothing was written; give them different names, or write them one at a time", prev, f.Path, out)
+		}
+		from[out] = f.Path
+		plan.paths[f] = out
+	}
+	return plan, nil
+}
+
+// writeOutput writes to -o as planned, all or nothing.
+func writeOutput(plan *outputPlan, files []*yamlfile.File) error {
+	if plan.single != "" {
 		var b bytes.Buffer
 		if err := yamlfile.WriteStream(&b, files); err != nil {
 			return err
 		}
-		return yamlfile.WriteFiles([]yamlfile.Staged{{Path: o.Output, Data: b.Bytes(), Mode: 0o644}})
+		return yamlfile.WriteFiles([]yamlfile.Staged{{Path: plan.single, Data: b.Bytes(), Mode: 0o644}})
 	}
 	var all []yamlfile.Staged
 	for _, f := range files {
@@ -250,7 +340,7 @@ func writeOutput(o PlainOptions, files []*yamlfile.File) error {
 		if mode == 0 {
 			mode = 0o644
 		}
-		all = append(all, yamlfile.Staged{Path: filepath.Join(o.Output, f.Rel), Data: b, Mode: mode})
+		all = append(all, yamlfile.Staged{Path: plan.paths[f], Data: b, Mode: mode})
 	}
 	return yamlfile.WriteFiles(all)
 }
@@ -267,7 +357,12 @@ func writeInPlace(files []*yamlfile.File) error {
 		if err != nil {
 			return err
 		}
-		all = append(all, yamlfile.Staged{Path: f.Path, Data: b, Mode: f.Mode})
+		// Through a symlink, the target changes and the link stays.
+		path, err := filepath.EvalSymlinks(f.Path)
+		if err != nil {
+			return fmt.Errorf("input %s: %v", f.Path, yamlfile.UnwrapPathError(err))
+		}
+		all = append(all, yamlfile.Staged{Path: path, Data: b, Mode: f.Mode})
 	}
 	return yamlfile.WriteFiles(all)
 }

@@ -40,14 +40,23 @@ func genWorkload(r *rand.Rand, i int) string {
 	}
 	fmt.Fprintf(&b, "  labels:\n    app: w%d\n", i)
 	var pod strings.Builder
+	podMeta := ""
 	switch r.Intn(4) {
 	case 0: // no metadata
 	case 1:
-		pod.WriteString("metadata:\n  labels:\n    app: w" + fmt.Sprint(i) + "\n")
+		podMeta = "  labels:\n    app: w" + fmt.Sprint(i) + "\n"
 	case 2:
-		pod.WriteString("metadata:\n  annotations:\n    example.com/note: kept\n")
+		podMeta = "  annotations:\n    example.com/note: kept\n"
 	case 3:
-		pod.WriteString("metadata:\n  annotations:\n  labels:\n    tier: web\n")
+		podMeta = "  annotations:\n  labels:\n    tier: web\n"
+	}
+	if k.kind == "Pod" {
+		// A Pod's metadata is the resource's own: one metadata key.
+		if !strings.Contains(podMeta, "labels") {
+			b.WriteString(podMeta)
+		}
+	} else if podMeta != "" {
+		pod.WriteString("metadata:\n" + podMeta)
 	}
 	pod.WriteString("spec:\n")
 	if r.Intn(3) == 0 {
@@ -290,4 +299,90 @@ func isSubsequence(a, b []string) bool {
 		}
 	}
 	return j == len(a)
+}
+
+// TestPropertiesDrift checks that "up to date" means the workload holds
+// what the config renders for it today, on generated workloads: a
+// templated value follows a metadata edit, a container added after
+// injection gets the mounts and env, a sidecar deleted by hand comes
+// back, and spelling out the defaults changes nothing.
+func TestPropertiesDrift(t *testing.T) {
+	for _, mode := range []string{"native", "classic"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			base := writeConfig(t, dir, "base.yaml", mode, "fluent/fluent-bit:3.1.4", "info")
+			data, _ := os.ReadFile(base)
+			templated := strings.Replace(string(data), "    image: fluent/fluent-bit:3.1.4\n",
+				"    image: fluent/fluent-bit:3.1.4\n    args: [\"--tag={{ .Namespace }}.{{ .Name }}\"]\n", 1)
+			cfg := filepath.Join(dir, "templated.yaml")
+			position := map[string]string{"native": "first", "classic": "last"}[mode]
+			spelled := filepath.Join(dir, "spelled.yaml")
+			if err := os.WriteFile(cfg, []byte(templated), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(spelled, []byte(templated+"  position: "+position+"\n  onConflict: error\n  action: inject\n  optIn: false\n  targets: []\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			renamed := regexp.MustCompile(`(?m)^(  name: w\d+)( # its name)$`)
+			firstCtr := regexp.MustCompile(`(?m)^( *)# container 0\n`)
+			seeds := 40
+			if testing.Short() {
+				seeds = 8
+			}
+			for seed := 0; seed < seeds; seed++ {
+				r := rand.New(rand.NewSource(int64(seed)))
+				x := genStream(r, 1+r.Intn(5))
+				once := mustRun(t, seed, x, "-q", "-c", cfg)
+
+				rename := func(s string) string { return renamed.ReplaceAllString(s, "${1}-renamed${2}") }
+				if got, want := mustRun(t, seed, rename(once), "-q", "-c", cfg), mustRun(t, seed, rename(x), "-q", "-c", cfg); got != want {
+					t.Fatalf("seed %d: after a rename, re-run != inject of the renamed input:\n%s", seed, cmp.Diff(want, got))
+				}
+
+				add := func(s string) string {
+					return firstCtr.ReplaceAllString(s, "${1}- name: added\n${1}  image: example/added:1\n${1}# container 0\n")
+				}
+				if got, want := mustRun(t, seed, add(once), "-q", "-c", cfg), mustRun(t, seed, add(x), "-q", "-c", cfg); got != want {
+					t.Fatalf("seed %d: a container added after injection, re-run != inject of the input with it:\n%s", seed, cmp.Diff(want, got))
+				}
+
+				deleted := deleteItem(once, "- name: fluent-bit # the collector")
+				if deleted == once || rename(x) == x || add(x) == x {
+					t.Fatalf("seed %d: a mutation did not change the input", seed)
+				}
+				if got := mustRun(t, seed, deleted, "-q", "-c", cfg); got != once {
+					t.Fatalf("seed %d: a deleted sidecar was not restored:\n%s", seed, cmp.Diff(once, got))
+				}
+
+				if got := mustRun(t, seed, once, "-q", "-c", spelled); got != once {
+					t.Fatalf("seed %d: spelling out the defaults changed the output:\n%s", seed, cmp.Diff(once, got))
+				}
+			}
+		})
+	}
+}
+
+// deleteItem removes every list item whose first line ends with marker,
+// with its lines: those indented deeper than its dash.
+func deleteItem(s, marker string) string {
+	lines := strings.SplitAfter(s, "\n")
+	var out []string
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		trimmed := strings.TrimLeft(l, " ")
+		if strings.TrimRight(trimmed, "\n") != marker {
+			out = append(out, l)
+			continue
+		}
+		col := len(l) - len(trimmed)
+		for i+1 < len(lines) {
+			next := lines[i+1]
+			nt := strings.TrimLeft(next, " ")
+			if nt == "\n" || nt == "" || len(next)-len(nt) <= col {
+				break
+			}
+			i++
+		}
+	}
+	return strings.Join(out, "")
 }

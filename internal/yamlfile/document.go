@@ -24,6 +24,9 @@ type Document struct {
 	// Separator is the "---" line that follows the document, if any.
 	Separator string
 	Changed   bool
+	// Index counts the file's documents as kubectl and kpt do, from 0,
+	// leaving out empty ones: a leading "---" does not make a document.
+	Index int
 
 	docNode *yaml.Node
 }
@@ -59,7 +62,9 @@ func Parse(path string, data []byte) (*File, error) {
 		prev = loc[1]
 	}
 	f.Docs = append(f.Docs, &Document{Raw: s[prev:]})
-	for i, d := range f.Docs {
+	i := 0 // the index of the document being read, as kubectl counts
+	for _, d := range f.Docs {
+		d.Index = i
 		if strings.TrimSpace(d.Raw) == "" {
 			continue
 		}
@@ -83,6 +88,7 @@ func Parse(path string, data []byte) (*File, error) {
 			return nil, fmt.Errorf("%s: document %d is %s, not a Kubernetes resource", path, i, yamlnode.Describe(root))
 		}
 		d.Node = root
+		i++
 		// Keep the document node: it holds comments at the top of the
 		// document.
 		d.docNode = &doc

@@ -10,6 +10,7 @@ package yamlnode
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -145,4 +146,100 @@ func IsText(b []byte) bool {
 func FirstLine(err error) string {
 	s, _, _ := strings.Cut(strings.TrimSpace(err.Error()), "\n")
 	return s
+}
+
+// Key appends a mapping key to a field path. A key that is not a plain
+// identifier (prometheus.io/port, app.kubernetes.io/name) is quoted in
+// brackets, so it does not read as nested keys:
+// metadata.annotations["prometheus.io/port"].
+func Key(path, key string) string {
+	if PlainKey(key) {
+		if path == "" {
+			return key
+		}
+		return path + "." + key
+	}
+	return path + "[" + strconv.Quote(key) + "]"
+}
+
+// PlainKey reports whether key can stand in a dotted field path as it is.
+func PlainKey(key string) bool {
+	if key == "" {
+		return false
+	}
+	for _, r := range key {
+		if !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// Duplicate is a mapping key that appears twice in one mapping.
+type Duplicate struct {
+	// Path is the field path of the second occurrence.
+	Path string
+	Key  string
+	// Line and First are the lines of the second and the first
+	// occurrence (1-based, 0 when unknown).
+	Line, First int
+}
+
+func (d Duplicate) String() string {
+	if d.First > 0 {
+		return fmt.Sprintf("duplicate key %q (line %d; first at line %d): a YAML mapping holds each key once", d.Key, d.Line, d.First)
+	}
+	return fmt.Sprintf("duplicate key %q: a YAML mapping holds each key once", d.Key)
+}
+
+// Duplicates finds every mapping key that appears twice in its mapping,
+// anywhere under n. yaml.v3 keeps both in the node tree, where the first
+// would be read and the second validated: kubectl refuses such input, and
+// so do we. The path of each is relative to n, under prefix.
+func Duplicates(n *yaml.Node, prefix string) []Duplicate {
+	var out []Duplicate
+	var walk func(n *yaml.Node, path string)
+	walk = func(n *yaml.Node, path string) {
+		switch n.Kind {
+		case yaml.MappingNode:
+			var seen map[string]int
+			if len(n.Content) > 16 {
+				seen = make(map[string]int, len(n.Content)/2)
+			}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				first := -1
+				if seen != nil {
+					if j, ok := seen[k.Value]; ok {
+						first = j
+					} else {
+						seen[k.Value] = i
+					}
+				} else {
+					for j := 0; j < i; j += 2 {
+						if n.Content[j].Value == k.Value && n.Content[j].Kind == yaml.ScalarNode {
+							first = j
+							break
+						}
+					}
+				}
+				if first >= 0 && k.Kind == yaml.ScalarNode {
+					out = append(out, Duplicate{Path: Key(path, k.Value), Key: k.Value, Line: k.Line, First: n.Content[first].Line})
+				}
+				walk(n.Content[i+1], Key(path, k.Value))
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, fmt.Sprintf("%s[%d]", path, i))
+			}
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, path)
+			}
+		}
+	}
+	if n != nil {
+		walk(n, prefix)
+	}
+	return out
 }

@@ -1,0 +1,221 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const trustConfig = `apiVersion: inject-sidecars.dev/v1alpha1
+kind: SidecarInjection
+metadata:
+  name: mesh
+spec:
+  containers:
+  - name: proxy
+    image: envoyproxy/envoy:v1.31.0
+    args: ["--ns={{ .Namespace }}"]
+    resources:
+      requests: {cpu: 10m, memory: 16Mi}
+      limits: {cpu: 10m, memory: 16Mi}
+`
+
+const trustApp = `apiVersion: v1
+kind: Pod
+metadata:
+  name: NAME
+  namespace: dev
+spec:
+  containers:
+  - name: app
+    image: app:1
+`
+
+// plainRun runs plain mode in dir with args (paths relative to dir).
+func plainRun(t *testing.T, dir string, configs []string, inputs []string, o PlainOptions) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	for i := range configs {
+		configs[i] = filepath.Join(dir, configs[i])
+	}
+	for i := range inputs {
+		inputs[i] = filepath.Join(dir, inputs[i])
+	}
+	if o.Output != "" {
+		o.Output = filepath.Join(dir, o.Output)
+	}
+	o.Configs, o.Inputs, o.Stdin, o.Stdout, o.Stderr = configs, inputs, strings.NewReader(""), &stdout, &stderr
+	code := RunPlain(o)
+	return code, stdout.String(), strings.ReplaceAll(stderr.String(), dir+"/", "")
+}
+
+func write(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestOutputNeverLosesAnInput(t *testing.T) {
+	t.Run("two inputs on one output path", func(t *testing.T) {
+		dir := t.TempDir()
+		write(t, dir, map[string]string{"c.yaml": trustConfig,
+			"a/app.yaml": strings.Replace(trustApp, "NAME", "a", 1), "b/app.yaml": strings.Replace(trustApp, "NAME", "b", 1)})
+		code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"a/app.yaml", "b/app.yaml"}, PlainOptions{Output: "out"})
+		if code != exitError || !strings.Contains(stderr, "a/app.yaml and b/app.yaml would both be written to out/app.yaml") {
+			t.Errorf("exit %d, stderr:\n%s", code, stderr)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
+			t.Errorf("something was written: %v", err)
+		}
+	})
+	t.Run("a file name with two inputs is one file", func(t *testing.T) {
+		dir := t.TempDir()
+		write(t, dir, map[string]string{"c.yaml": trustConfig,
+			"a/app.yaml": strings.Replace(trustApp, "NAME", "a", 1), "b/app.yaml": strings.Replace(trustApp, "NAME", "b", 1)})
+		code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"a/app.yaml", "b/app.yaml"}, PlainOptions{Output: "single.yaml"})
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, stderr)
+		}
+		st, err := os.Stat(filepath.Join(dir, "single.yaml"))
+		if err != nil || st.IsDir() {
+			t.Fatalf("single.yaml: %v, dir %v", err, st != nil && st.IsDir())
+		}
+		data, _ := os.ReadFile(filepath.Join(dir, "single.yaml"))
+		if !strings.Contains(string(data), "name: a\n") || !strings.Contains(string(data), "name: b\n") || strings.Count(string(data), "name: proxy") != 2 {
+			t.Errorf("single.yaml lacks an input:\n%s", data)
+		}
+	})
+	t.Run("-i writes through a symlink", func(t *testing.T) {
+		dir := t.TempDir()
+		write(t, dir, map[string]string{"c.yaml": trustConfig, "real/app.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
+		if err := os.Symlink("real/app.yaml", filepath.Join(dir, "link.yaml")); err != nil {
+			t.Fatal(err)
+		}
+		code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"link.yaml"}, PlainOptions{InPlace: true})
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, stderr)
+		}
+		if target, err := os.Readlink(filepath.Join(dir, "link.yaml")); err != nil || target != "real/app.yaml" {
+			t.Errorf("the link was replaced: %q, %v", target, err)
+		}
+		data, _ := os.ReadFile(filepath.Join(dir, "real/app.yaml"))
+		if !strings.Contains(string(data), "name: proxy") {
+			t.Errorf("the target did not change:\n%s", data)
+		}
+	})
+}
+
+// Documents are counted as kubectl counts them: a leading "---" does not
+// make one.
+func TestDocumentNumbering(t *testing.T) {
+	bad := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {a: b, a: c}\nspec:\n  containers:\n  - {name: app, image: 'app:1'}\n"
+	var msgs []string
+	for _, prefix := range []string{"", "---\n", "---\n# only a comment\n---\n"} {
+		dir := t.TempDir()
+		write(t, dir, map[string]string{"c.yaml": trustConfig, "in.yaml": prefix + strings.Replace(trustApp, "NAME", "ok", 1) + "---\n" + bad})
+		code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"in.yaml"}, PlainOptions{})
+		if code != exitError {
+			t.Fatalf("exit %d", code)
+		}
+		msgs = append(msgs, stderr)
+	}
+	for _, m := range msgs {
+		if !strings.Contains(m, "(in.yaml, document 1)") || m != msgs[0] {
+			t.Errorf("document numbering differs:\n%s\nvs\n%s", m, msgs[0])
+		}
+	}
+}
+
+// The summary has one row per workload, names its file, and does not
+// claim a change that was not written.
+func TestSummaryIsTruthful(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"c.yaml": trustConfig,
+		"a/app.yaml": strings.Replace(trustApp, "NAME", "web", 1),
+		"b/app.yaml": strings.Replace(trustApp, "NAME", "web", 1),
+		"c/bad.yaml": strings.Replace(strings.Replace(trustApp, "NAME", "bad", 1), "- name: app", "- name: proxy", 1)})
+	code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"a/app.yaml", "b/app.yaml", "c/bad.yaml"}, PlainOptions{})
+	if code != exitError {
+		t.Fatalf("exit %d", code)
+	}
+	var rows []string
+	for _, l := range strings.Split(stderr, "\n") {
+		rows = append(rows, strings.Join(strings.Fields(l), " "))
+	}
+	table := strings.Join(rows, "\n")
+	for _, want := range []string{
+		"FILE WORKLOAD INJECTION ACTION\n" +
+			"a/app.yaml Pod/dev/web mesh not written (would be injected)\n" +
+			"b/app.yaml Pod/dev/web mesh not written (would be injected)\n" +
+			"c/bad.yaml Pod/dev/bad mesh conflict\n",
+	} {
+		if !strings.Contains(table, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stderr)
+		}
+	}
+	// --check says "would be".
+	write(t, dir, map[string]string{"c/bad.yaml": ""})
+	code, _, stderr = plainRun(t, dir, []string{"c.yaml"}, []string{"a/app.yaml"}, PlainOptions{Check: true})
+	if code != 3 || !strings.Contains(stderr, "would be injected") {
+		t.Errorf("exit %d:\n%s", code, stderr)
+	}
+}
+
+// --check exits 3 on drift: a templated value whose input moved.
+func TestCheckFindsDrift(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"c.yaml": trustConfig, "app.yaml": strings.Replace(trustApp, "NAME", "web", 1)})
+	if code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"app.yaml"}, PlainOptions{InPlace: true}); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	if code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"app.yaml"}, PlainOptions{Check: true}); code != 0 {
+		t.Fatalf("check after inject: exit %d:\n%s", code, stderr)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, "app.yaml"))
+	write(t, dir, map[string]string{"app.yaml": strings.Replace(string(data), "namespace: dev", "namespace: prod", 1)})
+	code, stdout, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"app.yaml"}, PlainOptions{Check: true})
+	if code != 3 || !strings.Contains(stdout, "Pod/prod/web: mesh (upgraded)") {
+		t.Errorf("exit %d:\n%s\n%s", code, stdout, stderr)
+	}
+}
+
+// Strict config: duplicate keys and every problem of an entry at once.
+func TestStrictConfig(t *testing.T) {
+	tests := []struct {
+		name, spec string
+		want       []string
+	}{
+		{"duplicate key", "  containers:\n  - {name: a, image: 'a:1'}\n  containers:\n  - {name: b, image: 'b:1'}\n",
+			[]string{`spec.containers: duplicate key "containers" (line 8; first at line 6)`}},
+		{"every problem of an entry", "  containers:\n  - name: a\n    imagee: x\n    resources: {limits: {cpu: lots}}\n",
+			[]string{`spec.containers[0].imagee: unknown field`, `spec.containers[0].resources.limits.cpu: "lots" is not a quantity`}},
+		{"pod labels, annotations and pull secrets", "  podLabels: {app: 'not ok!', 'bad key/x/y': v}\n  podAnnotations: {'example.com/-x': v}\n  imagePullSecrets: [{name: Not_Valid}]\n",
+			[]string{`spec.podLabels.app: "not ok!" is not a valid label value`, `spec.podLabels["bad key/x/y"]: "bad key/x/y" is not a valid label key`,
+				`spec.podAnnotations["example.com/-x"]: "example.com/-x" is not a valid annotation key`, `spec.imagePullSecrets[0].name: "Not_Valid" is not a valid Secret name`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, map[string]string{"c.yaml": "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata:\n  name: x\nspec:\n" + tt.spec,
+				"app.yaml": strings.Replace(trustApp, "NAME", "web", 1)})
+			code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"app.yaml"}, PlainOptions{})
+			if code != exitError {
+				t.Errorf("exit %d", code)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,153 @@
+package transform
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
+)
+
+// fingerprint hashes what this change puts into this workload's pod:
+// the objects as rendered for it (templates filled in, restartPolicy
+// added), where they go (mode and position after defaulting), which app
+// containers get the mounts and env, and the pod metadata. It is what
+// the status records, so a workload is up to date only when today's
+// rendering is the one it holds: a template over a namespace that moved,
+// an app container added since, or a mode spelled out as its default are
+// all told apart correctly (the first two change it, the last does not).
+// Comments and key order in the config do not count.
+func (c *change) fingerprint() string {
+	data := func(nodes []*yaml.Node) []any {
+		out := make([]any, len(nodes))
+		for i, n := range nodes {
+			_ = n.Decode(&out[i]) // the config decoded once already
+		}
+		return out
+	}
+	apps := c.appContainers()
+	names := make([]string, len(apps))
+	for i, a := range apps {
+		names[i] = yamlnode.Str(a, "name")
+	}
+	mode := c.inj.Spec.Mode
+	if len(c.sidecars) == 0 {
+		mode = "" // nothing whose place the mode decides
+	}
+	b, _ := json.Marshal(struct {
+		Mode             v1alpha1.Mode     `json:"mode,omitempty"`
+		Where            string            `json:"where,omitempty"`
+		Anchor           string            `json:"anchor,omitempty"`
+		Containers       []any             `json:"containers,omitempty"`
+		InitContainers   []any             `json:"initContainers,omitempty"`
+		Volumes          []any             `json:"volumes,omitempty"`
+		VolumeMounts     []any             `json:"volumeMounts,omitempty"`
+		Env              []any             `json:"env,omitempty"`
+		ImagePullSecrets []any             `json:"imagePullSecrets,omitempty"`
+		PodAnnotations   map[string]string `json:"podAnnotations,omitempty"`
+		PodLabels        map[string]string `json:"podLabels,omitempty"`
+		AppContainers    []string          `json:"appContainers,omitempty"`
+	}{
+		Mode: mode, Where: c.inj.where, Anchor: c.inj.anchor,
+		Containers: data(c.sidecars), InitContainers: data(c.inits), Volumes: data(c.volumes),
+		VolumeMounts: data(c.mounts), Env: data(c.env), ImagePullSecrets: data(c.secrets),
+		PodAnnotations: c.annos, PodLabels: c.inj.Spec.PodLabels, AppContainers: names,
+	}) // plain data: cannot fail
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
+// present reports whether the pod still holds everything this change
+// renders, as rendered: a sidecar deleted or edited by hand, a mount
+// taken out, an annotation changed, all make it false, and the next run
+// puts them back.
+func (c *change) present() bool {
+	spec := c.p.spec
+	has := func(list *yaml.Node, idKey string, objs []*yaml.Node) bool {
+		for _, o := range objs {
+			i := indexBy(list, idKey, yamlnode.Str(o, idKey))
+			if i < 0 || !yamlnode.Equal(list.Content[i], o, false) {
+				return false
+			}
+		}
+		return true
+	}
+	if !has(yamlnode.Field(spec, c.targetList()), "name", c.sidecars) ||
+		!has(yamlnode.Field(spec, "initContainers"), "name", c.inits) ||
+		!has(yamlnode.Field(spec, "volumes"), "name", c.volumes) ||
+		!has(yamlnode.Field(spec, "imagePullSecrets"), "name", c.secrets) {
+		return false
+	}
+	for _, ctr := range c.appContainers() {
+		if !has(yamlnode.Field(ctr, "volumeMounts"), "mountPath", c.mounts) || !has(yamlnode.Field(ctr, "env"), "name", c.env) {
+			return false
+		}
+	}
+	meta := yamlnode.Field(c.p.holder, "metadata")
+	for key, want := range map[string]map[string]string{"annotations": c.annos, "labels": c.inj.Spec.PodLabels} {
+		have := yamlnode.Field(meta, key)
+		for k, v := range want {
+			if n := yamlnode.Field(have, k); n == nil || n.Value != v {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// validRendered checks the names that came out of templates as
+// Kubernetes would: a name that renders longer than 63 characters, or
+// with characters a name cannot hold, is this workload's error here, not
+// the API server's later.
+func (c *change) validRendered() error {
+	var errs []string
+	check := func(list string, nodes []*yaml.Node, key string, validate func(string) []string) {
+		for i, n := range nodes {
+			v := yamlnode.Field(n, key)
+			if v == nil || c.inj.templates[c.source(list, i, key)] == nil {
+				continue
+			}
+			for _, msg := range validate(v.Value) {
+				errs = append(errs, fmt.Sprintf("spec.%s[%d].%s renders as %q, which is not valid: %s", list, i, key, v.Value, msg))
+			}
+		}
+	}
+	check("containers", c.sidecars, "name", validation.IsDNS1123Label)
+	check("initContainers", c.inits, "name", validation.IsDNS1123Label)
+	check("volumes", c.volumes, "name", validation.IsDNS1123Label)
+	check("volumeMounts", c.mounts, "name", validation.IsDNS1123Label)
+	check("env", c.env, "name", validation.IsEnvVarName)
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// source is the config's node for field key of entry i of list, before
+// rendering: templates are keyed by it.
+func (c *change) source(list string, i int, key string) *yaml.Node {
+	var nodes []*yaml.Node
+	switch list {
+	case "containers":
+		nodes = c.inj.containers
+	case "initContainers":
+		nodes = c.inj.inits
+	case "volumes":
+		nodes = c.inj.volumes
+	case "volumeMounts":
+		nodes = c.inj.mounts
+	case "env":
+		nodes = c.inj.env
+	}
+	if i >= len(nodes) {
+		return nil
+	}
+	return yamlnode.Field(nodes[i], key)
+}

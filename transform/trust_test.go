@@ -1,0 +1,274 @@
+package transform_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/inject-sidecars/inject-sidecars/transform"
+)
+
+// actions lists the action of every result that has one.
+func actions(rs []transform.Result) []string {
+	var out []string
+	for _, r := range rs {
+		if r.Action != "" {
+			out = append(out, r.Action)
+		}
+	}
+	return out
+}
+
+func oneAction(t *testing.T, rs []transform.Result, want string) {
+	t.Helper()
+	got := actions(rs)
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("actions = %v, want [%s]; results %v", got, want, rs)
+	}
+}
+
+const deploy = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: dev
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: app:1
+`
+
+// Up to date means the workload holds what the config renders for it
+// today, not that the config's text is unchanged.
+func TestUpToDateFollowsTheRendering(t *testing.T) {
+	inj := injection(t, "logging", `  containers:
+  - name: shipper
+    image: fluent/fluent-bit:3.1.4
+    args: ["--ns={{ .Namespace }}"]
+  volumes:
+  - {name: logs, emptyDir: {}}
+  volumeMounts:
+  - {name: logs, mountPath: /var/log/app}
+  env:
+  - {name: LOG_DIR, value: /var/log/app}
+`)
+	once, rs := runRaw(t, inj, deploy)
+	oneAction(t, rs, transform.ActionInjected)
+	again, rs := runRaw(t, inj, once)
+	oneAction(t, rs, transform.ActionUpToDate)
+	if again != once {
+		t.Fatalf("second run changed the output:\n%s", again)
+	}
+
+	t.Run("templated value refreshes after a metadata edit", func(t *testing.T) {
+		moved := strings.Replace(once, "namespace: dev", "namespace: prod", 1)
+		out, rs := runRaw(t, inj, moved)
+		oneAction(t, rs, transform.ActionUpgraded)
+		if !strings.Contains(out, "--ns=prod") || strings.Contains(out, "--ns=dev") {
+			t.Errorf("the arg was not re-rendered:\n%s", out)
+		}
+		if again, rs := runRaw(t, inj, out); again != out {
+			t.Errorf("not idempotent after the refresh: %v", rs)
+		}
+	})
+	t.Run("a container added after injection gets mounts and env", func(t *testing.T) {
+		added := strings.Replace(once, "      - name: app\n        image: app:1\n", "      - name: app\n        image: app:1\n      - name: worker\n        image: worker:1\n", 1)
+		if added == once {
+			t.Fatal("test input did not change")
+		}
+		out, rs := runRaw(t, inj, added)
+		oneAction(t, rs, transform.ActionUpgraded)
+		worker := out[strings.Index(out, "- name: worker"):]
+		if !strings.Contains(worker, "mountPath: /var/log/app") || !strings.Contains(worker, "name: LOG_DIR") {
+			t.Errorf("worker did not get the mount and env:\n%s", out)
+		}
+		if strings.Count(out, "mountPath: /var/log/app") != 2 {
+			t.Errorf("want one mount in each app container:\n%s", out)
+		}
+	})
+	t.Run("a sidecar deleted by hand is restored", func(t *testing.T) {
+		start := strings.Index(once, "      - name: shipper")
+		end := strings.Index(once, "      containers:")
+		deleted := once[:start] + once[end:]
+		deleted = strings.Replace(deleted, "      initContainers:\n", "      initContainers: []\n", 1)
+		out, rs := runRaw(t, inj, deleted)
+		oneAction(t, rs, transform.ActionRepaired)
+		if !strings.Contains(out, "name: shipper") {
+			t.Errorf("the sidecar was not restored:\n%s", out)
+		}
+	})
+	t.Run("a sidecar edited by hand is put back", func(t *testing.T) {
+		edited := strings.Replace(once, "image: fluent/fluent-bit:3.1.4", "image: fluent/fluent-bit:2.0.0", 1)
+		out, rs := runRaw(t, inj, edited)
+		oneAction(t, rs, transform.ActionRepaired)
+		if out != once {
+			t.Errorf("repair did not give back the injected workload:\n%s", out)
+		}
+	})
+	t.Run("a mount taken out of the app is put back", func(t *testing.T) {
+		i := strings.LastIndex(once, "        volumeMounts:")
+		j := strings.Index(once[i:], "        env:")
+		out, rs := runRaw(t, inj, once[:i]+once[i+j:])
+		oneAction(t, rs, transform.ActionRepaired)
+		if out != once {
+			t.Errorf("repair did not give back the injected workload:\n%s", out)
+		}
+	})
+}
+
+// Spelling out a default is the same injection: no rollout.
+func TestSpelledOutDefaultsAreANoOp(t *testing.T) {
+	const base = "  containers:\n  - {name: proxy, image: 'envoy:1'}\n"
+	once, _ := runRaw(t, injection(t, "mesh", base), deploy)
+	for _, extra := range []string{
+		"  mode: native\n",
+		"  position: first\n",
+		"  mode: native\n  position: first\n  onConflict: error\n  action: inject\n  optIn: false\n",
+		"  targets: [{kind: Deployment}]\n",
+	} {
+		out, rs := runRaw(t, injection(t, "mesh", base+extra), once)
+		oneAction(t, rs, transform.ActionUpToDate)
+		if out != once {
+			t.Errorf("%q changed the output", extra)
+		}
+	}
+	// What is rendered does count.
+	_, rs := runRaw(t, injection(t, "mesh", base+"  position: last\n"), once)
+	oneAction(t, rs, transform.ActionUpgraded)
+}
+
+// A corrupt status is an error naming the annotation and the workload,
+// never a crash, and the workload is left as it is.
+func TestCorruptStatus(t *testing.T) {
+	inj := injection(t, "mesh", "  containers:\n  - {name: proxy, image: 'envoy:1'}\n")
+	for _, status := range []string{`"null"`, `"{"`, `"[]"`, `"7"`, `'{"mesh": 7}'`, `'{"mesh": null}'`, `'{"mesh": {"containers": "proxy"}}'`, `{}`, `[x]`} {
+		t.Run(status, func(t *testing.T) {
+			input := strings.Replace(deploy, "  template:\n", "  template:\n    metadata:\n      annotations:\n        inject-sidecars.dev/status: "+status+"\n", 1)
+			out, rs := runRaw(t, inj, input)
+			if out != input {
+				t.Errorf("the workload changed:\n%s", out)
+			}
+			if len(rs) != 1 || rs[0].Severity != transform.Error || !strings.Contains(rs[0].Message, "inject-sidecars.dev/status") ||
+				!strings.Contains(rs[0].Message, "Deployment web") || rs[0].Field != `spec.template.metadata.annotations["inject-sidecars.dev/status"]` {
+				t.Errorf("results = %+v", rs)
+			}
+		})
+	}
+}
+
+// Owned objects are never changed, whatever they carry and wherever
+// they are.
+func TestOwnedPodWithStatusIsLeftAlone(t *testing.T) {
+	mesh := "  containers:\n  - {name: proxy, image: 'envoy:1'}\n"
+	injected, _ := runRaw(t, injection(t, "mesh", mesh), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: kube-system\nspec:\n  containers:\n  - {name: app, image: 'app:1'}\n")
+	owned := strings.Replace(injected, "  namespace: kube-system\n", "  namespace: kube-system\n  ownerReferences:\n  - {apiVersion: apps/v1, kind: ReplicaSet, name: rs, uid: u1}\n", 1)
+	excluded := injection(t, "mesh", mesh+"  exclude: [{namespace: kube-system}]\n")
+	out, rs := runRaw(t, excluded, owned)
+	if out != owned {
+		t.Errorf("the owned Pod changed:\n%s", out)
+	}
+	if len(actions(rs)) != 0 {
+		t.Errorf("results = %v", rs)
+	}
+	uninject := injection(t, "mesh", mesh+"  action: uninject\n")
+	if out, _ := runRaw(t, uninject, owned); out != owned {
+		t.Errorf("uninject changed the owned Pod:\n%s", out)
+	}
+}
+
+func TestLists(t *testing.T) {
+	inj := injection(t, "mesh", "  containers:\n  - {name: proxy, image: 'envoy:1'}\n")
+	item := "  - apiVersion: v1\n    kind: Pod\n    metadata: {name: p}\n    spec:\n      containers:\n      - {name: app, image: 'app:1'}\n"
+	t.Run("local-config List", func(t *testing.T) {
+		in := "apiVersion: v1\nkind: List\nmetadata:\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\nitems:\n" + item
+		out, rs := runRaw(t, inj, in)
+		if strings.Contains(out, "proxy") || len(actions(rs)) != 0 {
+			t.Errorf("a local-config List was changed:\n%s\n%v", out, rs)
+		}
+	})
+	t.Run("List in a List", func(t *testing.T) {
+		in := "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: PodList\n  items:\n" + indent(item, "  ")
+		out, rs := runRaw(t, inj, in)
+		oneAction(t, rs, transform.ActionInjected)
+		if !strings.Contains(out, "name: proxy") {
+			t.Errorf("the nested item was not injected:\n%s", out)
+		}
+		if rs[0].Ref == nil || rs[0].Ref.Name != "p" {
+			t.Errorf("result names %v", rs[0].Ref)
+		}
+	})
+}
+
+func indent(s, by string) string {
+	lines := strings.SplitAfter(s, "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = by + l
+		}
+	}
+	return strings.Join(lines, "")
+}
+
+// A Pod spec outside a pod template keeps its status on the resource's
+// own metadata, where the kind's schema has room for it.
+func TestPodSpecOutsideATemplate(t *testing.T) {
+	cfg := "  containers:\n  - {name: proxy, image: 'envoy:1'}\n  podAnnotations: {example.com/mesh: \"on\"}\n  workloadKinds:\n  - {group: example.com, kind: Runner, podSpecPath: spec/podSpec}\n"
+	in := "apiVersion: example.com/v1\nkind: Runner\nmetadata:\n  name: r\nspec:\n  replicas: 2\n  podSpec:\n    containers:\n    - {name: app, image: 'app:1'}\n"
+	out, rs := run(t, injection(t, "mesh", cfg), in)
+	oneAction(t, rs, transform.ActionInjected)
+	want := `apiVersion: example.com/v1
+kind: Runner
+metadata:
+  name: r
+  annotations:
+    example.com/mesh: "on"
+    inject-sidecars.dev/status: '{"mesh":{"hash":"…","initContainers":["proxy"],"podAnnotations":["example.com/mesh"],"created":{"initContainers":"absent","metadata.annotations":"absent"}}}'
+spec:
+  replicas: 2
+  podSpec:
+    initContainers:
+    - {name: proxy, image: 'envoy:1', restartPolicy: Always}
+    containers:
+    - {name: app, image: 'app:1'}
+`
+	if out != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out, want)
+	}
+	raw, _ := runRaw(t, injection(t, "mesh", cfg), in)
+	back, _ := runRaw(t, injection(t, "mesh", cfg+"  action: uninject\n"), raw)
+	if back != in {
+		t.Errorf("uninject did not give the input back:\n%s", back)
+	}
+}
+
+// Duplicate keys in an input are an error for that document, which is
+// left as it came.
+func TestDuplicateKeysInInput(t *testing.T) {
+	inj := injection(t, "mesh", "  containers:\n  - {name: proxy, image: 'envoy:1'}\n")
+	in := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {a: b, a: c}\nspec:\n  containers:\n  - {name: app, image: 'app:1'}\n"
+	out, rs := runRaw(t, inj, in)
+	if out != in {
+		t.Errorf("changed:\n%s", out)
+	}
+	if len(rs) == 0 || rs[0].Severity != transform.Error || rs[0].Field != "metadata.labels.a" || !strings.Contains(rs[0].Message, `duplicate key "a"`) {
+		t.Errorf("results = %+v", rs)
+	}
+}
+
+// A name that a template renders invalid is this workload's error.
+func TestRenderedNamesAreValidated(t *testing.T) {
+	inj := injection(t, "logs", "  containers:\n  - {name: '{{ .Name }}-logs', image: 'x:1'}\n  volumes:\n  - {name: '{{ .Name }}-vol', emptyDir: {}}\n")
+	long := strings.Replace(deploy, "name: web", "name: "+strings.Repeat("a", 60), 1)
+	out, rs := runRaw(t, inj, long)
+	if out != long {
+		t.Errorf("changed:\n%s", out)
+	}
+	if len(rs) != 1 || rs[0].Severity != transform.Error || !strings.Contains(rs[0].Message, "spec.containers[0].name renders as") ||
+		!strings.Contains(rs[0].Message, "spec.volumes[0].name renders as") || !strings.Contains(rs[0].Message, "63") {
+		t.Errorf("results = %+v", rs)
+	}
+	if _, rs := runRaw(t, inj, deploy); actions(rs)[0] != transform.ActionInjected {
+		t.Errorf("a short name failed: %v", rs)
+	}
+}
