@@ -40,6 +40,8 @@ fuzz:
 	$(GO) test ./fn -run '^$$' -fuzz '^FuzzConfig$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/yamlfile -run '^$$' -fuzz '^FuzzMerge3$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/yamlfile -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./transform -run '^$$' -fuzz '^FuzzStatus$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./transform -run '^$$' -fuzz '^FuzzOverrides$$' -fuzztime $(FUZZTIME)
 
 # Whole-process timings against a kyaml read-and-write round trip of the
 # same input, and kustomize with our transformer against built-in patches.

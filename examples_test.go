@@ -20,17 +20,25 @@ func TestExamples(t *testing.T) {
 		dir   string
 		args  []string
 		stdin string
+		// report: also write --report and compare it with
+		// expected.report.json.
+		report bool
 	}{
 		{dir: "log-collector", args: []string{"-q", "-c", "inject.yaml", "app.yaml"}},
 		{dir: "mesh-proxy", args: []string{"-q", "-c", "inject.yaml", "app.yaml"}},
 		{dir: "config-reload", args: []string{"-q", "-c", "inject.yaml", "app.yaml"}},
 		{dir: "cronjob-native-sidecar", args: []string{"-q", "-c", "inject.yaml", "cronjob.yaml"}},
 		{dir: "helm-post-render", stdin: "rendered.yaml"},
+		{dir: "owner-overrides", args: []string{"-q", "-c", "inject.yaml", "app.yaml"}, report: true},
 	}
 	for _, ex := range examples {
 		t.Run(ex.dir, func(t *testing.T) {
 			dir := filepath.Join("examples", ex.dir)
 			var r runResult
+			reportPath := filepath.Join(t.TempDir(), "report.json")
+			if ex.report {
+				ex.args = append(ex.args, "--report", reportPath)
+			}
 			if ex.stdin != "" {
 				t.Setenv("INJECT_SIDECARS", binary)
 				r = run(t, dir, mustRead(t, filepath.Join(dir, ex.stdin)), "./post-render.sh")
@@ -40,15 +48,21 @@ func TestExamples(t *testing.T) {
 			if r.code != 0 {
 				t.Fatalf("exit %d:\n%s", r.code, r.stderr)
 			}
-			golden := filepath.Join(dir, "expected.yaml")
-			if *update {
-				if err := os.WriteFile(golden, []byte(r.stdout), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
+			outputs := map[string]string{"expected.yaml": r.stdout}
+			if ex.report {
+				outputs["expected.report.json"] = string(mustRead(t, reportPath))
 			}
-			if diff := cmp.Diff(string(mustRead(t, golden)), r.stdout); diff != "" {
-				t.Errorf("%s differs (-want +got):\n%s", golden, diff)
+			for name, got := range outputs {
+				golden := filepath.Join(dir, name)
+				if *update {
+					if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				if diff := cmp.Diff(string(mustRead(t, golden)), got); diff != "" {
+					t.Errorf("%s differs (-want +got):\n%s", golden, diff)
+				}
 			}
 		})
 	}

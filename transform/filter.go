@@ -91,6 +91,9 @@ func (r Result) Changed() bool {
 type Filter struct {
 	Injections []*Injection
 	Results    []Result
+	// Usage has an entry for every workload an injection changed: its
+	// pod's requests and limits before and after.
+	Usage []Usage
 
 	// kinds are the kinds that may carry a Pod spec for some injection;
 	// other resources are passed over before their metadata is read.
@@ -284,27 +287,37 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 			return false
 		}
 		summary := c.old.summary()
+		before := podResources(p.spec)
 		c.remove(c.old)
-		f.result(w, inj, Info, ActionUninjected, "", "uninjected %q: removed %s", inj.name(), summary)
+		f.result(w, inj, Info, ActionUninjected, "", "uninjected %q: removed %s%s", inj.name(), summary, f.record(w, inj, p, before))
 		return true
 	}
 	if !selected {
 		if c.old != nil {
+			before := podResources(p.spec)
 			c.remove(c.old)
-			f.result(w, inj, Info, ActionRemoved, "", "removed %q: the workload is no longer targeted", inj.name())
+			f.result(w, inj, Info, ActionRemoved, "", "removed %q: the workload is no longer targeted%s", inj.name(), f.record(w, inj, p, before))
 		}
 		return false
 	}
 	if why := optedOut(w, meta, inj); why != "" {
 		if c.old != nil {
+			before := podResources(p.spec)
 			c.remove(c.old)
-			f.result(w, inj, Info, ActionRemoved, "", "removed %q: %s", inj.name(), why)
+			f.result(w, inj, Info, ActionRemoved, "", "removed %q: %s%s", inj.name(), why, f.record(w, inj, p, before))
 			return true
 		}
 		f.result(w, inj, Info, ActionSkipped, "", "skipped: %s", why)
 		return true
 	}
 	if err := c.render(); err != nil {
+		var oes overrideErrors
+		if errors.As(err, &oes) {
+			for _, oe := range oes {
+				f.result(w, inj, Error, ActionFailed, oe.Field, "override of injection %q: %s", inj.name(), oe.Msg)
+			}
+			return true
+		}
 		f.result(w, inj, Error, ActionFailed, "", "injection %q: %v", inj.name(), err)
 		return true
 	}
@@ -337,17 +350,52 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		}
 		return true
 	}
+	before := podResources(p.spec)
+	f.advice(w, c)
 	c.apply()
+	cost := f.record(w, inj, p, before)
 	switch {
 	case drifted:
-		f.result(w, inj, Info, ActionRepaired, "", "repaired %q (%s): the pod no longer held what it added; put back %s", inj.name(), inj.Spec.Mode, c.next.summary())
+		f.result(w, inj, Info, ActionRepaired, "", "repaired %q (%s): the pod no longer held what it added; put back %s%s", inj.name(), inj.Spec.Mode, c.next.summary(), cost)
 	case c.old != nil:
-		f.result(w, inj, Info, ActionUpgraded, "", "upgraded %q (%s): %s", inj.name(), inj.Spec.Mode, c.next.summary())
+		f.result(w, inj, Info, ActionUpgraded, "", "upgraded %q (%s): %s%s", inj.name(), inj.Spec.Mode, c.next.summary(), cost)
 	default:
-		f.result(w, inj, Info, ActionInjected, "", "injected %q (%s): %s", inj.name(), inj.Spec.Mode, c.next.summary())
+		f.result(w, inj, Info, ActionInjected, "", "injected %q (%s): %s%s", inj.name(), inj.Spec.Mode, c.next.summary(), cost)
 	}
 	f.bestPractices(w, c)
 	return true
+}
+
+// record adds the workload's usage to the report and returns what the
+// injection changed per pod, for the result's message.
+func (f *Filter) record(w *workload, inj *Injection, p *pod, before Resources) string {
+	u := Usage{Item: w.item, Ref: w.ref, Injection: inj.name(), Before: before, After: podResources(p.spec)}
+	u.Replicas, u.PerNode = w.replicas()
+	f.Usage = append(f.Usage, u)
+	if d := u.Delta().describe(); d != "" {
+		return "; per pod: " + d
+	}
+	return ""
+}
+
+// otherMeshes are the proxies other meshes inject, by container name.
+var otherMeshes = map[string]string{"istio-proxy": "Istio", "linkerd-proxy": "Linkerd"}
+
+// advice warns when the pod already carries another mesh's proxy: two
+// proxies in one pod fight over its traffic.
+func (f *Filter) advice(w *workload, c *change) {
+	if len(c.sidecars) == 0 {
+		return
+	}
+	for _, list := range []string{"containers", "initContainers"} {
+		for i, ctr := range yamlnode.Seq(c.p.spec, list) {
+			name := yamlnode.Str(ctr, "name")
+			if mesh, ok := otherMeshes[name]; ok && !c.st.owns(name) {
+				f.result(w, c.inj, Warning, "", fmt.Sprintf("%s.%s[%d]", c.p.path, list, i),
+					"the pod already carries %s's proxy (%s): a second proxy from %q may fight it over the pod's traffic; inject one mesh, or exclude this workload", mesh, name, c.inj.name())
+			}
+		}
+	}
 }
 
 // bestPractices warns about sidecar setups that work badly in this pod.

@@ -32,3 +32,24 @@ func FuzzStatus(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOverrides feeds any text to the overrides annotation: a run either
+// uses it or reports it, and never panics.
+func FuzzOverrides(f *testing.F) {
+	for _, s := range []string{"null", "{", "[]", "logging: 7", `{"logging": {"containers": [{"name": "fluent-bit", "resources": {"limits": {"memory": "1Gi"}}}]}}`,
+		"logging:\n  containers:\n  - name: fluent-bit\n    env: [{name: A, value: b}]\n", "logging: {initContainers: [{name: x}]}", "logging: {containers: [7]}"} {
+		f.Add(s)
+	}
+	inj := injection(f, "logging", "  containers:\n  - {name: fluent-bit, image: 'fb:1', env: [{name: A, value: a}]}\n  overrides: [image, env, args, resources]\n")
+	f.Fuzz(func(t *testing.T, value string) {
+		doc := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    inject-sidecars.dev/overrides: " + strconv.Quote(value) + "\nspec:\n  containers:\n  - {name: app, image: 'app:1'}\n"
+		n, err := yaml.Parse(doc)
+		if err != nil {
+			return
+		}
+		fl := &transform.Filter{Injections: []*transform.Injection{inj}}
+		if _, err := fl.Filter([]*yaml.RNode{n}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

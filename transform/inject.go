@@ -73,6 +73,12 @@ func (c *change) render() error {
 		return err
 	}
 	c.secrets, _ = copyAll(c.inj.secrets) // no templates: cannot fail
+	ov, errs := c.readOverrides()
+	if len(errs) > 0 {
+		return overrideErrors(errs)
+	}
+	applyOverrides(c.sidecars, ov)
+	applyOverrides(c.inits, ov)
 	if c.inj.Spec.Mode == v1alpha1.Native {
 		for _, s := range c.sidecars {
 			if yamlnode.Field(s, "restartPolicy") == nil {

@@ -378,3 +378,13 @@ func decodeConfigMap(n *yaml.Node) (*SidecarInjection, error) {
 		str("metadata"), mapping(str("name"), str(data["name"])),
 		str("spec"), spec))
 }
+
+// DecodeStrict decodes n into v as the config's own lists are decoded:
+// unknown and duplicate fields, wrong types and bad quantities are
+// errors, every one with its path under path. The overrides annotation
+// uses it, so an owner's container reads exactly like the config's.
+func DecodeStrict(n *yaml.Node, path *field.Path, v any) field.ErrorList {
+	d := &decoder{}
+	d.strict(n, path, v)
+	return d.errs
+}

@@ -67,6 +67,15 @@ func (Action) JSONSchema() *jsonschema.Schema {
 	return enum("inject or uninject", string(Inject), string(Uninject))
 }
 
+// JSONSchema lists the fields owners may override.
+func (OverrideField) JSONSchema() *jsonschema.Schema {
+	values := make([]string, len(OverrideFields))
+	for i, f := range OverrideFields {
+		values[i] = string(f)
+	}
+	return enum("a container field workload owners may override", values...)
+}
+
 // JSONSchema gives the positions' form.
 func (Position) JSONSchema() *jsonschema.Schema {
 	return &jsonschema.Schema{Type: "string", Pattern: `^(first|last|(before|after):.+)$`,

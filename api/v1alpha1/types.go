@@ -80,6 +80,10 @@ type Spec struct {
 	ImagePullSecrets []Object[corev1.LocalObjectReference] `json:"imagePullSecrets,omitempty" jsonschema_description:"Pull secrets added to the pod once, never duplicated."`
 	// WorkloadKinds declares more kinds that carry a Pod spec.
 	WorkloadKinds []WorkloadKind `json:"workloadKinds,omitempty" jsonschema_description:"More kinds that carry a Pod spec: {group, kind, podSpecPath}."`
+	// Overrides lists what a workload's owners may change in this
+	// injection's containers with the inject-sidecars.dev/overrides
+	// annotation; the default is [resources].
+	Overrides []OverrideField `json:"overrides,omitempty" jsonschema_description:"What workload owners may override with the inject-sidecars.dev/overrides annotation: image, resources, env, args. Default: [resources]."`
 	// Action is inject (default) or uninject.
 	Action Action `json:"action,omitempty" jsonschema_description:"inject (default) or uninject: remove what this injection added."`
 }
@@ -135,6 +139,19 @@ const (
 	Inject   Action = "inject"
 	Uninject Action = "uninject"
 )
+
+// OverrideField is a container field that workload owners may override.
+type OverrideField string
+
+const (
+	OverrideImage     OverrideField = "image"
+	OverrideResources OverrideField = "resources"
+	OverrideEnv       OverrideField = "env"
+	OverrideArgs      OverrideField = "args"
+)
+
+// OverrideFields are the fields spec.overrides may list.
+var OverrideFields = []OverrideField{OverrideImage, OverrideResources, OverrideEnv, OverrideArgs}
 
 // Position is where in the target list the sidecars go: first, last,
 // before:NAME or after:NAME.

@@ -34,6 +34,9 @@ func (c *SidecarInjection) Default() {
 	if s.Action == "" {
 		s.Action = Inject
 	}
+	if s.Overrides == nil {
+		s.Overrides = []OverrideField{OverrideResources}
+	}
 }
 
 // Validate returns every problem it finds, each with its field path.
@@ -183,6 +186,16 @@ func (c *SidecarInjection) Validate() field.ErrorList {
 			fail(KeyPath(spec.Child("podAnnotations"), k), "%q is not a valid annotation key: %s", k, msg)
 		}
 	}
+	seenOverride := map[OverrideField]bool{}
+	for i, f := range s.Overrides {
+		at := spec.Child("overrides").Index(i)
+		if !slices.Contains(OverrideFields, f) {
+			fail(at, "%q is not a field owners may override: want image, resources, env or args", f)
+		} else if seenOverride[f] {
+			fail(at, "%q is listed twice", f)
+		}
+		seenOverride[f] = true
+	}
 	for i, name := range s.AppContainers {
 		dnsLabel(spec.Child("appContainers").Index(i), name)
 	}
@@ -300,6 +313,9 @@ func (c *SidecarInjection) BestPractices() field.ErrorList {
 			at := spec.Child(l.field).Index(i)
 			if l.field == "containers" && (len(ctr.Resources.Requests) == 0 || len(ctr.Resources.Limits) == 0) {
 				out = append(out, invalid(at.Child("resources"), "sidecar %q has no resource requests and limits: it competes with the app for CPU and memory and makes the pod's QoS worse", ctr.Name))
+			}
+			if l.field == "containers" && c.Spec.Mode == Native && ctr.ReadinessProbe != nil && ctr.StartupProbe == nil {
+				out = append(out, invalid(at.Child("startupProbe"), "native sidecar %q has a readinessProbe but no startupProbe: Kubernetes starts the app once the sidecar has started, not once it is ready; a startupProbe makes the app wait until the sidecar can serve", ctr.Name))
 			}
 			if why := imageProblem(ctr.Image); why != "" {
 				out = append(out, invalid(at.Child("image"), "image %q %s: pin a version (or a digest) so every rollout runs the same sidecar", ctr.Image, why))

@@ -56,6 +56,7 @@ type Options struct {
 	Uninject bool
 	Schema   bool
 	Quiet    bool
+	Report   string
 	Version  bool
 	// Usage is the flag help, for usage errors.
 	Usage string
@@ -76,6 +77,7 @@ func FromFlags(prog string, args []string) (Options, error) {
 	fs.BoolVarP(&o.InPlace, "in-place", "i", false, "rewrite the input files atomically; untouched files are not rewritten")
 	fs.BoolVar(&o.Check, "check", false, "change nothing; exit 3 and list what would change")
 	fs.BoolVar(&o.Uninject, "uninject", false, "remove what the named injections added")
+	fs.StringVar(&o.Report, "report", "", "write the JSON resource report (what the sidecars cost) to FILE")
 	fs.BoolVar(&o.Schema, "schema", false, "print the JSON Schema of SidecarInjection")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "no summary on stderr")
 	fs.BoolVar(&o.Version, "version", false, "print the version")
@@ -89,8 +91,8 @@ func FromFlags(prog string, args []string) (Options, error) {
 		return o, nil
 	case !o.Plain() && len(o.Inputs) > 0:
 		return o, errors.New("inputs need a config: give -c FILE (with no arguments at all, inject-sidecars is a KRM function reading a ResourceList)")
-	case !o.Plain() && (o.InPlace || o.Check || o.Output != "" || o.Uninject):
-		return o, errors.New("-i, -o, --check and --uninject work in plain mode: give -c FILE")
+	case !o.Plain() && (o.InPlace || o.Check || o.Output != "" || o.Uninject || o.Report != ""):
+		return o, errors.New("-i, -o, --check, --uninject and --report work in plain mode: give -c FILE")
 	case o.InPlace && o.Output != "":
 		return o, errors.New("-i and -o cannot be used together")
 	case o.Check && (o.InPlace || o.Output != ""):
@@ -150,7 +152,7 @@ func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writ
 		}
 		return RunPlain(PlainOptions{
 			Configs: o.Configs, Inputs: o.Inputs, Output: o.Output,
-			InPlace: o.InPlace, Check: o.Check, Uninject: o.Uninject, Quiet: o.Quiet,
+			InPlace: o.InPlace, Check: o.Check, Uninject: o.Uninject, Quiet: o.Quiet, Report: o.Report,
 			Stdin: stdin, Stdout: stdout, Stderr: stderr, OnInput: tuneGC,
 		})
 	}

@@ -26,6 +26,8 @@ func TestFromFlags(t *testing.T) {
 		{name: "check and quiet", args: []string{"-c", "a.yaml", "--check", "-q", "-"}, want: Options{Configs: []string{"a.yaml"}, Inputs: []string{"-"}, Check: true, Quiet: true}},
 		{name: "output and uninject", args: []string{"-c", "a.yaml", "-o", "out/", "--uninject", "in/"}, want: Options{Configs: []string{"a.yaml"}, Inputs: []string{"in/"}, Output: "out/", Uninject: true}},
 		{name: "schema", args: []string{"--schema"}, want: Options{Schema: true}},
+		{name: "report", args: []string{"-c", "a.yaml", "--report", "r.json", "x/"}, want: Options{Configs: []string{"a.yaml"}, Inputs: []string{"x/"}, Report: "r.json"}},
+		{name: "report needs plain mode", args: []string{"--report", "r.json"}, wantErr: "work in plain mode"},
 		{name: "version", args: []string{"--version"}, want: Options{Version: true}},
 		{name: "unknown flag", args: []string{"--frobnicate"}, wantErr: "unknown flag: --frobnicate"},
 		{name: "inputs without config", args: []string{"x.yaml"}, wantErr: "inputs need a config"},

@@ -32,6 +32,9 @@ func plain(t *testing.T, input []byte, args ...string) (stdout, stderr string, c
 			o.Uninject = true
 		case "-q":
 			o.Quiet = true
+		case "--report":
+			i++
+			o.Report = args[i]
 		default:
 			t.Fatalf("plain: unexpected argument %q", args[i])
 		}
@@ -60,11 +63,22 @@ func TestGolden(t *testing.T) {
 			if extra, err := os.ReadFile(filepath.Join(dir, "args")); err == nil {
 				args = append(args, strings.Fields(string(extra))...)
 			}
-			out, stderr, code := plain(t, input, args...)
+			krm := len(args) == 2
+			// A case with expected.report.json (or, with -update, a case
+			// named report*) also checks the resource report.
+			reportGolden := filepath.Join(dir, "expected.report.json")
+			reportPath := ""
+			if _, err := os.Stat(reportGolden); err == nil || (*update && strings.HasPrefix(filepath.Base(dir), "report")) {
+				reportPath = filepath.Join(t.TempDir(), "report.json")
+			}
+			out, stderr, code := plain(t, input, append(args, reportArgs(reportPath)...)...)
 			log := fmt.Sprintf("exit: %d\n%s", code, stderr)
 			compareGolden(t, filepath.Join(dir, "expected.yaml"), out)
 			compareGolden(t, filepath.Join(dir, "expected.log"), log)
-			if len(args) == 2 {
+			if reportPath != "" {
+				compareGolden(t, reportGolden, string(testkit.ReadFile(t, reportPath)))
+			}
+			if krm {
 				// The KRM function has no flags: cases with arguments
 				// are plain mode's alone.
 				t.Run("krm", func(t *testing.T) { krmGolden(t, input, testkit.ReadFile(t, cfg), out, code) })
@@ -81,6 +95,13 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+func reportArgs(path string) []string {
+	if path == "" {
+		return nil
+	}
+	return []string{"--report", path}
 }
 
 // krmGolden runs a golden case through the KRM function: the exit code

@@ -24,8 +24,10 @@ type PlainOptions struct {
 	Output          string
 	InPlace, Check  bool
 	Uninject, Quiet bool
-	Stdin           io.Reader
-	Stdout, Stderr  io.Writer
+	// Report is where the JSON resource report goes, if anywhere.
+	Report         string
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
 	// OnInput, when set, is told the total size of the inputs once they
 	// are read.
 	OnInput func(bytes int64)
@@ -96,6 +98,12 @@ func RunPlain(o PlainOptions) (code int) {
 			fmt.Fprintln(o.Stderr, r.String()+fileSuffix(r.File))
 		}
 	}
+	report := buildReport(filter.Usage, func(n *yaml.Node) string {
+		if f := where[n]; f != nil {
+			return f.Path
+		}
+		return ""
+	})
 	if !o.Quiet {
 		how := written
 		switch {
@@ -105,10 +113,19 @@ func RunPlain(o PlainOptions) (code int) {
 			how = checked
 		}
 		summary(o.Stderr, filter.Results, func(n *yaml.Node) *framework.File { return where[n] }, how)
+		if line := report.totalsLine(how); line != "" {
+			fmt.Fprintln(o.Stderr, line)
+		}
 	}
 	if failed {
 		fmt.Fprintln(o.Stderr, "inject-sidecars: errors found; nothing was written")
 		return exitError
+	}
+	if o.Report != "" {
+		if err := report.write(o.Report); err != nil {
+			fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
+			return exitError
+		}
 	}
 	switch {
 	case o.Check:

@@ -141,7 +141,7 @@ func (d *Document) encode(asJSON bool) (string, error) {
 			out.WriteByte('\n')
 			return out.String(), nil
 		}
-		blockStyle(d.Node)
+		yamlnode.BlockStyle(d.Node)
 	}
 	wide := yaml.DeriveSeqIndentStyle(d.Raw) == string(yaml.WideSequenceStyle)
 	s, err := encodeDoc(d.docNode, wide)
@@ -164,17 +164,4 @@ func (d *Document) encode(asJSON bool) (string, error) {
 		s += tail[strings.Index(tail, "\n")+1:]
 	}
 	return s, nil
-}
-
-// blockStyle turns flow (JSON) style into block style, for YAML output,
-// and drops JSON's quotes where YAML readers do not need them.
-func blockStyle(n *yaml.Node) {
-	n.Style &^= yaml.FlowStyle
-	if n.Kind == yaml.ScalarNode && n.Style == yaml.DoubleQuotedStyle && n.Tag == yaml.NodeTagString &&
-		!strings.ContainsAny(n.Value, "\n\t") && !yaml.IsValueNonString(n.Value) {
-		n.Style = 0 // the encoder quotes again whatever YAML 1.2 needs
-	}
-	for _, c := range n.Content {
-		blockStyle(c)
-	}
 }

@@ -243,3 +243,16 @@ func Duplicates(n *yaml.Node, prefix string) []Duplicate {
 	}
 	return out
 }
+
+// BlockStyle turns flow (JSON) style into block style, for YAML output,
+// and drops JSON's quotes where YAML readers do not need them.
+func BlockStyle(n *yaml.Node) {
+	n.Style &^= yaml.FlowStyle
+	if n.Kind == yaml.ScalarNode && n.Style == yaml.DoubleQuotedStyle && n.Tag == yaml.NodeTagString &&
+		!strings.ContainsAny(n.Value, "\n\t") && !yaml.IsValueNonString(n.Value) {
+		n.Style = 0 // the encoder quotes again whatever YAML 1.2 needs
+	}
+	for _, c := range n.Content {
+		BlockStyle(c)
+	}
+}

@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlfile"
+	"github.com/inject-sidecars/inject-sidecars/transform"
+)
+
+// The resource report (SPEC §6): quantities are Kubernetes quantity
+// strings, summed with resource.Quantity, never as floats.
+type (
+	report struct {
+		Workloads []reportWorkload `json:"workloads"`
+		Totals    reportTotals     `json:"totals"`
+
+		// replicaCount is how many replicas the totals span.
+		replicaCount int64
+		perNodeSeen  bool
+	}
+	reportWorkload struct {
+		File      string `json:"file"`
+		Kind      string `json:"kind"`
+		Namespace string `json:"namespace"`
+		Name      string `json:"name"`
+		Injection string `json:"injection"`
+		Replicas  int64  `json:"replicas"`
+		// PerNode marks a DaemonSet: one pod on every node.
+		PerNode bool       `json:"perNode,omitempty"`
+		Before  podFigures `json:"before"`
+		After   podFigures `json:"after"`
+	}
+	podFigures struct {
+		Requests figures `json:"requests"`
+		Limits   figures `json:"limits"`
+	}
+	figures struct {
+		CPU    resource.Quantity `json:"cpu"`
+		Memory resource.Quantity `json:"memory"`
+	}
+	reportTotals struct {
+		Replicas    podFigures                 `json:"replicas"`
+		PerNode     podFigures                 `json:"perNode"`
+		ByNamespace map[string]*namespaceTotal `json:"byNamespace"`
+	}
+	namespaceTotal struct {
+		Replicas podFigures `json:"replicas"`
+		PerNode  podFigures `json:"perNode"`
+	}
+)
+
+func toFigures(r transform.Resources) podFigures {
+	get := func(l corev1.ResourceList) figures {
+		return figures{CPU: l[corev1.ResourceCPU], Memory: l[corev1.ResourceMemory]}
+	}
+	return podFigures{Requests: get(r.Requests), Limits: get(r.Limits)}
+}
+
+// add adds d times n to f.
+func (f *podFigures) add(d podFigures, n int64) {
+	for _, p := range []struct{ dst, src *resource.Quantity }{
+		{&f.Requests.CPU, &d.Requests.CPU}, {&f.Requests.Memory, &d.Requests.Memory},
+		{&f.Limits.CPU, &d.Limits.CPU}, {&f.Limits.Memory, &d.Limits.Memory},
+	} {
+		q := p.src.DeepCopy()
+		q.Mul(n)
+		p.dst.Add(q)
+	}
+}
+
+// buildReport turns the filter's usage into the report; file names the
+// file a document came from.
+func buildReport(usage []transform.Usage, file func(*yaml.Node) string) *report {
+	r := &report{Workloads: []reportWorkload{}, Totals: reportTotals{ByNamespace: map[string]*namespaceTotal{}}}
+	for i := range usage {
+		u := &usage[i]
+		wl := reportWorkload{
+			File: file(u.Item), Kind: u.Ref.Kind, Namespace: u.Ref.Namespace, Name: u.Ref.Name,
+			Injection: u.Injection, Replicas: u.Replicas, PerNode: u.PerNode,
+			Before: toFigures(u.Before), After: toFigures(u.After),
+		}
+		r.Workloads = append(r.Workloads, wl)
+		delta := toFigures(u.Delta())
+		ns := r.Totals.ByNamespace[u.Ref.Namespace]
+		if ns == nil {
+			ns = &namespaceTotal{}
+			r.Totals.ByNamespace[u.Ref.Namespace] = ns
+		}
+		if u.PerNode {
+			r.Totals.PerNode.add(delta, 1)
+			ns.PerNode.add(delta, 1)
+			r.perNodeSeen = true
+			continue
+		}
+		r.Totals.Replicas.add(delta, u.Replicas)
+		ns.Replicas.add(delta, u.Replicas)
+		r.replicaCount += u.Replicas
+	}
+	return r
+}
+
+// write writes the report as JSON, atomically.
+func (r *report) write(path string) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return yamlfile.WriteFiles([]yamlfile.Staged{{Path: path, Data: append(b, '\n'), Mode: 0o644}})
+}
+
+// totalsLine is the summary's last line: what the injections add in all,
+// in Kubernetes quantities; "" when they changed no workload.
+func (r *report) totalsLine(how outcome) string {
+	if len(r.Workloads) == 0 || how == notWritten {
+		return ""
+	}
+	verb := "add"
+	if how == checked {
+		verb = "would add"
+	}
+	t := r.Totals
+	line := fmt.Sprintf("TOTAL: sidecars "+verb+" %s of requests (%s of limits) across %d %s",
+		pair(t.Replicas.Requests), pair(t.Replicas.Limits), r.replicaCount, plural(r.replicaCount, "replica", "replicas"))
+	if r.perNodeSeen {
+		line += fmt.Sprintf(", plus %s of requests (%s of limits) per node", pair(t.PerNode.Requests), pair(t.PerNode.Limits))
+	}
+	return line
+}
+
+func pair(f figures) string {
+	return fmt.Sprintf("%s CPU and %s memory", f.CPU.String(), f.Memory.String())
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

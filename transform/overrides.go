@@ -1,0 +1,225 @@
+package transform
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
+)
+
+// OverridesAnnotation lets a workload's owners tune an injection's
+// containers for their workload: YAML or JSON keyed by injection name,
+// holding partial containers keyed by name.
+const OverridesAnnotation = "inject-sidecars.dev/overrides"
+
+// overrides are one injection's overrides for one workload: per
+// container name, the fields to set, as YAML nodes.
+type overrides map[string]map[string]*yaml.Node
+
+// overrideError is a problem with the overrides annotation: Field is its
+// path, into the annotation.
+type overrideError struct {
+	Field, Msg string
+}
+
+func (e *overrideError) Error() string { return e.Field + ": " + e.Msg }
+
+// overrideErrors are all the problems found in the annotation.
+type overrideErrors []*overrideError
+
+func (es overrideErrors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// readOverrides reads inj's entry of the overrides annotation on the
+// workload and on its pod template; where both set a field of one
+// container, the template's wins.
+func (c *change) readOverrides() (overrides, []*overrideError) {
+	out := overrides{}
+	var errs []*overrideError
+	sources := []struct {
+		meta *yaml.Node
+		path string
+	}{{yamlnode.Field(c.w.node, "metadata"), joinNonEmpty(c.w.field, "metadata")}}
+	if c.p.holder != c.w.node {
+		sources = append(sources, struct {
+			meta *yaml.Node
+			path string
+		}{yamlnode.Field(c.p.holder, "metadata"), c.p.metaPath})
+	}
+	for _, src := range sources {
+		v := yamlnode.Field(yamlnode.Field(src.meta, "annotations"), OverridesAnnotation)
+		if v == nil {
+			continue
+		}
+		at := yamlnode.Key(src.path+".annotations", OverridesAnnotation)
+		got, e := c.parseOverrides(v, at)
+		errs = append(errs, e...)
+		for name, fields := range got {
+			if out[name] == nil {
+				out[name] = map[string]*yaml.Node{}
+			}
+			for k, n := range fields {
+				out[name][k] = n
+			}
+		}
+	}
+	return out, errs
+}
+
+// parseOverrides reads one annotation's entry for this injection.
+func (c *change) parseOverrides(v *yaml.Node, at string) (overrides, []*overrideError) {
+	fail := func(path, format string, args ...any) []*overrideError {
+		return []*overrideError{{path, fmt.Sprintf(format, args...)}}
+	}
+	if v.Kind != yaml.ScalarNode {
+		return nil, fail(at, "expected YAML or JSON text, got %s", yamlnode.Describe(v))
+	}
+	var doc yaml.Node
+	if err := yaml.NewDecoder(strings.NewReader(v.Value)).Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, fail(at, "not valid YAML or JSON: %s", yamlnode.FirstLine(err))
+	}
+	if len(doc.Content) == 0 || yamlnode.IsNull(doc.Content[0]) {
+		return nil, nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, fail(at, "expected an object keyed by injection name, got %s", yamlnode.Describe(root))
+	}
+	if root.Style&yaml.FlowStyle != 0 {
+		// JSON (or a flow mapping): injected in block style, as the
+		// rest of the pod is. YAML keeps the style its owner wrote.
+		yamlnode.BlockStyle(root)
+	}
+	var errs []*overrideError
+	for _, d := range yamlnode.Duplicates(root, at) {
+		errs = append(errs, &overrideError{d.Path, d.String()})
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	entry := yamlnode.Field(root, c.inj.name())
+	if yamlnode.IsNull(entry) {
+		return nil, nil // for other injections: theirs to read
+	}
+	at = yamlnode.Key(at, c.inj.name())
+	if entry.Kind != yaml.MappingNode {
+		return nil, fail(at, "expected an object with containers, got %s", yamlnode.Describe(entry))
+	}
+	allowed := c.inj.Spec.Overrides
+	allowedText := make([]string, len(allowed))
+	for i, f := range allowed {
+		allowedText[i] = string(f)
+	}
+	out := overrides{}
+	for i := 0; i+1 < len(entry.Content); i += 2 {
+		list, items := entry.Content[i].Value, entry.Content[i+1]
+		lat := yamlnode.Key(at, list)
+		var have []*yaml.Node
+		switch list {
+		case "containers":
+			have = c.inj.containers
+		case "initContainers":
+			have = c.inj.inits
+		default:
+			errs = append(errs, &overrideError{lat, "unknown field: an override holds containers and initContainers"})
+			continue
+		}
+		if items.Kind != yaml.SequenceNode {
+			errs = append(errs, &overrideError{lat, "expected a list, got " + yamlnode.Describe(items)})
+			continue
+		}
+		for j, item := range items.Content {
+			iat := fmt.Sprintf("%s[%d]", lat, j)
+			if item.Kind != yaml.MappingNode {
+				errs = append(errs, &overrideError{iat, "expected an object, got " + yamlnode.Describe(item)})
+				continue
+			}
+			name := yamlnode.Str(item, "name")
+			if name == "" {
+				errs = append(errs, &overrideError{iat + ".name", "required: the container to override"})
+				continue
+			}
+			if named(&yaml.Node{Kind: yaml.SequenceNode, Content: have}, name) < 0 {
+				errs = append(errs, &overrideError{iat + ".name", fmt.Sprintf("injection %q has no %s entry named %q", c.inj.name(), list, name)})
+				continue
+			}
+			bad := false
+			for k := 0; k+1 < len(item.Content); k += 2 {
+				key := item.Content[k].Value
+				if key != "name" && !slices.Contains(allowed, v1alpha1.OverrideField(key)) {
+					errs = append(errs, &overrideError{yamlnode.Key(iat, key), fmt.Sprintf("may not be overridden: injection %q allows %s (spec.overrides)", c.inj.name(), strings.Join(allowedText, ", "))})
+					bad = true
+				}
+			}
+			var ctr corev1.Container
+			for _, fe := range v1alpha1.DecodeStrict(item, field.NewPath(iat), &ctr) {
+				errs = append(errs, &overrideError{fe.Field, fe.Detail})
+				bad = true
+			}
+			if bad {
+				continue
+			}
+			if out[name] == nil {
+				out[name] = map[string]*yaml.Node{}
+			}
+			for k := 0; k+1 < len(item.Content); k += 2 {
+				if key := item.Content[k].Value; key != "name" {
+					out[name][key] = item.Content[k+1]
+				}
+			}
+		}
+	}
+	return out, errs
+}
+
+// applyOverrides sets the owners' fields on the rendered containers:
+// image, args and resources replace the config's; env merges by name.
+func applyOverrides(ctrs []*yaml.Node, ov overrides) {
+	for _, ctr := range ctrs {
+		fields := ov[yamlnode.Str(ctr, "name")]
+		for _, key := range sortedNodeKeys(fields) {
+			n, _ := copyNode(fields[key], nil) // no render func: cannot fail
+			if key != "env" {
+				if i := yamlnode.FieldIndex(ctr, key); i >= 0 {
+					ctr.Content[i+1] = n
+				} else {
+					setField(ctr, key, n, "")
+				}
+				continue
+			}
+			env, _, _ := ensure(ctr, "env", yaml.SequenceNode, "")
+			for _, e := range n.Content {
+				if i := named(env, yamlnode.Str(e, "name")); i >= 0 {
+					env.Content[i] = e
+				} else {
+					env.Content = append(env.Content, e)
+				}
+			}
+		}
+	}
+}
+
+func sortedNodeKeys(m map[string]*yaml.Node) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

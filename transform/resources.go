@@ -1,0 +1,186 @@
+package transform
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	resourcehelper "k8s.io/component-helpers/resource"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
+)
+
+// Resources are a pod's effective CPU and memory requests and limits.
+type Resources struct {
+	Requests, Limits corev1.ResourceList
+}
+
+// Usage is what one injection did to one workload's resources: the pod's
+// effective requests and limits before and after, per replica, and how
+// many replicas the workload runs.
+type Usage struct {
+	// Item is the document the workload came in.
+	Item      *yaml.Node
+	Ref       Ref
+	Injection string
+	// Replicas is spec.replicas (default 1), a Job's or CronJob's
+	// parallelism (default 1), 1 for a Pod, 0 for a PodTemplate; for a
+	// DaemonSet it is 1 and PerNode is set.
+	Replicas int64
+	PerNode  bool
+	// Before and After are per replica.
+	Before, After Resources
+}
+
+// Delta is what the injection added per replica (negative when it took
+// away), for CPU and memory requests and limits.
+func (u *Usage) Delta() Resources {
+	return Resources{Requests: sub(u.After.Requests, u.Before.Requests), Limits: sub(u.After.Limits, u.Before.Limits)}
+}
+
+// reported are the resources the report counts.
+var reported = []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory}
+
+func sub(a, b corev1.ResourceList) corev1.ResourceList {
+	out := corev1.ResourceList{}
+	for _, name := range reported {
+		q := a[name].DeepCopy()
+		q.Sub(b[name])
+		out[name] = q
+	}
+	return out
+}
+
+// podResources computes a pod's effective requests and limits as the
+// scheduler does, with Kubernetes' own helpers
+// (k8s.io/component-helpers/resource): the largest of each
+// run-to-completion init container plus the native sidecars before it,
+// against the native sidecars plus the containers, with pod-level
+// resources and overhead. Containers are defaulted first as the API
+// server defaults them: a resource with a limit and no request requests
+// the limit.
+func podResources(spec *yaml.Node) Resources {
+	pod := &corev1.Pod{}
+	read := func(list string) []corev1.Container {
+		var out []corev1.Container
+		for _, n := range yamlnode.Seq(spec, list) {
+			c := corev1.Container{Name: yamlnode.Str(n, "name")}
+			if yamlnode.Str(n, "restartPolicy") == string(corev1.ContainerRestartPolicyAlways) {
+				always := corev1.ContainerRestartPolicyAlways
+				c.RestartPolicy = &always
+			}
+			c.Resources = resourceRequirements(yamlnode.Field(n, "resources"))
+			for name, q := range c.Resources.Limits {
+				if _, ok := c.Resources.Requests[name]; !ok {
+					if c.Resources.Requests == nil {
+						c.Resources.Requests = corev1.ResourceList{}
+					}
+					c.Resources.Requests[name] = q.DeepCopy()
+				}
+			}
+			out = append(out, c)
+		}
+		return out
+	}
+	pod.Spec.Containers = read("containers")
+	pod.Spec.InitContainers = read("initContainers")
+	pod.Spec.Overhead = quantities(yamlnode.Field(spec, "overhead"))
+	if r := yamlnode.Field(spec, "resources"); r != nil {
+		rr := resourceRequirements(r)
+		pod.Spec.Resources = &rr
+	}
+	out := Resources{
+		Requests: resourcehelper.PodRequests(pod, resourcehelper.PodResourcesOptions{}),
+		Limits:   resourcehelper.PodLimits(pod, resourcehelper.PodResourcesOptions{}),
+	}
+	for _, l := range []corev1.ResourceList{out.Requests, out.Limits} {
+		for name := range l {
+			if name != corev1.ResourceCPU && name != corev1.ResourceMemory {
+				delete(l, name)
+			}
+		}
+	}
+	return out
+}
+
+func resourceRequirements(n *yaml.Node) corev1.ResourceRequirements {
+	return corev1.ResourceRequirements{
+		Requests: quantities(yamlnode.Field(n, "requests")),
+		Limits:   quantities(yamlnode.Field(n, "limits")),
+	}
+}
+
+// quantities reads a ResourceList; a value that is not a quantity is left
+// out (the config's were checked; a workload's own are the API server's
+// to judge).
+func quantities(m *yaml.Node) corev1.ResourceList {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	out := corev1.ResourceList{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if q, err := resource.ParseQuantity(m.Content[i+1].Value); err == nil {
+			out[corev1.ResourceName(m.Content[i].Value)] = q
+		}
+	}
+	return out
+}
+
+// replicas is how many pods of this template the workload runs.
+func (w *workload) replicas() (n int64, perNode bool) {
+	spec := yamlnode.Field(w.node, "spec")
+	count := func(n *yaml.Node, key string) int64 {
+		v := yamlnode.Str(n, key)
+		if v == "" {
+			return 1
+		}
+		i, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || i < 0 {
+			return 1
+		}
+		return i
+	}
+	switch w.ref.Kind {
+	case "DaemonSet":
+		return 1, true
+	case "Pod":
+		return 1, false
+	case "PodTemplate":
+		return 0, false // a template runs nothing by itself
+	case "Job":
+		return count(spec, "parallelism"), false
+	case "CronJob":
+		return count(yamlnode.Field(yamlnode.Field(spec, "jobTemplate"), "spec"), "parallelism"), false
+	}
+	return count(spec, "replicas"), false
+}
+
+// describe says what r adds, in Kubernetes quantities: "requests cpu
+// +10m, memory +32Mi; limits memory +64Mi"; "" when nothing changed.
+func (r Resources) describe() string {
+	var parts []string
+	for _, l := range []struct {
+		name string
+		list corev1.ResourceList
+	}{{"requests", r.Requests}, {"limits", r.Limits}} {
+		var qs []string
+		for _, name := range reported {
+			q := l.list[name]
+			if q.IsZero() {
+				continue
+			}
+			sign := "+"
+			if q.Sign() < 0 {
+				sign = ""
+			}
+			qs = append(qs, fmt.Sprintf("%s %s%s", name, sign, q.String()))
+		}
+		if len(qs) > 0 {
+			parts = append(parts, l.name+" "+strings.Join(qs, ", "))
+		}
+	}
+	return strings.Join(parts, "; ")
+}
