@@ -23,7 +23,12 @@ type Config struct {
 // whatever it says (the --uninject flag). A *v1alpha1.ConfigError lists
 // every problem with its field path.
 func LoadConfig(n *yaml.Node, uninject bool) (*Config, error) {
-	c, err := v1alpha1.Decode(n)
+	return LoadConfigWith(n, uninject, v1alpha1.Options{})
+}
+
+// LoadConfigWith is LoadConfig with decoding options (--kube-version).
+func LoadConfigWith(n *yaml.Node, uninject bool, opts v1alpha1.Options) (*Config, error) {
+	c, err := v1alpha1.DecodeWith(n, opts)
 	if err != nil {
 		return nil, err
 	}

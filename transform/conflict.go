@@ -130,6 +130,62 @@ func (c *change) check() []conflict {
 		}
 	}
 
+	// hostNetwork: the pod uses the node's ports, and Kubernetes
+	// requires hostPort to equal containerPort.
+	if hn := yamlnode.Field(spec, "hostNetwork"); hn != nil && hn.Value == "true" {
+		for i, s := range c.sidecars {
+			for j, p := range yamlnode.Seq(s, "ports") {
+				cp, hp := yamlnode.Str(p, "containerPort"), yamlnode.Str(p, "hostPort")
+				if hp != "" && hp != cp {
+					out = append(out, conflict{at + ".hostNetwork", fmt.Sprintf("sidecar %q (spec.containers[%d].ports[%d]) has hostPort %s and containerPort %s, but on a hostNetwork pod Kubernetes requires them to be equal", yamlnode.Str(s, "name"), i, j, hp, cp), false})
+				}
+			}
+		}
+	}
+
+	// StatefulSet claims: a volume of a claim's name would give the pod
+	// two sources for one name.
+	claims := map[string]int{}
+	if c.w.ref.Kind == "StatefulSet" {
+		for i, vct := range yamlnode.Seq(yamlnode.Field(c.w.node, "spec"), "volumeClaimTemplates") {
+			claims[yamlnode.Str(yamlnode.Field(vct, "metadata"), "name")] = i
+		}
+	}
+	for _, v := range c.volumes {
+		name := yamlnode.Str(v, "name")
+		if i, ok := claims[name]; ok {
+			out = append(out, conflict{fmt.Sprintf("%sspec.volumeClaimTemplates[%d].metadata.name", prefix(c.w.field), i), fmt.Sprintf("volume %q is also the name of a volumeClaimTemplate: the pod would have two sources for one volume", name), false})
+		}
+	}
+
+	// Every mount needs a volume: the injection's, the pod's, or a
+	// StatefulSet claim.
+	declared := map[string]bool{}
+	for _, v := range c.volumes {
+		declared[yamlnode.Str(v, "name")] = true
+	}
+	for _, v := range yamlnode.Seq(spec, "volumes") {
+		declared[yamlnode.Str(v, "name")] = true
+	}
+	for name := range claims {
+		declared[name] = true
+	}
+	undeclared := func(what string, mounts []*yaml.Node) {
+		for _, m := range mounts {
+			if name := yamlnode.Str(m, "name"); name != "" && !declared[name] {
+				out = append(out, conflict{at + ".volumes", fmt.Sprintf("%s mounts volume %q, which neither the injection nor the pod declares", what, name), false})
+			}
+		}
+	}
+	for _, list := range [][]*yaml.Node{c.sidecars, c.inits} {
+		for _, s := range list {
+			undeclared(fmt.Sprintf("container %q", yamlnode.Str(s, "name")), yamlnode.Seq(s, "volumeMounts"))
+		}
+	}
+	undeclared("spec.volumeMounts", c.mounts)
+
+	out = append(out, c.podLevelProblems()...)
+
 	// Volumes: an identical one is shared.
 	for _, v := range c.volumes {
 		name := yamlnode.Str(v, "name")
@@ -215,3 +271,11 @@ func protocol(port *yaml.Node) string {
 }
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
+
+// prefix is a field path prefix with its dot, or "".
+func prefix(p string) string {
+	if p == "" {
+		return ""
+	}
+	return p + "."
+}

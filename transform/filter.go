@@ -98,6 +98,45 @@ type Filter struct {
 	// kinds are the kinds that may carry a Pod spec for some injection;
 	// other resources are passed over before their metadata is read.
 	kinds map[string]bool
+	// namespaces are the Namespace objects of the input, by name.
+	namespaces map[string]*namespace
+}
+
+// namespace is a Namespace object of the input: what namespaceSelector,
+// the inject annotation and Pod Security read.
+type namespace struct {
+	labels, annotations map[string]string
+}
+
+// findNamespaces collects the Namespace objects of the whole input, Lists
+// included, before any workload is visited.
+func (f *Filter) findNamespaces(nodes []*yaml.RNode) {
+	f.namespaces = map[string]*namespace{}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return
+		}
+		kind := yamlnode.Str(n, "kind")
+		if kind == "Namespace" && yamlnode.Str(n, "apiVersion") == "v1" {
+			meta := yamlnode.Field(n, "metadata")
+			if name := yamlnode.Str(meta, "name"); name != "" {
+				f.namespaces[name] = &namespace{
+					labels:      yamlnode.StringMap(yamlnode.Field(meta, "labels")),
+					annotations: yamlnode.StringMap(yamlnode.Field(meta, "annotations")),
+				}
+			}
+			return
+		}
+		if strings.HasSuffix(kind, "List") {
+			for _, it := range yamlnode.Seq(n, "items") {
+				walk(it)
+			}
+		}
+	}
+	for _, n := range nodes {
+		walk(n.YNode())
+	}
 }
 
 var _ kio.Filter = &Filter{}
@@ -113,6 +152,7 @@ func (f *Filter) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			f.kinds[k.kind] = true
 		}
 	}
+	f.findNamespaces(nodes)
 	matched := make([]bool, len(f.Injections))
 	for _, n := range nodes {
 		f.visit(n.YNode(), matched)
@@ -171,6 +211,10 @@ func (f *Filter) visitWorkload(w *workload, matched []bool) {
 	if w.localConfig {
 		return
 	}
+	if ns := f.namespaces[w.ref.Namespace]; ns != nil {
+		w.ns = ns
+		w.res.NamespaceLabels, w.res.NamespaceKnown = ns.labels, true
+	}
 	for i, inj := range f.Injections {
 		if f.apply(w, inj) {
 			matched[i] = true
@@ -187,22 +231,31 @@ func (f *Filter) result(w *workload, inj *Injection, sev Severity, action, field
 }
 
 // selects reports whether the injection's targets and excludes pick w.
-func (inj *Injection) selects(w *workload) bool {
+// When no target picks it only because a namespaceSelector cannot see
+// the workload's Namespace (it is not in the input), missing says so.
+func (inj *Injection) selects(w *workload) (selected bool, missing string) {
 	r := &w.res
 	for _, m := range inj.exclude {
 		if m.Matches(r) {
-			return false
+			return false, ""
 		}
 	}
 	if len(inj.targets) == 0 {
-		return true
+		return true, ""
 	}
-	for _, m := range inj.targets {
+	for i, m := range inj.targets {
 		if m.Matches(r) {
-			return true
+			return true, ""
+		}
+		if missing == "" && m.SelectsNamespaces() && !r.NamespaceKnown && m.MatchesBut(r) {
+			if r.Namespace == "" {
+				missing = fmt.Sprintf("targets[%d].namespaceSelector: the workload has no namespace, so no Namespace to select", i)
+			} else {
+				missing = fmt.Sprintf("targets[%d].namespaceSelector: Namespace %q is not in the input, so its labels are unknown", i, r.Namespace)
+			}
 		}
 	}
-	return false
+	return false, missing
 }
 
 // optedOut returns why the inject annotation keeps inj out of this pod,
@@ -210,6 +263,11 @@ func (inj *Injection) selects(w *workload) bool {
 // list naming the injection opts in; a list without it opts out.
 func optedOut(w *workload, meta *yaml.Node, inj *Injection) string {
 	values := []string{w.res.Annotations[InjectAnnotation], yamlnode.Str(yamlnode.Field(meta, "annotations"), InjectAnnotation)}
+	if values[0] == "" && values[1] == "" && w.ns != nil && w.ns.annotations[InjectAnnotation] != "" {
+		// The Namespace's annotation is the default for its workloads;
+		// their own wins.
+		values = []string{w.ns.annotations[InjectAnnotation]}
+	}
 	in, listedElsewhere := false, false
 	for _, v := range values {
 		v = strings.TrimSpace(v)
@@ -251,7 +309,7 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 	if path == nil {
 		return false
 	}
-	selected := inj.selects(w)
+	selected, missing := inj.selects(w)
 	if w.owned {
 		// Never changed, whatever it carries: its controller makes its
 		// pods from its own template.
@@ -293,6 +351,10 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		return true
 	}
 	if !selected {
+		if c.old == nil && missing != "" {
+			f.result(w, inj, Info, ActionSkipped, "", "skipped: %s", missing)
+			return true
+		}
 		if c.old != nil {
 			before := podResources(p.spec)
 			c.remove(c.old)
@@ -350,6 +412,9 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		}
 		return true
 	}
+	if !f.podSecurity(w, c) {
+		return true
+	}
 	before := podResources(p.spec)
 	f.advice(w, c)
 	c.apply()
@@ -364,6 +429,34 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 	}
 	f.bestPractices(w, c)
 	return true
+}
+
+// podSecurity holds the pod to its Pod Security levels: a pod that met
+// its enforce level before and fails it after is not changed (an error,
+// or with onConflict: skip an info); failing a level it already failed,
+// or a warn or audit level, is a warning. It reports whether to go on.
+func (f *Filter) podSecurity(w *workload, c *change) bool {
+	problems, err := c.podSecurity()
+	if err != nil {
+		f.result(w, c.inj, Warning, "", c.p.path, "%v", err)
+		return true
+	}
+	stop := false
+	for _, p := range problems {
+		switch {
+		case p.level.mode != "enforce":
+			f.result(w, c.inj, Warning, "", c.p.path, "%s", p.msg)
+		case p.already:
+			f.result(w, c.inj, Warning, "", c.p.path, "%s; the pod failed this level before injection too, so it is injected anyway", p.msg)
+		case c.inj.Spec.OnConflict == v1alpha1.ConflictSkip:
+			f.result(w, c.inj, Info, ActionSkipped, c.p.path, "skipped %q (onConflict: skip): %s", c.inj.name(), p.msg)
+			stop = true
+		default:
+			f.result(w, c.inj, Error, ActionFailed, c.p.path, "%s", p.msg)
+			stop = true
+		}
+	}
+	return !stop
 }
 
 // record adds the workload's usage to the report and returns what the

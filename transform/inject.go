@@ -79,6 +79,9 @@ func (c *change) render() error {
 	}
 	applyOverrides(c.sidecars, ov)
 	applyOverrides(c.inits, ov)
+	if err := c.validOverridden(ov); err != nil {
+		return err
+	}
 	if c.inj.Spec.Mode == v1alpha1.Native {
 		for _, s := range c.sidecars {
 			if yamlnode.Field(s, "restartPolicy") == nil {

@@ -223,3 +223,34 @@ func sortedNodeKeys(m map[string]*yaml.Node) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// validOverridden checks the containers the owners overrode as the
+// config's own are checked: an override must not make a container the
+// API server rejects (a request above its limit, say).
+func (c *change) validOverridden(ov overrides) error {
+	var errs overrideErrors
+	for _, l := range []struct {
+		name            string
+		nodes           []*yaml.Node
+		runToCompletion bool
+	}{{"containers", c.sidecars, false}, {"initContainers", c.inits, true}} {
+		for i, n := range l.nodes {
+			if ov[yamlnode.Str(n, "name")] == nil {
+				continue
+			}
+			var ctr corev1.Container
+			if err := decodeNode(n, &ctr); err != nil {
+				errs = append(errs, &overrideError{"", err.Error()})
+				continue
+			}
+			rtc := l.runToCompletion && (ctr.RestartPolicy == nil || *ctr.RestartPolicy != corev1.ContainerRestartPolicyAlways)
+			for _, fe := range v1alpha1.ValidateContainer(&ctr, field.NewPath("spec", l.name).Index(i), rtc) {
+				errs = append(errs, &overrideError{"", fmt.Sprintf("with the overrides applied, %s: %s", fe.Field, fe.Detail)})
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}

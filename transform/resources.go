@@ -73,14 +73,7 @@ func podResources(spec *yaml.Node) Resources {
 				c.RestartPolicy = &always
 			}
 			c.Resources = resourceRequirements(yamlnode.Field(n, "resources"))
-			for name, q := range c.Resources.Limits {
-				if _, ok := c.Resources.Requests[name]; !ok {
-					if c.Resources.Requests == nil {
-						c.Resources.Requests = corev1.ResourceList{}
-					}
-					c.Resources.Requests[name] = q.DeepCopy()
-				}
-			}
+			defaultRequests(&c)
 			out = append(out, c)
 		}
 		return out
@@ -100,6 +93,62 @@ func podResources(spec *yaml.Node) Resources {
 		for name := range l {
 			if name != corev1.ResourceCPU && name != corev1.ResourceMemory {
 				delete(l, name)
+			}
+		}
+	}
+	return out
+}
+
+// defaultRequests does what the API server's defaulting does: a
+// resource with a limit and no request requests its limit.
+func defaultRequests(c *corev1.Container) {
+	for name, q := range c.Resources.Limits {
+		if _, ok := c.Resources.Requests[name]; !ok {
+			if c.Resources.Requests == nil {
+				c.Resources.Requests = corev1.ResourceList{}
+			}
+			c.Resources.Requests[name] = q.DeepCopy()
+		}
+	}
+}
+
+// podLevelProblems checks a pod with pod-level resources after this
+// change: Kubernetes requires its requests to cover the containers'
+// aggregate requests, and every container's limit to fit in its limit.
+func (c *change) podLevelProblems() []conflict {
+	if yamlnode.Field(c.p.spec, "resources") == nil {
+		return nil
+	}
+	_, _, after, err := c.podSpecs()
+	if err != nil || after.Resources == nil {
+		return nil
+	}
+	for _, list := range [][]corev1.Container{after.Containers, after.InitContainers} {
+		for i := range list {
+			defaultRequests(&list[i])
+		}
+	}
+	var out []conflict
+	agg := resourcehelper.AggregateContainerRequests(&corev1.Pod{Spec: *after}, resourcehelper.PodResourcesOptions{})
+	for _, name := range reported {
+		podReq, ok := after.Resources.Requests[name]
+		if sum := agg[name]; ok && sum.Cmp(podReq) > 0 {
+			out = append(out, conflict{c.p.path + ".resources.requests." + string(name),
+				fmt.Sprintf("the pod-level %s request %s would no longer cover its containers, which request %s with the sidecars: raise it, or give the sidecars less", name, podReq.String(), sum.String()), false})
+		}
+	}
+	added := c.newNames()
+	for _, list := range [][]corev1.Container{after.Containers, after.InitContainers} {
+		for _, ctr := range list {
+			if !added[ctr.Name] {
+				continue
+			}
+			for _, name := range reported {
+				podLim, ok := after.Resources.Limits[name]
+				if lim, has := ctr.Resources.Limits[name]; ok && has && lim.Cmp(podLim) > 0 {
+					out = append(out, conflict{c.p.path + ".resources.limits." + string(name),
+						fmt.Sprintf("sidecar %q's %s limit %s is above the pod-level limit %s", ctr.Name, name, lim.String(), podLim.String()), false})
+				}
 			}
 		}
 	}

@@ -63,6 +63,8 @@ type workload struct {
 	localConfig bool
 	owned       bool
 	data        *TemplateData
+	// ns is the workload's Namespace, when the input holds it.
+	ns *namespace
 }
 
 func newWorkload(item, node *yaml.Node, fieldPrefix string) *workload {

@@ -53,6 +53,18 @@ func (c *SidecarInjection) Ref() string {
 // order of kyaml's framework.LoadFunctionConfig. A *ConfigError lists
 // every problem with its field path.
 func Decode(n *yaml.Node) (*SidecarInjection, error) {
+	return DecodeWith(n, Options{})
+}
+
+// Options change how a config is read.
+type Options struct {
+	// KubeVersion, when set, overrides spec.kubernetesVersion (the
+	// --kube-version flag).
+	KubeVersion string
+}
+
+// DecodeWith is Decode with options.
+func DecodeWith(n *yaml.Node, opts Options) (*SidecarInjection, error) {
 	if yamlnode.IsNull(n) {
 		return nil, &ConfigError{Ref: "functionConfig", Errors: field.ErrorList{
 			invalid(field.NewPath("functionConfig"), "missing: give a SidecarInjection (%s) or a ConfigMap", APIVersion)}}
@@ -79,9 +91,9 @@ func Decode(n *yaml.Node) (*SidecarInjection, error) {
 	}
 	switch {
 	case kind == Kind && apiVersion == APIVersion:
-		return decodeSidecarInjection(n)
+		return decodeSidecarInjection(n, opts)
 	case kind == "ConfigMap" && apiVersion == "v1":
-		return decodeConfigMap(n)
+		return decodeConfigMap(n, opts)
 	}
 	got := strings.TrimPrefix(apiVersion+"/"+kind, "/")
 	if kind == "" {
@@ -121,7 +133,7 @@ func (d *decoder) fail(path *field.Path, format string, args ...any) {
 	d.errs = append(d.errs, invalid(path, format, args...))
 }
 
-func decodeSidecarInjection(n *yaml.Node) (*SidecarInjection, error) {
+func decodeSidecarInjection(n *yaml.Node, opts Options) (*SidecarInjection, error) {
 	c := &SidecarInjection{APIVersion: APIVersion, Kind: Kind}
 	d := &decoder{}
 	if m := yamlnode.Field(n, "metadata"); m != nil && m.Kind == yaml.MappingNode {
@@ -156,6 +168,9 @@ func decodeSidecarInjection(n *yaml.Node) (*SidecarInjection, error) {
 			}
 			d.field(v, specPath.Child(k), sv.Field(f.index))
 		}
+	}
+	if opts.KubeVersion != "" {
+		c.Spec.KubernetesVersion = opts.KubeVersion
 	}
 	return c.finish(d.errs)
 }
@@ -324,13 +339,13 @@ func (s *Spec) empty() bool {
 }
 
 // configMapKeys are the data keys of the short ConfigMap form.
-var configMapKeys = []string{"image", "kinds", "mode", "name", "position"}
+var configMapKeys = []string{"image", "kinds", "kubeVersion", "mode", "name", "position"}
 
 // decodeConfigMap checks the short form's keys and turns it into the
 // SidecarInjection it stands for, which is then decoded, validated and
 // read like any other: the two forms of one sidecar are the same
 // injection.
-func decodeConfigMap(n *yaml.Node) (*SidecarInjection, error) {
+func decodeConfigMap(n *yaml.Node, opts Options) (*SidecarInjection, error) {
 	var errs field.ErrorList
 	data := map[string]string{}
 	if dn := yamlnode.Field(n, "data"); dn != nil && dn.Kind == yaml.MappingNode {
@@ -359,9 +374,9 @@ func decodeConfigMap(n *yaml.Node) (*SidecarInjection, error) {
 		return &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: items}
 	}
 	spec := mapping(str("containers"), list(mapping(str("name"), str(data["name"]), str("image"), str(data["image"]))))
-	for _, k := range []string{"mode", "position"} {
-		if data[k] != "" {
-			spec.Content = append(spec.Content, str(k), str(data[k]))
+	for _, k := range []struct{ key, field string }{{"mode", "mode"}, {"position", "position"}, {"kubeVersion", "kubernetesVersion"}} {
+		if data[k.key] != "" {
+			spec.Content = append(spec.Content, str(k.field), str(data[k.key]))
 		}
 	}
 	var targets []*yaml.Node
@@ -376,7 +391,7 @@ func decodeConfigMap(n *yaml.Node) (*SidecarInjection, error) {
 	return decodeSidecarInjection(mapping(
 		str("apiVersion"), str(APIVersion), str("kind"), str(Kind),
 		str("metadata"), mapping(str("name"), str(data["name"])),
-		str("spec"), spec))
+		str("spec"), spec), opts)
 }
 
 // DecodeStrict decodes n into v as the config's own lists are decoded:

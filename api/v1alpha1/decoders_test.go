@@ -32,6 +32,9 @@ spec:
   podLabels: {c: d}
   imagePullSecrets: [{name: s}]
   workloadKinds: [{kind: CloneSet, podSpecPath: spec/template/spec}]
+  overrides: [image, resources]
+  kubernetesVersion: "1.30"
+  podSecurity: restricted
   action: inject
 `)
 	if err != nil {
@@ -46,6 +49,9 @@ spec:
 		if v.Field(i).IsZero() {
 			t.Errorf("spec.%s was not decoded", v.Type().Field(i).Name)
 		}
+	}
+	if len(c.Spec.Overrides) != 2 {
+		t.Errorf("spec.overrides = %v", c.Spec.Overrides)
 	}
 	if c.Spec.Containers[0].Node == nil || c.Spec.Volumes[0].Node == nil || c.Spec.ImagePullSecrets[0].Node == nil {
 		t.Errorf("objects lost their YAML nodes")

@@ -54,7 +54,16 @@ func enum(description string, values ...string) *jsonschema.Schema {
 
 // JSONSchema lists the modes.
 func (Mode) JSONSchema() *jsonschema.Schema {
-	return enum("native: initContainers with restartPolicy: Always; classic: containers", string(Native), string(Classic))
+	return enum("native: initContainers with restartPolicy: Always; classic: containers; auto: native from Kubernetes 1.29", string(Native), string(Classic), string(Auto))
+}
+
+// JSONSchema lists the Pod Security levels.
+func (PodSecurityLevel) JSONSchema() *jsonschema.Schema {
+	values := make([]string, len(PodSecurityLevels))
+	for i, l := range PodSecurityLevels {
+		values[i] = string(l)
+	}
+	return enum("a Pod Security Standards level", values...)
 }
 
 // JSONSchema lists what onConflict takes.

@@ -51,9 +51,16 @@ type Spec struct {
 	Exclude []Selector `json:"exclude,omitempty" jsonschema_description:"Workloads never to inject; a match here always wins over targets."`
 	// OptIn injects only where the inject-sidecars.dev/inject annotation asks.
 	OptIn bool `json:"optIn,omitempty" jsonschema_description:"Inject only where the inject-sidecars.dev/inject annotation asks for this injection."`
-	// Mode is native (default: initContainers with restartPolicy: Always)
-	// or classic (containers).
-	Mode Mode `json:"mode,omitempty" jsonschema_description:"native (default): sidecars go to initContainers with restartPolicy: Always; classic: sidecars go to containers."`
+	// Mode is native (default: initContainers with restartPolicy: Always),
+	// classic (containers), or auto (native from Kubernetes 1.29, classic
+	// below).
+	Mode Mode `json:"mode,omitempty" jsonschema_description:"native (default): sidecars go to initContainers with restartPolicy: Always; classic: sidecars go to containers; auto: native from Kubernetes 1.29, classic below (native when no version is known)."`
+	// KubernetesVersion is the version of the cluster the manifests are
+	// for ("1.30", "v1.30.2"); --kube-version overrides it.
+	KubernetesVersion string `json:"kubernetesVersion,omitempty" jsonschema_description:"The Kubernetes version of the cluster the manifests are for, such as 1.30 or v1.30.2. Decides mode: auto and which Pod Security checks apply."`
+	// PodSecurity is the Pod Security level every injected pod must meet;
+	// when empty, the level of its Namespace's enforce label in the input.
+	PodSecurity PodSecurityLevel `json:"podSecurity,omitempty" jsonschema_description:"privileged, baseline or restricted: the Pod Security level every injected pod must meet. Default: the pod-security.kubernetes.io/enforce label of its Namespace in the input."`
 	// Position is first, last, before:NAME or after:NAME; the default is
 	// first for native and last for classic.
 	Position Position `json:"position,omitempty" jsonschema_description:"Where sidecars go in their list: first, last, before:NAME or after:NAME. Default: first for native, last for classic."`
@@ -120,7 +127,16 @@ const (
 	Native Mode = "native"
 	// Classic sidecars are extra entries in containers.
 	Classic Mode = "classic"
+	// Auto is native from Kubernetes 1.29 (and when no version is
+	// known), classic below; Default resolves it.
+	Auto Mode = "auto"
 )
+
+// PodSecurityLevel is a Pod Security Standards level.
+type PodSecurityLevel string
+
+// The Pod Security levels.
+var PodSecurityLevels = []PodSecurityLevel{"privileged", "baseline", "restricted"}
 
 // OnConflict says what to do when the pod already has something the
 // injection would add.
@@ -183,6 +199,10 @@ type Selector struct {
 	Namespace          string `json:"namespace,omitempty"`
 	LabelSelector      string `json:"labelSelector,omitempty"`
 	AnnotationSelector string `json:"annotationSelector,omitempty"`
+	// NamespaceSelector is a label selector on the labels of the
+	// Namespace object (found in the same input) that the resource's
+	// namespace names.
+	NamespaceSelector string `json:"namespaceSelector,omitempty"`
 }
 
 // WorkloadKind declares a kind that carries a Pod spec, such as an

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apimachinery/pkg/util/version"
 
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
@@ -21,6 +22,13 @@ func (c *SidecarInjection) Default() {
 	s := &c.Spec
 	if s.Mode == "" {
 		s.Mode = Native
+	}
+	if s.Mode == Auto {
+		// Native sidecars are on by default from 1.29.
+		s.Mode = Native
+		if v, err := s.KubeVersion(); err == nil && v != nil && v.LessThan(version.MajorMinor(1, 29)) {
+			s.Mode = Classic
+		}
 	}
 	if s.Position == "" {
 		s.Position = "first"
@@ -68,7 +76,17 @@ func (c *SidecarInjection) Validate() field.ErrorList {
 		}
 		fail(path, "%q is not one of %s", v, strings.Join(allowed, ", "))
 	}
-	oneOf(spec.Child("mode"), string(s.Mode), string(Native), string(Classic))
+	oneOf(spec.Child("mode"), string(s.Mode), string(Native), string(Classic), string(Auto))
+	kube, err := s.KubeVersion()
+	if err != nil {
+		fail(spec.Child("kubernetesVersion"), "%q is not a Kubernetes version: want one such as 1.30 or v1.30.2", s.KubernetesVersion)
+	}
+	if kube != nil && s.Mode == Native && kube.LessThan(version.MajorMinor(1, 28)) {
+		fail(spec.Child("mode"), "native sidecars need Kubernetes 1.29 or later (1.28 with the SidecarContainers feature gate), and kubernetesVersion is %s: the cluster would run each sidecar as an init container that blocks the app from starting; use mode: classic or auto", s.KubernetesVersion)
+	}
+	if s.PodSecurity != "" && !slices.Contains(PodSecurityLevels, s.PodSecurity) {
+		fail(spec.Child("podSecurity"), "%q is not a Pod Security level: want privileged, baseline or restricted", s.PodSecurity)
+	}
 	oneOf(spec.Child("onConflict"), string(s.OnConflict), string(ConflictError), string(ConflictSkip), string(ConflictReplace))
 	oneOf(spec.Child("action"), string(s.Action), string(Inject), string(Uninject))
 	if _, _, err := s.Position.Parse(); err != nil {
@@ -96,6 +114,8 @@ func (c *SidecarInjection) Validate() field.ErrorList {
 			if ctr.Image == "" {
 				fail(at.Child("image"), "required")
 			}
+			runToCompletion := l.field == "initContainers" && (ctr.RestartPolicy == nil || *ctr.RestartPolicy != corev1.ContainerRestartPolicyAlways)
+			errs = append(errs, ValidateContainer(&ctr, at, runToCompletion)...)
 			if ctr.RestartPolicy != nil {
 				rp := *ctr.RestartPolicy
 				switch {
@@ -235,16 +255,104 @@ func KeyPath(path *field.Path, key string) *field.Path {
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
+// KubeVersion parses spec.kubernetesVersion; nil when it is not set.
+func (s *Spec) KubeVersion() (*version.Version, error) {
+	if s.KubernetesVersion == "" {
+		return nil, nil
+	}
+	return version.ParseGeneric(s.KubernetesVersion)
+}
+
+// ValidateContainer checks what the API server would reject in a
+// container the injection adds, beyond its name and image: a
+// run-to-completion init container with probes or lifecycle hooks,
+// requests above limits, a probe or hook with no handler or with two,
+// and port names that are not IANA service names. The overrides
+// annotation's containers are checked with it once applied.
+func ValidateContainer(ctr *corev1.Container, at *field.Path, runToCompletion bool) field.ErrorList {
+	var errs field.ErrorList
+	fail := func(path *field.Path, format string, args ...any) {
+		errs = append(errs, invalid(path, format, args...))
+	}
+	if runToCompletion {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"lifecycle", ctr.Lifecycle != nil}, {"livenessProbe", ctr.LivenessProbe != nil},
+			{"readinessProbe", ctr.ReadinessProbe != nil}, {"startupProbe", ctr.StartupProbe != nil}} {
+			if f.set {
+				fail(at.Child(f.name), "may not be set on a run-to-completion init container (Kubernetes rejects it); give it restartPolicy: Always to make it a sidecar, or drop the field")
+			}
+		}
+	}
+	for name, req := range ctr.Resources.Requests {
+		if lim, ok := ctr.Resources.Limits[name]; ok && req.Cmp(lim) > 0 {
+			fail(at.Child("resources", "requests").Key(string(name)), "request %s is above the limit %s: Kubernetes requires requests <= limits", req.String(), lim.String())
+		}
+	}
+	probes := []struct {
+		name  string
+		probe *corev1.Probe
+	}{{"livenessProbe", ctr.LivenessProbe}, {"readinessProbe", ctr.ReadinessProbe}, {"startupProbe", ctr.StartupProbe}}
+	for _, p := range probes {
+		if p.probe == nil {
+			continue
+		}
+		h := p.probe.ProbeHandler
+		handlers(fail, at.Child(p.name), map[string]bool{"exec": h.Exec != nil, "httpGet": h.HTTPGet != nil, "tcpSocket": h.TCPSocket != nil, "grpc": h.GRPC != nil})
+	}
+	if ctr.Lifecycle != nil {
+		for _, hook := range []struct {
+			name string
+			h    *corev1.LifecycleHandler
+		}{{"postStart", ctr.Lifecycle.PostStart}, {"preStop", ctr.Lifecycle.PreStop}} {
+			if hook.h != nil {
+				h := hook.h
+				handlers(fail, at.Child("lifecycle", hook.name), map[string]bool{"exec": h.Exec != nil, "httpGet": h.HTTPGet != nil, "tcpSocket": h.TCPSocket != nil, "sleep": h.Sleep != nil})
+			}
+		}
+	}
+	for j, p := range ctr.Ports {
+		if p.Name == "" {
+			continue
+		}
+		for _, msg := range validation.IsValidPortName(p.Name) {
+			fail(at.Child("ports").Index(j).Child("name"), "%q is not a valid port name: %s", p.Name, msg)
+		}
+	}
+	return errs
+}
+
+// handlers checks that a probe or hook names exactly one handler.
+func handlers(fail func(*field.Path, string, ...any), at *field.Path, set map[string]bool) {
+	var names []string
+	for _, k := range slices.Sorted(maps.Keys(set)) {
+		if set[k] {
+			names = append(names, k)
+		}
+	}
+	switch {
+	case len(names) == 0:
+		fail(at, "must name a handler: one of %s", strings.Join(slices.Sorted(maps.Keys(set)), ", "))
+	case len(names) > 1:
+		fail(at, "names %s: Kubernetes allows exactly one handler", strings.Join(names, " and "))
+	}
+}
+
 // Matcher is a compiled Selector.
 type Matcher struct {
 	group, version, kind, name, namespace *regexp.Regexp
-	labels, annotations                   labels.Selector
+	labels, annotations, namespaceLabels  labels.Selector
 }
 
 // Resource is what a Matcher looks at.
 type Resource struct {
 	Group, Version, Kind, Name, Namespace string
 	Labels, Annotations                   map[string]string
+	// NamespaceLabels are the labels of the Namespace object named by
+	// Namespace, when NamespaceKnown: the input holds it.
+	NamespaceLabels map[string]string
+	NamespaceKnown  bool
 }
 
 // Compile compiles s; the error names the field, under path, that did not
@@ -281,17 +389,32 @@ func (s Selector) Compile(path *field.Path) (*Matcher, *field.Error) {
 			return nil, invalid(path.Child("annotationSelector"), "%v", err)
 		}
 	}
+	if s.NamespaceSelector != "" {
+		if m.namespaceLabels, err = labels.Parse(s.NamespaceSelector); err != nil {
+			return nil, invalid(path.Child("namespaceSelector"), "%v", err)
+		}
+	}
 	return m, nil
 }
 
-// Matches reports whether r is selected.
+// Matches reports whether r is selected. A namespaceSelector matches
+// only a resource whose Namespace is known.
 func (m *Matcher) Matches(r *Resource) bool {
+	return m.MatchesBut(r) && (m.namespaceLabels == nil || (r.NamespaceKnown && m.namespaceLabels.Matches(labels.Set(r.NamespaceLabels))))
+}
+
+// MatchesBut reports whether r is selected by everything but the
+// namespaceSelector.
+func (m *Matcher) MatchesBut(r *Resource) bool {
 	return matchRe(m.group, r.Group) && matchRe(m.version, r.Version) &&
 		matchRe(m.kind, r.Kind) && matchRe(m.name, r.Name) &&
 		matchRe(m.namespace, r.Namespace) &&
 		(m.labels == nil || m.labels.Matches(labels.Set(r.Labels))) &&
 		(m.annotations == nil || m.annotations.Matches(labels.Set(r.Annotations)))
 }
+
+// SelectsNamespaces reports whether the selector has a namespaceSelector.
+func (m *Matcher) SelectsNamespaces() bool { return m.namespaceLabels != nil }
 
 func matchRe(re *regexp.Regexp, s string) bool { return re == nil || re.MatchString(s) }
 
@@ -304,6 +427,9 @@ func (c *SidecarInjection) BestPractices() field.ErrorList {
 	}
 	var out field.ErrorList
 	spec := field.NewPath("spec")
+	if v, _ := c.Spec.KubeVersion(); v != nil && c.Spec.Mode == Native && v.Major() == 1 && v.Minor() == 28 {
+		out = append(out, invalid(spec.Child("mode"), "native sidecars on Kubernetes 1.28 need the SidecarContainers feature gate, which is alpha and off by default there: without it each sidecar blocks the app as an init container; use mode: classic or auto unless the cluster turns the gate on"))
+	}
 	for _, l := range []struct {
 		field string
 		list  []Object[corev1.Container]

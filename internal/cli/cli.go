@@ -57,7 +57,9 @@ type Options struct {
 	Schema   bool
 	Quiet    bool
 	Report   string
-	Version  bool
+	// KubeVersion overrides every config's spec.kubernetesVersion.
+	KubeVersion string
+	Version     bool
 	// Usage is the flag help, for usage errors.
 	Usage string
 }
@@ -77,6 +79,7 @@ func FromFlags(prog string, args []string) (Options, error) {
 	fs.BoolVarP(&o.InPlace, "in-place", "i", false, "rewrite the input files atomically; untouched files are not rewritten")
 	fs.BoolVar(&o.Check, "check", false, "change nothing; exit 3 and list what would change")
 	fs.BoolVar(&o.Uninject, "uninject", false, "remove what the named injections added")
+	fs.StringVar(&o.KubeVersion, "kube-version", "", "the Kubernetes version the manifests are for (overrides spec.kubernetesVersion)")
 	fs.StringVar(&o.Report, "report", "", "write the JSON resource report (what the sidecars cost) to FILE")
 	fs.BoolVar(&o.Schema, "schema", false, "print the JSON Schema of SidecarInjection")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "no summary on stderr")
@@ -91,8 +94,8 @@ func FromFlags(prog string, args []string) (Options, error) {
 		return o, nil
 	case !o.Plain() && len(o.Inputs) > 0:
 		return o, errors.New("inputs need a config: give -c FILE (with no arguments at all, inject-sidecars is a KRM function reading a ResourceList)")
-	case !o.Plain() && (o.InPlace || o.Check || o.Output != "" || o.Uninject || o.Report != ""):
-		return o, errors.New("-i, -o, --check, --uninject and --report work in plain mode: give -c FILE")
+	case !o.Plain() && (o.InPlace || o.Check || o.Output != "" || o.Uninject || o.Report != "" || o.KubeVersion != ""):
+		return o, errors.New("-i, -o, --check, --uninject, --report and --kube-version work in plain mode: give -c FILE (in KRM mode, set spec.kubernetesVersion)")
 	case o.InPlace && o.Output != "":
 		return o, errors.New("-i and -o cannot be used together")
 	case o.Check && (o.InPlace || o.Output != ""):
@@ -152,7 +155,7 @@ func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writ
 		}
 		return RunPlain(PlainOptions{
 			Configs: o.Configs, Inputs: o.Inputs, Output: o.Output,
-			InPlace: o.InPlace, Check: o.Check, Uninject: o.Uninject, Quiet: o.Quiet, Report: o.Report,
+			InPlace: o.InPlace, Check: o.Check, Uninject: o.Uninject, Quiet: o.Quiet, Report: o.Report, KubeVersion: o.KubeVersion,
 			Stdin: stdin, Stdout: stdout, Stderr: stderr, OnInput: tuneGC,
 		})
 	}

@@ -35,6 +35,9 @@ func plain(t *testing.T, input []byte, args ...string) (stdout, stderr string, c
 		case "--report":
 			i++
 			o.Report = args[i]
+		case "--kube-version":
+			i++
+			o.KubeVersion = args[i]
 		default:
 			t.Fatalf("plain: unexpected argument %q", args[i])
 		}

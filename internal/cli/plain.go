@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"github.com/inject-sidecars/inject-sidecars/fn"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlfile"
 	"github.com/inject-sidecars/inject-sidecars/transform"
@@ -25,7 +26,9 @@ type PlainOptions struct {
 	InPlace, Check  bool
 	Uninject, Quiet bool
 	// Report is where the JSON resource report goes, if anywhere.
-	Report         string
+	Report string
+	// KubeVersion overrides every config's spec.kubernetesVersion.
+	KubeVersion    string
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	// OnInput, when set, is told the total size of the inputs once they
@@ -180,7 +183,7 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 				continue
 			}
 			n++
-			c, err := fn.LoadConfig(d.Node, o.Uninject)
+			c, err := fn.LoadConfigWith(d.Node, o.Uninject, v1alpha1.Options{KubeVersion: o.KubeVersion})
 			for _, r := range fn.ConfigResults(c, err, &framework.File{Path: path}) {
 				fmt.Fprintln(o.Stderr, r.String()+" ("+path+")")
 			}
