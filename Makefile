@@ -8,6 +8,10 @@ HELM3_VERSION := v3.22.0
 HELM4_VERSION := v4.3.1
 HELM3     := $(BIN)/helm3
 HELM4     := $(BIN)/helm4
+# The API server the output is verified against (and its etcd), built
+# from the Go module proxy by hack/kube/build.sh.
+KUBE_VERSION := v1.37.2
+KUBE_APISERVER := $(BIN)/kube-apiserver
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X main.version=$(VERSION)
 # Fully qualified: a short name means docker.io to podman and
@@ -59,9 +63,12 @@ image:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w $(LDFLAGS)" -o $(BIN)/image/inject-sidecars .
 	$(CONTAINER) build -t $(IMAGE) .
 
-# kustomize and both Helm majors, pinned, into ./bin: a fresh machine needs
-# no manual step. Each builds once (Helm takes minutes on two cores).
-tools: $(KUSTOMIZE) $(HELM3) $(HELM4)
+# kustomize, both Helm majors and kube-apiserver with etcd, pinned, into
+# ./bin: a fresh machine needs no manual step. Each builds once (Helm takes
+# minutes on two cores, the API server about five).
+tools: $(KUSTOMIZE) $(HELM3) $(HELM4) $(KUBE_APISERVER)
+$(KUBE_APISERVER):
+	KUBE_VERSION=$(KUBE_VERSION) bash hack/kube/build.sh $(BIN)
 $(KUSTOMIZE):
 	GOBIN=$(BIN) $(GO) install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 $(HELM3):

@@ -29,6 +29,7 @@ func TestExamples(t *testing.T) {
 		{dir: "config-reload", args: []string{"-q", "-c", "inject.yaml", "app.yaml"}},
 		{dir: "cronjob-native-sidecar", args: []string{"-q", "-c", "inject.yaml", "cronjob.yaml"}},
 		{dir: "helm-post-render", stdin: "rendered.yaml"},
+		{dir: "pod-security", args: []string{"-q", "-c", "inject.yaml", "app.yaml"}},
 		{dir: "owner-overrides", args: []string{"-q", "-c", "inject.yaml", "app.yaml"}, report: true},
 	}
 	for _, ex := range examples {

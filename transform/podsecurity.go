@@ -98,7 +98,7 @@ func (c *change) podSecurity() ([]podSecurityProblem, error) {
 	added := c.newNames()
 	var out []podSecurityProblem
 	for _, l := range levels {
-		if l.mode != "enforce" && len(out) > 0 && out[0].level.mode == "enforce" && out[0].level.lv.Equivalent(&l.lv) {
+		if l.mode != "enforce" && len(out) > 0 && out[0].level.mode == "enforce" && psapi.CompareLevels(out[0].level.lv.Level, l.lv.Level) >= 0 {
 			continue // said already, as the enforce level
 		}
 		b := policy.AggregateCheckResults(ev.EvaluatePod(l.lv, meta, before))

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds kube-apiserver, kubectl and etcd from the Go module proxy into
-# $1 (bin/ by default), for the API server end-to-end tests. Nothing is
-# built when all three are already there.
+# Builds kube-apiserver and etcd from the Go module proxy into $1 (bin/ by
+# default), for the API server end-to-end tests. Nothing is built when
+# both are already there. (The tests talk to the API server over HTTP, so
+# no kubectl is needed; `go build k8s.io/kubernetes/cmd/kubectl` in the
+# same module builds one.)
 #
 # k8s.io/kubernetes is not meant to be required as a module: its go.mod
 # points each k8s.io/* staging module at ./staging. A throw-away module
@@ -12,7 +14,7 @@ set -euo pipefail
 
 KUBE_VERSION=${KUBE_VERSION:-v1.37.2}
 BIN=$(cd "${1:-bin}" 2>/dev/null && pwd || (mkdir -p "${1:-bin}" && cd "${1:-bin}" && pwd))
-if [[ -x $BIN/kube-apiserver && -x $BIN/kubectl && -x $BIN/etcd ]]; then
+if [[ -x $BIN/kube-apiserver && -x $BIN/etcd ]]; then
 	exit 0
 fi
 staging=v0.${KUBE_VERSION#v1.}
@@ -39,7 +41,6 @@ package kubebuild
 
 import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
-	_ "k8s.io/kubernetes/cmd/kubectl"
 )
 GO
 cat > etcd/main.go <<'GO'
@@ -60,6 +61,5 @@ go get "k8s.io/kubernetes@$KUBE_VERSION" >/dev/null
 etcd=$(sed -n 's|^\tgo.etcd.io/etcd/server/v3 \(v[^ ]*\).*|\1|p' "$gomod")
 go get "go.etcd.io/etcd/server/v3@$etcd" >/dev/null
 go build -o "$BIN/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
-go build -o "$BIN/kubectl" k8s.io/kubernetes/cmd/kubectl
 go build -o "$BIN/etcd" ./etcd
-echo "built kube-apiserver, kubectl and etcd ($KUBE_VERSION) in $BIN"
+echo "built kube-apiserver and etcd ($KUBE_VERSION) in $BIN"
