@@ -58,6 +58,18 @@ func TestDecodeErrors(t *testing.T) {
 		{"workloadKind without path", "workloadKinds:\n- kind: CloneSet\ncontainers:\n- {name: a, image: x:1}", "spec.workloadKinds[0].podSpecPath", "required"},
 		{"workloadKind empty step", "workloadKinds:\n- {kind: CloneSet, podSpecPath: spec//spec}\ncontainers:\n- {name: a, image: x:1}", "spec.workloadKinds[0].podSpecPath", "empty step"},
 		{"list expected", "containers: oops", "spec.containers", "expected a list"},
+		{"probe on a run-to-completion init container", "initContainers:\n- name: a\n  image: x:1\n  readinessProbe: {exec: {command: [\"true\"]}}", "spec.initContainers[0].readinessProbe", "run-to-completion init container"},
+		{"lifecycle on a run-to-completion init container", "initContainers:\n- name: a\n  image: x:1\n  lifecycle: {preStop: {exec: {command: [\"true\"]}}}", "spec.initContainers[0].lifecycle", "run-to-completion init container"},
+		{"requests above limits", "containers:\n- name: a\n  image: x:1\n  resources: {requests: {memory: 1Gi}, limits: {memory: 512Mi}}", "spec.containers[0].resources.requests[memory]", "above the limit 512Mi"},
+		{"two probe handlers", "containers:\n- name: a\n  image: x:1\n  livenessProbe: {exec: {command: [x]}, tcpSocket: {port: 1}}", "spec.containers[0].livenessProbe", "names exec and tcpSocket"},
+		{"no hook handler", "containers:\n- name: a\n  image: x:1\n  lifecycle: {preStop: {}}", "spec.containers[0].lifecycle.preStop", "must name a handler"},
+		{"port name too long", "containers:\n- name: a\n  image: x:1\n  ports: [{name: a-very-long-port-name, containerPort: 80}]", "spec.containers[0].ports[0].name", "no more than 15 characters"},
+		{"port name not IANA", "containers:\n- name: a\n  image: x:1\n  ports: [{name: Web_UI, containerPort: 80}]", "spec.containers[0].ports[0].name", "not a valid port name"},
+		{"bad kubernetesVersion", "kubernetesVersion: one-thirty\ncontainers:\n- {name: a, image: x:1}", "spec.kubernetesVersion", "not a Kubernetes version"},
+		{"native below 1.28", "mode: native\nkubernetesVersion: v1.27.3\ncontainers:\n- {name: a, image: x:1}", "spec.mode", "need Kubernetes 1.29"},
+		{"bad podSecurity", "podSecurity: strict\ncontainers:\n- {name: a, image: x:1}", "spec.podSecurity", "not a Pod Security level"},
+		{"bad override field", "overrides: [command]\ncontainers:\n- {name: a, image: x:1}", "spec.overrides[0]", "not a field owners may override"},
+		{"bad namespaceSelector", "targets:\n- namespaceSelector: 'a in b'\ncontainers:\n- {name: a, image: x:1}", "spec.targets[0].namespaceSelector", "unable to parse requirement"},
 		{"map expected", "podLabels: [a]", "spec.podLabels", "expected map[string]string"},
 		{"nothing to inject", "mode: native", "spec", "nothing to inject"},
 		// Mode is a Go type of its own; the user reads "string".
@@ -135,6 +147,16 @@ func TestDecodeDefaultsAndHash(t *testing.T) {
 	}
 	if classic.Spec.Position != "last" {
 		t.Errorf("classic default position = %q, want last", classic.Spec.Position)
+	}
+	// mode: auto resolves by the Kubernetes version; native when none.
+	for _, tt := range []struct{ version, mode, position string }{{"", "native", "first"}, {"1.28", "classic", "last"}, {"v1.29.0", "native", "first"}, {"1.33", "native", "first"}} {
+		c, err := decode(t, header+"spec:\n  mode: auto\n  kubernetesVersion: '"+tt.version+"'\n  containers:\n  - {name: a, image: 'x:1'}\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(c.Spec.Mode) != tt.mode || string(c.Spec.Position) != tt.position {
+			t.Errorf("auto on %q: mode %s position %s, want %s %s", tt.version, c.Spec.Mode, c.Spec.Position, tt.mode, tt.position)
+		}
 	}
 	// The ConfigMap form is the same injection as the SidecarInjection it
 	// stands for.
