@@ -285,7 +285,8 @@ func ValidateContainer(ctr *corev1.Container, at *field.Path, runToCompletion bo
 			}
 		}
 	}
-	for name, req := range ctr.Resources.Requests {
+	for _, name := range slices.Sorted(maps.Keys(ctr.Resources.Requests)) {
+		req := ctr.Resources.Requests[name]
 		if lim, ok := ctr.Resources.Limits[name]; ok && req.Cmp(lim) > 0 {
 			fail(at.Child("resources", "requests").Key(string(name)), "request %s is above the limit %s: Kubernetes requires requests <= limits", req.String(), lim.String())
 		}
