@@ -85,6 +85,11 @@ func ensure(parent *yaml.Node, key string, kind yaml.Kind, before string) (n *ya
 	}
 	i := yamlnode.FieldIndex(parent, key)
 	parent.Content[i+1] = n
+	// A comment on the null (annotations: ~ # filled in by CI) stays on
+	// its line: on the key, until restore gives it back to the null.
+	if v.LineComment != "" && parent.Content[i].LineComment == "" {
+		parent.Content[i].LineComment, v.LineComment = v.LineComment, ""
+	}
 	return n, v.Value, true
 }
 
@@ -95,7 +100,9 @@ func restore(parent *yaml.Node, key, prior string) {
 		return
 	}
 	if i := yamlnode.FieldIndex(parent, key); i >= 0 {
-		parent.Content[i+1] = &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagNull, Value: prior}
+		null := &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagNull, Value: prior}
+		null.LineComment, parent.Content[i].LineComment = parent.Content[i].LineComment, ""
+		parent.Content[i+1] = null
 	}
 }
 
@@ -133,6 +140,9 @@ func copyNode(n *yaml.Node, render func(*yaml.Node) (string, bool, error)) (*yam
 		return nil, nil
 	}
 	c := *n
+	// A copy is a new node: it has no place in any input's text (plain
+	// mode writes nodes without a position as new lines).
+	c.Line, c.Column = 0, 0
 	if n.Kind == yaml.ScalarNode && render != nil {
 		v, ok, err := render(n)
 		if err != nil {

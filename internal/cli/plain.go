@@ -144,7 +144,26 @@ func RunPlain(o PlainOptions) (code int) {
 		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
 		return exitError
 	}
+	reportFallbacks(o.Stderr, files)
 	return 0
+}
+
+// reportFallbacks says, for every changed document that could not be
+// edited in place and was re-encoded instead, which one and why: the
+// promise that only lines are added does not hold there, and that is
+// never silent, -q or not.
+func reportFallbacks(w io.Writer, files []*yamlfile.File) {
+	for _, f := range files {
+		for _, d := range f.Docs {
+			if d.Fallback != "" {
+				name := f.Path
+				if name == "-" {
+					name = "stdin"
+				}
+				fmt.Fprintf(w, "[info] %s, document %d: re-encoded, its formatting not kept: %s\n", name, d.Index, d.Fallback)
+			}
+		}
+	}
 }
 
 func fileSuffix(f *framework.File) string {
@@ -352,7 +371,7 @@ func writeOutput(plan *outputPlan, files []*yamlfile.File) error {
 	}
 	var all []yamlfile.Staged
 	for _, f := range files {
-		b, err := f.Bytes(f.IsJSON())
+		b, err := f.Bytes()
 		if err != nil {
 			return err
 		}
@@ -373,7 +392,7 @@ func writeInPlace(files []*yamlfile.File) error {
 		if !f.Changed() {
 			continue
 		}
-		b, err := f.Bytes(f.IsJSON())
+		b, err := f.Bytes()
 		if err != nil {
 			return err
 		}

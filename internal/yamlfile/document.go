@@ -2,7 +2,6 @@ package yamlfile
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +23,9 @@ type Document struct {
 	// Separator is the "---" line that follows the document, if any.
 	Separator string
 	Changed   bool
+	// Fallback, when set after writing, says why the document had to be
+	// re-encoded rather than edited in place.
+	Fallback string
 	// Index counts the file's documents as kubectl and kpt do, from 0,
 	// leaving out empty ones: a leading "---" does not make a document.
 	Index int
@@ -97,15 +99,13 @@ func Parse(path string, data []byte) (*File, error) {
 }
 
 // WriteTo renders the file to w: untouched documents as they came,
-// changed ones re-encoded with the list indentation of their original.
-// Changed JSON documents become JSON again when asJSON is set, else block
-// YAML.
-func (f *File) WriteTo(w io.StringWriter, asJSON bool) error {
+// changed ones edited in place (see placeEdits); JSON stays JSON.
+func (f *File) WriteTo(w io.StringWriter) error {
 	for _, d := range f.Docs {
 		text := d.Raw
 		if d.Changed {
 			var err error
-			if text, err = d.encode(asJSON); err != nil {
+			if text, err = d.encode(); err != nil {
 				return fmt.Errorf("%s: %w", f.Path, err)
 			}
 		}
@@ -120,48 +120,40 @@ func (f *File) WriteTo(w io.StringWriter, asJSON bool) error {
 }
 
 // Bytes renders the file, as WriteTo does.
-func (f *File) Bytes(asJSON bool) ([]byte, error) {
+func (f *File) Bytes() ([]byte, error) {
 	var b bytes.Buffer
-	err := f.WriteTo(&b, asJSON)
+	err := f.WriteTo(&b)
 	return b.Bytes(), err
 }
 
-func (d *Document) encode(asJSON bool) (string, error) {
-	isJSON := d.Node.Style&yaml.FlowStyle != 0
-	if isJSON {
-		if asJSON {
-			data, err := yaml.NewRNode(d.Node).MarshalJSON()
-			if err != nil {
-				return "", err
-			}
-			var out bytes.Buffer
-			if err := json.Indent(&out, data, "", "  "); err != nil {
-				return "", err
-			}
-			out.WriteByte('\n')
-			return out.String(), nil
-		}
-		yamlnode.BlockStyle(d.Node)
+func (d *Document) encode() (string, error) {
+	if isJSON(d.Node) {
+		return d.encodeJSON()
 	}
+	out, err := placeEdits(d.Raw, d.docNode)
+	if err == nil {
+		return out, nil
+	}
+	// Not expected on any input the tests have seen; said, never silent.
+	d.Fallback = err.Error()
 	wide := yaml.DeriveSeqIndentStyle(d.Raw) == string(yaml.WideSequenceStyle)
 	s, err := encodeDoc(d.docNode, wide)
 	if err != nil {
 		return "", err
 	}
-	if !isJSON {
-		if merged := keepFormatting(d.Raw, s, d.Node, wide); merged != s {
-			return merged, nil
-		}
-	}
-	// Keep what followed the document: blank lines before the next
-	// "---", or the missing newline at the end of a file.
-	body := strings.TrimRight(d.Raw, " \t\r\n")
-	tail := d.Raw[len(body):]
+	return withTail(s, d.Raw), nil
+}
+
+// withTail keeps what followed the document in raw: blank lines before
+// the next "---", or the missing newline at the end of a file.
+func withTail(s, raw string) string {
+	body := strings.TrimRight(raw, " \t\r\n")
+	tail := raw[len(body):]
 	switch {
 	case tail == "":
 		s = strings.TrimSuffix(s, "\n")
 	case strings.Count(tail, "\n") > 1:
 		s += tail[strings.Index(tail, "\n")+1:]
 	}
-	return s, nil
+	return s
 }

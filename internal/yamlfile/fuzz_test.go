@@ -25,7 +25,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		out, err := file.Bytes(false)
+		out, err := file.Bytes()
 		if err != nil {
 			t.Fatal(err)
 		}

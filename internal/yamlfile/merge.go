@@ -2,63 +2,16 @@ package yamlfile
 
 import (
 	"bytes"
-	"io"
 	"sort"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-
-	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
-// keepFormatting gives a changed document back the user's formatting
-// wherever the change did not reach. Re-encoding a document normalises
-// it: flow lists get spaces, trailing spaces go, comments move to the
-// encoder's indentation, mixed list indentation becomes one style. So we
-// merge three texts line by line, as diff3 does:
-//
-//   - base: the original document, encoded the way the encoder writes it;
-//   - ours: the original document as the user wrote it (raw);
-//   - theirs: the changed document, encoded the same way as base.
-//
-// Lines the change did not touch come from ours; what the change added or
-// removed comes from theirs. When both sides changed the same lines, or
-// when the merged text does not read back as exactly the changed document
-// with the same comments, the encoded text is used as it is. It is slower
-// than encoding alone, which is why only plain mode does it: under kpt and
-// kustomize the orchestrator writes the files.
-func keepFormatting(raw, theirs string, want *yaml.Node, wide bool) string {
-	var orig yaml.Node
-	if err := yaml.NewDecoder(strings.NewReader(raw)).Decode(&orig); err != nil {
-		return theirs
-	}
-	base, err := encodeDoc(&orig, wide)
-	if err != nil {
-		return theirs
-	}
-	if strings.Contains(raw, "\r\n") {
-		// Windows line ends: the encoder writes \n; lines it adds should
-		// end like the user's.
-		base, theirs = strings.ReplaceAll(base, "\n", "\r\n"), strings.ReplaceAll(theirs, "\n", "\r\n")
-	}
-	merged, ok := merge3(lines(base), lines(raw), lines(theirs))
-	if !ok {
-		return theirs
-	}
-	var got yaml.Node
-	dec := yaml.NewDecoder(strings.NewReader(merged))
-	if err := dec.Decode(&got); err != nil || len(got.Content) == 0 || !yamlnode.Equal(got.Content[0], want, true) {
-		return theirs
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err != io.EOF {
-		return theirs
-	}
-	if comments(merged) != comments(theirs) {
-		return theirs
-	}
-	return merged
-}
+// merge3 and its helpers merge three texts line by line, as diff3 does.
+// JSON documents whose layout is not encoding/json's are written this way:
+// base is the original rendered as JSON, ours the user's text, theirs the
+// changed document rendered the same way.
 
 func encodeDoc(doc *yaml.Node, wide bool) (string, error) {
 	var out bytes.Buffer
@@ -83,19 +36,6 @@ func lines(s string) []string {
 		ls = ls[:len(ls)-1]
 	}
 	return ls
-}
-
-// comments lists the comment-only lines of s, trimmed, in order: a merge
-// must neither lose nor repeat one.
-func comments(s string) string {
-	var b strings.Builder
-	for _, l := range strings.Split(s, "\n") {
-		if t := strings.TrimSpace(l); strings.HasPrefix(t, "#") {
-			b.WriteString(t)
-			b.WriteByte('\n')
-		}
-	}
-	return b.String()
 }
 
 // maxCells bounds the line matching's table; larger documents are not

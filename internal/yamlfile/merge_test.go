@@ -53,7 +53,7 @@ func TestKeepFormattingCRLF(t *testing.T) {
 	spec := yamlnode.Field(d.Node, "spec")
 	spec.Content = append(spec.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "hostNetwork"}, &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: "true"})
 	d.Changed = true
-	out, err := f.Bytes(false)
+	out, err := f.Bytes()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,9 @@ import (
 	"strings"
 )
 
-// Read reads files, folders (every *.yaml and *.yml below them, in
-// lexical order, hidden folders left out) and stdin ("-", or nothing at
+// Read reads files, folders (every *.yaml, *.yml and *.json below them,
+// as kubectl apply -f DIR reads them, in lexical order, hidden folders
+// left out) and stdin ("-", or nothing at
 // all).
 func Read(inputs []string, stdin io.Reader) ([]*File, error) {
 	if len(inputs) == 0 {
@@ -56,8 +57,8 @@ func Read(inputs []string, stdin io.Reader) ([]*File, error) {
 			if de.IsDir() && path != in && strings.HasPrefix(de.Name(), ".") {
 				return filepath.SkipDir // .git and the like
 			}
-			ext := filepath.Ext(path)
-			if de.IsDir() || (ext != ".yaml" && ext != ".yml") {
+			ext := strings.ToLower(filepath.Ext(path))
+			if de.IsDir() || (ext != ".yaml" && ext != ".yml" && ext != ".json") {
 				return nil
 			}
 			info, err := de.Info()
@@ -112,9 +113,6 @@ func (f *File) Changed() bool {
 	return false
 }
 
-// IsJSON reports whether the file is a .json file.
-func (f *File) IsJSON() bool { return strings.EqualFold(filepath.Ext(f.Path), ".json") }
-
 // WriteStream writes every file to w as one YAML stream, a document at a
 // time: a 100 MB input is never copied whole.
 func WriteStream(w io.Writer, files []*File) error {
@@ -128,7 +126,7 @@ func WriteStream(w io.Writer, files []*File) error {
 				out.WriteString("---\n")
 			}
 		}
-		if err := f.WriteTo(out, false); err != nil {
+		if err := f.WriteTo(out); err != nil {
 			return err
 		}
 	}

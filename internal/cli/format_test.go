@@ -1,0 +1,473 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The format generator writes the same kind of workload in the styles
+// people and tools write YAML and JSON: two- or four-space indentation,
+// lists with and without indented dashes (mixed in one document), blank
+// and whitespace-only lines, head and inline comments on every kind of
+// node (nulls and empty collections included), flow mappings and
+// sequences, {} and [] on their own line, quoted and block scalars, very
+// long documents, Windows line ends; JSON with two- or four-space
+// indentation or on one line. The properties: injecting only adds lines
+// (a changed null or empty collection may change its own line); uninject
+// gives the bytes back; a second run changes nothing; no document is
+// re-encoded.
+
+// node is a tree for the generator: a mapping (ordered pairs), a list, or
+// a scalar written as it should appear.
+type gnode struct {
+	pairs []gpair
+	items []*gnode
+	list  bool
+	text  string // a scalar's text, quoted or not
+	block string // a block scalar's header (|, >-); text is its lines
+	// empty marks {} or [] written as an empty collection, null a null.
+	empty, null bool
+}
+
+type gpair struct {
+	key string
+	val *gnode
+}
+
+func gmap(pairs ...gpair) *gnode        { return &gnode{pairs: pairs} }
+func glist(items ...*gnode) *gnode      { return &gnode{list: true, items: items} }
+func gs(text string) *gnode             { return &gnode{text: text} }
+func gp(key string, val *gnode) gpair   { return gpair{key, val} }
+func gnull() *gnode                     { return &gnode{null: true} }
+func gempty(list bool) *gnode           { return &gnode{empty: true, list: list} }
+func gblock(head, text string) *gnode   { return &gnode{block: head, text: text} }
+func (n *gnode) isCollection() bool     { return !n.empty && !n.null && n.block == "" && n.text == "" }
+func (n *gnode) scalarish() bool        { return !n.isCollection() }
+func (n *gnode) with(p ...gpair) *gnode { n.pairs = append(n.pairs, p...); return n }
+func (n *gnode) add(i ...*gnode) *gnode { n.items = append(n.items, i...); return n }
+func repeatItems(k int, f func(i int) *gnode) []*gnode {
+	out := make([]*gnode, k)
+	for i := range out {
+		out[i] = f(i)
+	}
+	return out
+}
+
+// style is one document's formatting, drawn at random.
+type gstyle struct {
+	r        *rand.Rand
+	indent   int
+	comments bool
+	blanks   bool
+	flow     bool
+}
+
+func (s *gstyle) maybe(n int) bool { return s.r.Intn(n) == 0 }
+
+// yaml writes n as the value of a key (or the root) at column col.
+func (s *gstyle) yaml(b *strings.Builder, n *gnode, col int) {
+	pad := strings.Repeat(" ", col)
+	if n.list {
+		// Mixed in one document: each list picks its dashes.
+		dash := col
+		if s.maybe(2) {
+			dash = col + s.indent
+		}
+		for i, it := range n.items {
+			if s.blanks && i > 0 && s.maybe(4) {
+				b.WriteString([]string{"\n", "  \n", strings.Repeat(" ", dash) + "\n"}[s.r.Intn(3)])
+			}
+			if s.comments && s.maybe(3) {
+				fmt.Fprintf(b, "%s# item %d\n", strings.Repeat(" ", dash), i)
+			}
+			s.item(b, it, dash)
+		}
+		return
+	}
+	for i, p := range n.pairs {
+		if s.blanks && i > 0 && s.maybe(5) {
+			b.WriteString([]string{"\n", "   \n"}[s.r.Intn(2)])
+		}
+		if s.comments && s.maybe(6) {
+			fmt.Fprintf(b, "%s# about %s\n", pad, p.key)
+		}
+		s.pair(b, p, col)
+	}
+}
+
+func (s *gstyle) pair(b *strings.Builder, p gpair, col int) {
+	pad := strings.Repeat(" ", col)
+	b.WriteString(pad + p.key + ":")
+	s.value(b, p.val, col, col+s.indent)
+}
+
+// value writes what follows "key:" or "- ".
+func (s *gstyle) value(b *strings.Builder, n *gnode, col, inner int) {
+	c := ""
+	if s.comments && s.maybe(4) {
+		c = " # note"
+	}
+	switch {
+	case n.null:
+		b.WriteString([]string{"", " ~", " null"}[s.r.Intn(3)] + c + "\n")
+	case n.empty:
+		e := map[bool]string{true: "[]", false: "{}"}[n.list]
+		if s.maybe(3) {
+			// {} or [] on its own line
+			fmt.Fprintf(b, "\n%s%s%s\n", strings.Repeat(" ", inner), e, c)
+		} else {
+			b.WriteString(" " + e + c + "\n")
+		}
+	case n.block != "":
+		b.WriteString(" " + n.block + c + "\n")
+		for _, l := range strings.Split(n.text, "\n") {
+			b.WriteString(strings.Repeat(" ", inner) + l + "\n")
+		}
+	case n.text != "":
+		b.WriteString(" " + n.text + c + "\n")
+	case s.flow && s.maybe(4) && flowable(n):
+		b.WriteString(" " + flowText(n) + c + "\n")
+	default:
+		b.WriteString(c + "\n")
+		s.yaml(b, n, inner)
+	}
+}
+
+// item writes a list item with its dash at col.
+func (s *gstyle) item(b *strings.Builder, n *gnode, col int) {
+	pad := strings.Repeat(" ", col)
+	switch {
+	case n.scalarish() || (s.flow && s.maybe(5) && flowable(n)):
+		b.WriteString(pad + "-")
+		s.value(b, n, col, col+2)
+	case n.list:
+		b.WriteString(pad + "-\n")
+		s.yaml(b, n, col+2)
+	default:
+		// The first pair on the dash's line, the rest under it.
+		var first strings.Builder
+		s.pair(&first, n.pairs[0], col+2)
+		b.WriteString(pad + "-" + first.String()[col+1:])
+		rest := &gnode{pairs: n.pairs[1:]}
+		s.yaml(b, rest, col+2)
+	}
+}
+
+func flowable(n *gnode) bool {
+	if n.block != "" {
+		return false
+	}
+	for _, p := range n.pairs {
+		if !flowable(p.val) {
+			return false
+		}
+	}
+	for _, it := range n.items {
+		if !flowable(it) {
+			return false
+		}
+	}
+	return true
+}
+
+func flowText(n *gnode) string {
+	switch {
+	case n.null:
+		return "null"
+	case n.empty && n.list:
+		return "[]"
+	case n.empty:
+		return "{}"
+	case n.text != "":
+		return n.text
+	case n.list:
+		var parts []string
+		for _, it := range n.items {
+			parts = append(parts, flowText(it))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	var parts []string
+	for _, p := range n.pairs {
+		parts = append(parts, p.key+": "+flowText(p.val))
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// toAny turns a tree into data for encoding/json, keys in order.
+func toJSON(n *gnode, indent string) string {
+	var b strings.Builder
+	var write func(n *gnode, depth int)
+	nl := func(d int) {
+		if indent != "" {
+			b.WriteString("\n" + strings.Repeat(indent, d))
+		}
+	}
+	colon := ": "
+	if indent == "" {
+		colon = ":"
+	}
+	write = func(n *gnode, depth int) {
+		switch {
+		case n.null:
+			b.WriteString("null")
+		case n.empty && n.list:
+			b.WriteString("[]")
+		case n.empty:
+			b.WriteString("{}")
+		case n.block != "" || n.text != "":
+			v := strings.Trim(n.text, `'"`)
+			if n.block != "" {
+				v = n.text
+			}
+			if strings.HasPrefix(n.text, "'") || strings.HasPrefix(n.text, `"`) || !regexp.MustCompile(`^-?[0-9]+$`).MatchString(v) && v != "true" && v != "false" {
+				q, _ := json.Marshal(v)
+				b.Write(q)
+			} else {
+				b.WriteString(v)
+			}
+		case n.list:
+			b.WriteString("[")
+			for i, it := range n.items {
+				if i > 0 {
+					b.WriteString(",")
+				}
+				nl(depth + 1)
+				write(it, depth+1)
+			}
+			nl(depth)
+			b.WriteString("]")
+		default:
+			b.WriteString("{")
+			for i, p := range n.pairs {
+				if i > 0 {
+					b.WriteString(",")
+				}
+				nl(depth + 1)
+				q, _ := json.Marshal(p.key)
+				b.Write(q)
+				b.WriteString(colon)
+				write(p.val, depth+1)
+			}
+			nl(depth)
+			b.WriteString("}")
+		}
+	}
+	write(n, 0)
+	return b.String() + "\n"
+}
+
+// genFormatWorkload builds a workload's tree.
+func genFormatWorkload(r *rand.Rand, i int, long bool) *gnode {
+	kinds := []struct{ apiVersion, kind string }{{"apps/v1", "Deployment"}, {"apps/v1", "StatefulSet"}, {"batch/v1", "Job"}, {"v1", "Pod"}}
+	k := kinds[r.Intn(len(kinds))]
+	ctr := func(c int) *gnode {
+		n := gmap(gp("name", gs(fmt.Sprintf("c%d", c))), gp("image", gs([]string{"example/app:1.0", "'example/app:1.0'", `"example/app:1.0"`}[r.Intn(3)])))
+		if r.Intn(2) == 0 {
+			n.with(gp("args", glist(gs("--port"), gs(`"8080"`))))
+		}
+		if r.Intn(3) == 0 {
+			n.with(gp("command", glist(gs("sh"), gs("-c"), gblock("|", "echo start\nexec app"))))
+		}
+		if r.Intn(3) == 0 {
+			n.with(gp("resources", gmap(gp("limits", gmap(gp("memory", gs("128Mi")))))))
+		}
+		if r.Intn(3) == 0 {
+			n.with(gp("env", glist(gmap(gp("name", gs("MODE")), gp("value", gs("prod"))))))
+		}
+		if r.Intn(4) == 0 {
+			n.with(gp("env", gempty(true)))
+			n.pairs = dedupe(n.pairs)
+		}
+		if long && c == 0 {
+			n.with(gp("env", glist(repeatItems(1600, func(j int) *gnode {
+				return gmap(gp("name", gs(fmt.Sprintf("VAR_%d", j))), gp("value", gs(fmt.Sprintf("'value %d'", j))))
+			})...)))
+			n.pairs = dedupe(n.pairs)
+		}
+		return n
+	}
+	podMeta := []*gnode{nil, gmap(gp("labels", gmap(gp("app", gs(fmt.Sprintf("w%d", i)))))), gmap(gp("annotations", gnull())),
+		gmap(gp("annotations", gempty(false))), gmap(gp("labels", gnull()), gp("annotations", gmap(gp("example.com/note", gs("kept")))))}[r.Intn(5)]
+	spec := gmap()
+	if r.Intn(3) == 0 {
+		spec.with(gp("initContainers", glist(gmap(gp("name", gs("init")), gp("image", gs("busybox:1.36"))))))
+	}
+	ctrs := glist()
+	for c := 0; c <= r.Intn(3); c++ {
+		ctrs.add(ctr(c))
+	}
+	spec.with(gp("containers", ctrs))
+	switch r.Intn(3) {
+	case 0:
+		spec.with(gp("volumes", glist(gmap(gp("name", gs("data")), gp("emptyDir", gempty(false))))))
+	case 1:
+		spec.with(gp("volumes", gempty(true)))
+	}
+	meta := gmap(gp("name", gs(fmt.Sprintf("w%d", i))))
+	if r.Intn(2) == 0 {
+		meta.with(gp("namespace", gs("shop")))
+	}
+	doc := gmap(gp("apiVersion", gs(k.apiVersion)), gp("kind", gs(k.kind)), gp("metadata", meta))
+	tmpl := gmap()
+	if podMeta != nil {
+		tmpl.with(gp("metadata", podMeta))
+	}
+	tmpl.with(gp("spec", spec))
+	switch k.kind {
+	case "Pod":
+		if podMeta != nil {
+			meta.pairs = append(meta.pairs, podMeta.pairs...)
+			meta.pairs = dedupe(meta.pairs)
+		}
+		doc.with(gp("spec", spec))
+	case "Job":
+		doc.with(gp("spec", gmap(gp("template", tmpl))))
+		spec.with(gp("restartPolicy", gs("Never")))
+	default:
+		doc.with(gp("spec", gmap(gp("replicas", gs("2")), gp("template", tmpl))))
+	}
+	return doc
+}
+
+func dedupe(ps []gpair) []gpair {
+	seen := map[string]int{}
+	var out []gpair
+	for _, p := range ps {
+		if i, ok := seen[p.key]; ok {
+			out[i] = p
+			continue
+		}
+		seen[p.key] = len(out)
+		out = append(out, p)
+	}
+	return out
+}
+
+// genFormatted writes a stream of workloads in one random style, or one
+// JSON document.
+func genFormatted(r *rand.Rand, seed int) (text string, isJSON bool) {
+	if seed%5 == 4 {
+		indent := []string{"  ", "    ", ""}[r.Intn(3)]
+		return toJSON(genFormatWorkload(r, 0, false), indent), true
+	}
+	s := &gstyle{r: r, indent: []int{2, 4}[r.Intn(2)], comments: r.Intn(3) > 0, blanks: r.Intn(2) == 0, flow: r.Intn(2) == 0}
+	var docs []string
+	for i := 0; i <= r.Intn(3); i++ {
+		var b strings.Builder
+		if s.comments {
+			fmt.Fprintf(&b, "# workload %d\n", i)
+		}
+		n := genFormatWorkload(r, i, seed%11 == 3 && i == 0)
+		if r.Intn(8) == 0 && flowable(n) {
+			b.WriteString(flowText(n) + "\n") // the whole document in flow style
+		} else {
+			s.yaml(&b, n, 0)
+		}
+		docs = append(docs, b.String())
+	}
+	out := strings.Join(docs, "---\n")
+	if r.Intn(5) == 0 && !strings.Contains(out, "|\n") {
+		// No line end on the last line. (Not after a block scalar: a
+		// line added after one that ends the file without a line end
+		// would give it one, and so change its value; such a document is
+		// re-encoded, and the README says so.)
+		out = strings.TrimSuffix(out, "\n")
+	}
+	if r.Intn(6) == 0 {
+		out = strings.ReplaceAll(out, "\n", "\r\n")
+	}
+	return out, false
+}
+
+// nullish matches a line that holds a null, an empty collection or a
+// flow collection, which injecting may write again (its own line only;
+// an edit inside a flow collection stays between its brackets).
+var nullish = regexp.MustCompile(`^\s*(- )?[^\s:#]+:\s*(~|null|\{\}|\[\])?,?\s*(#.*)?\r?$|^\s*(\{\}|\[\])\s*(#.*)?\r?$|[\[{]`)
+
+// onlyAdds reports whether out is in with lines added, where a null or
+// empty collection's line may have been written again (and in JSON, the
+// line before an added one gains its comma).
+func onlyAdds(in, out string) (bool, string) {
+	a, b := strings.Split(in, "\n"), strings.Split(out, "\n")
+	j := 0
+	for _, l := range a {
+		if nullish.MatchString(l) {
+			// It may be written again in place; it never moves far.
+			if j < len(b) && b[j] == l {
+				j++
+			}
+			continue
+		}
+		from := j
+		// (The last line may gain a line end: "\r" of a CRLF.)
+		for j < len(b) && b[j] != l && strings.TrimSuffix(b[j], ",") != l && strings.TrimSuffix(b[j], "\r") != l {
+			j++
+		}
+		if j < len(b) {
+			j++
+			continue
+		}
+		if !nullish.MatchString(l) {
+			return false, l
+		}
+		j = from // written again in place: the rest follows from here
+	}
+	return true, ""
+}
+
+func TestFormats(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "c.yaml", "native", "fluent/fluent-bit:3.1.4", "info")
+	const corpus = "../../testdata/corpus-configs/"
+	classic, watcher := corpus+"proxy.yaml", corpus+"config-watcher.yaml"
+	seeds := 200
+	if testing.Short() {
+		seeds = 40
+	}
+	if n, err := strconv.Atoi(os.Getenv("FORMAT_SEEDS")); err == nil {
+		seeds = n // a longer search, by hand
+	}
+	long := 0
+	for seed := 0; seed < seeds; seed++ {
+		r := rand.New(rand.NewSource(int64(seed)))
+		x, isJSON := genFormatted(r, seed)
+		if strings.Count(x, "\n") > 3000 {
+			long++
+		}
+		for _, args := range [][]string{{"-c", cfg}, {"-c", classic}, {"-c", cfg, "-c", classic, "-c", watcher}} {
+			once, stderr, code := plain(t, []byte(x), args...)
+			if code != 0 || strings.Contains(stderr, "re-encoded") {
+				t.Fatalf("seed %d %v: exit %d:\n%s\ninput:\n%s", seed, args, code, stderr, x)
+			}
+			if ok, line := onlyAdds(x, once); !ok {
+				t.Fatalf("seed %d %v: injecting changed the line %q:\n%s", seed, args, line, cmp.Diff(x, once))
+			}
+			if isJSON && !strings.HasPrefix(strings.TrimSpace(once), "{") {
+				t.Fatalf("seed %d: JSON came out as YAML:\n%s", seed, once)
+			}
+			back, stderr, code := plain(t, []byte(once), append([]string{"--uninject"}, args...)...)
+			if code != 0 || strings.Contains(stderr, "re-encoded") {
+				t.Fatalf("seed %d %v: uninject: exit %d:\n%s", seed, args, code, stderr)
+			}
+			if back != x {
+				t.Fatalf("seed %d %v: uninject(inject(x)) != x:\n%s", seed, args, cmp.Diff(x, back))
+			}
+			twice, stderr, code := plain(t, []byte(once), args...)
+			if code != 0 || twice != once {
+				t.Fatalf("seed %d %v: a second run changed the output (exit %d, %s):\n%s", seed, args, code, stderr, cmp.Diff(once, twice))
+			}
+		}
+	}
+	if long == 0 && seeds >= 100 {
+		t.Errorf("no document of 3,000 lines was generated")
+	}
+}

@@ -1,0 +1,781 @@
+package yamlfile
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
+)
+
+// placeEdits writes a changed document back into the user's own text by
+// editing only where the tree changed, at the places the nodes' positions
+// give. Untouched lines are never rewritten: a new list item or field is
+// inserted as lines of its own, in the indentation and list style of its
+// surroundings; a removed one takes its lines with it; a changed null or
+// empty collection rewrites its own line only; an edit inside a flow
+// collection ({...} or [...]) stays inside its brackets. So injecting only
+// adds lines, and uninject removes exactly those lines again.
+//
+// raw is the document's text; cur is the changed document node. Nodes
+// that were parsed from raw keep their line and column; a node with none
+// (Line 0) is new. The result is checked by reading it back: it must hold
+// exactly cur's data, in cur's order, with cur's comments. Any error means
+// the caller re-encodes the document instead, and says so.
+func placeEdits(raw string, cur *yaml.Node) (string, error) {
+	var orig yaml.Node
+	if err := yaml.NewDecoder(strings.NewReader(raw)).Decode(&orig); err != nil {
+		return "", err
+	}
+	if len(orig.Content) == 0 || len(cur.Content) == 0 {
+		return "", errors.New("an empty document")
+	}
+	p := newPlacer(raw, &orig)
+	o, c := orig.Content[0], cur.Content[0]
+	if !p.same(o, c) || o.Kind != yaml.MappingNode {
+		return "", errors.New("the document's root changed")
+	}
+	if o.Style&yaml.FlowStyle != 0 {
+		p.flow(o, c)
+	} else {
+		p.mapping(o, c, p.trimBack(len(p.lines), 0, 0))
+	}
+	if p.err != nil {
+		return "", p.err
+	}
+	out := p.apply()
+	if p.err != nil {
+		return "", p.err
+	}
+	if err := check(out, cur); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+// check reads text back: it must be one document holding want's data in
+// want's order, with want's comments.
+func check(text string, want *yaml.Node) error {
+	var got yaml.Node
+	dec := yaml.NewDecoder(strings.NewReader(text))
+	if err := dec.Decode(&got); err != nil {
+		return fmt.Errorf("the edited text does not parse: %s", yamlnode.FirstLine(err))
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err != io.EOF {
+		return errors.New("the edited text holds more than one document")
+	}
+	if len(got.Content) == 0 || !yamlnode.Equal(got.Content[0], want.Content[0], true) {
+		return errors.New("the edited text does not read back as the changed document")
+	}
+	// Every comment the changed document holds is in the text. (The text
+	// may hold more: a comment of the user's that the parser had attached
+	// to a node the injection took away stays where it was.)
+	have := commentsOf(&got)
+	for _, c := range commentsOf(want) {
+		i, found := slices.BinarySearch(have, c)
+		if !found {
+			return fmt.Errorf("the edited text lost the comment %q", c)
+		}
+		have = slices.Delete(have, i, i+1)
+	}
+	return nil
+}
+
+// commentsOf lists every comment in a tree, sorted, each trimmed.
+func commentsOf(n *yaml.Node) []string {
+	var out []string
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		for _, c := range []string{n.HeadComment, n.LineComment, n.FootComment} {
+			for _, l := range strings.Split(c, "\n") {
+				if l = strings.TrimSpace(l); l != "" {
+					out = append(out, l)
+				}
+			}
+		}
+		for _, k := range n.Content {
+			walk(k)
+		}
+	}
+	walk(n)
+	sort.Strings(out)
+	return out
+}
+
+// edit replaces raw[from:to] with text; from == to inserts. seq keeps
+// insertions at one place in the order they were made.
+type edit struct {
+	from, to int
+	text     string
+	seq      int
+}
+
+type placer struct {
+	raw   string
+	lines []string // raw split after each newline
+	start []int    // byte offset of each line
+	eol   string
+	// indent and seqIndent are the document's own: the step between a
+	// key and its nested mapping's keys, and whether a key's list has its
+	// dashes indented (wide) or at the key's column (compact).
+	indent int
+	wide   bool
+	edits  []edit
+	err    error
+}
+
+func newPlacer(raw string, orig *yaml.Node) *placer {
+	p := &placer{raw: raw, eol: "\n", indent: 2}
+	if strings.Contains(raw, "\r\n") {
+		p.eol = "\r\n"
+	}
+	off := 0
+	for _, l := range strings.SplitAfter(raw, "\n") {
+		if l == "" {
+			continue
+		}
+		p.lines = append(p.lines, l)
+		p.start = append(p.start, off)
+		off += len(l)
+	}
+	p.start = append(p.start, off)
+	p.indent, p.wide = docStyle(orig)
+	return p
+}
+
+// docStyle reads the document's indentation: the most common step from a
+// key to its nested mapping's keys, and whether most lists under keys are
+// indented.
+func docStyle(doc *yaml.Node) (indent int, wide bool) {
+	steps := map[int]int{}
+	seqs := map[bool]int{}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.MappingNode && n.Style&yaml.FlowStyle == 0 {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				switch {
+				case v.Style&yaml.FlowStyle != 0 || len(v.Content) == 0 || v.Line == k.Line:
+				case v.Kind == yaml.MappingNode:
+					steps[v.Column-k.Column]++
+				case v.Kind == yaml.SequenceNode:
+					seqs[v.Column > k.Column]++
+				}
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(doc)
+	indent = 2
+	for step, n := range steps {
+		if step > 0 && (n > steps[indent] || n == steps[indent] && step < indent) {
+			indent = step
+		}
+	}
+	return indent, seqs[true] > seqs[false]
+}
+
+// same reports whether c is the node o parsed from the text, still
+// there: new nodes have no position.
+func (p *placer) same(o, c *yaml.Node) bool {
+	return c.Line > 0 && c.Line == o.Line && c.Column == o.Column && c.Kind == o.Kind
+}
+
+func (p *placer) fail(format string, args ...any) {
+	if p.err == nil {
+		p.err = fmt.Errorf(format, args...)
+	}
+}
+
+func (p *placer) add(from, to int, text string) {
+	if to == len(p.raw) && !strings.HasSuffix(p.raw, "\n") {
+		// The document's last line has no line end, and keeps none.
+		switch {
+		case from == to:
+			text = p.eol + strings.TrimSuffix(text, p.eol)
+		case text == "":
+			// apply takes the line end before the removal with it.
+		default:
+			text = strings.TrimSuffix(text, p.eol)
+		}
+	}
+	p.edits = append(p.edits, edit{from, to, text, len(p.edits)})
+}
+
+// apply makes the edits, which never overlap.
+func (p *placer) apply() string {
+	sort.SliceStable(p.edits, func(i, j int) bool {
+		a, b := p.edits[i], p.edits[j]
+		if a.from != b.from {
+			return a.from < b.from
+		}
+		if (a.from == a.to) != (b.from == b.to) {
+			return a.from == a.to // an insertion goes before a deletion there
+		}
+		return a.seq < b.seq
+	})
+	if !strings.HasSuffix(p.raw, "\n") {
+		// Lines removed at the end of a document whose last line has no
+		// line end take the line end before them: the new last line has
+		// none either.
+		run := -1
+		for i := len(p.edits) - 1; i >= 0; i-- {
+			e := p.edits[i]
+			if e.text != "" || e.from == e.to {
+				break
+			}
+			if (run < 0 && e.to == len(p.raw)) || (run >= 0 && e.to == p.edits[run].from) {
+				run = i
+			}
+		}
+		if run >= 0 {
+			e := &p.edits[run]
+			if e.from > 0 && p.raw[e.from-1] == '\n' {
+				e.from--
+				if e.from > 0 && p.raw[e.from-1] == '\r' {
+					e.from--
+				}
+			}
+		}
+	}
+	var b strings.Builder
+	at := 0
+	for _, e := range p.edits {
+		if e.from < at {
+			p.fail("two edits overlap")
+			return p.raw
+		}
+		b.WriteString(p.raw[at:e.from])
+		b.WriteString(e.text)
+		at = e.to
+	}
+	b.WriteString(p.raw[at:])
+	return b.String()
+}
+
+func indentOf(l string) int { return len(l) - len(strings.TrimLeft(l, " ")) }
+
+func blank(l string) bool { return strings.TrimSpace(l) == "" }
+
+func comment(l string) bool { return strings.HasPrefix(strings.TrimSpace(l), "#") }
+
+// trimBack walks back from line end (exclusive) over blank lines and
+// comment lines: an entry's text ends with its last line of content, and
+// what follows it (blank lines, comments at any indentation) is left
+// where it is, by insertions after the entry and by its removal alike.
+// It stops at line lo.
+func (p *placer) trimBack(end, col, lo int) int {
+	for end > lo && (blank(p.lines[end-1]) || comment(p.lines[end-1])) {
+		end--
+	}
+	return end
+}
+
+// headLines is how many comment lines right above line l, at column col,
+// belong to the node starting there (its head comment).
+func (p *placer) headLines(l, col int, head string) int {
+	if head == "" {
+		return 0
+	}
+	n := 0
+	for l-n-1 >= 0 && comment(p.lines[l-n-1]) && indentOf(p.lines[l-n-1]) == col {
+		n++
+	}
+	return n
+}
+
+// mapping edits a block mapping whose text ends before line end.
+func (p *placer) mapping(o, c *yaml.Node, end int) {
+	type entry struct {
+		start, key, end, col int
+	}
+	n := len(o.Content) / 2
+	es := make([]entry, n)
+	for i := 0; i < n; i++ {
+		k := o.Content[2*i]
+		es[i].key, es[i].col = k.Line-1, k.Column-1
+		es[i].start = es[i].key - p.headLines(es[i].key, es[i].col, k.HeadComment)
+	}
+	for i := 0; i < n; i++ {
+		next := end
+		if i+1 < n {
+			next = es[i+1].start
+		}
+		es[i].end = p.trimBack(next, es[i].col, es[i].key+1)
+	}
+	byPos := map[[2]int]int{}
+	for i := 0; i < n; i++ {
+		k := o.Content[2*i]
+		byPos[[2]int{k.Line, k.Column}] = i
+	}
+	// The first entry of a list item's mapping shares the dash's line:
+	// nothing can be inserted before it.
+	ip := -1
+	if n > 0 && strings.TrimSpace(p.lines[es[0].key][:es[0].col]) == "" {
+		ip = p.start[es[0].start]
+	}
+	col := 0
+	if n > 0 {
+		col = es[0].col
+	}
+	kept := make([]bool, n)
+	last := -1
+	for j := 0; j+1 < len(c.Content); j += 2 {
+		ck, cv := c.Content[j], c.Content[j+1]
+		i, ok := byPos[[2]int{ck.Line, ck.Column}]
+		if ok && ck.Line > 0 && ck.Value == o.Content[2*i].Value {
+			if i < last {
+				p.fail("fields were reordered")
+				return
+			}
+			kept[i], last = true, i
+			ov := o.Content[2*i+1]
+			e := es[i]
+			switch {
+			case p.same(ov, cv) && ov.Style&yaml.FlowStyle == 0 && cv.Style&yaml.FlowStyle == 0 && len(ov.Content) > 0 && len(cv.Content) > 0 && ov.Kind == yaml.MappingNode:
+				p.mapping(ov, cv, e.end)
+			case p.same(ov, cv) && ov.Style&yaml.FlowStyle == 0 && cv.Style&yaml.FlowStyle == 0 && len(ov.Content) > 0 && len(cv.Content) > 0 && ov.Kind == yaml.SequenceNode:
+				p.sequence(ov, cv, e.end)
+			case p.same(ov, cv) && ov.Style&yaml.FlowStyle != 0 && cv.Style&yaml.FlowStyle != 0:
+				p.flow(ov, cv)
+			case p.same(ov, cv) && unchanged(ov, cv):
+			case emptyNull(ov) && blockWithContent(cv) && p.bareKey(e.key, e.col):
+				// "key:" with nothing after it gets its value on the lines
+				// below: the key's own line stays as it is.
+				text := p.entry(withoutHead(ck), cv, e.col)
+				if i := strings.Index(text, "\n"); i >= 0 {
+					p.add(p.start[e.key+1], p.start[e.key+1], text[i+1:])
+				}
+			case emptyNull(cv) && blockWithContent(ov) && !p.same(ov, cv) && p.bareKey(e.key, e.col):
+				// And back: the value's lines go, the key's line stays.
+				p.add(p.start[e.key+1], p.start[e.end], "")
+			default:
+				// A changed scalar, or a null or empty collection that now
+				// holds something: the entry is written again, from its key
+				// (a list item's dash stays) to its end, its own lines only.
+				text := strings.TrimPrefix(p.entry(withoutHead(withoutFoot(ck)), withoutFoot(cv), e.col), strings.Repeat(" ", e.col))
+				p.add(p.start[e.key]+e.col, p.start[e.end], text)
+			}
+			ip = p.start[e.end]
+			continue
+		}
+		if ip < 0 {
+			p.fail("a field before the first field of a list item")
+			return
+		}
+		if n == 0 {
+			p.fail("a field in a mapping with none")
+			return
+		}
+		p.add(ip, ip, p.entry(ck, cv, col))
+	}
+	for i := 0; i < n; i++ {
+		if kept[i] {
+			continue
+		}
+		if i == 0 && strings.TrimSpace(p.lines[es[0].key][:es[0].col]) != "" {
+			p.fail("the first field of a list item was removed")
+			return
+		}
+		p.add(p.start[es[i].start], p.start[es[i].end], "")
+	}
+}
+
+// sequence edits a block sequence whose text ends before line end.
+func (p *placer) sequence(o, c *yaml.Node, end int) {
+	type item struct {
+		start, dash, end, col, content int
+	}
+	n := len(o.Content)
+	its := make([]item, n)
+	for i, it := range o.Content {
+		l := it.Line - 1
+		if it.Column-1 <= len(p.lines[l]) && strings.TrimSpace(p.lines[l][:it.Column-1]) == "" {
+			// "-" alone on its line, the item below it.
+			for l > 0 && (blank(p.lines[l-1]) || comment(p.lines[l-1])) {
+				l--
+			}
+			l--
+			if l < 0 || strings.TrimSpace(strings.SplitN(p.lines[l], "#", 2)[0]) != "-" {
+				p.fail("a list item without its dash")
+				return
+			}
+		} else if it.Column-1 > len(p.lines[l]) || strings.TrimSpace(p.lines[l][:it.Column-1]) != "-" {
+			p.fail("a list item whose dash is not alone before it on its line")
+			return
+		}
+		dash := indentOf(p.lines[l])
+		its[i] = item{dash: l, col: dash, content: it.Column - 1}
+		its[i].start = l - p.headLines(l, dash, it.HeadComment)
+	}
+	for i := range its {
+		next := end
+		if i+1 < n {
+			next = its[i+1].start
+		}
+		its[i].end = p.trimBack(next, its[i].col, its[i].dash+1)
+	}
+	byPos := map[[2]int]int{}
+	for i, it := range o.Content {
+		byPos[[2]int{it.Line, it.Column}] = i
+	}
+	ip := p.start[its[0].start]
+	kept := make([]bool, n)
+	last := -1
+	for _, cv := range c.Content {
+		i, ok := byPos[[2]int{cv.Line, cv.Column}]
+		if ok && p.same(o.Content[i], cv) {
+			if i < last {
+				p.fail("list items were reordered")
+				return
+			}
+			kept[i], last = true, i
+			ov, it := o.Content[i], its[i]
+			switch {
+			case ov.Kind == yaml.MappingNode && ov.Style&yaml.FlowStyle == 0 && cv.Style&yaml.FlowStyle == 0 && len(ov.Content) > 0 && len(cv.Content) > 0:
+				p.mapping(ov, cv, it.end)
+			case ov.Kind == yaml.SequenceNode && ov.Style&yaml.FlowStyle == 0 && cv.Style&yaml.FlowStyle == 0 && len(ov.Content) > 0 && len(cv.Content) > 0:
+				p.sequence(ov, cv, it.end)
+			case ov.Style&yaml.FlowStyle != 0 && cv.Style&yaml.FlowStyle != 0:
+				p.flow(ov, cv)
+			case unchanged(ov, cv):
+			default:
+				text := strings.TrimPrefix(p.item(withoutHead(withoutFoot(cv)), it.col), strings.Repeat(" ", it.col))
+				p.add(p.start[it.dash]+it.col, p.start[it.end], text)
+			}
+			ip = p.start[it.end]
+			continue
+		}
+		p.add(ip, ip, p.item(cv, its[0].col))
+	}
+	for i := range its {
+		if !kept[i] {
+			p.add(p.start[its[i].start], p.start[its[i].end], "")
+		}
+	}
+}
+
+// emptyNull is a null written as nothing at all ("key:").
+func emptyNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagNull && n.Value == ""
+}
+
+func blockWithContent(n *yaml.Node) bool {
+	return (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode) && n.Style&yaml.FlowStyle == 0 && len(n.Content) > 0
+}
+
+// bareKey reports whether the entry at line l, column col, has nothing
+// after its colon but spaces or a comment.
+func (p *placer) bareKey(l, col int) bool {
+	line := strings.TrimRight(p.lines[l], "\r\n")
+	i := strings.Index(line[col:], ":")
+	if i < 0 {
+		return false
+	}
+	rest := strings.TrimSpace(line[col+i+1:])
+	return rest == "" || strings.HasPrefix(rest, "#")
+}
+
+// unchanged reports whether a node that is still there holds what it
+// held, written the same way.
+func unchanged(o, c *yaml.Node) bool {
+	return o.Kind == c.Kind && o.Style == c.Style && yamlnode.Equal(o, c, true) &&
+		slices.Equal(commentsOf(o), commentsOf(c)) && (o.Kind != yaml.ScalarNode || o.Tag == c.Tag)
+}
+
+func withoutHead(n *yaml.Node) *yaml.Node {
+	if n.HeadComment == "" {
+		return n
+	}
+	c := *n
+	c.HeadComment = ""
+	return &c
+}
+
+// withoutFoot copies n without the foot comments at its end: the lines
+// they stand on lie after the entry's text (see trimBack), where they
+// stay; written again with the entry, they would be there twice.
+func withoutFoot(n *yaml.Node) *yaml.Node {
+	c := *n
+	c.FootComment = ""
+	if len(n.Content) > 0 {
+		c.Content = append([]*yaml.Node(nil), n.Content...)
+		c.Content[len(c.Content)-1] = withoutFoot(n.Content[len(n.Content)-1])
+		if n.Kind == yaml.MappingNode && len(n.Content) >= 2 {
+			c.Content[len(c.Content)-2] = withoutFoot(n.Content[len(n.Content)-2])
+		}
+	}
+	return &c
+}
+
+// encoder renders new nodes in the document's style.
+func (p *placer) encode(n *yaml.Node) string {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(p.indent)
+	if p.wide {
+		enc.DefaultSeqIndent()
+	} else {
+		enc.CompactSeqIndent()
+	}
+	if err := enc.Encode(n); err != nil {
+		p.fail("%v", err)
+		return ""
+	}
+	if err := enc.Close(); err != nil {
+		p.fail("%v", err)
+	}
+	return b.String()
+}
+
+// shift indents every non-empty line of text by col and gives it the
+// document's line end.
+func (p *placer) shift(text string, col int) string {
+	pad := strings.Repeat(" ", col)
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(text, "\n") {
+		if l == "" {
+			continue
+		}
+		if l != "\n" {
+			b.WriteString(pad)
+		}
+		b.WriteString(strings.TrimSuffix(l, "\n"))
+		b.WriteString(p.eol)
+	}
+	return b.String()
+}
+
+// entry renders "key: value" at column col.
+func (p *placer) entry(k, v *yaml.Node, col int) string {
+	return p.shift(p.encode(&yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: []*yaml.Node{k, v}}), col)
+}
+
+// item renders "- value" with its dash at column col.
+func (p *placer) item(v *yaml.Node, col int) string {
+	return p.shift(p.encode(&yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{v}}), col)
+}
+
+// flowText renders a node on one line, in flow style.
+func (p *placer) flowText(n *yaml.Node) string {
+	c := flowCopy(n)
+	return strings.ReplaceAll(strings.TrimSuffix(p.encode(c), "\n"), "\n", p.eol)
+}
+
+func flowCopy(n *yaml.Node) *yaml.Node {
+	c := *n
+	if c.Kind == yaml.MappingNode || c.Kind == yaml.SequenceNode {
+		c.Style |= yaml.FlowStyle
+	}
+	c.HeadComment, c.FootComment = "", ""
+	if len(n.Content) > 0 {
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, k := range n.Content {
+			c.Content[i] = flowCopy(k)
+		}
+	}
+	return &c
+}
+
+// offset is the byte offset of a node's position.
+func (p *placer) offset(n *yaml.Node) int {
+	return p.start[n.Line-1] + n.Column - 1
+}
+
+// flow edits a flow collection in place, between its brackets: an
+// element added goes in with its comma, one removed leaves with it.
+func (p *placer) flow(o, c *yaml.Node) {
+	if unchanged(o, c) {
+		return
+	}
+	open := p.offset(o)
+	elems, close, err := scanFlow(p.raw, open)
+	if err != nil {
+		p.fail("%v", err)
+		return
+	}
+	step := 1
+	if o.Kind == yaml.MappingNode {
+		step = 2
+	}
+	if len(elems) != len(o.Content)/step {
+		p.fail("a flow collection that reads differently")
+		return
+	}
+	byPos := map[[2]int]int{}
+	for i := 0; i < len(elems); i++ {
+		n := o.Content[i*step]
+		byPos[[2]int{n.Line, n.Column}] = i
+	}
+	kept := make([]bool, len(elems))
+	var added []struct {
+		after int // the element it follows, or -1
+		text  string
+	}
+	last := -1
+	for j := 0; j < len(c.Content); j += step {
+		cn := c.Content[j]
+		i, ok := byPos[[2]int{cn.Line, cn.Column}]
+		if ok && p.same(o.Content[i*step], cn) {
+			if i < last {
+				p.fail("flow elements were reordered")
+				return
+			}
+			kept[i], last = true, i
+			ov, cv := o.Content[i*step], cn
+			if step == 2 {
+				ov, cv = o.Content[i*step+1], c.Content[j+1]
+			}
+			switch {
+			case p.same(ov, cv) && ov.Kind != yaml.ScalarNode && ov.Style&yaml.FlowStyle != 0:
+				p.flow(ov, cv)
+			case p.same(ov, cv) && unchanged(ov, cv):
+			case step == 2:
+				// A changed value: the pair is written again.
+				p.add(elems[i][0], elems[i][1], pairText(p.flowText(&yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: []*yaml.Node{o.Content[i*step], c.Content[j+1]}})))
+			default:
+				p.add(elems[i][0], elems[i][1], p.flowText(cv))
+			}
+			continue
+		}
+		text := p.flowText(cn)
+		if step == 2 {
+			text = pairText(p.flowText(&yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: []*yaml.Node{cn, c.Content[j+1]}}))
+		}
+		added = append(added, struct {
+			after int
+			text  string
+		}{last, text})
+	}
+	// Each run of removed elements goes with the comma before it (or
+	// after it, for a run at the start).
+	for a := 0; a < len(elems); a++ {
+		if kept[a] {
+			continue
+		}
+		b := a
+		for b+1 < len(elems) && !kept[b+1] {
+			b++
+		}
+		switch {
+		case a > 0:
+			p.add(elems[a-1][1], elems[b][1], "")
+		case b+1 < len(elems):
+			p.add(elems[a][0], elems[b+1][0], "")
+		default:
+			p.add(elems[a][0], elems[b][1], "")
+		}
+		a = b
+	}
+	anyKept := slices.Contains(kept, true)
+	for _, a := range added {
+		switch {
+		case a.after >= 0:
+			p.add(elems[a.after][1], elems[a.after][1], ", "+a.text)
+		case anyKept:
+			first := slices.Index(kept, true)
+			p.add(elems[first][0], elems[first][0], a.text+", ")
+		default:
+			// Into an empty collection (or one emptied): after the bracket.
+			sep := ""
+			if len(added) > 1 && a != added[0] {
+				sep = ", "
+			}
+			p.add(open+1, open+1, sep+a.text)
+		}
+	}
+	_ = close
+}
+
+// pairText drops the braces of a one-pair flow mapping: "k: v".
+func pairText(s string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(s, "{"), "}")
+}
+
+// scanFlow finds, in text, the elements of the flow collection whose
+// opening bracket is at open: each element's [start, end) (a pair's, for
+// a mapping) at the outer level, and the closing bracket. yaml.v3 gives
+// nodes a start and no end, so this reads the brackets, commas and
+// quotes between them; the parser has already checked the syntax.
+func scanFlow(text string, open int) ([][2]int, int, error) {
+	if open >= len(text) || (text[open] != '[' && text[open] != '{') {
+		return nil, 0, errors.New("a flow collection not where its node says")
+	}
+	var elems [][2]int
+	depth := 0
+	start := -1
+	end := -1 // the end of the element's text, spaces excluded
+	for i := open; i < len(text); i++ {
+		ch := text[i]
+		switch {
+		case ch == '\'' || ch == '"':
+			if start < 0 {
+				start = i
+			}
+			j, err := skipQuoted(text, i)
+			if err != nil {
+				return nil, 0, err
+			}
+			i = j
+			end = i + 1
+		case ch == '#' && (i == 0 || text[i-1] == ' ' || text[i-1] == '\t' || text[i-1] == '\n'):
+			for i < len(text) && text[i] != '\n' {
+				i++
+			}
+		case ch == '[' || ch == '{':
+			depth++
+			if depth > 1 {
+				if start < 0 {
+					start = i
+				}
+			}
+		case ch == ']' || ch == '}':
+			depth--
+			if depth == 0 {
+				if start >= 0 {
+					elems = append(elems, [2]int{start, end})
+				}
+				return elems, i, nil
+			}
+			end = i + 1
+		case ch == ',' && depth == 1:
+			if start >= 0 {
+				elems = append(elems, [2]int{start, end})
+			}
+			start, end = -1, -1
+		case ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r':
+		default:
+			if depth == 1 && start < 0 {
+				start = i
+			}
+			end = i + 1
+		}
+	}
+	return nil, 0, errors.New("a flow collection without its closing bracket")
+}
+
+// skipQuoted returns the index of the quote that closes the scalar
+// opened at i.
+func skipQuoted(text string, i int) (int, error) {
+	q := text[i]
+	for j := i + 1; j < len(text); j++ {
+		switch {
+		case q == '"' && text[j] == '\\':
+			j++
+		case text[j] == q && q == '\'' && j+1 < len(text) && text[j+1] == '\'':
+			j++
+		case text[j] == q:
+			return j, nil
+		}
+	}
+	return 0, errors.New("an unterminated quoted scalar")
+}
