@@ -44,6 +44,7 @@ fuzz:
 	$(GO) test ./fn -run '^$$' -fuzz '^FuzzConfig$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/yamlfile -run '^$$' -fuzz '^FuzzMerge3$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/yamlfile -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/yamlfile -run '^$$' -fuzz '^FuzzEdits$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./transform -run '^$$' -fuzz '^FuzzStatus$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./transform -run '^$$' -fuzz '^FuzzOverrides$$' -fuzztime $(FUZZTIME)
 

@@ -513,3 +513,98 @@ func noBlankLines(s string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestE2EKptKeepsComments runs a classic sidecar placed first under kpt
+// fn eval and kpt fn render, then uninjects it: each comment stays on its
+// own container, field order stays the user's, and uninject gives back
+// the file byte for byte. (Without care, kpt copies the input's comments
+// and field order onto the output by list index, so each container gets
+// its predecessor's.)
+func TestE2EKptKeepsComments(t *testing.T) {
+	kpt := tool(t, "kpt")
+	const deploy = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      # the web server
+      - name: web # serves the site
+        image: nginx:1.27.0
+        ports:
+        - containerPort: 80
+      # the cache
+      - image: redis:7.4 # in-memory
+        name: cache
+`
+	const cfg = `apiVersion: inject-sidecars.dev/v1alpha1
+kind: SidecarInjection
+metadata:
+  name: mesh
+spec:
+  mode: classic
+  position: first
+  containers:
+  - name: proxy # the mesh
+    image: envoyproxy/envoy:v1.31.0
+    resources:
+      requests: {cpu: 10m, memory: 16Mi}
+      limits: {memory: 32Mi}
+`
+	check := func(t *testing.T, got string) {
+		t.Helper()
+		for _, want := range []string{
+			"      - name: proxy # the mesh\n        image: envoyproxy/envoy:v1.31.0\n",
+			"      # the web server\n      - name: web # serves the site\n        image: nginx:1.27.0\n",
+			"      # the cache\n      - image: redis:7.4 # in-memory\n        name: cache\n",
+		} {
+			if !strings.Contains(got, want) {
+				t.Errorf("comments or field order moved; want\n%s\nin\n%s", want, got)
+			}
+		}
+		if strings.Count(got, "#") != 5 {
+			t.Errorf("want 5 comments, each once:\n%s", got)
+		}
+	}
+	t.Run("eval", func(t *testing.T) {
+		dir := t.TempDir()
+		pkg := filepath.Join(dir, "pkg")
+		write := func(name, data string) {
+			if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		write(filepath.Join(pkg, "deploy.yaml"), deploy)
+		write(filepath.Join(dir, "cfg.yaml"), cfg)
+		write(filepath.Join(dir, "un.yaml"), strings.Replace(cfg, "  mode: classic", "  action: uninject\n  mode: classic", 1))
+		if r := run(t, "", nil, kpt, "fn", "eval", pkg, "--exec", binary, "--fn-config", filepath.Join(dir, "cfg.yaml")); r.code != 0 {
+			t.Fatalf("kpt fn eval: exit %d\n%s", r.code, r.stderr)
+		}
+		check(t, string(mustRead(t, filepath.Join(pkg, "deploy.yaml"))))
+		if r := run(t, "", nil, kpt, "fn", "eval", pkg, "--exec", binary, "--fn-config", filepath.Join(dir, "un.yaml")); r.code != 0 {
+			t.Fatalf("kpt fn eval (uninject): exit %d\n%s", r.code, r.stderr)
+		}
+		if got := string(mustRead(t, filepath.Join(pkg, "deploy.yaml"))); got != deploy {
+			t.Errorf("inject + uninject under kpt did not give the file back:\n%s", got)
+		}
+	})
+	t.Run("render", func(t *testing.T) {
+		pkg := t.TempDir()
+		kptfile := "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: pkg\npipeline:\n  mutators:\n  - exec: " + binary + "\n    configPath: inject.yaml\n"
+		for name, data := range map[string]string{"Kptfile": kptfile, "deploy.yaml": deploy,
+			"inject.yaml": strings.Replace(cfg, "metadata:\n  name: mesh\n", "metadata:\n  name: mesh\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\n", 1)} {
+			if err := os.WriteFile(filepath.Join(pkg, name), []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if r := run(t, "", nil, kpt, "fn", "render", pkg, "--allow-exec"); r.code != 0 {
+			t.Fatalf("kpt fn render: exit %d\n%s", r.code, r.stderr)
+		}
+		check(t, string(mustRead(t, filepath.Join(pkg, "deploy.yaml"))))
+	})
+}

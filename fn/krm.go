@@ -10,6 +10,7 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
@@ -239,6 +240,29 @@ func BugMessage(r any) string {
 	return fmt.Sprintf("internal error: this is a bug in inject-sidecars, please report it with the input that caused it: %v", r)
 }
 
+// keepOwnComments drops the id annotations that kpt and kustomize put on
+// each item from a changed one. With the id, the orchestrator copies the
+// input's comments onto the output and re-sorts its fields to the
+// input's order (kyaml's runtimeutil.FunctionFilter: comments.CopyComments
+// and order.SyncOrder), matching list items by index: with sidecars
+// placed first, every container then gets the comments and field order
+// of the one that used to sit at its index. The function's output already
+// holds every comment where it belongs, in the right order, so a changed
+// item goes without the id and is taken as it is. Unchanged items keep
+// theirs.
+func keepOwnComments(item *yaml.Node) {
+	annos := yamlnode.Field(yamlnode.Field(item, "metadata"), "annotations")
+	if annos == nil || annos.Kind != yaml.MappingNode {
+		return
+	}
+	for i := len(annos.Content) - 2; i >= 0; i -= 2 {
+		switch annos.Content[i].Value {
+		case kioutil.IdAnnotation, kioutil.LegacyIdAnnotation:
+			annos.Content = append(annos.Content[:i], annos.Content[i+2:]...)
+		}
+	}
+}
+
 // Process decodes the functionConfig and runs the injection on the items.
 func Process(rl *ResourceList) framework.Results {
 	var file *framework.File
@@ -255,6 +279,11 @@ func Process(rl *ResourceList) framework.Results {
 	f := &transform.Filter{Injections: []*transform.Injection{c.Injection}}
 	if _, err := f.Filter(rl.Items); err != nil {
 		return append(results, &framework.Result{Severity: framework.Error, Message: err.Error()})
+	}
+	for _, r := range f.Results {
+		if r.Changed() {
+			keepOwnComments(r.Item)
+		}
 	}
 	return append(results, Results(f.Results, annotationLocator, map[string]*framework.File{c.Injection.Metadata.Name: file})...)
 }

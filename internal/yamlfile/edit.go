@@ -29,6 +29,10 @@ import (
 // exactly cur's data, in cur's order, with cur's comments. Any error means
 // the caller re-encodes the document instead, and says so.
 func placeEdits(raw string, cur *yaml.Node) (string, error) {
+	if strings.Count(raw, "\r") != strings.Count(raw, "\r\n") {
+		// A lone CR ends a line for YAML, not for the lines here.
+		return "", errors.New("a line ends with a lone carriage return")
+	}
 	var orig yaml.Node
 	if err := yaml.NewDecoder(strings.NewReader(raw)).Decode(&orig); err != nil {
 		return "", err
@@ -155,7 +159,7 @@ func newPlacer(raw string, orig *yaml.Node) *placer {
 // indented.
 func docStyle(doc *yaml.Node) (indent int, wide bool) {
 	steps := map[int]int{}
-	seqs := map[bool]int{}
+	seqs := map[int]int{} // dash column minus key column
 	var walk func(n *yaml.Node)
 	walk = func(n *yaml.Node) {
 		if n.Kind == yaml.MappingNode && n.Style&yaml.FlowStyle == 0 {
@@ -166,7 +170,7 @@ func docStyle(doc *yaml.Node) (indent int, wide bool) {
 				case v.Kind == yaml.MappingNode:
 					steps[v.Column-k.Column]++
 				case v.Kind == yaml.SequenceNode:
-					seqs[v.Column > k.Column]++
+					seqs[v.Column-k.Column]++
 				}
 			}
 		}
@@ -181,7 +185,16 @@ func docStyle(doc *yaml.Node) (indent int, wide bool) {
 			indent = step
 		}
 	}
-	return indent, seqs[true] > seqs[false]
+	offset := 0
+	for off, n := range seqs {
+		if n > seqs[offset] || n == seqs[offset] && off < offset {
+			offset = off
+		}
+	}
+	// yaml.v3's encoder puts dashes at the key's column plus the indent
+	// (wide), or, compact, at the key's column with indent 2 and two
+	// spaces in with more.
+	return indent, offset >= indent
 }
 
 // same reports whether c is the node o parsed from the text, still
@@ -348,10 +361,23 @@ func (p *placer) mapping(o, c *yaml.Node, end int) {
 			case p.same(ov, cv) && ov.Style&yaml.FlowStyle != 0 && cv.Style&yaml.FlowStyle != 0:
 				p.flow(ov, cv)
 			case p.same(ov, cv) && unchanged(ov, cv):
+			case nullToken(ov) && blockWithContent(cv) && p.nullOnLine(ov, e.key):
+				// "key: ~ # note" gets its value on the lines below; the
+				// null's token leaves its line (spaces keep the comment in
+				// its column), and nothing else there changes.
+				p.cutNull(ov, e.key)
+				text := p.entry(withoutHead(withoutFoot(ck)), withoutFoot(cv), e.col)
+				if i := strings.Index(text, "\n"); i >= 0 {
+					p.add(p.start[e.key+1], p.start[e.key+1], text[i+1:])
+				}
+			case nullToken(cv) && blockWithContent(ov) && !p.same(ov, cv) && p.bareKey(e.key, e.col):
+				// And back: the token returns, the value's lines go.
+				p.putNull(cv.Value, e.key, e.col)
+				p.add(p.start[e.key+1], p.start[e.end], "")
 			case emptyNull(ov) && blockWithContent(cv) && p.bareKey(e.key, e.col):
 				// "key:" with nothing after it gets its value on the lines
 				// below: the key's own line stays as it is.
-				text := p.entry(withoutHead(ck), cv, e.col)
+				text := p.entry(withoutHead(withoutFoot(ck)), withoutFoot(cv), e.col)
 				if i := strings.Index(text, "\n"); i >= 0 {
 					p.add(p.start[e.key+1], p.start[e.key+1], text[i+1:])
 				}
@@ -462,6 +488,50 @@ func (p *placer) sequence(o, c *yaml.Node, end int) {
 			p.add(p.start[its[i].start], p.start[its[i].end], "")
 		}
 	}
+}
+
+// nullToken is a null written as a word: ~, null, Null or NULL.
+func nullToken(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagNull && n.Value != "" && n.Style == 0
+}
+
+// nullOnLine reports whether null n stands on line l as its text.
+func (p *placer) nullOnLine(n *yaml.Node, l int) bool {
+	return n.Line-1 == l && strings.HasPrefix(p.lines[l][n.Column-1:], n.Value)
+}
+
+// cutNull takes a null's token off its line: with a comment after it,
+// spaces stand in for it; else it goes with the spaces before it.
+func (p *placer) cutNull(n *yaml.Node, l int) {
+	line := p.lines[l]
+	at, end := n.Column-1, n.Column-1+len(n.Value)
+	if rest := strings.TrimSpace(line[end:]); strings.HasPrefix(rest, "#") {
+		p.add(p.start[l]+at, p.start[l]+end, strings.Repeat(" ", len(n.Value)))
+		return
+	}
+	from := at
+	for from > 0 && line[from-1] == ' ' {
+		from--
+	}
+	p.add(p.start[l]+from, p.start[l]+len(strings.TrimRight(line, "\r\n")), "")
+}
+
+// putNull writes a null's token back after the colon of the key at line
+// l, column col: into the spaces before a comment (as cutNull left them),
+// or at the end of the line.
+func (p *placer) putNull(token string, l, col int) {
+	line := strings.TrimRight(p.lines[l], "\r\n")
+	colon := col + strings.Index(line[col:], ":")
+	rest := line[colon+1:]
+	if strings.HasPrefix(strings.TrimSpace(rest), "#") && strings.HasPrefix(rest, " "+strings.Repeat(" ", len(token))) {
+		p.add(p.start[l]+colon+2, p.start[l]+colon+2+len(token), token)
+		return
+	}
+	if strings.TrimSpace(rest) == "" {
+		p.add(p.start[l]+colon+1, p.start[l]+len(line), " "+token)
+		return
+	}
+	p.fail("a null to put back on a line with more on it")
 }
 
 // emptyNull is a null written as nothing at all ("key:").
@@ -714,19 +784,32 @@ func scanFlow(text string, open int) ([][2]int, int, error) {
 	depth := 0
 	start := -1
 	end := -1 // the end of the element's text, spaces excluded
+	// A quote starts a quoted scalar only where a token starts: after a
+	// bracket or a comma, or after a key's colon ("a": "b", "a":"b");
+	// elsewhere (0", it's) it is part of a plain scalar.
+	last, beforeLast := byte('{'), byte(0) // the last two characters that were not spaces
+	quoted := false                       // whether last closed a quoted scalar
 	for i := open; i < len(text); i++ {
 		ch := text[i]
+		quoteStarts := last == '[' || last == '{' || last == ',' ||
+			last == ':' && (text[i-1] == ' ' || text[i-1] == '\t' || text[i-1] == '\n' || quoted && beforeLast != 0)
+		if ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r' && ch != '#' {
+			quoted = last == '"' || last == '\''
+			beforeLast, last = last, ch
+		}
 		switch {
-		case ch == '\'' || ch == '"':
+		case (ch == '\'' || ch == '"') && quoteStarts:
 			if start < 0 {
 				start = i
 			}
+			q := ch
 			j, err := skipQuoted(text, i)
 			if err != nil {
 				return nil, 0, err
 			}
 			i = j
 			end = i + 1
+			beforeLast, last = last, q
 		case ch == '#' && (i == 0 || text[i-1] == ' ' || text[i-1] == '\t' || text[i-1] == '\n'):
 			for i < len(text) && text[i] != '\n' {
 				i++

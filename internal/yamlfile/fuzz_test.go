@@ -4,6 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
 // FuzzParse feeds any bytes to the file reader. It may refuse them, but
@@ -31,6 +35,74 @@ func FuzzParse(f *testing.F) {
 		}
 		if string(out) != string(data) {
 			t.Fatalf("an unchanged file came back different:\n%q\n%q", data, out)
+		}
+	})
+}
+
+// FuzzEdits changes every document of any input the way an injection
+// does (a field added to each mapping, a list item added to each list,
+// the last field of each mapping taken away) and writes it back: placing
+// the edits may give up (the document is then re-encoded), but never
+// panics, and whatever it writes reads back as the changed document.
+func FuzzEdits(f *testing.F) {
+	for _, p := range []string{"../../testdata/*/input.yaml", "../../../shared/corpus/*"} {
+		files, _ := filepath.Glob(p)
+		for _, file := range files {
+			if b, err := os.ReadFile(file); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	f.Add([]byte("a: {b: [1, 2]}\nc:\n- d: ~ # x\n  e: []\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := Parse("x", data)
+		if err != nil {
+			return
+		}
+		for _, d := range file.Docs {
+			if d.Node == nil {
+				continue
+			}
+			n := 0
+			var walk func(x *yaml.Node)
+			walk = func(x *yaml.Node) {
+				if n > 50 {
+					return
+				}
+				n++
+				kids := append([]*yaml.Node(nil), x.Content...)
+				switch x.Kind {
+				case yaml.MappingNode:
+					if len(x.Content) >= 4 && n%2 == 0 {
+						x.Content = x.Content[:len(x.Content)-2]
+					}
+					x.Content = append(x.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "added-key"},
+						&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "k"}, {Kind: yaml.ScalarNode, Value: "v"}}})
+				case yaml.SequenceNode:
+					x.Content = append([]*yaml.Node{{Kind: yaml.ScalarNode, Value: "added-item"}}, x.Content...)
+				}
+				for _, k := range kids {
+					walk(k)
+				}
+			}
+			walk(d.Node)
+			d.Changed = true
+		}
+		out, err := file.Bytes()
+		if err != nil {
+			return // the changed tree cannot be encoded at all (say, duplicate keys)
+		}
+		again, err := Parse("y", out)
+		if err != nil {
+			t.Fatalf("the written text does not parse: %v\n%s", err, out)
+		}
+		for i, d := range file.Docs {
+			if d.Node == nil || d.Fallback != "" {
+				continue // re-encoded: yaml.v3's own round trip, not ours
+			}
+			if i >= len(again.Docs) || again.Docs[i].Node == nil || !yamlnode.Equal(again.Docs[i].Node, d.Node, true) {
+				t.Fatalf("document %d does not read back as changed:\n%s", i, out)
+			}
 		}
 	})
 }
