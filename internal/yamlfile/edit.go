@@ -788,7 +788,7 @@ func scanFlow(text string, open int) ([][2]int, int, error) {
 	// bracket or a comma, or after a key's colon ("a": "b", "a":"b");
 	// elsewhere (0", it's) it is part of a plain scalar.
 	last, beforeLast := byte('{'), byte(0) // the last two characters that were not spaces
-	quoted := false                       // whether last closed a quoted scalar
+	quoted := false                        // whether last closed a quoted scalar
 	for i := open; i < len(text); i++ {
 		ch := text[i]
 		quoteStarts := last == '[' || last == '{' || last == ',' ||
