@@ -345,6 +345,23 @@ func planOutput(o PlainOptions, files []*yamlfile.File) (*outputPlan, error) {
 		folder = folder || isDir(in)
 	}
 	if !folder || (fileLike && !isDir(o.Output)) {
+		if ext == ".json" {
+			// A .json file holds one JSON document.
+			docs, yamlDocs := 0, 0
+			for _, f := range files {
+				for _, d := range f.Docs {
+					if d.Node != nil {
+						docs++
+						if !d.IsJSON() {
+							yamlDocs++
+						}
+					}
+				}
+			}
+			if docs != 1 || yamlDocs > 0 {
+				return nil, fmt.Errorf("%s: a .json file holds one JSON document, and the inputs hold %d documents (%d of them YAML); write to a .yaml file or a folder", o.Output, docs, yamlDocs)
+			}
+		}
 		return &outputPlan{single: o.Output}, nil
 	}
 	plan := &outputPlan{paths: map[*yamlfile.File]string{}}

@@ -119,21 +119,41 @@ func (r *report) totalsLine(how outcome) string {
 	if len(r.Workloads) == 0 || how == notWritten {
 		return ""
 	}
-	verb := "add"
-	if how == checked {
-		verb = "would add"
-	}
 	t := r.Totals
+	// Uninject (or a removal) frees what sidecars took: say so, in
+	// positive figures.
+	verb, sign := "add", 1
+	if !t.Replicas.any(1) && !t.PerNode.any(1) && (t.Replicas.any(-1) || t.PerNode.any(-1)) {
+		verb, sign = "removed free", -1
+	}
+	if how == checked {
+		verb = map[int]string{1: "would add", -1: "removed would free"}[sign]
+	}
 	line := fmt.Sprintf("TOTAL: sidecars "+verb+" %s of requests (%s of limits) across %d %s",
-		pair(t.Replicas.Requests), pair(t.Replicas.Limits), r.replicaCount, plural(r.replicaCount, "replica", "replicas"))
+		pair(t.Replicas.Requests, sign), pair(t.Replicas.Limits, sign), r.replicaCount, plural(r.replicaCount, "replica", "replicas"))
 	if r.perNodeSeen {
-		line += fmt.Sprintf(", plus %s of requests (%s of limits) per node", pair(t.PerNode.Requests), pair(t.PerNode.Limits))
+		line += fmt.Sprintf(", plus %s of requests (%s of limits) per node", pair(t.PerNode.Requests, sign), pair(t.PerNode.Limits, sign))
 	}
 	return line
 }
 
-func pair(f figures) string {
-	return fmt.Sprintf("%s CPU and %s memory", f.CPU.String(), f.Memory.String())
+// any reports whether some figure has the given sign.
+func (f *podFigures) any(sign int) bool {
+	for _, q := range []resource.Quantity{f.Requests.CPU, f.Requests.Memory, f.Limits.CPU, f.Limits.Memory} {
+		if q.Sign() == sign {
+			return true
+		}
+	}
+	return false
+}
+
+func pair(f figures, sign int) string {
+	cpu, mem := f.CPU.DeepCopy(), f.Memory.DeepCopy()
+	if sign < 0 {
+		cpu.Neg()
+		mem.Neg()
+	}
+	return fmt.Sprintf("%s CPU and %s memory", cpu.String(), mem.String())
 }
 
 func plural(n int64, one, many string) string {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -217,5 +218,50 @@ func TestStrictConfig(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// JSON stays JSON on every output path: stdout, -o FILE.json, -i, and a
+// folder; and a .json output refuses what is not one JSON document.
+func TestJSONStaysJSON(t *testing.T) {
+	const pod = "{\n    \"apiVersion\": \"v1\",\n    \"kind\": \"Pod\",\n    \"metadata\": {\n        \"name\": \"p\"\n    },\n    \"spec\": {\n        \"containers\": [\n            {\n                \"name\": \"app\",\n                \"image\": \"app:1\"\n            }\n        ]\n    }\n}\n"
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"c.yaml": trustConfig, "in/pod.json": pod, "app.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
+	isJSON := func(s string) bool {
+		var v map[string]any
+		return json.Unmarshal([]byte(s), &v) == nil && strings.Contains(s, "\n    \"spec\": {\n") && strings.Contains(s, "\"name\": \"proxy\"")
+	}
+	code, out, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"in/pod.json"}, PlainOptions{})
+	if code != 0 || !isJSON(out) {
+		t.Errorf("stdout: exit %d, not JSON:\n%s\n%s", code, out, stderr)
+	}
+	if code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"in/pod.json"}, PlainOptions{Output: "out.json"}); code != 0 {
+		t.Fatalf("-o out.json: exit %d:\n%s", code, stderr)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "out.json")); !isJSON(string(got)) {
+		t.Errorf("-o out.json wrote:\n%s", got)
+	}
+	if code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"in"}, PlainOptions{Output: "folder/"}); code != 0 {
+		t.Fatalf("-o folder/: exit %d:\n%s", code, stderr)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "folder", "pod.json")); !isJSON(string(got)) {
+		t.Errorf("a folder input's *.json was not read, or not written as JSON:\n%s", got)
+	}
+	code, _, stderr = plainRun(t, dir, []string{"c.yaml"}, []string{"in/pod.json", "app.yaml"}, PlainOptions{Output: "two.json"})
+	if code != exitError || !strings.Contains(stderr, "a .json file holds one JSON document") {
+		t.Errorf("two documents into a .json file: exit %d:\n%s", code, stderr)
+	}
+	if code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"in/pod.json"}, PlainOptions{InPlace: true}); code != 0 {
+		t.Fatalf("-i: exit %d:\n%s", code, stderr)
+	}
+	injected, _ := os.ReadFile(filepath.Join(dir, "in", "pod.json"))
+	if !isJSON(string(injected)) {
+		t.Errorf("-i wrote:\n%s", injected)
+	}
+	if code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"in/pod.json"}, PlainOptions{InPlace: true, Uninject: true}); code != 0 {
+		t.Fatalf("-i --uninject: exit %d:\n%s", code, stderr)
+	}
+	if back, _ := os.ReadFile(filepath.Join(dir, "in", "pod.json")); string(back) != pod {
+		t.Errorf("uninject did not give the bytes back:\n%s", back)
 	}
 }

@@ -126,6 +126,9 @@ func (f *File) Bytes() ([]byte, error) {
 	return b.Bytes(), err
 }
 
+// IsJSON reports whether the document is JSON (and stays JSON).
+func (d *Document) IsJSON() bool { return d.Node != nil && isJSON(d.Node) }
+
 func (d *Document) encode() (string, error) {
 	if isJSON(d.Node) {
 		return d.encodeJSON()
