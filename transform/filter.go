@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -110,7 +113,7 @@ type namespace struct {
 
 // findNamespaces collects the Namespace objects of the whole input, Lists
 // included, before any workload is visited.
-func (f *Filter) findNamespaces(nodes []*yaml.RNode) {
+func (f *Filter) findNamespaces(nodes []*yaml.Node) {
 	f.namespaces = map[string]*namespace{}
 	var walk func(n *yaml.Node)
 	walk = func(n *yaml.Node) {
@@ -135,7 +138,7 @@ func (f *Filter) findNamespaces(nodes []*yaml.RNode) {
 		}
 	}
 	for _, n := range nodes {
-		walk(n.YNode())
+		walk(n)
 	}
 }
 
@@ -143,6 +146,31 @@ var _ kio.Filter = &Filter{}
 
 // Filter changes the nodes in place and returns them.
 func (f *Filter) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
+	docs := make([]*yaml.Node, len(nodes))
+	for i, n := range nodes {
+		docs[i] = n.YNode()
+	}
+	f.Prepare(docs)
+	outs := make([]*Outcome, len(docs))
+	parallel(len(docs), func(i int) { outs[i] = f.Document(docs[i]) })
+	f.Finish(outs...)
+	return nodes, nil
+}
+
+// Outcome is what a run did to one document.
+type Outcome struct {
+	Results []Result
+	Usage   []Usage
+	// matched says, per injection, whether the document held a workload
+	// it targeted.
+	matched []bool
+}
+
+// Prepare readies f for documents handed to Document one at a time, in
+// any order and concurrently: it notes the kinds that may carry a Pod
+// spec and the Namespace objects among docs (the whole input's, or those
+// of a first pass over it).
+func (f *Filter) Prepare(docs []*yaml.Node) {
 	f.kinds = make(map[string]bool, len(builtinKinds))
 	for k := range builtinKinds {
 		f.kinds[k] = true
@@ -152,21 +180,79 @@ func (f *Filter) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 			f.kinds[k.kind] = true
 		}
 	}
-	f.findNamespaces(nodes)
+	f.findNamespaces(docs)
+}
+
+// Document runs every injection on one document (a resource, or a List
+// of them) and returns what it did. It only reads f, so documents may be
+// handled concurrently once f is prepared.
+func (f *Filter) Document(doc *yaml.Node) *Outcome {
+	v := &Filter{Injections: f.Injections, kinds: f.kinds, namespaces: f.namespaces}
 	matched := make([]bool, len(f.Injections))
-	for _, n := range nodes {
-		f.visit(n.YNode(), matched)
+	v.visit(doc, matched)
+	return &Outcome{Results: v.Results, Usage: v.Usage, matched: matched}
+}
+
+// Finish adds the outcomes, in the input's order, to f's Results and
+// Usage, and warns about each injection that no document matched.
+func (f *Filter) Finish(outs ...*Outcome) {
+	matched := make([]bool, len(f.Injections))
+	for _, o := range outs {
+		f.Results = append(f.Results, o.Results...)
+		f.Usage = append(f.Usage, o.Usage...)
+		for i, m := range o.matched {
+			matched[i] = matched[i] || m
+		}
 	}
+	f.Results = append(f.Results, f.Unmatched(matched)...)
+}
+
+// Matched says, per injection, whether the document held a workload it
+// targeted.
+func (o *Outcome) Matched() []bool { return o.matched }
+
+// Unmatched warns about each injection that matched no workload, given
+// what every document's Matched said, ORed.
+func (f *Filter) Unmatched(matched []bool) []Result {
+	var out []Result
 	for i, inj := range f.Injections {
 		if !matched[i] {
 			msg := fmt.Sprintf("injection %q matched no workload", inj.name())
 			if inj.Spec.Action == v1alpha1.Uninject {
 				msg = fmt.Sprintf("no workload carries injection %q", inj.name())
 			}
-			f.Results = append(f.Results, Result{Severity: Warning, Message: msg, Injection: inj.name()})
+			out = append(out, Result{Severity: Warning, Message: msg, Injection: inj.name()})
 		}
 	}
-	return nodes, nil
+	return out
+}
+
+// parallel runs do(0..n-1) on every core: documents are independent.
+// Which goroutine handles which index does not change any result.
+func parallel(n int, do func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			do(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				do(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // visit handles one document: a resource, or a List whose items are

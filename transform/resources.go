@@ -15,7 +15,24 @@ import (
 
 // Resources are a pod's effective CPU and memory requests and limits.
 type Resources struct {
-	Requests, Limits corev1.ResourceList
+	Requests, Limits Figures
+}
+
+// Figures are amounts of CPU and memory. (Two fields, not a
+// ResourceList: a run keeps one Usage per changed workload.)
+type Figures struct {
+	CPU, Memory resource.Quantity
+}
+
+func figures(l corev1.ResourceList) Figures {
+	return Figures{CPU: l[corev1.ResourceCPU], Memory: l[corev1.ResourceMemory]}
+}
+
+func (f Figures) minus(g Figures) Figures {
+	cpu, mem := f.CPU.DeepCopy(), f.Memory.DeepCopy()
+	cpu.Sub(g.CPU)
+	mem.Sub(g.Memory)
+	return Figures{cpu, mem}
 }
 
 // Usage is what one injection did to one workload's resources: the pod's
@@ -38,21 +55,11 @@ type Usage struct {
 // Delta is what the injection added per replica (negative when it took
 // away), for CPU and memory requests and limits.
 func (u *Usage) Delta() Resources {
-	return Resources{Requests: sub(u.After.Requests, u.Before.Requests), Limits: sub(u.After.Limits, u.Before.Limits)}
+	return Resources{Requests: u.After.Requests.minus(u.Before.Requests), Limits: u.After.Limits.minus(u.Before.Limits)}
 }
 
 // reported are the resources the report counts.
 var reported = []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory}
-
-func sub(a, b corev1.ResourceList) corev1.ResourceList {
-	out := corev1.ResourceList{}
-	for _, name := range reported {
-		q := a[name].DeepCopy()
-		q.Sub(b[name])
-		out[name] = q
-	}
-	return out
-}
 
 // podResources computes a pod's effective requests and limits as the
 // scheduler does, with Kubernetes' own helpers
@@ -85,18 +92,10 @@ func podResources(spec *yaml.Node) Resources {
 		rr := resourceRequirements(r)
 		pod.Spec.Resources = &rr
 	}
-	out := Resources{
-		Requests: resourcehelper.PodRequests(pod, resourcehelper.PodResourcesOptions{}),
-		Limits:   resourcehelper.PodLimits(pod, resourcehelper.PodResourcesOptions{}),
+	return Resources{
+		Requests: figures(resourcehelper.PodRequests(pod, resourcehelper.PodResourcesOptions{})),
+		Limits:   figures(resourcehelper.PodLimits(pod, resourcehelper.PodResourcesOptions{})),
 	}
-	for _, l := range []corev1.ResourceList{out.Requests, out.Limits} {
-		for name := range l {
-			if name != corev1.ResourceCPU && name != corev1.ResourceMemory {
-				delete(l, name)
-			}
-		}
-	}
-	return out
 }
 
 // defaultRequests does what the API server's defaulting does: a
@@ -213,11 +212,14 @@ func (r Resources) describe() string {
 	var parts []string
 	for _, l := range []struct {
 		name string
-		list corev1.ResourceList
+		list Figures
 	}{{"requests", r.Requests}, {"limits", r.Limits}} {
 		var qs []string
 		for _, name := range reported {
-			q := l.list[name]
+			q := l.list.CPU
+			if name == corev1.ResourceMemory {
+				q = l.list.Memory
+			}
 			if q.IsZero() {
 				continue
 			}

@@ -3,7 +3,7 @@ package transform
 import (
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -74,16 +74,14 @@ containers:
 			got := podResources(n.YNode())
 			for _, c := range []struct {
 				what string
-				list corev1.ResourceList
-				name corev1.ResourceName
+				q    resource.Quantity
 				want string
 			}{
-				{"requests", got.Requests, corev1.ResourceCPU, tt.reqCPU}, {"requests", got.Requests, corev1.ResourceMemory, tt.reqMem},
-				{"limits", got.Limits, corev1.ResourceCPU, tt.limCPU}, {"limits", got.Limits, corev1.ResourceMemory, tt.limMem},
+				{"requests cpu", got.Requests.CPU, tt.reqCPU}, {"requests memory", got.Requests.Memory, tt.reqMem},
+				{"limits cpu", got.Limits.CPU, tt.limCPU}, {"limits memory", got.Limits.Memory, tt.limMem},
 			} {
-				q := c.list[c.name]
-				if q.String() != c.want {
-					t.Errorf("%s %s = %s, want %s", c.what, c.name, q.String(), c.want)
+				if c.q.String() != c.want {
+					t.Errorf("%s = %s, want %s", c.what, c.q.String(), c.want)
 				}
 			}
 		})

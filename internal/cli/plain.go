@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -48,65 +47,94 @@ func RunPlain(o PlainOptions) (code int) {
 	if !ok {
 		return exitError
 	}
-	files, err := yamlfile.Read(o.Inputs, o.Stdin)
+	srcs, cleanup, err := yamlfile.Sources(o.Inputs, o.Stdin)
+	defer cleanup()
 	if err != nil {
 		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
 		return exitError
 	}
-
+	if o.OnInput != nil {
+		var total int64
+		for _, s := range srcs {
+			total += s.Size
+		}
+		o.OnInput(total)
+	}
+	namespaces, stats, err := scan(srcs)
+	if err != nil {
+		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
+		return exitError
+	}
 	var plan *outputPlan
 	if o.Output != "" && !o.Check && !o.InPlace {
-		if plan, err = planOutput(o, files); err != nil {
+		if plan, err = planOutput(o, srcs, stats); err != nil {
 			fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
 			return exitError
 		}
 	}
-	if o.OnInput != nil {
-		var total int64
-		for _, f := range files {
-			total += f.Size
-		}
-		o.OnInput(total)
-	}
-	var nodes []*yaml.RNode
-	owner := map[*yaml.Node]*yamlfile.Document{}
-	where := map[*yaml.Node]*framework.File{}
-	for _, f := range files {
-		for _, d := range f.Docs {
-			if d.Node != nil {
-				nodes = append(nodes, yaml.NewRNode(d.Node))
-				owner[d.Node] = d
-				where[d.Node] = &framework.File{Path: f.Path, Index: d.Index}
-			}
-		}
-	}
-	filter := &transform.Filter{Injections: injections}
-	if _, err := filter.Filter(nodes); err != nil {
+	out, err := newSink(o, plan)
+	if err != nil {
 		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
 		return exitError
 	}
-	failed := false
-	for _, r := range filter.Results {
-		if r.Changed() {
-			owner[r.Item].Changed = true
-		}
-		failed = failed || r.Severity == transform.Error
-	}
+	filter := &transform.Filter{Injections: injections}
+	filter.Prepare(namespaces)
 	configFiles := map[string]*framework.File{}
 	for name, path := range configPaths {
 		configFiles[name] = &framework.File{Path: path}
 	}
-	for _, r := range fn.Results(filter.Results, func(n *yaml.Node) *framework.File { return where[n] }, configFiles) {
-		if r.Severity != framework.Info {
-			fmt.Fprintln(o.Stderr, r.String()+fileSuffix(r.File))
+	// What the run keeps of each document is small: the rows of the
+	// summary, the report's figures, the results worth printing.
+	var (
+		printed   framework.Results
+		rows      = &summaryRows{}
+		report    = newReport(o.Report != "")
+		matched   = make([]bool, len(injections))
+		changed   = map[*yamlfile.Source]bool{}
+		checks    []string
+		fallbacks []string
+		failed    bool
+	)
+	err = pipeline(srcs, filter, !o.Check, out, func(d *docOut) {
+		changed[d.src] = changed[d.src] || d.changed
+		if d.fallback != "" {
+			fallbacks = append(fallbacks, fmt.Sprintf("[info] %s, document %d: re-encoded, its formatting not kept: %s", displayPath(d.src.Path), d.index, d.fallback))
 		}
-	}
-	report := buildReport(filter.Usage, func(n *yaml.Node) string {
-		if f := where[n]; f != nil {
-			return f.Path
+		if d.outcome == nil {
+			return
 		}
-		return ""
+		file := &framework.File{Path: d.src.Path, Index: d.index}
+		rs := d.outcome.Results
+		for i, m := range d.outcome.Matched() {
+			matched[i] = matched[i] || m
+		}
+		for _, r := range rs {
+			failed = failed || r.Severity == transform.Error
+			if r.Changed() {
+				checks = append(checks, fmt.Sprintf("%s: %s (%s)", r.Ref, r.Injection, r.Action))
+			}
+		}
+		for _, r := range fn.Results(rs, func(*yaml.Node) *framework.File { return file }, configFiles) {
+			if r.Severity != framework.Info {
+				printed = append(printed, r)
+			}
+		}
+		rows.add(displayPath(d.src.Path), rs)
+		for _, u := range d.outcome.Usage {
+			report.add(&u, d.src.Path)
+		}
 	})
+	if err != nil {
+		out.discard()
+		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
+		return exitError
+	}
+	for _, r := range fn.Results(filter.Unmatched(matched), nil, configFiles) {
+		printed = append(printed, r)
+	}
+	for _, r := range printed {
+		fmt.Fprintln(o.Stderr, r.String()+fileSuffix(r.File))
+	}
 	if !o.Quiet {
 		how := written
 		switch {
@@ -115,55 +143,34 @@ func RunPlain(o PlainOptions) (code int) {
 		case o.Check:
 			how = checked
 		}
-		summary(o.Stderr, filter.Results, func(n *yaml.Node) *framework.File { return where[n] }, how)
+		rows.print(o.Stderr, how)
 		if line := report.totalsLine(how); line != "" {
 			fmt.Fprintln(o.Stderr, line)
 		}
 	}
 	if failed {
+		out.discard()
 		fmt.Fprintln(o.Stderr, "inject-sidecars: errors found; nothing was written")
 		return exitError
 	}
 	if o.Report != "" {
 		if err := report.write(o.Report); err != nil {
+			out.discard()
 			fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
 			return exitError
 		}
 	}
-	switch {
-	case o.Check:
-		return check(o.Stdout, files, filter.Results)
-	case o.InPlace:
-		err = writeInPlace(files)
-	case o.Output != "":
-		err = writeOutput(plan, files)
-	default:
-		err = yamlfile.WriteStream(o.Stdout, files)
+	if o.Check {
+		return check(o.Stdout, srcs, changed, checks)
 	}
-	if err != nil {
+	if err := out.commit(o.Stdout, changed); err != nil {
 		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
 		return exitError
 	}
-	reportFallbacks(o.Stderr, files)
-	return 0
-}
-
-// reportFallbacks says, for every changed document that could not be
-// edited in place and was re-encoded instead, which one and why: the
-// promise that only lines are added does not hold there, and that is
-// never silent, -q or not.
-func reportFallbacks(w io.Writer, files []*yamlfile.File) {
-	for _, f := range files {
-		for _, d := range f.Docs {
-			if d.Fallback != "" {
-				name := f.Path
-				if name == "-" {
-					name = "stdin"
-				}
-				fmt.Fprintf(w, "[info] %s, document %d: re-encoded, its formatting not kept: %s\n", name, d.Index, d.Fallback)
-			}
-		}
+	for _, f := range fallbacks {
+		fmt.Fprintln(o.Stderr, f)
 	}
+	return 0
 }
 
 func fileSuffix(f *framework.File) string {
@@ -239,49 +246,55 @@ const (
 	notWritten         // errors: nothing was written
 )
 
-// summary prints what happened to each workload, as a table: one row per
-// workload and injection, in input order, with the file it came from.
-// Changes that were not written say so.
-func summary(w io.Writer, rs []transform.Result, locate func(*yaml.Node) *framework.File, how outcome) {
-	type key struct {
-		item *yaml.Node
-		ref  transform.Ref
-		inj  string
-	}
+// summaryRows are the rows of the summary table: one per workload and
+// injection, in input order, with the file it came from.
+type summaryRows struct {
+	rows []summaryRow
+}
+
+type summaryRow struct {
+	file, workload, injection, action string
+}
+
+// add adds one document's rows: of several results about one workload
+// and injection, the most telling action stands.
+func (t *summaryRows) add(file string, rs []transform.Result) {
 	rank := map[string]int{transform.ActionFailed: 3, transform.ActionConflict: 2}
-	var order []key
-	action := map[key]string{}
+	type key struct {
+		ref transform.Ref
+		inj string
+	}
+	at := map[key]int{}
 	for _, r := range rs {
 		if r.Action == "" || r.Ref == nil {
 			continue
 		}
-		k := key{r.Item, *r.Ref, r.Injection}
-		prev, seen := action[k]
+		k := key{*r.Ref, r.Injection}
+		i, seen := at[k]
 		if !seen {
-			order = append(order, k)
+			inj := r.Injection
+			if inj == "" {
+				inj = "-"
+			}
+			at[k] = len(t.rows)
+			t.rows = append(t.rows, summaryRow{file, r.Ref.String(), inj, r.Action})
+			continue
 		}
-		if !seen || rank[r.Action] > rank[prev] {
-			action[k] = r.Action
+		if rank[r.Action] > rank[t.rows[i].action] {
+			t.rows[i].action = r.Action
 		}
 	}
-	if len(order) == 0 {
+}
+
+// print prints the table; changes not written say so.
+func (t *summaryRows) print(w io.Writer, how outcome) {
+	if len(t.rows) == 0 {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "FILE\tWORKLOAD\tINJECTION\tACTION")
-	for _, k := range order {
-		file := "-"
-		if f := locate(k.item); f != nil {
-			file = f.Path
-			if file == "-" {
-				file = "stdin"
-			}
-		}
-		inj := k.inj
-		if inj == "" {
-			inj = "-"
-		}
-		act := action[k]
+	for _, r := range t.rows {
+		act := r.action
 		if (transform.Result{Action: act}).Changed() {
 			switch how {
 			case checked:
@@ -290,23 +303,24 @@ func summary(w io.Writer, rs []transform.Result, locate func(*yaml.Node) *framew
 				act = "not written (would be " + act + ")"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", file, k.ref, inj, act)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.file, r.workload, r.injection, act)
 	}
 	tw.Flush()
 }
 
+func displayPath(p string) string {
+	if p == "-" {
+		return "stdin"
+	}
+	return p
+}
+
 // check lists what a run would change, for a CI drift gate: exit 3 when
 // anything would, 0 when everything is up to date.
-func check(w io.Writer, files []*yamlfile.File, rs []transform.Result) int {
-	var lines []string
-	for _, r := range rs {
-		if r.Changed() {
-			lines = append(lines, fmt.Sprintf("%s: %s (%s)", r.Ref, r.Injection, r.Action))
-		}
-	}
-	for _, f := range files {
-		if f.Changed() {
-			fmt.Fprintf(w, "would change %s\n", f.Path)
+func check(w io.Writer, srcs []*yamlfile.Source, changed map[*yamlfile.Source]bool, lines []string) int {
+	for _, s := range srcs {
+		if changed[s] {
+			fmt.Fprintf(w, "would change %s\n", s.Path)
 		}
 	}
 	sort.Strings(lines)
@@ -324,7 +338,7 @@ func check(w io.Writer, files []*yamlfile.File, rs []transform.Result) int {
 // it.
 type outputPlan struct {
 	single string
-	paths  map[*yamlfile.File]string
+	paths  map[*yamlfile.Source]string
 }
 
 // planOutput decides, before anything runs, where -o puts each input.
@@ -333,7 +347,7 @@ type outputPlan struct {
 // Otherwise it is a folder when it ends in "/", is an existing folder,
 // or there are several inputs or a folder input. Two inputs that would
 // land on one path are an error naming both: nothing is ever lost.
-func planOutput(o PlainOptions, files []*yamlfile.File) (*outputPlan, error) {
+func planOutput(o PlainOptions, files []*yamlfile.Source, stats map[*yamlfile.Source]*sourceStats) (*outputPlan, error) {
 	isDir := func(p string) bool {
 		st, err := os.Stat(p)
 		return err == nil && st.IsDir()
@@ -349,14 +363,8 @@ func planOutput(o PlainOptions, files []*yamlfile.File) (*outputPlan, error) {
 			// A .json file holds one JSON document.
 			docs, yamlDocs := 0, 0
 			for _, f := range files {
-				for _, d := range f.Docs {
-					if d.Node != nil {
-						docs++
-						if !d.IsJSON() {
-							yamlDocs++
-						}
-					}
-				}
+				docs += stats[f].docs
+				yamlDocs += stats[f].docs - stats[f].jsonDocs
 			}
 			if docs != 1 || yamlDocs > 0 {
 				return nil, fmt.Errorf("%s: a .json file holds one JSON document, and the inputs hold %d documents (%d of them YAML); write to a .yaml file or a folder", o.Output, docs, yamlDocs)
@@ -364,7 +372,7 @@ func planOutput(o PlainOptions, files []*yamlfile.File) (*outputPlan, error) {
 		}
 		return &outputPlan{single: o.Output}, nil
 	}
-	plan := &outputPlan{paths: map[*yamlfile.File]string{}}
+	plan := &outputPlan{paths: map[*yamlfile.Source]string{}}
 	from := map[string]string{}
 	for _, f := range files {
 		out := filepath.Join(o.Output, f.Rel)
@@ -375,50 +383,4 @@ func planOutput(o PlainOptions, files []*yamlfile.File) (*outputPlan, error) {
 		plan.paths[f] = out
 	}
 	return plan, nil
-}
-
-// writeOutput writes to -o as planned, all or nothing.
-func writeOutput(plan *outputPlan, files []*yamlfile.File) error {
-	if plan.single != "" {
-		var b bytes.Buffer
-		if err := yamlfile.WriteStream(&b, files); err != nil {
-			return err
-		}
-		return yamlfile.WriteFiles([]yamlfile.Staged{{Path: plan.single, Data: b.Bytes(), Mode: 0o644}})
-	}
-	var all []yamlfile.Staged
-	for _, f := range files {
-		b, err := f.Bytes()
-		if err != nil {
-			return err
-		}
-		mode := f.Mode
-		if mode == 0 {
-			mode = 0o644
-		}
-		all = append(all, yamlfile.Staged{Path: plan.paths[f], Data: b, Mode: mode})
-	}
-	return yamlfile.WriteFiles(all)
-}
-
-// writeInPlace rewrites the changed input files; the others are not
-// touched at all.
-func writeInPlace(files []*yamlfile.File) error {
-	var all []yamlfile.Staged
-	for _, f := range files {
-		if !f.Changed() {
-			continue
-		}
-		b, err := f.Bytes()
-		if err != nil {
-			return err
-		}
-		// Through a symlink, the target changes and the link stays.
-		path, err := filepath.EvalSymlinks(f.Path)
-		if err != nil {
-			return fmt.Errorf("input %s: %v", f.Path, yamlfile.UnwrapPathError(err))
-		}
-		all = append(all, yamlfile.Staged{Path: path, Data: b, Mode: f.Mode})
-	}
-	return yamlfile.WriteFiles(all)
 }

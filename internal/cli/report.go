@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlfile"
 	"github.com/inject-sidecars/inject-sidecars/transform"
@@ -19,9 +17,12 @@ type (
 		Workloads []reportWorkload `json:"workloads"`
 		Totals    reportTotals     `json:"totals"`
 
-		// replicaCount is how many replicas the totals span.
-		replicaCount int64
-		perNodeSeen  bool
+		// replicaCount is how many replicas the totals span; count how
+		// many workloads were counted.
+		replicaCount  int64
+		perNodeSeen   bool
+		count         int
+		withWorkloads bool
 	}
 	reportWorkload struct {
 		File      string `json:"file"`
@@ -55,9 +56,7 @@ type (
 )
 
 func toFigures(r transform.Resources) podFigures {
-	get := func(l corev1.ResourceList) figures {
-		return figures{CPU: l[corev1.ResourceCPU], Memory: l[corev1.ResourceMemory]}
-	}
+	get := func(f transform.Figures) figures { return figures{CPU: f.CPU, Memory: f.Memory} }
 	return podFigures{Requests: get(r.Requests), Limits: get(r.Limits)}
 }
 
@@ -73,35 +72,37 @@ func (f *podFigures) add(d podFigures, n int64) {
 	}
 }
 
-// buildReport turns the filter's usage into the report; file names the
-// file a document came from.
-func buildReport(usage []transform.Usage, file func(*yaml.Node) string) *report {
-	r := &report{Workloads: []reportWorkload{}, Totals: reportTotals{ByNamespace: map[string]*namespaceTotal{}}}
-	for i := range usage {
-		u := &usage[i]
-		wl := reportWorkload{
-			File: file(u.Item), Kind: u.Ref.Kind, Namespace: u.Ref.Namespace, Name: u.Ref.Name,
+// newReport starts a report; withWorkloads keeps each workload's row
+// (for --report), else only the totals are kept.
+func newReport(withWorkloads bool) *report {
+	return &report{Workloads: []reportWorkload{}, Totals: reportTotals{ByNamespace: map[string]*namespaceTotal{}}, withWorkloads: withWorkloads}
+}
+
+// add counts one workload's usage; file is where it came from.
+func (r *report) add(u *transform.Usage, file string) {
+	r.count++
+	if r.withWorkloads {
+		r.Workloads = append(r.Workloads, reportWorkload{
+			File: file, Kind: u.Ref.Kind, Namespace: u.Ref.Namespace, Name: u.Ref.Name,
 			Injection: u.Injection, Replicas: u.Replicas, PerNode: u.PerNode,
 			Before: toFigures(u.Before), After: toFigures(u.After),
-		}
-		r.Workloads = append(r.Workloads, wl)
-		delta := toFigures(u.Delta())
-		ns := r.Totals.ByNamespace[u.Ref.Namespace]
-		if ns == nil {
-			ns = &namespaceTotal{}
-			r.Totals.ByNamespace[u.Ref.Namespace] = ns
-		}
-		if u.PerNode {
-			r.Totals.PerNode.add(delta, 1)
-			ns.PerNode.add(delta, 1)
-			r.perNodeSeen = true
-			continue
-		}
-		r.Totals.Replicas.add(delta, u.Replicas)
-		ns.Replicas.add(delta, u.Replicas)
-		r.replicaCount += u.Replicas
+		})
 	}
-	return r
+	delta := toFigures(u.Delta())
+	ns := r.Totals.ByNamespace[u.Ref.Namespace]
+	if ns == nil {
+		ns = &namespaceTotal{}
+		r.Totals.ByNamespace[u.Ref.Namespace] = ns
+	}
+	if u.PerNode {
+		r.Totals.PerNode.add(delta, 1)
+		ns.PerNode.add(delta, 1)
+		r.perNodeSeen = true
+		return
+	}
+	r.Totals.Replicas.add(delta, u.Replicas)
+	ns.Replicas.add(delta, u.Replicas)
+	r.replicaCount += u.Replicas
 }
 
 // write writes the report as JSON, atomically.
@@ -116,7 +117,7 @@ func (r *report) write(path string) error {
 // totalsLine is the summary's last line: what the injections add in all,
 // in Kubernetes quantities; "" when they changed no workload.
 func (r *report) totalsLine(how outcome) string {
-	if len(r.Workloads) == 0 || how == notWritten {
+	if r.count == 0 || how == notWritten {
 		return ""
 	}
 	t := r.Totals

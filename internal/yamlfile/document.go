@@ -1,8 +1,8 @@
 package yamlfile
 
 import (
+	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -43,9 +43,7 @@ type File struct {
 	Size      int64
 }
 
-// separator matches a YAML document separator line. kio.ByteReader uses
-// the same rule: a line that starts with "---" separates documents, and
-// anything after it but spaces or a comment is an error.
+// separator matches a YAML document separator line (see split).
 var separator = regexp.MustCompile(`(?m)^---.*(\n|$)`)
 
 // Parse splits data into documents and parses each one.
@@ -54,46 +52,12 @@ func Parse(path string, data []byte) (*File, error) {
 		return nil, fmt.Errorf("%s: not a text file (it has NUL bytes or invalid UTF-8)", path)
 	}
 	f := &File{Path: path, Size: int64(len(data))}
-	s := string(data)
-	prev := 0
-	for _, loc := range separator.FindAllStringIndex(s, -1) {
-		if rest := strings.TrimSpace(s[loc[0]+3 : loc[1]]); rest != "" && rest[0] != '#' {
-			return nil, fmt.Errorf("%s: invalid document separator %q: only a comment may follow ---", path, strings.TrimSpace(s[loc[0]:loc[1]]))
-		}
-		f.Docs = append(f.Docs, &Document{Raw: s[prev:loc[0]], Separator: s[loc[0]:loc[1]]})
-		prev = loc[1]
-	}
-	f.Docs = append(f.Docs, &Document{Raw: s[prev:]})
-	i := 0 // the index of the document being read, as kubectl counts
-	for _, d := range f.Docs {
-		d.Index = i
-		if strings.TrimSpace(d.Raw) == "" {
-			continue
-		}
-		var doc yaml.Node
-		dec := yaml.NewDecoder(strings.NewReader(d.Raw))
-		if err := dec.Decode(&doc); err != nil {
-			if errors.Is(err, io.EOF) {
-				continue
-			}
-			return nil, fmt.Errorf("%s: document %d is not valid YAML: %s", path, i, yamlnode.FirstLine(err))
-		}
-		var extra yaml.Node
-		if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s: document %d holds more than one YAML document (an explicit document end, ...?)", path, i)
-		}
-		if len(doc.Content) == 0 || yamlnode.IsNull(doc.Content[0]) {
-			continue
-		}
-		root := doc.Content[0]
-		if root.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("%s: document %d is %s, not a Kubernetes resource", path, i, yamlnode.Describe(root))
-		}
-		d.Node = root
-		i++
-		// Keep the document node: it holds comments at the top of the
-		// document.
-		d.docNode = &doc
+	err := split(path, bufio.NewReader(bytes.NewReader(data)), func(d *Document) error {
+		f.Docs = append(f.Docs, d)
+		return d.Parse(path)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return f, nil
 }

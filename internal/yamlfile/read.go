@@ -7,91 +7,10 @@ package yamlfile
 import (
 	"bufio"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 )
-
-// Read reads files, folders (every *.yaml, *.yml and *.json below them,
-// as kubectl apply -f DIR reads them, in lexical order, hidden folders
-// left out) and stdin ("-", or nothing at
-// all).
-func Read(inputs []string, stdin io.Reader) ([]*File, error) {
-	if len(inputs) == 0 {
-		inputs = []string{"-"}
-	}
-	var files []*File
-	for _, in := range inputs {
-		if in == "-" {
-			data, err := io.ReadAll(stdin)
-			if err != nil {
-				return nil, fmt.Errorf("reading stdin: %w", err)
-			}
-			f, err := Parse("-", data)
-			if err != nil {
-				return nil, err
-			}
-			f.Rel = "stdin.yaml"
-			files = append(files, f)
-			continue
-		}
-		st, err := os.Stat(in)
-		if err != nil {
-			return nil, fmt.Errorf("input %s: %v", in, UnwrapPathError(err))
-		}
-		if !st.IsDir() {
-			f, err := readFile(in, filepath.Base(in), st.Mode())
-			if err != nil {
-				return nil, err
-			}
-			files = append(files, f)
-			continue
-		}
-		err = filepath.WalkDir(in, func(path string, de fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if de.IsDir() && path != in && strings.HasPrefix(de.Name(), ".") {
-				return filepath.SkipDir // .git and the like
-			}
-			ext := strings.ToLower(filepath.Ext(path))
-			if de.IsDir() || (ext != ".yaml" && ext != ".yml" && ext != ".json") {
-				return nil
-			}
-			info, err := de.Info()
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(in, path)
-			f, err := readFile(path, rel, info.Mode())
-			if err != nil {
-				return err
-			}
-			files = append(files, f)
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("input %s: %w", in, err)
-		}
-	}
-	return files, nil
-}
-
-func readFile(path, rel string, mode fs.FileMode) (*File, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("input %s: %v", path, UnwrapPathError(err))
-	}
-	f, err := Parse(path, data)
-	if err != nil {
-		return nil, err
-	}
-	f.Rel, f.Mode = rel, mode.Perm()
-	return f, nil
-}
 
 // UnwrapPathError drops the operation and path from an *fs.PathError,
 // for messages that name the path themselves.
@@ -113,27 +32,36 @@ func (f *File) Changed() bool {
 	return false
 }
 
-// WriteStream writes every file to w as one YAML stream, a document at a
-// time: a 100 MB input is never copied whole.
-func WriteStream(w io.Writer, files []*File) error {
-	out := &tailWriter{w: bufio.NewWriterSize(w, 1<<16)}
-	for _, f := range files {
-		if out.n > 0 {
-			if !strings.HasSuffix(out.tail, "\n") {
-				out.WriteString("\n")
-			}
-			if !separator.MatchString(lastLine(out.tail)) {
-				out.WriteString("---\n")
-			}
+// Stream writes several files as one YAML stream: StartFile puts a line
+// end and a "---" between two files where the first did not end with
+// them.
+type Stream struct{ t *tailWriter }
+
+// NewStream writes a stream to w.
+func NewStream(w io.Writer) *Stream { return &Stream{&tailWriter{w: bufio.NewWriterSize(w, 1<<16)}} }
+
+// StartFile begins the next file's text.
+func (s *Stream) StartFile() {
+	out := s.t
+	if out.n > 0 {
+		if !strings.HasSuffix(out.tail, "\n") {
+			out.WriteString("\n")
 		}
-		if err := f.WriteTo(out); err != nil {
-			return err
+		if !separator.MatchString(lastLine(out.tail)) {
+			out.WriteString("---\n")
 		}
 	}
-	if out.err != nil {
-		return out.err
+}
+
+// WriteString writes text; the first error sticks.
+func (s *Stream) WriteString(text string) (int, error) { return s.t.WriteString(text) }
+
+// Flush writes what is buffered and returns the first error.
+func (s *Stream) Flush() error {
+	if s.t.err != nil {
+		return s.t.err
 	}
-	return out.w.Flush()
+	return s.t.w.Flush()
 }
 
 // tailWriter remembers the end of what it wrote, to tell whether the next

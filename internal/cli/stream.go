@@ -1,0 +1,347 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlfile"
+	"github.com/inject-sidecars/inject-sidecars/transform"
+)
+
+// Plain mode streams: a run holds the text of the documents in flight
+// and one document's nodes per worker, never the whole input's nodes.
+// Pass one reads every input for its Namespace objects (what
+// namespaceSelector, the Namespace's inject annotation and Pod Security
+// read) and counts documents; pass two parses, injects and writes each
+// document on a worker of its own (one per core), and a collector writes
+// the texts in input order to where they go: a spool for stdout, or
+// temporary files next to their targets. Nothing reaches stdout or any
+// target until the whole run has succeeded.
+
+// sourceStats is what pass one learns of a source.
+type sourceStats struct {
+	docs, jsonDocs int
+}
+
+// scan is pass one.
+func scan(srcs []*yamlfile.Source) (namespaces []*yaml.Node, stats map[*yamlfile.Source]*sourceStats, err error) {
+	stats = map[*yamlfile.Source]*sourceStats{}
+	for _, src := range srcs {
+		st := &sourceStats{}
+		stats[src] = st
+		err := src.Each(func(d *yamlfile.Document) error {
+			if d.Raw != "" && !emptyDoc(d) {
+				st.docs++
+				if d.LooksJSON() {
+					st.jsonDocs++
+				}
+			}
+			if !d.MentionsNamespace() {
+				return nil
+			}
+			if err := d.Parse(src.Path); err != nil {
+				return err
+			}
+			if d.Node != nil {
+				namespaces = append(namespaces, d.Node)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return namespaces, stats, nil
+}
+
+func emptyDoc(d *yamlfile.Document) bool {
+	for _, c := range d.Raw {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// sink is where a run's output goes.
+type sink struct {
+	mode   int // what kind of run: see the constants below
+	stdout *os.File
+	stream *yamlfile.Stream
+	single *yamlfile.StagedFile
+	files  map[*yamlfile.Source]*yamlfile.StagedFile
+	plan   *outputPlan
+	cur    *yamlfile.Source
+}
+
+const (
+	toCheck = iota
+	toStdout
+	toSingle
+	toFolder
+	toInPlace
+)
+
+func newSink(o PlainOptions, plan *outputPlan) (*sink, error) {
+	s := &sink{files: map[*yamlfile.Source]*yamlfile.StagedFile{}, plan: plan}
+	var err error
+	switch {
+	case o.Check:
+		s.mode = toCheck
+	case o.InPlace:
+		s.mode = toInPlace
+	case o.Output != "" && plan.single != "":
+		s.mode = toSingle
+		if s.single, err = yamlfile.Stage(plan.single, 0o644); err != nil {
+			return nil, err
+		}
+		s.stream = yamlfile.NewStream(s.single)
+	case o.Output != "":
+		s.mode = toFolder
+	default:
+		s.mode = toStdout
+		if s.stdout, err = os.CreateTemp("", "inject-sidecars-out-*"); err != nil {
+			return nil, err
+		}
+		s.stream = yamlfile.NewStream(s.stdout)
+	}
+	return s, nil
+}
+
+// write writes a document's text, in order.
+func (s *sink) write(src *yamlfile.Source, text string) error {
+	switch s.mode {
+	case toCheck:
+		return nil
+	case toStdout, toSingle:
+		if s.cur != src {
+			s.cur = src
+			s.stream.StartFile()
+		}
+		_, err := s.stream.WriteString(text)
+		return err
+	}
+	f := s.files[src]
+	if f == nil {
+		path, mode := src.Path, src.Mode
+		if s.mode == toFolder {
+			path = s.plan.paths[src]
+			if mode == 0 {
+				mode = 0o644
+			}
+		}
+		var err error
+		if f, err = yamlfile.Stage(path, mode); err != nil {
+			return err
+		}
+		s.files[src] = f
+	}
+	_, err := f.WriteString(text)
+	return err
+}
+
+// discard drops everything staged.
+func (s *sink) discard() {
+	if s.stdout != nil {
+		s.stdout.Close()
+		os.Remove(s.stdout.Name())
+	}
+	if s.single != nil {
+		s.single.Discard()
+	}
+	for _, f := range s.files {
+		f.Discard()
+	}
+}
+
+// commit writes the output: stdout from its spool, the files by renaming
+// them over their targets (-i: the changed ones only).
+func (s *sink) commit(stdout io.Writer, changed map[*yamlfile.Source]bool) error {
+	switch s.mode {
+	case toStdout:
+		defer os.Remove(s.stdout.Name())
+		defer s.stdout.Close()
+		if err := s.stream.Flush(); err != nil {
+			return err
+		}
+		if _, err := s.stdout.Seek(0, io.SeekStart); err != nil {
+			return err
+		}
+		_, err := io.Copy(stdout, s.stdout)
+		return err
+	case toSingle:
+		if err := s.stream.Flush(); err != nil {
+			s.single.Discard()
+			return err
+		}
+		return yamlfile.CommitAll([]*yamlfile.StagedFile{s.single})
+	case toFolder, toInPlace:
+		var all []*yamlfile.StagedFile
+		for src, f := range s.files {
+			if s.mode == toInPlace && !changed[src] {
+				f.Discard()
+				continue
+			}
+			all = append(all, f)
+		}
+		return yamlfile.CommitAll(all)
+	}
+	return nil
+}
+
+// docOut is what a worker makes of one document.
+type docOut struct {
+	src      *yamlfile.Source
+	text     string
+	outcome  *transform.Outcome
+	key      *yaml.Node // stands for the document in results, once its nodes are gone
+	index    int
+	changed  bool
+	fallback string
+	err      error
+}
+
+// pipeline is pass two: each document parsed, injected and rendered on a
+// worker, the texts written in input order, and each document's outcome
+// handed to each, in input order, as soon as it is written.
+func pipeline(srcs []*yamlfile.Source, filter *transform.Filter, render bool, out *sink, each func(*docOut)) (err error) {
+	workers := runtime.GOMAXPROCS(0)
+	type job struct {
+		seq int
+		src *yamlfile.Source
+		doc *yamlfile.Document
+	}
+	jobs := make(chan job)
+	done := make(chan struct {
+		seq int
+		out *docOut
+	})
+	window := make(chan struct{}, 4*workers) // documents in flight
+	stop := make(chan struct{})
+	var stopOnce sync.Once
+	halt := func() { stopOnce.Do(func() { close(stop) }) }
+
+	var readErr error
+	go func() {
+		defer close(jobs)
+		seq := 0
+		for _, src := range srcs {
+			err := src.Each(func(d *yamlfile.Document) error {
+				select {
+				case window <- struct{}{}:
+				case <-stop:
+					return errStopped
+				}
+				select {
+				case jobs <- job{seq, src, d}:
+				case <-stop:
+					return errStopped
+				}
+				seq++
+				return nil
+			})
+			if err != nil {
+				if !errors.Is(err, errStopped) {
+					readErr = err
+				}
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				done <- struct {
+					seq int
+					out *docOut
+				}{j.seq, work(j.src, j.doc, filter, render)}
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+
+	pending := map[int]*docOut{}
+	next := 0
+	for d := range done {
+		pending[d.seq] = d.out
+		for {
+			o, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			<-window
+			if err != nil {
+				continue // drain
+			}
+			if o.err != nil {
+				err = o.err
+				halt()
+				continue
+			}
+			if werr := out.write(o.src, o.text); werr != nil {
+				err = werr
+				halt()
+				continue
+			}
+			each(o)
+		}
+	}
+	if err == nil {
+		err = readErr
+	}
+	return err
+}
+
+var errStopped = errors.New("stopped")
+
+// work parses, injects and renders one document, then lets its nodes go:
+// results point at a small stand-in node instead of the document.
+func work(src *yamlfile.Source, d *yamlfile.Document, filter *transform.Filter, render bool) *docOut {
+	o := &docOut{src: src, index: d.Index}
+	if err := d.Parse(src.Path); err != nil {
+		o.err = err
+		return o
+	}
+	if d.Node != nil {
+		oc := filter.Document(d.Node)
+		o.key = &yaml.Node{}
+		for i := range oc.Results {
+			if oc.Results[i].Changed() {
+				d.Changed, o.changed = true, true
+			}
+			if oc.Results[i].Item != nil {
+				oc.Results[i].Item = o.key
+			}
+		}
+		for i := range oc.Usage {
+			oc.Usage[i].Item = o.key
+		}
+		o.outcome = oc
+	}
+	if render {
+		text, err := d.Text()
+		if err != nil {
+			o.err = fmt.Errorf("%s: %w", src.Path, err)
+			return o
+		}
+		o.text, o.fallback = text+d.Separator, d.Fallback
+	}
+	d.Release()
+	return o
+}
