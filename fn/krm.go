@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -107,9 +110,24 @@ func WriteResourceList(out io.Writer, rl *ResourceList) error {
 	} else {
 		w.WriteString("items:\n")
 	}
-	for _, it := range rl.Items {
-		if err := encode(w, &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{it.YNode()}}); err != nil {
-			return err
+	// Items are encoded on every core, a window at a time, and written
+	// in order: the same bytes as one by one.
+	const window = 256
+	bufs := make([]bytes.Buffer, window)
+	errs := make([]error, window)
+	for start := 0; start < len(rl.Items); start += window {
+		n := min(window, len(rl.Items)-start)
+		parallel(n, func(i int) {
+			bufs[i].Reset()
+			errs[i] = encode(&bufs[i], &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{rl.Items[start+i].YNode()}})
+		})
+		for i := 0; i < n; i++ {
+			if errs[i] != nil {
+				return errs[i]
+			}
+			if _, err := w.Write(bufs[i].Bytes()); err != nil {
+				return err
+			}
 		}
 	}
 	if rl.FunctionConfig != nil {
@@ -128,6 +146,30 @@ func WriteResourceList(out io.Writer, rl *ResourceList) error {
 		}
 	}
 	return w.Flush()
+}
+
+// parallel runs do(0..n-1) on every core; which goroutine runs which
+// index changes nothing.
+func parallel(n int, do func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			do(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				do(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // resultNode builds the YAML of a result directly: marshalling 10,000

@@ -31,6 +31,8 @@ type Document struct {
 	Index int
 
 	docNode *yaml.Node
+	// orig is the tree as parsed, before any change.
+	orig *yaml.Node
 }
 
 // File is an input file (or stdin) split into documents.
@@ -97,7 +99,7 @@ func (d *Document) encode() (string, error) {
 	if isJSON(d.Node) {
 		return d.encodeJSON()
 	}
-	out, err := placeEdits(d.Raw, d.docNode)
+	out, err := placeEdits(d.Raw, d.orig, d.docNode)
 	if err == nil {
 		return out, nil
 	}

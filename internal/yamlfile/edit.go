@@ -23,24 +23,27 @@ import (
 // collection ({...} or [...]) stays inside its brackets. So injecting only
 // adds lines, and uninject removes exactly those lines again.
 //
-// raw is the document's text; cur is the changed document node. Nodes
+// raw is the document's text; orig is its tree as parsed (nil: parse
+// raw again), cur the changed tree. Nodes
 // that were parsed from raw keep their line and column; a node with none
 // (Line 0) is new. The result is checked by reading it back: it must hold
 // exactly cur's data, in cur's order, with cur's comments. Any error means
 // the caller re-encodes the document instead, and says so.
-func placeEdits(raw string, cur *yaml.Node) (string, error) {
+func placeEdits(raw string, orig, cur *yaml.Node) (string, error) {
 	if strings.Count(raw, "\r") != strings.Count(raw, "\r\n") {
 		// A lone CR ends a line for YAML, not for the lines here.
 		return "", errors.New("a line ends with a lone carriage return")
 	}
-	var orig yaml.Node
-	if err := yaml.NewDecoder(strings.NewReader(raw)).Decode(&orig); err != nil {
-		return "", err
+	if orig == nil {
+		orig = &yaml.Node{}
+		if err := yaml.NewDecoder(strings.NewReader(raw)).Decode(orig); err != nil {
+			return "", err
+		}
 	}
 	if len(orig.Content) == 0 || len(cur.Content) == 0 {
 		return "", errors.New("an empty document")
 	}
-	p := newPlacer(raw, &orig)
+	p := newPlacer(raw, orig)
 	o, c := orig.Content[0], cur.Content[0]
 	if !p.same(o, c) || o.Kind != yaml.MappingNode {
 		return "", errors.New("the document's root changed")
@@ -861,4 +864,23 @@ func skipQuoted(text string, i int) (int, error) {
 		}
 	}
 	return 0, errors.New("an unterminated quoted scalar")
+}
+
+// snapshot copies a parsed tree before anything changes it: what
+// placeEdits compares the changed tree with. Copying is several times
+// cheaper than parsing the text again.
+func snapshot(n *yaml.Node) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	c := *n
+	if len(n.Content) > 0 {
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, k := range n.Content {
+			c.Content[i] = snapshot(k)
+		}
+	}
+	// An alias keeps pointing at its anchor's node: copying through
+	// aliases would expand an alias bomb.
+	return &c
 }

@@ -191,6 +191,7 @@ func (d *Document) Parse(path string) error {
 	// Keep the document node: it holds comments at the top of the
 	// document.
 	d.docNode = &doc
+	d.orig = snapshot(&doc)
 	return nil
 }
 
@@ -205,7 +206,7 @@ func (d *Document) Text() (string, error) {
 
 // Release drops the document's nodes once its text is written, so that a
 // run holds one document's nodes at a time.
-func (d *Document) Release() { d.Node, d.docNode = nil, nil }
+func (d *Document) Release() { d.Node, d.docNode, d.orig = nil, nil, nil }
 
 // MentionsNamespace reports whether the document's text may hold a
 // Namespace object (itself, or in a List), cheaply, before parsing.
