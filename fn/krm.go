@@ -28,6 +28,10 @@ type ResourceList struct {
 	Items          []*yaml.RNode
 	FunctionConfig *yaml.RNode
 	Results        framework.Results
+
+	// itemText, when set, is the items already written out (see
+	// processItems), in place of Items.
+	itemText []string
 }
 
 // ReadResourceList reads exactly one ResourceList document. Unlike
@@ -105,9 +109,15 @@ func ParseResourceList(data []byte) (*ResourceList, error) {
 func WriteResourceList(out io.Writer, rl *ResourceList) error {
 	w := bufio.NewWriterSize(out, 1<<16)
 	fmt.Fprintf(w, "apiVersion: %s\nkind: %s\n", yamlString(rl.APIVersion), kio.ResourceListKind)
-	if len(rl.Items) == 0 {
+	switch {
+	case rl.itemText != nil:
+		w.WriteString("items:\n")
+		if err := writeItems(w, rl.itemText); err != nil {
+			return err
+		}
+	case len(rl.Items) == 0:
 		w.WriteString("items: []\n")
-	} else {
+	default:
 		w.WriteString("items:\n")
 	}
 	// Items are encoded on every core, a window at a time, and written
@@ -256,18 +266,31 @@ func processKRM(in io.Reader, onInput func(int64)) (rl *ResourceList) {
 	if onInput != nil {
 		onInput(int64(len(data)))
 	}
-	if rl, err = ParseResourceList(data); err != nil {
-		return fail(err)
-	}
 	defer func() {
 		// A panic is a bug. The user gets an error result saying so,
 		// never a stack trace; the items may be half-changed, so none
 		// are written.
 		if r := recover(); r != nil {
-			rl.Items = nil
+			if rl == nil {
+				rl = &ResourceList{APIVersion: resourceListAPIVersion}
+			}
+			rl.Items, rl.itemText = nil, nil
 			rl.Results = append(rl.Results, bugResult(r))
 		}
 	}()
+	if rest, items, ok := splitItems(string(data)); ok {
+		if head, err := ParseResourceList([]byte(rest)); err == nil && len(head.Items) == 0 {
+			results, texts, err := processItems(head, items)
+			if err == nil {
+				head.Results, head.itemText = results, texts
+				return head
+			}
+			// errWhole: the list is read whole below.
+		}
+	}
+	if rl, err = ParseResourceList(data); err != nil {
+		return fail(err)
+	}
 	rl.Results = Process(rl)
 	return rl
 }

@@ -1,0 +1,223 @@
+package fn
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/transform"
+)
+
+// A ResourceList as kpt, kustomize and kyaml write it has its items in
+// block style, each starting with a dash at column 0. Such a list is read
+// an item at a time: each item's text is parsed, injected and encoded on
+// a worker of its own (one per core), and let go, so a run holds the
+// input, the output's bytes and a window of items' nodes, never the
+// whole list's nodes; an item no injection changed is written back as
+// its own text. Any other layout, or an item that does not parse on its
+// own (an alias to another item's anchor, say), is read whole instead.
+
+// itemText is one item of a ResourceList: its lines as they came (dash
+// and indentation included) and the item's own YAML (dedented).
+type itemText struct {
+	raw, yaml string
+}
+
+// splitItems finds the items of a ResourceList in its text. rest is the
+// text without them (its "items:" key left with no value); ok is false
+// for any layout but the simple one.
+func splitItems(data string) (rest string, items []itemText, ok bool) {
+	at := 0
+	itemsKey := -1
+	for at < len(data) {
+		end := lineEnd(data, at)
+		line := data[at:end]
+		if t := strings.TrimRight(line, " \t\r\n"); t == "items:" {
+			itemsKey = end
+			break
+		}
+		at = end
+	}
+	if itemsKey < 0 {
+		return "", nil, false
+	}
+	at = itemsKey
+	var cur *strings.Builder
+	var raw strings.Builder
+	pad := 0
+	flush := func() bool {
+		if cur == nil {
+			return true
+		}
+		items = append(items, itemText{raw: raw.String(), yaml: cur.String()})
+		cur = nil
+		raw.Reset()
+		return true
+	}
+	regionEnd := len(data)
+	for at < len(data) {
+		end := lineEnd(data, at)
+		line := data[at:end]
+		switch {
+		case strings.HasPrefix(line, "- ") || strings.TrimRight(line, "\r\n") == "-":
+			flush()
+			cur = &strings.Builder{}
+			body := line[1:]
+			pad = 1 + len(body) - len(strings.TrimLeft(body, " "))
+			if strings.TrimSpace(body) == "" || strings.HasPrefix(strings.TrimSpace(body), "#") {
+				return "", nil, false // the item starts below its dash
+			}
+			raw.WriteString(line)
+			cur.WriteString(line[pad:])
+		case strings.TrimSpace(line) == "":
+			if cur == nil {
+				return "", nil, false
+			}
+			raw.WriteString(line)
+			if len(line) > pad && strings.TrimLeft(line[:pad], " ") == "" {
+				cur.WriteString(line[pad:])
+			} else {
+				cur.WriteString(strings.TrimLeft(line, " \t"))
+			}
+		case line[0] == ' ':
+			if cur == nil || len(line)-len(strings.TrimLeft(line, " ")) < pad {
+				return "", nil, false
+			}
+			raw.WriteString(line)
+			cur.WriteString(line[pad:])
+		default:
+			regionEnd = at
+			at = len(data)
+			continue
+		}
+		at = end
+	}
+	flush()
+	if len(items) == 0 {
+		return "", nil, false
+	}
+	return data[:itemsKey] + data[regionEnd:], items, true
+}
+
+func lineEnd(s string, at int) int {
+	if i := strings.IndexByte(s[at:], '\n'); i >= 0 {
+		return at + i + 1
+	}
+	return len(s)
+}
+
+// errWhole means the items must be read with the whole list after all.
+var errWhole = errors.New("read the list whole")
+
+// processItems runs the function over a ResourceList whose items were
+// split from its text: rl holds everything but the items. It returns the
+// results and each item's output text, or errWhole.
+func processItems(rl *ResourceList, items []itemText) (framework.Results, []string, error) {
+	var file *framework.File
+	var fc *yaml.Node
+	if rl.FunctionConfig != nil {
+		fc = rl.FunctionConfig.YNode()
+		file = annotationLocator(fc)
+	}
+	parse := func(it itemText) (*yaml.Node, error) {
+		var doc yaml.Node
+		if err := yaml.NewDecoder(strings.NewReader(it.yaml)).Decode(&doc); err != nil {
+			return nil, errWhole
+		}
+		if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+			return nil, errWhole // the whole read says what is wrong
+		}
+		return doc.Content[0], nil
+	}
+	out := make([]string, len(items))
+	c, err := LoadConfig(fc, false)
+	if err != nil {
+		for i, it := range items {
+			if _, err := parse(it); err != nil {
+				return nil, nil, err
+			}
+			out[i] = it.raw
+		}
+		return ConfigResults(nil, err, file), out, nil
+	}
+	results := ConfigResults(c, nil, file)
+	f := &transform.Filter{Injections: []*transform.Injection{c.Injection}}
+	var namespaces []*yaml.Node
+	for _, it := range items {
+		if strings.Contains(it.yaml, "Namespace") {
+			n, err := parse(it)
+			if err != nil {
+				return nil, nil, err
+			}
+			namespaces = append(namespaces, n)
+		}
+	}
+	f.Prepare(namespaces)
+	configFile := map[string]*framework.File{c.Injection.Metadata.Name: file}
+
+	const window = 256
+	type done struct {
+		results framework.Results
+		matched []bool
+		err     error
+	}
+	dones := make([]done, window)
+	matched := make([]bool, 1)
+	for start := 0; start < len(items); start += window {
+		n := min(window, len(items)-start)
+		parallel(n, func(i int) {
+			it := items[start+i]
+			node, err := parse(it)
+			if err != nil {
+				dones[i] = done{err: err}
+				return
+			}
+			o := f.Document(node)
+			changed := false
+			for _, r := range o.Results {
+				changed = changed || r.Changed()
+			}
+			dones[i] = done{results: Results(o.Results, annotationLocator, configFile), matched: o.Matched()}
+			if !changed {
+				out[start+i] = it.raw
+				return
+			}
+			keepOwnComments(node)
+			var b bytes.Buffer
+			if err := encode(&b, &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{node}}); err != nil {
+				dones[i] = done{err: err}
+				return
+			}
+			out[start+i] = b.String()
+		})
+		for i := 0; i < n; i++ {
+			if dones[i].err != nil {
+				return nil, nil, dones[i].err
+			}
+			results = append(results, dones[i].results...)
+			for j, m := range dones[i].matched {
+				matched[j] = matched[j] || m
+			}
+		}
+	}
+	return append(results, Results(f.Unmatched(matched), nil, configFile)...), out, nil
+}
+
+// writeItems writes pre-rendered items: each ends with its line end.
+func writeItems(w io.Writer, items []string) error {
+	for _, it := range items {
+		if _, err := io.WriteString(w, it); err != nil {
+			return err
+		}
+		if !strings.HasSuffix(it, "\n") {
+			if _, err := io.WriteString(w, "\n"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

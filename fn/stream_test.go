@@ -1,0 +1,91 @@
+package fn
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The items of a ResourceList are read an item at a time when its layout
+// allows, and whole otherwise; both must give the same output.
+func TestItemsReadEitherWay(t *testing.T) {
+	const cfg = "functionConfig:\n  apiVersion: inject-sidecars.dev/v1alpha1\n  kind: SidecarInjection\n  metadata: {name: mesh}\n  spec:\n    containers:\n    - {name: proxy, image: 'envoy:1', resources: {requests: {cpu: 1m, memory: 1Mi}, limits: {cpu: 1m, memory: 1Mi}}}\n"
+	const items = `- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: a
+  spec:
+    containers:
+    - name: app
+      image: app:1
+      command:
+      - sh
+      - -c
+      - |
+        echo one
+
+          indented after a blank line
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: untouched}
+  data: {k: v}
+-   apiVersion: v1
+    kind: Pod
+    metadata:
+      name: b
+    spec:
+      containers:
+      - {name: app, image: 'app:1'}
+`
+	head := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
+	run := func(in string) (string, []any) {
+		var out bytes.Buffer
+		if _, err := Run(strings.NewReader(in), &out, nil); err != nil {
+			t.Fatal(err)
+		}
+		rl, err := ParseResourceList(out.Bytes())
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out.String())
+		}
+		var data []any
+		for _, it := range rl.Items {
+			var v any
+			if err := it.YNode().Decode(&v); err != nil {
+				t.Fatal(err)
+			}
+			data = append(data, v)
+		}
+		return out.String(), data
+	}
+	if _, _, ok := splitItems(head + "items:\n" + items + cfg); !ok {
+		t.Fatal("the simple layout was not split")
+	}
+	out, want := run(head + "items:\n" + items + cfg)
+	if !strings.Contains(out, "  metadata: {name: untouched}\n  data: {k: v}\n") {
+		t.Errorf("an untouched item was not written as it came:\n%s", out)
+	}
+	if len(want) != 3 || !strings.Contains(out, "name: proxy") {
+		t.Fatalf("items: %v", want)
+	}
+	indented := "items:\n" + strings.ReplaceAll("  "+strings.ReplaceAll(items, "\n", "\n  "), "\n  \n", "\n\n")
+	for name, in := range map[string]string{
+		"indented dashes":     head + strings.TrimSuffix(indented, "  ") + cfg,
+		"alias across items":  head + "items:\n" + strings.Replace(strings.Replace(items, "data: {k: v}", "data: &d {k: v}", 1), "kind: Pod\n    metadata:\n      name: b", "kind: Pod\n    metadata:\n      name: b\n      labels: *d", 1) + cfg,
+		"functionConfig first": head + cfg + "items:\n" + items,
+		"comment at column 0":  head + "items:\n" + strings.Replace(items, "- apiVersion: v1\n  kind: ConfigMap", "# a comment\n- apiVersion: v1\n  kind: ConfigMap", 1) + cfg,
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, got := run(in)
+			if name == "alias across items" {
+				// The alias adds a label to b: compare without it.
+				b := got[2].(map[string]any)["metadata"].(map[string]any)
+				delete(b, "labels")
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("(-split +whole):\n%s", diff)
+			}
+		})
+	}
+}
