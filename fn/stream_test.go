@@ -71,8 +71,8 @@ func TestItemsReadEitherWay(t *testing.T) {
 	}
 	indented := "items:\n" + strings.ReplaceAll("  "+strings.ReplaceAll(items, "\n", "\n  "), "\n  \n", "\n\n")
 	for name, in := range map[string]string{
-		"indented dashes":     head + strings.TrimSuffix(indented, "  ") + cfg,
-		"alias across items":  head + "items:\n" + strings.Replace(strings.Replace(items, "data: {k: v}", "data: &d {k: v}", 1), "kind: Pod\n    metadata:\n      name: b", "kind: Pod\n    metadata:\n      name: b\n      labels: *d", 1) + cfg,
+		"indented dashes":      head + strings.TrimSuffix(indented, "  ") + cfg,
+		"alias across items":   head + "items:\n" + strings.Replace(strings.Replace(items, "data: {k: v}", "data: &d {k: v}", 1), "kind: Pod\n    metadata:\n      name: b", "kind: Pod\n    metadata:\n      name: b\n      labels: *d", 1) + cfg,
 		"functionConfig first": head + cfg + "items:\n" + items,
 		"comment at column 0":  head + "items:\n" + strings.Replace(items, "- apiVersion: v1\n  kind: ConfigMap", "# a comment\n- apiVersion: v1\n  kind: ConfigMap", 1) + cfg,
 	} {
