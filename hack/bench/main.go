@@ -26,7 +26,13 @@ type sample struct {
 
 // measure runs a command with stdin from a file, output discarded.
 func measure(stdin string, name string, args ...string) (sample, error) {
+	return measureEnv(nil, stdin, name, args...)
+}
+
+// measureEnv is measure with extra environment (GOMAXPROCS=1).
+func measureEnv(env []string, stdin string, name string, args ...string) (sample, error) {
 	cmd := exec.Command(name, args...)
+	cmd.Env = append(os.Environ(), env...)
 	if stdin != "" {
 		f, err := os.Open(stdin)
 		if err != nil {
@@ -82,7 +88,7 @@ func main() {
 	bin := flag.String("bin", "bin", "folder with inject-sidecars, roundtrip and benchgen")
 	kustomize := flag.String("kustomize", "bin/kustomize", "the kustomize binary")
 	runs := flag.Int("runs", 5, "runs of each command")
-	sizes := flag.String("sizes", "1000,5000,10000", "numbers of Deployments")
+	sizes := flag.String("sizes", "1000,5000,20000", "numbers of Deployments")
 	ksizes := flag.String("kustomize-sizes", "500,2000", "numbers of Deployments for the kustomize comparison")
 	flag.Parse()
 	if err := run(*bin, *kustomize, *runs, *sizes, *ksizes); err != nil {
@@ -121,8 +127,6 @@ func run(bin, kustomize string, runs int, sizes, ksizes string) error {
 		return cmd.Run()
 	}
 
-	fmt.Printf("KRM function vs kyaml round trip (median of %d runs each, run pair by pair)\n", runs)
-	fmt.Printf("%-22s %10s %10s %8s %10s %10s %8s %12s\n", "input", "fn", "roundtrip", "time", "fn RSS", "rt RSS", "memory", "vs own I/O")
 	n, err := ints(sizes)
 	if err != nil {
 		return fmt.Errorf("-sizes: %v", err)
@@ -131,36 +135,90 @@ func run(bin, kustomize string, runs int, sizes, ksizes string) error {
 	if err != nil {
 		return fmt.Errorf("-kustomize-sizes: %v", err)
 	}
-	type row struct {
-		name string
-		args []string
+	fn := filepath.Join(bin, "inject-sidecars")
+	rt := filepath.Join(bin, "roundtrip")
+	one := []string{"GOMAXPROCS=1"}
+	cfg := filepath.Join(tmp, "config.yaml")
+	if err := gen(filepath.Join(tmp, "unused.yaml"), "-n", "1", "-plain", "-config", cfg); err != nil {
+		return err
 	}
-	var rows []row
+
+	// Each case runs ours and the kyaml round trip of the same input pair
+	// by pair; ratios below 1 are faster (or smaller) than kyaml.
+	row := func(r result) {
+		fmt.Printf("%-28s %8.2fx %8.2fx %8.2fx %8.2fx %8dM %8dM\n", r.name,
+			ratio(r.ours.wall, r.rt.wall), ratio(r.ours1.wall, r.rt.wall),
+			float64(r.ours.rss)/float64(r.rt.rss), float64(r.ours1.rss)/float64(r.rt.rss), r.ours.rss/1024, r.rt.rss/1024)
+	}
+	header := func(title string) {
+		fmt.Printf("\n%s (median of %d runs each, run pair by pair)\n", title, runs)
+		fmt.Printf("%-28s %9s %9s %9s %9s %9s %9s\n", "input", "time", "time 1cpu", "memory", "mem 1cpu", "ours RSS", "kyaml RSS")
+	}
+	three := func(name string, ours func(env []string) (sample, error), base func() (sample, error)) (result, error) {
+		a, b, err := pair(runs, func() (sample, error) { return ours(nil) }, base)
+		if err != nil {
+			return result{}, err
+		}
+		a1, _, err := pair(runs, func() (sample, error) { return ours(one) }, base)
+		if err != nil {
+			return result{}, err
+		}
+		return result{name, a, a1, b}, nil
+	}
+
+	header("KRM function vs kyaml round trip of the same ResourceList")
+	var krm []result
 	for _, v := range n {
-		rows = append(rows, row{fmt.Sprintf("%d Deployments", v), []string{"-n", fmt.Sprint(v)}})
-	}
-	rows = append(rows, row{fmt.Sprintf("%d mixed kinds", n[len(n)-1]), []string{"-n", fmt.Sprint(n[len(n)-1]), "-mixed"}})
-	for _, r := range rows {
 		in := filepath.Join(tmp, "rl.yaml")
-		if err := gen(in, r.args...); err != nil {
+		if err := gen(in, "-n", fmt.Sprint(v)); err != nil {
 			return err
 		}
-		a, b, err := pair(runs,
-			func() (sample, error) { return measure(in, filepath.Join(bin, "inject-sidecars")) },
-			func() (sample, error) { return measure(in, filepath.Join(bin, "roundtrip")) })
+		r, err := three(fmt.Sprintf("%d Deployments", v),
+			func(env []string) (sample, error) { return measureEnv(env, in, fn) },
+			func() (sample, error) { return measure(in, rt) })
 		if err != nil {
 			return err
 		}
-		// The same function against a round trip through its own reader
-		// and writer: what injecting costs on its own.
-		a2, c, err := pair(runs,
-			func() (sample, error) { return measure(in, filepath.Join(bin, "inject-sidecars")) },
-			func() (sample, error) { return measure(in, filepath.Join(bin, "roundtrip"), "-ours") })
+		row(r)
+		krm = append(krm, r)
+	}
+	growth("KRM", n, krm)
+
+	header("plain mode, one stream, vs kyaml round trip of the same stream")
+	var stream []result
+	for _, v := range n {
+		in := filepath.Join(tmp, "plain.yaml")
+		if err := gen(in, "-n", fmt.Sprint(v), "-plain"); err != nil {
+			return err
+		}
+		r, err := three(fmt.Sprintf("%d Deployments", v),
+			func(env []string) (sample, error) { return measureEnv(env, "", fn, "-q", "-c", cfg, in) },
+			func() (sample, error) { return measure(in, rt) })
 		if err != nil {
 			return err
 		}
-		fmt.Printf("%-22s %10s %10s %7.2fx %9dM %9dM %7.2fx %11.2fx\n", r.name, a.wall.Round(time.Millisecond), b.wall.Round(time.Millisecond),
-			float64(a.wall)/float64(b.wall), a.rss/1024, b.rss/1024, float64(a.rss)/float64(b.rss), float64(a2.wall)/float64(c.wall))
+		row(r)
+		stream = append(stream, r)
+	}
+	growth("plain stream", n, stream)
+
+	header("plain mode, a folder of one file per Deployment, vs kyaml's package round trip")
+	for _, v := range n[:min(2, len(n))] {
+		dir := filepath.Join(tmp, fmt.Sprintf("files%d", v))
+		if err := gen(filepath.Join(tmp, "unused.yaml"), "-n", fmt.Sprint(v), "-files", dir); err != nil {
+			return err
+		}
+		out := filepath.Join(tmp, "out")
+		r, err := three(fmt.Sprintf("%d files", v),
+			func(env []string) (sample, error) {
+				os.RemoveAll(out)
+				return measureEnv(env, "", fn, "-q", "-c", cfg, "-o", out+"/", dir)
+			},
+			func() (sample, error) { return measure("", rt, "-dir", dir) })
+		if err != nil {
+			return err
+		}
+		row(r)
 	}
 
 	if _, err := os.Stat(kustomize); err != nil {
@@ -185,6 +243,27 @@ func run(bin, kustomize string, runs int, sizes, ksizes string) error {
 		fmt.Printf("%-22s %10s %10s %7.2fx\n", fmt.Sprintf("%d Deployments", v), a.wall.Round(time.Millisecond), b.wall.Round(time.Millisecond), float64(a.wall)/float64(b.wall))
 	}
 	return nil
+}
+
+func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
+
+// growth says how time and peak memory grew from the smallest input to
+// the largest, against how the input grew.
+func growth(what string, n []int, rs []result) {
+	if len(rs) < 2 {
+		return
+	}
+	first, last := rs[0], rs[len(rs)-1]
+	fmt.Printf("%s growth from %d to %d Deployments (%.0fx the input): time %.1fx (kyaml %.1fx), peak memory %.2fx (kyaml %.1fx)\n",
+		what, n[0], n[len(n)-1], float64(n[len(n)-1])/float64(n[0]),
+		ratio(last.ours.wall, first.ours.wall), ratio(last.rt.wall, first.rt.wall),
+		float64(last.ours.rss)/float64(first.ours.rss), float64(last.rt.rss)/float64(first.rt.rss))
+}
+
+// result is one case: ours on every core and on one, and the round trip.
+type result struct {
+	name            string
+	ours, ours1, rt sample
 }
 
 // kustomizeDirs writes two kustomizations over the same resources: one

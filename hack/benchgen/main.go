@@ -122,7 +122,14 @@ func main() {
 	plain := flag.Bool("plain", false, "write a plain YAML stream, not a ResourceList")
 	configOut := flag.String("config", "", "also write the injection config to this file")
 	patchOut := flag.String("patch", "", "also write the equivalent kustomize patch to this file")
+	filesOut := flag.String("files", "", "write each resource to a file of its own in this folder (a plain-mode folder input)")
 	flag.Parse()
+	if *filesOut != "" {
+		if err := writeFiles(*filesOut, *n, *mixed); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
 	for path, body := range map[string]string{*configOut: config, *patchOut: patch} {
 		if path == "" {
 			continue
@@ -131,6 +138,9 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
+	}
+	if *filesOut != "" {
+		return
 	}
 	w := bufio.NewWriterSize(os.Stdout, 1<<20)
 	defer w.Flush()
@@ -164,4 +174,31 @@ func main() {
 		}
 		w.WriteString("\n")
 	}
+}
+
+// writeFiles writes n resources, one per file, into dir: a folder input
+// for plain mode.
+func writeFiles(dir string, n int, mixed bool) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		f, err := os.Create(fmt.Sprintf("%s/resource-%05d.yaml", dir, i))
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriter(f)
+		if mixed && i%2 == 1 {
+			other(w, i, "")
+		} else {
+			deployment(w, i, "")
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -3,7 +3,9 @@
 // measured against. By default it uses kyaml's kio.ByteReadWriter, as
 // functions built on kyaml do; with -ours it uses inject-sidecars' own
 // reader and writer, so that the difference to the function is the cost
-// of injecting alone.
+// of injecting alone. With -dir it reads and writes a folder of YAML
+// files, as kyaml-based tools do with a package: the floor for plain mode
+// on a folder.
 package main
 
 import (
@@ -19,14 +21,22 @@ import (
 
 func main() {
 	ours := flag.Bool("ours", false, "use inject-sidecars' reader and writer instead of kyaml's")
+	dir := flag.String("dir", "", "round-trip the YAML files of this folder (kio.LocalPackageReadWriter) instead of stdin")
 	flag.Parse()
 	var err error
-	if *ours {
+	switch {
+	case *dir != "":
+		rw := &kio.LocalPackageReadWriter{PackagePath: *dir}
+		var items []*yaml.RNode
+		if items, err = rw.Read(); err == nil {
+			err = rw.Write(items)
+		}
+	case *ours:
 		var rl *fn.ResourceList
 		if rl, err = fn.ReadResourceList(os.Stdin); err == nil {
 			err = fn.WriteResourceList(os.Stdout, rl)
 		}
-	} else {
+	default:
 		rw := &kio.ByteReadWriter{Reader: os.Stdin, Writer: os.Stdout, KeepReaderAnnotations: true}
 		var items []*yaml.RNode
 		if items, err = rw.Read(); err == nil {
