@@ -21,7 +21,7 @@ IMAGE     ?= localhost/inject-sidecars:$(VERSION)
 CONTAINER ?= $(shell command -v podman || command -v docker)
 FUZZTIME  ?= 20s
 
-.PHONY: build test lint e2e fuzz bench update-golden image tools clean
+.PHONY: build test lint e2e fuzz bench bench-peers update-golden image tools clean
 
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/inject-sidecars .
@@ -54,7 +54,15 @@ bench: build tools
 	$(GO) build -o $(BIN)/roundtrip ./hack/roundtrip
 	$(GO) build -o $(BIN)/benchgen ./hack/benchgen
 	$(GO) run ./hack/bench -bin $(BIN) -kustomize $(KUSTOMIZE)
-	$(GO) test -run '^$$' -bench . -benchmem ./transform
+	$(GO) test -run '^$$' -bench . -benchmem ./transform ./internal/yamlfile
+
+# The same sidecar with istioctl kube-inject and kubectl-kyverno apply,
+# pinned and built here (hack/peers/build.sh; minutes, once), against
+# plain mode on the same Deployments.
+bench-peers: build
+	$(GO) build -o $(BIN)/benchgen ./hack/benchgen
+	bash hack/peers/build.sh $(BIN)
+	$(GO) run ./hack/bench -bin $(BIN) -peers -sizes 1000,5000 -runs 3
 
 update-golden:
 	$(GO) test ./internal/cli -run 'TestGolden' -update

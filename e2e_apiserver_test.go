@@ -90,12 +90,21 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-func startAPIServer(bins map[string]string) (*apiServer, error) {
+func startAPIServer(bins map[string]string) (_ *apiServer, err error) {
 	dir, err := os.MkdirTemp("", "inject-sidecars-kube")
 	if err != nil {
 		return nil, err
 	}
 	s := &apiServer{dir: dir, token: "e2e-admin-token"}
+	defer func() {
+		if err != nil {
+			// Whatever started stops with the failure.
+			for _, p := range s.procs {
+				p.Process.Kill()
+			}
+			os.RemoveAll(dir)
+		}
+	}()
 	var ports [3]int
 	for i := range ports {
 		if ports[i], err = freePort(); err != nil {

@@ -90,7 +90,15 @@ func main() {
 	runs := flag.Int("runs", 5, "runs of each command")
 	sizes := flag.String("sizes", "1000,5000,20000", "numbers of Deployments")
 	ksizes := flag.String("kustomize-sizes", "500,2000", "numbers of Deployments for the kustomize comparison")
+	peers := flag.Bool("peers", false, "compare with istioctl kube-inject and kubectl-kyverno apply instead (make bench-peers builds them)")
 	flag.Parse()
+	if *peers {
+		if err := runPeers(*bin, *runs, *sizes); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*bin, *kustomize, *runs, *sizes, *ksizes); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
