@@ -163,7 +163,7 @@ func RunPlain(o PlainOptions) (code int) {
 	if o.Check {
 		return check(o.Stdout, srcs, changed, checks)
 	}
-	if err := out.commit(o.Stdout, changed); err != nil {
+	if err := out.commit(o.Stdout); err != nil {
 		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
 		return exitError
 	}

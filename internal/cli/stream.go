@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -80,6 +81,10 @@ type sink struct {
 	files  map[*yamlfile.Source]*yamlfile.StagedFile
 	plan   *outputPlan
 	cur    *yamlfile.Source
+	// buf holds the current source's text (folder and in place), and
+	// curChanged whether any of its documents changed.
+	buf        strings.Builder
+	curChanged bool
 }
 
 const (
@@ -100,7 +105,7 @@ func newSink(o PlainOptions, plan *outputPlan) (*sink, error) {
 		s.mode = toInPlace
 	case o.Output != "" && plan.single != "":
 		s.mode = toSingle
-		if s.single, err = yamlfile.Stage(plan.single, 0o644); err != nil {
+		if s.single, err = yamlfile.Stage(plan.single, 0o644, false); err != nil {
 			return nil, err
 		}
 		s.stream = yamlfile.NewStream(s.single)
@@ -116,8 +121,11 @@ func newSink(o PlainOptions, plan *outputPlan) (*sink, error) {
 	return s, nil
 }
 
-// write writes a document's text, in order.
-func (s *sink) write(src *yamlfile.Source, text string) error {
+// write writes a document's text, in order. Into a folder or in place,
+// a file is written once its source is complete, and in place only when
+// one of its documents changed: files that need no change are not
+// touched, and a run holds one file open at a time.
+func (s *sink) write(src *yamlfile.Source, text string, changed bool) error {
 	switch s.mode {
 	case toCheck:
 		return nil
@@ -129,23 +137,41 @@ func (s *sink) write(src *yamlfile.Source, text string) error {
 		_, err := s.stream.WriteString(text)
 		return err
 	}
-	f := s.files[src]
-	if f == nil {
-		path, mode := src.Path, src.Mode
-		if s.mode == toFolder {
-			path = s.plan.paths[src]
-			if mode == 0 {
-				mode = 0o644
-			}
-		}
-		var err error
-		if f, err = yamlfile.Stage(path, mode); err != nil {
+	if s.cur != src {
+		if err := s.flush(); err != nil {
 			return err
 		}
-		s.files[src] = f
+		s.cur, s.curChanged = src, false
+		s.buf.Reset()
 	}
-	_, err := f.WriteString(text)
-	return err
+	s.buf.WriteString(text)
+	s.curChanged = s.curChanged || changed
+	return nil
+}
+
+// flush stages the current source's file, if it is to be written.
+func (s *sink) flush() error {
+	src := s.cur
+	if src == nil || (s.mode == toInPlace && !s.curChanged) {
+		return nil
+	}
+	path, mode := src.Path, src.Mode
+	if s.mode == toFolder {
+		path = s.plan.paths[src]
+		if mode == 0 {
+			mode = 0o644
+		}
+	}
+	// In place, a user's file is replaced: synced first.
+	f, err := yamlfile.Stage(path, mode, s.mode == toInPlace)
+	if err != nil {
+		return err
+	}
+	s.files[src] = f
+	if _, err := f.WriteString(s.buf.String()); err != nil {
+		return err
+	}
+	return f.Finish()
 }
 
 // discard drops everything staged.
@@ -164,7 +190,7 @@ func (s *sink) discard() {
 
 // commit writes the output: stdout from its spool, the files by renaming
 // them over their targets (-i: the changed ones only).
-func (s *sink) commit(stdout io.Writer, changed map[*yamlfile.Source]bool) error {
+func (s *sink) commit(stdout io.Writer) error {
 	switch s.mode {
 	case toStdout:
 		defer os.Remove(s.stdout.Name())
@@ -184,12 +210,12 @@ func (s *sink) commit(stdout io.Writer, changed map[*yamlfile.Source]bool) error
 		}
 		return yamlfile.CommitAll([]*yamlfile.StagedFile{s.single})
 	case toFolder, toInPlace:
+		if err := s.flush(); err != nil {
+			s.discard()
+			return err
+		}
 		var all []*yamlfile.StagedFile
-		for src, f := range s.files {
-			if s.mode == toInPlace && !changed[src] {
-				f.Discard()
-				continue
-			}
+		for _, f := range s.files {
 			all = append(all, f)
 		}
 		return yamlfile.CommitAll(all)
@@ -294,7 +320,7 @@ func pipeline(srcs []*yamlfile.Source, filter *transform.Filter, render bool, ou
 				halt()
 				continue
 			}
-			if werr := out.write(o.src, o.text); werr != nil {
+			if werr := out.write(o.src, o.text, o.changed); werr != nil {
 				err = werr
 				halt()
 				continue

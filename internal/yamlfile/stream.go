@@ -218,19 +218,22 @@ func (d *Document) LooksJSON() bool {
 	return strings.HasPrefix(t, "{") && strings.HasPrefix(strings.TrimLeft(t[1:], " \t\r\n"), `"`)
 }
 
-// Staged is a file being written: into a temporary file next to its
-// target, which Commit renames over the target, all or nothing.
+// StagedFile is a file being written: into a temporary file next to its
+// target, which CommitAll renames over the target, all or nothing.
 type StagedFile struct {
 	Path string
 	Mode fs.FileMode
 	f    *os.File
+	tmp  string
 	w    *bufio.Writer
+	sync bool
 	err  error
 }
 
 // Stage starts writing a file at path (a symlink is written through: its
-// target changes, the link stays).
-func Stage(path string, mode fs.FileMode) (*StagedFile, error) {
+// target changes, the link stays). With sync, the file is synced to disk
+// before it is renamed (crash safety when it replaces a user's file).
+func Stage(path string, mode fs.FileMode, sync bool) (*StagedFile, error) {
 	if real, err := filepath.EvalSymlinks(path); err == nil {
 		path = real
 	}
@@ -241,7 +244,7 @@ func Stage(path string, mode fs.FileMode) (*StagedFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("staging %s: %v", path, UnwrapPathError(err))
 	}
-	return &StagedFile{Path: path, Mode: mode, f: f, w: bufio.NewWriterSize(f, 1<<16)}, nil
+	return &StagedFile{Path: path, Mode: mode, f: f, tmp: f.Name(), w: bufio.NewWriterSize(f, 1<<14), sync: sync}, nil
 }
 
 // Write writes to the staged file; the first error sticks.
@@ -252,20 +255,53 @@ func (s *StagedFile) WriteString(text string) (int, error) {
 	if s.err != nil {
 		return 0, s.err
 	}
+	if s.w == nil {
+		s.err = fmt.Errorf("staging %s: written after it was finished", s.Path)
+		return 0, s.err
+	}
 	n, err := s.w.WriteString(text)
 	s.err = err
 	return n, err
 }
 
-// Discard removes the temporary file.
-func (s *StagedFile) Discard() {
-	s.f.Close()
-	os.Remove(s.f.Name())
+// Finish flushes and closes the temporary file: a run writing many files
+// holds one open at a time.
+func (s *StagedFile) Finish() error {
+	if s.w == nil {
+		return s.err
+	}
+	err := s.err
+	if err == nil {
+		err = s.w.Flush()
+	}
+	if err == nil {
+		err = s.f.Chmod(s.Mode)
+	}
+	if err == nil && s.sync {
+		err = s.f.Sync()
+	}
+	if cerr := s.f.Close(); err == nil {
+		err = cerr
+	}
+	s.w, s.f = nil, nil
+	if err != nil {
+		s.err = fmt.Errorf("staging %s: %v", s.Path, UnwrapPathError(err))
+	}
+	return s.err
 }
 
-// CommitAll syncs every staged file, then renames each over its target:
-// a crash leaves each target either old or new, never partial. On error,
-// every temporary file is removed.
+// Discard removes the temporary file.
+func (s *StagedFile) Discard() {
+	if s.f != nil {
+		s.f.Close()
+		s.w, s.f = nil, nil
+	}
+	os.Remove(s.tmp)
+}
+
+// CommitAll finishes every staged file, then renames each over its
+// target: a crash leaves each target either old or new, never partial. On
+// error, every temporary file is removed.
 func CommitAll(files []*StagedFile) error {
 	fail := func(err error) error {
 		for _, s := range files {
@@ -274,25 +310,12 @@ func CommitAll(files []*StagedFile) error {
 		return err
 	}
 	for _, s := range files {
-		err := s.err
-		if err == nil {
-			err = s.w.Flush()
-		}
-		if err == nil {
-			err = s.f.Chmod(s.Mode)
-		}
-		if err == nil {
-			err = s.f.Sync()
-		}
-		if cerr := s.f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fail(fmt.Errorf("staging %s: %v", s.Path, UnwrapPathError(err)))
+		if err := s.Finish(); err != nil {
+			return fail(err)
 		}
 	}
 	for _, s := range files {
-		if err := rename(s.f.Name(), s.Path); err != nil {
+		if err := rename(s.tmp, s.Path); err != nil {
 			return fail(fmt.Errorf("writing %s: %v", s.Path, UnwrapPathError(err)))
 		}
 	}
