@@ -76,6 +76,15 @@ func TestE2EImageRunsDirectly(t *testing.T) {
 	if got.stdout != want.stdout {
 		t.Errorf("the image's output differs from the binary's:\n%s", got.stdout)
 	}
+	// Plain mode in the image: a root with no writable folder, so no
+	// spool; stdin and the output wait in memory instead.
+	cfgDir := filepath.Dir(mustAbs(t, "testdata/pattern-log-collector/config.yaml"))
+	wantPlain := run(t, "", in, binary, "-q", "-c", "testdata/pattern-log-collector/config.yaml")
+	gotPlain := run(t, "", in, podman, "run", "-i", "--rm", "--network", "none", "--read-only", "--user", "65532",
+		"-v", cfgDir+":/cfg:ro", testImage, "-q", "-c", "/cfg/config.yaml")
+	if gotPlain.code != 0 || gotPlain.stdout != wantPlain.stdout {
+		t.Errorf("plain mode in the image: exit %d, output differs from the binary's:\n%s\n%s", gotPlain.code, gotPlain.stdout, gotPlain.stderr)
+	}
 	// kpt and kustomize run functions as nobody: the name must resolve.
 	if r := run(t, "", nil, podman, "run", "--rm", "--user", "nobody", testImage, "--version"); r.code != 0 {
 		t.Errorf("--user nobody: exit %d\n%s", r.code, r.stderr)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -76,6 +77,7 @@ func emptyDoc(d *yamlfile.Document) bool {
 type sink struct {
 	mode   int // what kind of run: see the constants below
 	stdout *os.File
+	memory *bytes.Buffer // stdout's output when no spool file could be made
 	stream *yamlfile.Stream
 	single *yamlfile.StagedFile
 	files  map[*yamlfile.Source]*yamlfile.StagedFile
@@ -114,7 +116,11 @@ func newSink(o PlainOptions, plan *outputPlan) (*sink, error) {
 	default:
 		s.mode = toStdout
 		if s.stdout, err = os.CreateTemp("", "inject-sidecars-out-*"); err != nil {
-			return nil, err
+			// No writable temporary folder (a read-only container, say):
+			// the output waits in memory instead.
+			s.stdout, s.memory = nil, &bytes.Buffer{}
+			s.stream = yamlfile.NewStream(s.memory)
+			break
 		}
 		s.stream = yamlfile.NewStream(s.stdout)
 	}
@@ -193,11 +199,16 @@ func (s *sink) discard() {
 func (s *sink) commit(stdout io.Writer) error {
 	switch s.mode {
 	case toStdout:
-		defer os.Remove(s.stdout.Name())
-		defer s.stdout.Close()
 		if err := s.stream.Flush(); err != nil {
+			s.discard()
 			return err
 		}
+		if s.memory != nil {
+			_, err := s.memory.WriteTo(stdout)
+			return err
+		}
+		defer os.Remove(s.stdout.Name())
+		defer s.stdout.Close()
 		if _, err := s.stdout.Seek(0, io.SeekStart); err != nil {
 			return err
 		}

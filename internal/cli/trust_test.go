@@ -265,3 +265,24 @@ func TestJSONStaysJSON(t *testing.T) {
 		t.Errorf("uninject did not give the bytes back:\n%s", back)
 	}
 }
+
+// With no writable temporary folder (a read-only container root), stdin
+// and stdout's output wait in memory: plain mode still works.
+func TestNoTempFolder(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"c.yaml": trustConfig})
+	run := func() (string, string, int) {
+		var out, errb bytes.Buffer
+		code := RunPlain(PlainOptions{Configs: []string{filepath.Join(dir, "c.yaml")}, Stdin: strings.NewReader(strings.Replace(trustApp, "NAME", "a", 1)), Stdout: &out, Stderr: &errb})
+		return out.String(), errb.String(), code
+	}
+	want, _, code := run()
+	if code != 0 {
+		t.Fatal(code)
+	}
+	t.Setenv("TMPDIR", filepath.Join(dir, "missing"))
+	got, stderr, code := run()
+	if code != 0 || got != want || !strings.Contains(got, "name: proxy") {
+		t.Errorf("exit %d:\n%s\n%s", code, got, stderr)
+	}
+}

@@ -2,6 +2,7 @@ package yamlfile
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ type Source struct {
 	Mode      fs.FileMode
 	Size      int64
 	file      string // what Each reads
+	data      []byte // or this, for stdin where no spool could be made
 }
 
 // Sources lists the inputs: files, folders (every *.yaml, *.yml and
@@ -50,7 +52,14 @@ func Sources(inputs []string, stdin io.Reader) (srcs []*Source, cleanup func(), 
 		if in == "-" {
 			f, err := os.CreateTemp("", "inject-sidecars-stdin-*")
 			if err != nil {
-				return nil, cleanup, fmt.Errorf("reading stdin: %v", UnwrapPathError(err))
+				// No writable temporary folder (a read-only container,
+				// say): stdin is held in memory instead.
+				data, err := io.ReadAll(stdin)
+				if err != nil {
+					return nil, cleanup, fmt.Errorf("reading stdin: %w", err)
+				}
+				srcs = append(srcs, &Source{Path: "-", Rel: "stdin.yaml", Size: int64(len(data)), data: data})
+				continue
 			}
 			spools = append(spools, f.Name())
 			n, err := io.Copy(f, stdin)
@@ -102,6 +111,9 @@ func Sources(inputs []string, stdin io.Reader) (srcs []*Source, cleanup func(), 
 // that). A text check runs as it reads: NUL bytes or invalid UTF-8 stop
 // it with an error.
 func (s *Source) Each(do func(*Document) error) error {
+	if s.file == "" {
+		return split(s.Path, bufio.NewReader(bytes.NewReader(s.data)), do)
+	}
 	f, err := os.Open(s.file)
 	if err != nil {
 		return fmt.Errorf("input %s: %v", s.Path, UnwrapPathError(err))
