@@ -124,9 +124,13 @@ func processItems(rl *ResourceList, items []itemText) (framework.Results, []stri
 		file = annotationLocator(fc)
 	}
 	parse := func(it itemText) (*yaml.Node, error) {
-		var doc yaml.Node
-		if err := yaml.NewDecoder(strings.NewReader(it.yaml)).Decode(&doc); err != nil {
+		var doc, extra yaml.Node
+		dec := yaml.NewDecoder(strings.NewReader(it.yaml))
+		if err := dec.Decode(&doc); err != nil {
 			return nil, errWhole
+		}
+		if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+			return nil, errWhole // more than the item: the whole read says what
 		}
 		if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 			return nil, errWhole // the whole read says what is wrong
