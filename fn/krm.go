@@ -6,16 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"strconv"
-	"sync"
-	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/internal/workers"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
@@ -127,7 +125,7 @@ func WriteResourceList(out io.Writer, rl *ResourceList) error {
 	errs := make([]error, window)
 	for start := 0; start < len(rl.Items); start += window {
 		n := min(window, len(rl.Items)-start)
-		parallel(n, func(i int) {
+		workers.Each(n, func(i int) {
 			bufs[i].Reset()
 			errs[i] = encode(&bufs[i], &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{rl.Items[start+i].YNode()}})
 		})
@@ -156,30 +154,6 @@ func WriteResourceList(out io.Writer, rl *ResourceList) error {
 		}
 	}
 	return w.Flush()
-}
-
-// parallel runs do(0..n-1) on every core; which goroutine runs which
-// index changes nothing.
-func parallel(n int, do func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		for i := 0; i < n; i++ {
-			do(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
-				do(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // resultNode builds the YAML of a result directly: marshalling 10,000

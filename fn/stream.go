@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/internal/workers"
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
 
@@ -173,7 +174,7 @@ func processItems(rl *ResourceList, items []itemText) (framework.Results, []stri
 	matched := make([]bool, 1)
 	for start := 0; start < len(items); start += window {
 		n := min(window, len(items)-start)
-		parallel(n, func(i int) {
+		workers.Each(n, func(i int) {
 			it := items[start+i]
 			node, err := parse(it)
 			if err != nil {

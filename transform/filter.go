@@ -4,14 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/internal/workers"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
@@ -152,7 +150,7 @@ func (f *Filter) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
 	}
 	f.Prepare(docs)
 	outs := make([]*Outcome, len(docs))
-	parallel(len(docs), func(i int) { outs[i] = f.Document(docs[i]) })
+	workers.Each(len(docs), func(i int) { outs[i] = f.Document(docs[i]) })
 	f.Finish(outs...)
 	return nodes, nil
 }
@@ -225,34 +223,6 @@ func (f *Filter) Unmatched(matched []bool) []Result {
 		}
 	}
 	return out
-}
-
-// parallel runs do(0..n-1) on every core: documents are independent.
-// Which goroutine handles which index does not change any result.
-func parallel(n int, do func(i int)) {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	if workers <= 1 {
-		for i := 0; i < n; i++ {
-			do(i)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				do(i)
-			}
-		}()
-	}
-	wg.Wait()
 }
 
 // visit handles one document: a resource, or a List whose items are

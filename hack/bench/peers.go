@@ -12,93 +12,7 @@ var execCommand = exec.Command
 // The peers do the same work as inject-sidecars' plain mode on the same
 // stream of Deployments: the log collector as a native sidecar, its
 // emptyDir volume, and the mount into the app container ("server").
-
-// istioInject is an istio-sidecar-injector config whose only template
-// renders that sidecar: istioctl kube-inject always renders the template
-// named "sidecar".
-const istioInject = `policy: enabled
-alwaysInjectSelector: []
-neverInjectSelector: []
-injectedAnnotations: {}
-defaultTemplates: [sidecar]
-templates:
-  sidecar: |
-    spec:
-      initContainers:
-      - name: fluent-bit
-        image: fluent/fluent-bit:3.1.4
-        restartPolicy: Always
-        args: ["--config=/fluent-bit/etc/fluent-bit.conf"]
-        resources:
-          requests: {cpu: 10m, memory: 32Mi}
-          limits: {memory: 64Mi}
-        volumeMounts:
-        - name: app-logs
-          mountPath: /var/log/app
-          readOnly: true
-      containers:
-      - name: server
-        volumeMounts:
-        - name: app-logs
-          mountPath: /var/log/app
-      volumes:
-      - name: app-logs
-        emptyDir: {}
-`
-
-// kyvernoPolicy does it with a strategic-merge patch and a foreach over
-// the containers. (kyverno drops "emptyDir: {}" from a patch;
-// "medium: ”" keeps it.)
-const kyvernoPolicy = `apiVersion: kyverno.io/v1
-kind: ClusterPolicy
-metadata:
-  name: inject-logging
-spec:
-  rules:
-  - name: sidecar
-    match:
-      any:
-      - resources:
-          kinds: [Deployment]
-    mutate:
-      patchStrategicMerge:
-        spec:
-          template:
-            spec:
-              initContainers:
-              - name: fluent-bit
-                image: fluent/fluent-bit:3.1.4
-                restartPolicy: Always
-                args: ["--config=/fluent-bit/etc/fluent-bit.conf"]
-                resources:
-                  requests: {cpu: 10m, memory: 32Mi}
-                  limits: {memory: 64Mi}
-                volumeMounts:
-                - name: app-logs
-                  mountPath: /var/log/app
-                  readOnly: true
-              volumes:
-              - name: app-logs
-                emptyDir:
-                  medium: ""
-  - name: mount
-    match:
-      any:
-      - resources:
-          kinds: [Deployment]
-    mutate:
-      foreach:
-      - list: "request.object.spec.template.spec.containers"
-        patchStrategicMerge:
-          spec:
-            template:
-              spec:
-                containers:
-                - name: "{{ element.name }}"
-                  volumeMounts:
-                  - name: app-logs
-                    mountPath: /var/log/app
-`
+// benchgen writes all three configs from one text of the sidecar.
 
 // runPeers times each peer against inject-sidecars on the same input,
 // pair by pair, and prints the peer's time and peak memory as ratios of
@@ -115,7 +29,7 @@ func runPeers(bin string, runs int, sizes string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	files := map[string]string{"inject.yaml": istioInject, "mesh.yaml": "{}\n", "values.json": `{"global": {}, "sidecarInjectorWebhook": {}}` + "\n", "policy.yaml": kyvernoPolicy}
+	files := map[string]string{"mesh.yaml": "{}\n", "values.json": `{"global": {}, "sidecarInjectorWebhook": {}}` + "\n"}
 	for name, body := range files {
 		if err := os.WriteFile(filepath.Join(tmp, name), []byte(body), 0o644); err != nil {
 			return err
@@ -131,7 +45,8 @@ func runPeers(bin string, runs int, sizes string) error {
 	fmt.Printf("%-20s %-34s %9s %9s %10s %10s\n", "input", "peer", "time", "memory", "ours", "peer")
 	for _, v := range n {
 		in := filepath.Join(tmp, "in.yaml")
-		if err := genTo(bin, in, "-n", fmt.Sprint(v), "-plain", "-config", cfg); err != nil {
+		if err := genTo(bin, in, "-n", fmt.Sprint(v), "-plain", "-config", cfg,
+			"-istio", filepath.Join(tmp, "inject.yaml"), "-kyverno", filepath.Join(tmp, "policy.yaml")); err != nil {
 			return err
 		}
 		out := filepath.Join(tmp, "out")

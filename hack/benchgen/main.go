@@ -50,6 +50,25 @@ var patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: any\nspec
 	"      containers:\n      - name: server\n        volumeMounts:\n" + indent(appMount, "        ") +
 	"      volumes:\n" + indent(volumes, "      ")
 
+// istioTemplate is an istio-sidecar-injector config whose only template
+// (istioctl kube-inject always renders the one named "sidecar") adds the
+// same sidecar, volume and mount to the pod.
+var istioTemplate = "policy: enabled\nalwaysInjectSelector: []\nneverInjectSelector: []\ninjectedAnnotations: {}\ndefaultTemplates: [sidecar]\ntemplates:\n  sidecar: |\n" +
+	indent("spec:\n  initContainers:\n"+indent(sidecar+"  restartPolicy: Always\n", "  ")+
+		"  containers:\n  - name: server\n    volumeMounts:\n"+indent(appMount, "    ")+
+		"  volumes:\n"+indent(volumes, "  "), "    ")
+
+// kyvernoPolicy does the same with a strategic-merge patch and a foreach
+// over the containers. (kyverno drops "emptyDir: {}" from a patch;
+// "medium: ”" keeps it.)
+var kyvernoPolicy = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: inject-logging\nspec:\n  rules:\n" +
+	"  - name: sidecar\n    match:\n      any:\n      - resources:\n          kinds: [Deployment]\n    mutate:\n      patchStrategicMerge:\n        spec:\n          template:\n            spec:\n" +
+	"              initContainers:\n" + indent(sidecar+"  restartPolicy: Always\n", "              ") +
+	"              volumes:\n" + indent(strings.Replace(volumes, "emptyDir: {}", `emptyDir: {medium: ""}`, 1), "              ") +
+	"  - name: mount\n    match:\n      any:\n      - resources:\n          kinds: [Deployment]\n    mutate:\n      foreach:\n" +
+	"      - list: \"request.object.spec.template.spec.containers\"\n        patchStrategicMerge:\n          spec:\n            template:\n              spec:\n" +
+	"                containers:\n                - name: \"{{ element.name }}\"\n                  volumeMounts:\n" + indent(appMount, "                  ")
+
 // deployment is a Deployment of the size and shape of the ones in the
 // corpus (microservices-demo): labels, probes, resources, env, ports and
 // a comment.
@@ -123,6 +142,8 @@ func main() {
 	configOut := flag.String("config", "", "also write the injection config to this file")
 	patchOut := flag.String("patch", "", "also write the equivalent kustomize patch to this file")
 	filesOut := flag.String("files", "", "write each resource to a file of its own in this folder (a plain-mode folder input)")
+	istioOut := flag.String("istio", "", "also write the equivalent istio injection config to this file")
+	kyvernoOut := flag.String("kyverno", "", "also write the equivalent kyverno policy to this file")
 	flag.Parse()
 	if *filesOut != "" {
 		if err := writeFiles(*filesOut, *n, *mixed); err != nil {
@@ -130,7 +151,7 @@ func main() {
 			os.Exit(1)
 		}
 	}
-	for path, body := range map[string]string{*configOut: config, *patchOut: patch} {
+	for path, body := range map[string]string{*configOut: config, *patchOut: patch, *istioOut: istioTemplate, *kyvernoOut: kyvernoPolicy} {
 		if path == "" {
 			continue
 		}
