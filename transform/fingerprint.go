@@ -133,19 +133,7 @@ func (c *change) validRendered() error {
 // source is the config's node for field key of entry i of list, before
 // rendering: templates are keyed by it.
 func (c *change) source(list string, i int, key string) *yaml.Node {
-	var nodes []*yaml.Node
-	switch list {
-	case "containers":
-		nodes = c.inj.containers
-	case "initContainers":
-		nodes = c.inj.inits
-	case "volumes":
-		nodes = c.inj.volumes
-	case "volumeMounts":
-		nodes = c.inj.mounts
-	case "env":
-		nodes = c.inj.env
-	}
+	nodes := c.inj.objects(list)
 	if i >= len(nodes) {
 		return nil
 	}

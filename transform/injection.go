@@ -121,5 +121,24 @@ func (in *Injection) parseTemplates(n *yaml.Node, path string) *field.Error {
 	return nil
 }
 
+// objects returns the config's objects of one spec list, by its name.
+func (in *Injection) objects(list string) []*yaml.Node {
+	switch list {
+	case "containers":
+		return in.containers
+	case "initContainers":
+		return in.inits
+	case "volumes":
+		return in.volumes
+	case "volumeMounts":
+		return in.mounts
+	case "env":
+		return in.env
+	case "imagePullSecrets":
+		return in.secrets
+	}
+	return nil
+}
+
 // name is the injection's name, which keys the status annotation.
 func (in *Injection) name() string { return in.Metadata.Name }

@@ -130,16 +130,11 @@ func (c *change) parseOverrides(v *yaml.Node, at string) (overrides, []*override
 	for i := 0; i+1 < len(entry.Content); i += 2 {
 		list, items := entry.Content[i].Value, entry.Content[i+1]
 		lat := yamlnode.Key(at, list)
-		var have []*yaml.Node
-		switch list {
-		case "containers":
-			have = c.inj.containers
-		case "initContainers":
-			have = c.inj.inits
-		default:
+		if list != "containers" && list != "initContainers" {
 			errs = append(errs, &overrideError{lat, "unknown field: an override holds containers and initContainers"})
 			continue
 		}
+		have := c.inj.objects(list)
 		if items.Kind != yaml.SequenceNode {
 			errs = append(errs, &overrideError{lat, "expected a list, got " + yamlnode.Describe(items)})
 			continue
