@@ -38,7 +38,7 @@ func scan(srcs []*yamlfile.Source) (namespaces []*yaml.Node, stats map[*yamlfile
 		st := &sourceStats{}
 		stats[src] = st
 		err := src.Each(func(d *yamlfile.Document) error {
-			if d.Raw != "" && !emptyDoc(d) {
+			if !d.Empty() {
 				st.docs++
 				if d.LooksJSON() {
 					st.jsonDocs++
@@ -60,17 +60,6 @@ func scan(srcs []*yamlfile.Source) (namespaces []*yaml.Node, stats map[*yamlfile
 		}
 	}
 	return namespaces, stats, nil
-}
-
-func emptyDoc(d *yamlfile.Document) bool {
-	for _, c := range d.Raw {
-		switch c {
-		case ' ', '\t', '\r', '\n':
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // sink is where a run's output goes.

@@ -220,6 +220,10 @@ func (d *Document) Text() (string, error) {
 // run holds one document's nodes at a time.
 func (d *Document) Release() { d.Node, d.docNode, d.orig = nil, nil, nil }
 
+// Empty reports whether the document holds only blank lines and comments:
+// not a document, as kubectl counts them.
+func (d *Document) Empty() bool { return emptyText(d.Raw) }
+
 // MentionsNamespace reports whether the document's text may hold a
 // Namespace object (itself, or in a List), cheaply, before parsing.
 func (d *Document) MentionsNamespace() bool { return strings.Contains(d.Raw, "Namespace") }

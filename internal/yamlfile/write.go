@@ -1,10 +1,8 @@
 package yamlfile
 
 import (
-	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 )
 
 // Staged is a file to write.
@@ -12,56 +10,30 @@ type Staged struct {
 	Path string
 	Data []byte
 	Mode fs.FileMode
-	tmp  string
 }
 
 // rename is os.Rename; tests swap it to fail part-way.
 var rename = os.Rename
 
 // WriteFiles writes every file atomically and all or nothing, as far as a
-// file system allows: each goes to a temporary file in its own folder,
-// synced to disk, and only when all are staged are they renamed over the
-// targets. A crash leaves each target either old or new, never partial.
-func WriteFiles(files []Staged) (err error) {
-	defer func() {
-		if err != nil {
-			for _, f := range files {
-				if f.tmp != "" {
-					os.Remove(f.tmp)
-				}
-			}
+// file system allows: each is staged as a temporary file in its own
+// folder, synced to disk, and only when all are staged are they renamed
+// over the targets (Stage, CommitAll). A crash leaves each target either
+// old or new, never partial.
+func WriteFiles(files []Staged) error {
+	staged := make([]*StagedFile, 0, len(files))
+	for _, f := range files {
+		s, err := Stage(f.Path, f.Mode, true)
+		if err == nil {
+			_, err = s.WriteString(string(f.Data))
+			staged = append(staged, s)
 		}
-	}()
-	for i := range files {
-		f := &files[i]
-		if err := os.MkdirAll(filepath.Dir(f.Path), 0o755); err != nil {
+		if err != nil {
+			for _, s := range staged {
+				s.Discard()
+			}
 			return err
 		}
-		tmp, err := os.CreateTemp(filepath.Dir(f.Path), "."+filepath.Base(f.Path)+".tmp-*")
-		if err != nil {
-			return fmt.Errorf("staging %s: %v", f.Path, UnwrapPathError(err))
-		}
-		f.tmp = tmp.Name()
-		_, err = tmp.Write(f.Data)
-		if err == nil {
-			err = tmp.Chmod(f.Mode)
-		}
-		if err == nil {
-			err = tmp.Sync()
-		}
-		if cerr := tmp.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("staging %s: %v", f.Path, UnwrapPathError(err))
-		}
 	}
-	for i := range files {
-		f := &files[i]
-		if err := rename(f.tmp, f.Path); err != nil {
-			return fmt.Errorf("writing %s: %v", f.Path, UnwrapPathError(err))
-		}
-		f.tmp = ""
-	}
-	return nil
+	return CommitAll(staged)
 }
