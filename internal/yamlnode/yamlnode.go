@@ -198,8 +198,26 @@ func (d Duplicate) String() string {
 // so do we. The path of each is relative to n, under prefix.
 func Duplicates(n *yaml.Node, prefix string) []Duplicate {
 	var out []Duplicate
-	var walk func(n *yaml.Node, path string)
-	walk = func(n *yaml.Node, path string) {
+	// The way down, as keys and indexes: a path string is built only for
+	// a duplicate, not for every node of every document.
+	type step struct {
+		key   string
+		index int // -1 for a key
+	}
+	var way []step
+	path := func(last string) string {
+		p := prefix
+		for _, s := range way {
+			if s.index >= 0 {
+				p = fmt.Sprintf("%s[%d]", p, s.index)
+			} else {
+				p = Key(p, s.key)
+			}
+		}
+		return Key(p, last)
+	}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
 		switch n.Kind {
 		case yaml.MappingNode:
 			var seen map[string]int
@@ -224,22 +242,26 @@ func Duplicates(n *yaml.Node, prefix string) []Duplicate {
 					}
 				}
 				if first >= 0 && k.Kind == yaml.ScalarNode {
-					out = append(out, Duplicate{Path: Key(path, k.Value), Key: k.Value, Line: k.Line, First: n.Content[first].Line})
+					out = append(out, Duplicate{Path: path(k.Value), Key: k.Value, Line: k.Line, First: n.Content[first].Line})
 				}
-				walk(n.Content[i+1], Key(path, k.Value))
+				way = append(way, step{k.Value, -1})
+				walk(n.Content[i+1])
+				way = way[:len(way)-1]
 			}
 		case yaml.SequenceNode:
 			for i, c := range n.Content {
-				walk(c, fmt.Sprintf("%s[%d]", path, i))
+				way = append(way, step{"", i})
+				walk(c)
+				way = way[:len(way)-1]
 			}
 		case yaml.DocumentNode:
 			for _, c := range n.Content {
-				walk(c, path)
+				walk(c)
 			}
 		}
 	}
 	if n != nil {
-		walk(n, prefix)
+		walk(n)
 	}
 	return out
 }
