@@ -12,6 +12,8 @@ HELM4     := $(BIN)/helm4
 # from the Go module proxy by hack/kube/build.sh.
 KUBE_VERSION := v1.37.2
 KUBE_APISERVER := $(BIN)/kube-apiserver
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := $(BIN)/staticcheck
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X main.version=$(VERSION)
 # Fully qualified: a short name means docker.io to podman and
@@ -31,9 +33,12 @@ build:
 test: tools
 	KUSTOMIZE=$(KUSTOMIZE) HELM3=$(HELM3) HELM4=$(HELM4) $(GO) test -race -count=1 ./...
 
-lint:
+# gofmt, go vet, the pinned staticcheck, and a tidy go.mod.
+lint: $(STATICCHECK)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
+	$(GO) mod tidy -diff
 
 e2e: tools
 	KUSTOMIZE=$(KUSTOMIZE) HELM3=$(HELM3) HELM4=$(HELM4) $(GO) test -count=1 -run 'E2E' -v .
@@ -78,6 +83,8 @@ image:
 tools: $(KUSTOMIZE) $(HELM3) $(HELM4) $(KUBE_APISERVER)
 $(KUBE_APISERVER):
 	KUBE_VERSION=$(KUBE_VERSION) bash hack/kube/build.sh $(BIN)
+$(STATICCHECK):
+	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 $(KUSTOMIZE):
 	GOBIN=$(BIN) $(GO) install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 $(HELM3):

@@ -28,9 +28,6 @@ import (
 // 127.0.0.1 with its own etcd. hack/kube/build.sh builds both into bin/
 // (make tools runs it).
 
-// kubeVersion is the Kubernetes version the output is verified against.
-const kubeVersion = "v1.37.2"
-
 type apiServer struct {
 	url, token string
 	client     *http.Client

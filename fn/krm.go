@@ -296,7 +296,7 @@ func keepOwnComments(item *yaml.Node) {
 	}
 	for i := len(annos.Content) - 2; i >= 0; i -= 2 {
 		switch annos.Content[i].Value {
-		case kioutil.IdAnnotation, kioutil.LegacyIdAnnotation:
+		case kioutil.IdAnnotation, kioutil.LegacyIdAnnotation: //lint:ignore SA1019 older kpt writes the legacy key
 			annos.Content = append(annos.Content[:i], annos.Content[i+2:]...)
 		}
 	}

@@ -22,14 +22,14 @@ func annotationLocator(item *yaml.Node) *framework.File {
 	annos := yamlnode.Field(yamlnode.Field(item, "metadata"), "annotations")
 	path := yamlnode.Str(annos, kioutil.PathAnnotation)
 	if path == "" {
-		path = yamlnode.Str(annos, kioutil.LegacyPathAnnotation)
+		path = yamlnode.Str(annos, kioutil.LegacyPathAnnotation) //lint:ignore SA1019 older kpt and kustomize write the legacy key
 	}
 	if path == "" {
 		return nil
 	}
 	idx := yamlnode.Str(annos, kioutil.IndexAnnotation)
 	if idx == "" {
-		idx = yamlnode.Str(annos, kioutil.LegacyIndexAnnotation)
+		idx = yamlnode.Str(annos, kioutil.LegacyIndexAnnotation) //lint:ignore SA1019 older kpt and kustomize write the legacy key
 	}
 	i, _ := strconv.Atoi(idx)
 	return &framework.File{Path: path, Index: i}

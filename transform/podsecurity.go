@@ -46,7 +46,7 @@ func (c *change) podSecurityLevels() ([]podSecurityLevel, error) {
 			errs = append(errs, fe)
 		}
 		if len(errs) > 0 {
-			return nil, fmt.Errorf("Namespace %q has Pod Security labels that do not parse: %v", c.w.ref.Namespace, errs[0])
+			return nil, fmt.Errorf("the Namespace %q has Pod Security labels that do not parse: %v", c.w.ref.Namespace, errs[0])
 		}
 		nsPolicy, nsName = p, c.w.ref.Namespace
 	}

@@ -129,9 +129,7 @@ func RunPlain(o PlainOptions) (code int) {
 		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
 		return exitError
 	}
-	for _, r := range fn.Results(filter.Unmatched(matched), nil, configFiles) {
-		printed = append(printed, r)
-	}
+	printed = append(printed, fn.Results(filter.Unmatched(matched), nil, configFiles)...)
 	for _, r := range printed {
 		fmt.Fprintln(o.Stderr, r.String()+fileSuffix(r.File))
 	}
