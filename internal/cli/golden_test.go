@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -154,5 +155,44 @@ func compareGolden(t *testing.T, path, got string) {
 	}
 	if diff := cmp.Diff(string(want), got); diff != "" {
 		t.Errorf("%s differs (-want +got):\n%s", path, diff)
+	}
+}
+
+// TestGoldenFolders fails on a folder in testdata/ that TestGolden would
+// pass over: a case missing one of its files (a typo in config.yaml's
+// name makes the whole case vanish from the glob), or a stray file that
+// nothing reads. Folders that are not cases say so in a README.md.
+func TestGoldenFolders(t *testing.T) {
+	dirs, err := os.ReadDir("../../testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	need := []string{"config.yaml", "input.yaml", "expected.yaml", "expected.log"}
+	may := map[string]bool{"args": true, "expected.report.json": true}
+	for _, d := range dirs {
+		dir := filepath.Join("../../testdata", d.Name())
+		if !d.IsDir() {
+			t.Errorf("%s: a file among the golden cases", dir)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, "README.md")); err == nil {
+			continue
+		}
+		files, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		have := map[string]bool{}
+		for _, f := range files {
+			have[f.Name()] = true
+			if !slices.Contains(need, f.Name()) && !may[f.Name()] {
+				t.Errorf("%s: %s is read by no test", dir, f.Name())
+			}
+		}
+		for _, n := range need {
+			if !have[n] {
+				t.Errorf("%s: no %s, so TestGolden does not run it", dir, n)
+			}
+		}
 	}
 }
