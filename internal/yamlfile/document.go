@@ -92,11 +92,12 @@ func (f *File) Bytes() ([]byte, error) {
 	return b.Bytes(), err
 }
 
-// IsJSON reports whether the document is JSON (and stays JSON).
-func (d *Document) IsJSON() bool { return d.Node != nil && isJSON(d.Node) }
+// IsJSON reports whether the document is JSON (and stays JSON): as it
+// came, whatever an injection added since.
+func (d *Document) IsJSON() bool { return d.orig != nil && isJSON(d.orig.Content[0]) }
 
 func (d *Document) encode() (string, error) {
-	if isJSON(d.Node) {
+	if d.IsJSON() {
 		return d.encodeJSON()
 	}
 	out, err := placeEdits(d.Raw, d.orig, d.docNode)
