@@ -175,7 +175,8 @@ type placer struct {
 	// while the edits are placed, and the result loses it again, so an
 	// edit at the end is placed as anywhere else.
 	noEOL bool
-	// json: the document is JSON, and what is added is written as JSON.
+	// json: the document is written as JSON, and what is added is
+	// written as JSON.
 	json bool
 	// indent and seqIndent are the document's own: the step between a
 	// key and its nested mapping's keys, and whether a key's list has its
@@ -187,7 +188,7 @@ type placer struct {
 }
 
 func newPlacer(raw string, orig *yaml.Node) *placer {
-	p := &placer{raw: raw, eol: "\n", indent: 2, json: isJSON(orig.Content[0])}
+	p := &placer{raw: raw, eol: "\n", indent: 2, json: jsonLooking(orig.Content[0])}
 	if strings.Contains(raw, "\r\n") {
 		p.eol = "\r\n"
 	}
@@ -582,7 +583,7 @@ func (p *placer) bareKey(l, col int) bool {
 // unchanged reports whether a node that is still there holds what it
 // held, written the same way.
 func unchanged(o, c *yaml.Node) bool {
-	return o.Kind == c.Kind && o.Style == c.Style && yamlnode.Equal(o, c, true) &&
+	return o.Kind == c.Kind && o.Style == c.Style && sameData(o, c) &&
 		slices.Equal(commentsOf(o), commentsOf(c)) && (o.Kind != yaml.ScalarNode || o.Tag == c.Tag)
 }
 

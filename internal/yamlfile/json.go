@@ -10,10 +10,14 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// isJSON reports whether a document is JSON: a flow mapping whose keys
-// are double-quoted, as JSON writes them, with no YAML anchor or alias
-// anywhere (a YAML document in flow style is edited as YAML).
-func isJSON(root *yaml.Node) bool {
+// isJSON reports whether a document is JSON: written as JSON writes it
+// (jsonLooking), with no YAML anchor or alias anywhere.
+func isJSON(root *yaml.Node) bool { return jsonLooking(root) && !hasAlias(root) }
+
+// jsonLooking reports whether a document is written as JSON writes it: a
+// flow mapping whose keys are double-quoted (a YAML document in flow
+// style is edited as YAML). What is added to it is written as JSON.
+func jsonLooking(root *yaml.Node) bool {
 	if root.Kind != yaml.MappingNode || root.Style&yaml.FlowStyle == 0 {
 		return false
 	}
@@ -22,7 +26,7 @@ func isJSON(root *yaml.Node) bool {
 			return false
 		}
 	}
-	return !hasAlias(root)
+	return true
 }
 
 // hasAlias reports whether a tree holds an anchor or an alias. It does
