@@ -85,9 +85,9 @@ func TestPlaceEdits(t *testing.T) {
 		name, raw, want string
 		change, undo    func(t *testing.T, root *yaml.Node)
 	}{{
-		name: "flow mapping one member per line, trailing commas",
-		raw:  "{\n  kind: \"Pod\",\n  metadata: {\n    name: \"p\",\n  },\n}\n",
-		want: "{\n  kind: \"Pod\",\n  metadata: {\n    name: \"p\",\n    annotations: {\n      a: b,\n    },\n  },\n}\n",
+		name:   "flow mapping one member per line, trailing commas",
+		raw:    "{\n  kind: \"Pod\",\n  metadata: {\n    name: \"p\",\n  },\n}\n",
+		want:   "{\n  kind: \"Pod\",\n  metadata: {\n    name: \"p\",\n    annotations: {\n      a: b,\n    },\n  },\n}\n",
 		change: func(t *testing.T, r *yaml.Node) { addPair(t, at(t, r, "metadata"), "annotations", "{a: b}") },
 		undo:   func(t *testing.T, r *yaml.Node) { dropLast(at(t, r, "metadata"), 1) },
 	}, {
@@ -100,21 +100,21 @@ func TestPlaceEdits(t *testing.T) {
 		},
 		undo: func(t *testing.T, r *yaml.Node) { s := at(t, r, "spec", "containers"); s.Content = s.Content[1:] },
 	}, {
-		name: "one-line flow mapping keeps its members between the brackets",
-		raw:  "kind: Pod\nmetadata: {name: p}\n",
-		want: "kind: Pod\nmetadata: {name: p, labels: {a: b}}\n",
+		name:   "one-line flow mapping keeps its members between the brackets",
+		raw:    "kind: Pod\nmetadata: {name: p}\n",
+		want:   "kind: Pod\nmetadata: {name: p, labels: {a: b}}\n",
 		change: func(t *testing.T, r *yaml.Node) { addPair(t, at(t, r, "metadata"), "labels", "{a: b}") },
 		undo:   func(t *testing.T, r *yaml.Node) { dropLast(at(t, r, "metadata"), 1) },
 	}, {
-		name: "JSON compact members, indented by three",
-		raw:  "{\n   \"kind\":\"List\",\n   \"items\":[]\n}\n",
-		want: "{\n   \"kind\":\"List\",\n   \"items\":[],\n   \"metadata\":{\n      \"name\":\"x\",\n      \"n\":[\n         1\n      ]\n   }\n}\n",
+		name:   "JSON compact members, indented by three",
+		raw:    "{\n   \"kind\":\"List\",\n   \"items\":[]\n}\n",
+		want:   "{\n   \"kind\":\"List\",\n   \"items\":[],\n   \"metadata\":{\n      \"name\":\"x\",\n      \"n\":[\n         1\n      ]\n   }\n}\n",
 		change: func(t *testing.T, r *yaml.Node) { addPair(t, r, "metadata", "{name: x, n: [1]}") },
 		undo:   func(t *testing.T, r *yaml.Node) { dropLast(r, 1) },
 	}, {
-		name: "JSON on one line, spaced as json.dumps writes it",
-		raw:  `{"kind": "Pod", "metadata": {"name": "p"}}` + "\n",
-		want: `{"kind": "Pod", "metadata": {"name": "p", "labels": {"a": "b", "n": 1}}}` + "\n",
+		name:   "JSON on one line, spaced as json.dumps writes it",
+		raw:    `{"kind": "Pod", "metadata": {"name": "p"}}` + "\n",
+		want:   `{"kind": "Pod", "metadata": {"name": "p", "labels": {"a": "b", "n": 1}}}` + "\n",
 		change: func(t *testing.T, r *yaml.Node) { addPair(t, at(t, r, "metadata"), "labels", "{a: b, n: 1}") },
 		undo:   func(t *testing.T, r *yaml.Node) { dropLast(at(t, r, "metadata"), 1) },
 	}, {
@@ -127,9 +127,9 @@ func TestPlaceEdits(t *testing.T) {
 		},
 		undo: func(t *testing.T, r *yaml.Node) { dropLast(at(t, r, "spec", "containers"), 1) },
 	}, {
-		name: "JSON with CRLF, tabs and no final line end; an empty mapping filled",
-		raw:  "{\r\n\t\"kind\": \"Pod\",\r\n\t\"metadata\": {}\r\n}",
-		want: "{\r\n\t\"kind\": \"Pod\",\r\n\t\"metadata\": {\r\n\t\t\"name\": \"p\"\r\n\t}\r\n}",
+		name:   "JSON with CRLF, tabs and no final line end; an empty mapping filled",
+		raw:    "{\r\n\t\"kind\": \"Pod\",\r\n\t\"metadata\": {}\r\n}",
+		want:   "{\r\n\t\"kind\": \"Pod\",\r\n\t\"metadata\": {\r\n\t\t\"name\": \"p\"\r\n\t}\r\n}",
 		change: func(t *testing.T, r *yaml.Node) { addPair(t, at(t, r, "metadata"), "name", "p") },
 		undo:   func(t *testing.T, r *yaml.Node) { dropLast(at(t, r, "metadata"), 1) },
 	}, {
