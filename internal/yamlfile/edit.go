@@ -215,14 +215,18 @@ func newPlacer(raw string, orig *yaml.Node) *placer {
 func docStyle(doc *yaml.Node) (indent int, wide bool) {
 	steps := map[int]int{}
 	seqs := map[int]int{} // dash column minus key column
-	var walk func(n *yaml.Node)
-	walk = func(n *yaml.Node) {
+	// Steps are counted outside lists only: in a list item, yaml.v3
+	// writes nested mappings two spaces in whatever the indentation, so
+	// counting what an injection added there would change the style the
+	// next run reads, and an upgrade would differ from a fresh injection.
+	var walk func(n *yaml.Node, inList bool)
+	walk = func(n *yaml.Node, inList bool) {
 		if n.Kind == yaml.MappingNode && n.Style&yaml.FlowStyle == 0 {
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
 				switch {
 				case v.Style&yaml.FlowStyle != 0 || len(v.Content) == 0 || v.Line == k.Line:
-				case v.Kind == yaml.MappingNode:
+				case v.Kind == yaml.MappingNode && !inList:
 					steps[v.Column-k.Column]++
 				case v.Kind == yaml.SequenceNode:
 					seqs[v.Column-k.Column]++
@@ -230,10 +234,10 @@ func docStyle(doc *yaml.Node) (indent int, wide bool) {
 			}
 		}
 		for _, c := range n.Content {
-			walk(c)
+			walk(c, inList || n.Kind == yaml.SequenceNode)
 		}
 	}
-	walk(doc)
+	walk(doc, false)
 	indent = 2
 	for step, n := range steps {
 		if step > 0 && (n > steps[indent] || n == steps[indent] && step < indent) {
@@ -408,6 +412,15 @@ func (p *placer) mapping(o, c *yaml.Node, end int) {
 				}
 			case emptyNull(cv) && blockWithContent(ov) && !p.same(ov, cv) && p.bareKey(e.key, e.col):
 				// And back: the value's lines go, the key's line stays.
+				p.add(p.start[e.key+1], p.start[e.end], "")
+			case blockWithContent(ov) && blockWithContent(cv) && !p.same(ov, cv) && p.bareKey(e.key, e.col):
+				// A collection made anew (taken away and added again, as an
+				// upgrade does): its lines are written again, the key's
+				// line stays.
+				text := p.entry(withoutHead(withoutFoot(ck)), withoutFoot(cv), e.col)
+				if i := strings.Index(text, "\n"); i >= 0 {
+					p.add(p.start[e.key+1], p.start[e.key+1], text[i+1:])
+				}
 				p.add(p.start[e.key+1], p.start[e.end], "")
 			default:
 				// A changed scalar, or a null or empty collection that now

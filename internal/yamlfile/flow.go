@@ -43,7 +43,7 @@ type flowSpan struct {
 	open, close int
 	elems       [][2]int // each member's text, a pair's for a mapping
 	commas      []int    // the comma after each member, or -1
-	multi       bool     // the collection spans lines
+	multi       bool     // spread over lines (see span)
 	perLine     bool     // one member per line, and the closing bracket on its own
 }
 
@@ -93,14 +93,18 @@ func (p *placer) span(o *yaml.Node) (flowSpan, error) {
 	if err != nil {
 		return sp, err
 	}
-	sp.multi = strings.Contains(p.raw[sp.open:sp.close], "\n")
-	sp.perLine = sp.multi && len(sp.elems) > 0 && p.ownLine(sp.close)
+	spans := strings.Contains(p.raw[sp.open:sp.close], "\n")
+	sp.perLine = spans && len(sp.elems) > 0 && p.ownLine(sp.close)
 	for i, e := range sp.elems {
 		c := sp.commas[i]
 		if !p.ownLine(e[0]) || c >= 0 && (strings.Contains(p.raw[e[1]:c], "\n") || !restBlank(p.raw[c+1:p.nextLine(c)])) {
 			sp.perLine = false
 		}
 	}
+	// Spread over lines: one member per line, or hugging its brackets
+	// ("}]" alone closes it). A one-line collection that a comment broke
+	// (yaml.v3 writes "{a: b, # note" and goes on below) is not.
+	sp.multi = sp.perLine || spans && strings.Trim(p.raw[p.lineStart(sp.close):sp.close], " \t}],") == ""
 	return sp, nil
 }
 
