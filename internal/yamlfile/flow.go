@@ -3,6 +3,7 @@ package yamlfile
 import (
 	"errors"
 	"slices"
+	"sort"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -62,27 +63,26 @@ func (p *placer) offset(n *yaml.Node) int {
 	return p.start[n.Line-1] + n.Column - 1
 }
 
-// lineStart is the offset of the line holding off; padAt that line's
-// indentation.
-func (p *placer) lineStart(off int) int { return strings.LastIndexByte(p.raw[:off], '\n') + 1 }
+// line is the index of the line holding offset off (found by bisection:
+// a JSON document on one line is one long line).
+func (p *placer) line(off int) int {
+	return min(sort.Search(len(p.lines), func(i int) bool { return p.start[i+1] > off }), len(p.lines)-1)
+}
+
+// lineStart is the offset of the line holding off; nextLine that of the
+// line after it; padAt that line's indentation.
+func (p *placer) lineStart(off int) int { return p.start[p.line(off)] }
+
+func (p *placer) nextLine(off int) int { return p.start[min(p.line(off)+1, len(p.lines))] }
 
 func (p *placer) padAt(off int) string {
-	l := p.raw[p.lineStart(off):]
+	l := p.lines[p.line(off)]
 	return l[:len(l)-len(strings.TrimLeft(l, " \t"))]
 }
 
 // ownLine reports whether only indentation comes before off on its line.
 func (p *placer) ownLine(off int) bool {
 	return strings.TrimLeft(p.raw[p.lineStart(off):off], " \t") == ""
-}
-
-// nextLine is the offset of the line after the one holding off.
-func (p *placer) nextLine(off int) int {
-	i := strings.IndexByte(p.raw[off:], '\n')
-	if i < 0 {
-		return len(p.raw)
-	}
-	return off + i + 1
 }
 
 // span reads the collection whose bracket is at o's position.
