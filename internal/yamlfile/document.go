@@ -114,6 +114,23 @@ func (d *Document) encode() (string, error) {
 	return withTail(s, d.Raw), nil
 }
 
+// encodeDoc writes a document with yaml.v3's encoder: a document that
+// cannot be edited in place is written this way (said).
+func encodeDoc(doc *yaml.Node, wide bool) (string, error) {
+	var out bytes.Buffer
+	enc := yaml.NewEncoder(&out)
+	if wide {
+		enc.DefaultSeqIndent()
+	}
+	if err := enc.Encode(doc); err != nil {
+		return "", err
+	}
+	if err := enc.Close(); err != nil {
+		return "", err
+	}
+	return out.String(), nil
+}
+
 // withTail keeps what followed the document in raw: blank lines before
 // the next "---", or the missing newline at the end of a file.
 func withTail(s, raw string) string {

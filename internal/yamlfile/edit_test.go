@@ -214,3 +214,22 @@ func TestAliasesNeverExpanded(t *testing.T) {
 		t.Errorf("rendering aliases as JSON: err %v, want a refusal naming the alias", err)
 	}
 }
+
+func TestKeepFormattingCRLF(t *testing.T) {
+	raw := "apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: p\r\nspec:\r\n  containers:\r\n  - name: app\r\n    image: app:1\r\n"
+	f, err := Parse("crlf.yaml", []byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := f.Docs[0]
+	spec := yamlnode.Field(d.Node, "spec")
+	spec.Content = append(spec.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "hostNetwork"}, &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: "true"})
+	d.Changed = true
+	out, err := f.Bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := raw + "  hostNetwork: true\r\n"; string(out) != want {
+		t.Errorf("got %q, want %q", out, want)
+	}
+}
