@@ -596,3 +596,30 @@ func TestFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONLookingAliases: a workload written as JSON but holding YAML
+// aliases of aliases (a million strings, expanded) is YAML: injected in
+// place with its aliases as written, in text the size of its own, and
+// uninject gives back the bytes.
+func TestJSONLookingAliases(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "w"},` + "\n")
+	b.WriteString(` "x-l0": &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"],` + "\n")
+	for i := 1; i <= 6; i++ {
+		fmt.Fprintf(&b, ` "x-l%d": &l%d [%s],`+"\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d, ", i-1), 10), ", "))
+	}
+	b.WriteString(` "spec": {"template": {"spec": {"containers": [{"name": "app", "image": "app:1"}]}}}}` + "\n")
+	x := b.String()
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "c.yaml", "native", "fluent/fluent-bit:3.1.4", "info")
+	out, stderr, code := plain(t, []byte(x), "-c", cfg)
+	if code != 0 || strings.Contains(stderr, "re-encoded") || len(out) > 2*len(x)+4000 {
+		t.Fatalf("exit %d, %d bytes out of %d:\n%s", code, len(out), len(x), stderr)
+	}
+	if !strings.Contains(out, `"x-l6": &l6 [*l5, *l5`) || !strings.Contains(out, `"initContainers": [{"name": "fluent-bit"`) {
+		t.Errorf("aliases not kept, or the sidecar not written as JSON:\n%s", out)
+	}
+	if back, _, _ := plain(t, []byte(out), "--uninject", "-c", cfg); back != x {
+		t.Errorf("uninject(inject(x)) != x:\n%s", cmp.Diff(x, back))
+	}
+}
