@@ -335,11 +335,16 @@ func (p *placer) headLines(l, col int, head string) int {
 	return n
 }
 
-// mapping edits a block mapping whose text ends before line end.
-func (p *placer) mapping(o, c *yaml.Node, end int) {
-	type entry struct {
-		start, key, end, col int
-	}
+// entry is where a mapping entry's text lies: its first line (its head
+// comment's), its key's line and column, and the line after its last line
+// of content.
+type entry struct {
+	start, key, end, col int
+}
+
+// entries finds the text of each entry of a block mapping ending before
+// line end.
+func (p *placer) entries(o *yaml.Node, end int) []entry {
 	n := len(o.Content) / 2
 	es := make([]entry, n)
 	for i := 0; i < n; i++ {
@@ -354,6 +359,13 @@ func (p *placer) mapping(o, c *yaml.Node, end int) {
 		}
 		es[i].end = p.trimBack(next, es[i].col, es[i].key+1)
 	}
+	return es
+}
+
+// mapping edits a block mapping whose text ends before line end.
+func (p *placer) mapping(o, c *yaml.Node, end int) {
+	es := p.entries(o, end)
+	n := len(es)
 	byPos := map[[2]int]int{}
 	for i := 0; i < n; i++ {
 		k := o.Content[2*i]
@@ -380,56 +392,8 @@ func (p *placer) mapping(o, c *yaml.Node, end int) {
 				return
 			}
 			kept[i], last = true, i
-			ov := o.Content[2*i+1]
-			e := es[i]
-			switch {
-			case p.same(ov, cv) && ov.Style&yaml.FlowStyle == 0 && cv.Style&yaml.FlowStyle == 0 && len(ov.Content) > 0 && len(cv.Content) > 0 && ov.Kind == yaml.MappingNode:
-				p.mapping(ov, cv, e.end)
-			case p.same(ov, cv) && ov.Style&yaml.FlowStyle == 0 && cv.Style&yaml.FlowStyle == 0 && len(ov.Content) > 0 && len(cv.Content) > 0 && ov.Kind == yaml.SequenceNode:
-				p.sequence(ov, cv, e.end)
-			case p.same(ov, cv) && ov.Style&yaml.FlowStyle != 0 && cv.Style&yaml.FlowStyle != 0:
-				p.flow(ov, cv, p.blockFlow())
-			case p.same(ov, cv) && unchanged(ov, cv):
-			case nullToken(ov) && blockWithContent(cv) && p.nullOnLine(ov, e.key):
-				// "key: ~ # note" gets its value on the lines below; the
-				// null's token leaves its line (spaces keep the comment in
-				// its column), and nothing else there changes.
-				p.cutNull(ov, e.key)
-				text := p.entry(withoutHead(withoutFoot(ck)), withoutFoot(cv), e.col)
-				if i := strings.Index(text, "\n"); i >= 0 {
-					p.add(p.start[e.key+1], p.start[e.key+1], text[i+1:])
-				}
-			case nullToken(cv) && blockWithContent(ov) && !p.same(ov, cv) && p.bareKey(e.key, e.col):
-				// And back: the token returns, the value's lines go.
-				p.putNull(cv.Value, e.key, e.col)
-				p.add(p.start[e.key+1], p.start[e.end], "")
-			case emptyNull(ov) && blockWithContent(cv) && p.bareKey(e.key, e.col):
-				// "key:" with nothing after it gets its value on the lines
-				// below: the key's own line stays as it is.
-				text := p.entry(withoutHead(withoutFoot(ck)), withoutFoot(cv), e.col)
-				if i := strings.Index(text, "\n"); i >= 0 {
-					p.add(p.start[e.key+1], p.start[e.key+1], text[i+1:])
-				}
-			case emptyNull(cv) && blockWithContent(ov) && !p.same(ov, cv) && p.bareKey(e.key, e.col):
-				// And back: the value's lines go, the key's line stays.
-				p.add(p.start[e.key+1], p.start[e.end], "")
-			case blockWithContent(ov) && blockWithContent(cv) && !p.same(ov, cv) && p.bareKey(e.key, e.col):
-				// A collection made anew (taken away and added again, as an
-				// upgrade does): its lines are written again, the key's
-				// line stays.
-				text := p.entry(withoutHead(withoutFoot(ck)), withoutFoot(cv), e.col)
-				if i := strings.Index(text, "\n"); i >= 0 {
-					p.add(p.start[e.key+1], p.start[e.key+1], text[i+1:])
-				}
-				p.add(p.start[e.key+1], p.start[e.end], "")
-			default:
-				// A changed scalar, or a null or empty collection that now
-				// holds something: the entry is written again, from its key
-				// (a list item's dash stays) to its end, its own lines only.
-				text := strings.TrimPrefix(p.entry(withoutHead(withoutFoot(ck)), withoutFoot(cv), e.col), strings.Repeat(" ", e.col))
-				p.add(p.start[e.key]+e.col, p.start[e.end], text)
-			}
-			ip = p.start[e.end]
+			p.keptEntry(ck, o.Content[2*i+1], cv, es[i])
+			ip = p.start[es[i].end]
 			continue
 		}
 		if ip < 0 {
@@ -451,6 +415,57 @@ func (p *placer) mapping(o, c *yaml.Node, end int) {
 			return
 		}
 		p.add(p.start[es[i].start], p.start[es[i].end], "")
+	}
+}
+
+// keptEntry edits an entry that is still there: key ck, its value ov as
+// it was and cv as it is, its text at e.
+func (p *placer) keptEntry(ck, ov, cv *yaml.Node, e entry) {
+	block := ov.Style&yaml.FlowStyle == 0 && cv.Style&yaml.FlowStyle == 0 && len(ov.Content) > 0 && len(cv.Content) > 0
+	// below writes cv on the lines below the key's line.
+	below := func() {
+		text := p.entry(withoutHead(withoutFoot(ck)), withoutFoot(cv), e.col)
+		if i := strings.Index(text, "\n"); i >= 0 {
+			p.add(p.start[e.key+1], p.start[e.key+1], text[i+1:])
+		}
+	}
+	switch {
+	case p.same(ov, cv) && block && ov.Kind == yaml.MappingNode:
+		p.mapping(ov, cv, e.end)
+	case p.same(ov, cv) && block && ov.Kind == yaml.SequenceNode:
+		p.sequence(ov, cv, e.end)
+	case p.same(ov, cv) && ov.Style&yaml.FlowStyle != 0 && cv.Style&yaml.FlowStyle != 0:
+		p.flow(ov, cv, p.blockFlow())
+	case p.same(ov, cv) && unchanged(ov, cv):
+	case nullToken(ov) && blockWithContent(cv) && p.nullOnLine(ov, e.key):
+		// "key: ~ # note" gets its value on the lines below; the null's
+		// token leaves its line (spaces keep the comment in its column),
+		// and nothing else there changes.
+		p.cutNull(ov, e.key)
+		below()
+	case nullToken(cv) && blockWithContent(ov) && !p.same(ov, cv) && p.bareKey(e.key, e.col):
+		// And back: the token returns, the value's lines go.
+		p.putNull(cv.Value, e.key, e.col)
+		p.add(p.start[e.key+1], p.start[e.end], "")
+	case emptyNull(ov) && blockWithContent(cv) && p.bareKey(e.key, e.col):
+		// "key:" with nothing after it gets its value on the lines below:
+		// the key's own line stays as it is.
+		below()
+	case emptyNull(cv) && blockWithContent(ov) && !p.same(ov, cv) && p.bareKey(e.key, e.col):
+		// And back: the value's lines go, the key's line stays.
+		p.add(p.start[e.key+1], p.start[e.end], "")
+	case blockWithContent(ov) && blockWithContent(cv) && !p.same(ov, cv) && p.bareKey(e.key, e.col):
+		// A collection made anew (taken away and added again, as an
+		// upgrade does): its lines are written again, the key's line
+		// stays.
+		below()
+		p.add(p.start[e.key+1], p.start[e.end], "")
+	default:
+		// A changed scalar, or a null or empty collection that now holds
+		// something: the entry is written again, from its key (a list
+		// item's dash stays) to its end, its own lines only.
+		text := strings.TrimPrefix(p.entry(withoutHead(withoutFoot(ck)), withoutFoot(cv), e.col), strings.Repeat(" ", e.col))
+		p.add(p.start[e.key]+e.col, p.start[e.end], text)
 	}
 }
 
