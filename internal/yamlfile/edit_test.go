@@ -233,3 +233,25 @@ func TestKeepFormattingCRLF(t *testing.T) {
 		t.Errorf("got %q, want %q", out, want)
 	}
 }
+
+// TestJSONFallback: a JSON document whose edits cannot be placed (its
+// lines end in lone carriage returns) is rendered again as JSON, said,
+// and a string YAML would read differently written raw is escaped, so
+// that it reads back the same (and the next run finds nothing to do).
+func TestJSONFallback(t *testing.T) {
+	raw := "{\r  \"kind\": \"Pod\",\r  \"data\": {\"a\": \"x\\u0085y\"}\r}\n"
+	out, d := edited(t, raw, func(r *yaml.Node) { addPair(t, at(t, r, "data"), "b", `"\u0085\u2028"`) })
+	if d.Fallback == "" {
+		t.Fatalf("edits placed in a file of lone carriage returns:\n%q", out)
+	}
+	if want := `{"kind":"Pod","data":{"a":"x\u0085y","b":"\u0085\u2028"}}` + "\n"; out != want {
+		t.Errorf("got %q, want %q", out, want)
+	}
+	f, err := Parse("out", []byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameData(f.Docs[0].Node, d.Node) {
+		t.Errorf("%q does not read back as the changed document", out)
+	}
+}
