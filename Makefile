@@ -47,7 +47,6 @@ fuzz:
 	$(GO) test ./fn -run '^$$' -fuzz '^FuzzResourceList$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/cli -run '^$$' -fuzz '^FuzzPlain$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./fn -run '^$$' -fuzz '^FuzzConfig$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./internal/yamlfile -run '^$$' -fuzz '^FuzzMerge3$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/yamlfile -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/yamlfile -run '^$$' -fuzz '^FuzzEdits$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./transform -run '^$$' -fuzz '^FuzzStatus$$' -fuzztime $(FUZZTIME)

@@ -90,6 +90,10 @@ func (s *gstyle) yaml(b *strings.Builder, n *gnode, col int) {
 			}
 			s.item(b, it, dash)
 		}
+		if s.comments && s.maybe(3) {
+			// A comment block ending the list (an env list's "more by CI").
+			fmt.Fprintf(b, "%s# more items\n%s#   - name: LATER\n", strings.Repeat(" ", dash), strings.Repeat(" ", dash))
+		}
 		return
 	}
 	for i, p := range n.pairs {
@@ -202,67 +206,129 @@ func flowText(n *gnode) string {
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 
-// toAny turns a tree into data for encoding/json, keys in order.
-func toJSON(n *gnode, indent string) string {
+// glayout is how a whole document is written in flow style: as JSON or
+// as YAML flow collections, on one line or one member per line.
+type glayout struct {
+	json         bool
+	indent       string // one level; "" for one line
+	colon, comma string // comma: between members on one line
+	trailing     bool   // YAML: a comma after the last member too
+	hug          bool   // lists of mappings hug their brackets: "[{" ... "}, {" ... "}]"
+	comments     bool   // YAML: a comment line before some members
+}
+
+// randomLayout draws a layout: JSON in every layout with consistent
+// separators (encoding/json's, compact members with indentation of any
+// width, one line compact or spaced as Python's json.dumps writes it),
+// or YAML flow one member per line (with or without trailing commas).
+func randomLayout(r *rand.Rand, json bool) glayout {
+	l := glayout{json: json, indent: []string{"  ", "    ", "\t", "   ", ""}[r.Intn(5)], colon: ": ", comma: ", ", hug: r.Intn(3) == 0}
+	if json && r.Intn(2) == 0 {
+		l.colon, l.comma = ":", ","
+	}
+	if !json {
+		l.indent = []string{"  ", "    ", "   "}[r.Intn(3)]
+		l.trailing, l.comments = r.Intn(2) == 0, r.Intn(2) == 0
+	}
+	return l
+}
+
+// flowDoc writes a tree in a layout.
+func flowDoc(r *rand.Rand, n *gnode, l glayout) string {
 	var b strings.Builder
-	var write func(n *gnode, depth int)
-	nl := func(d int) {
-		if indent != "" {
-			b.WriteString("\n" + strings.Repeat(indent, d))
-		}
-	}
-	colon := ": "
-	if indent == "" {
-		colon = ":"
-	}
-	write = func(n *gnode, depth int) {
-		switch {
-		case n.null:
-			b.WriteString("null")
-		case n.empty && n.list:
-			b.WriteString("[]")
-		case n.empty:
-			b.WriteString("{}")
-		case n.block != "" || n.text != "":
-			v := strings.Trim(n.text, `'"`)
-			if n.block != "" {
-				v = n.text
-			}
-			if strings.HasPrefix(n.text, "'") || strings.HasPrefix(n.text, `"`) || !regexp.MustCompile(`^-?[0-9]+$`).MatchString(v) && v != "true" && v != "false" {
-				q, _ := json.Marshal(v)
-				b.Write(q)
-			} else {
-				b.WriteString(v)
-			}
-		case n.list:
-			b.WriteString("[")
-			for i, it := range n.items {
-				if i > 0 {
-					b.WriteString(",")
-				}
-				nl(depth + 1)
-				write(it, depth+1)
-			}
-			nl(depth)
-			b.WriteString("]")
-		default:
-			b.WriteString("{")
-			for i, p := range n.pairs {
-				if i > 0 {
-					b.WriteString(",")
-				}
-				nl(depth + 1)
-				q, _ := json.Marshal(p.key)
-				b.Write(q)
-				b.WriteString(colon)
-				write(p.val, depth+1)
-			}
-			nl(depth)
-			b.WriteString("}")
-		}
-	}
-	write(n, 0)
+	l.write(r, &b, n, 0)
 	return b.String() + "\n"
+}
+
+func (l glayout) write(r *rand.Rand, b *strings.Builder, n *gnode, depth int) {
+	switch {
+	case n.null:
+		b.WriteString("null")
+	case n.empty && n.list:
+		b.WriteString("[]")
+	case n.empty:
+		b.WriteString("{}")
+	case n.block != "" || n.text != "":
+		b.WriteString(l.scalar(n))
+	case l.hug && l.indent != "" && n.list && !n.items[0].list && n.items[0].isCollection():
+		// "[{" members "}, {" members "}]", each item's members one level in.
+		b.WriteString("[")
+		for i, it := range n.items {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			l.members(r, b, it, depth)
+		}
+		b.WriteString("]")
+	default:
+		if n.list {
+			b.WriteString("[")
+		}
+		l.members(r, b, n, depth)
+		if n.list {
+			b.WriteString("]")
+		}
+	}
+}
+
+// members writes a mapping's braces and members, or a list's items.
+func (l glayout) members(r *rand.Rand, b *strings.Builder, n *gnode, depth int) {
+	nl := func(d int) {
+		if l.indent != "" {
+			b.WriteString("\n" + strings.Repeat(l.indent, d))
+		}
+	}
+	if !n.list {
+		b.WriteString("{")
+	}
+	count := max(len(n.items), len(n.pairs))
+	for i := 0; i < count; i++ {
+		if i > 0 {
+			b.WriteString(map[bool]string{true: ",", false: l.comma}[l.indent != ""])
+		}
+		if l.comments && r.Intn(6) == 0 {
+			nl(depth + 1)
+			b.WriteString("# a comment")
+		}
+		nl(depth + 1)
+		if n.list {
+			l.write(r, b, n.items[i], depth+1)
+			continue
+		}
+		p := n.pairs[i]
+		if l.json {
+			q, _ := json.Marshal(p.key)
+			b.Write(q)
+		} else {
+			b.WriteString(p.key)
+		}
+		b.WriteString(l.colon)
+		l.write(r, b, p.val, depth+1)
+	}
+	if l.trailing && l.indent != "" && count > 0 {
+		b.WriteString(",")
+	}
+	nl(depth)
+	if !n.list {
+		b.WriteString("}")
+	}
+}
+
+// scalar writes a scalar: in JSON, numbers and booleans bare and the rest
+// quoted; in YAML, as written, a block scalar as a quoted string.
+func (l glayout) scalar(n *gnode) string {
+	v := strings.Trim(n.text, `'"`)
+	if n.block != "" {
+		v = n.text
+	}
+	if !l.json && n.block == "" {
+		return n.text
+	}
+	if strings.HasPrefix(n.text, "'") || strings.HasPrefix(n.text, `"`) || n.block != "" || !regexp.MustCompile(`^-?[0-9]+$`).MatchString(v) && v != "true" && v != "false" {
+		q, _ := json.Marshal(v)
+		return string(q)
+	}
+	return v
 }
 
 // genFormatWorkload builds a workload's tree.
@@ -356,8 +422,14 @@ func dedupe(ps []gpair) []gpair {
 // JSON document.
 func genFormatted(r *rand.Rand, seed int) (text string, isJSON bool) {
 	if seed%5 == 4 {
-		indent := []string{"  ", "    ", ""}[r.Intn(3)]
-		return toJSON(genFormatWorkload(r, 0, false), indent), true
+		out := flowDoc(r, genFormatWorkload(r, 0, false), randomLayout(r, true))
+		if r.Intn(4) == 0 {
+			out = strings.ReplaceAll(out, "\n", "\r\n")
+		}
+		if r.Intn(4) == 0 {
+			out = strings.TrimRight(out, "\r\n")
+		}
+		return out, true
 	}
 	s := &gstyle{r: r, indent: []int{2, 4}[r.Intn(2)], comments: r.Intn(3) > 0, blanks: r.Intn(2) == 0, flow: r.Intn(2) == 0}
 	var docs []string
@@ -367,10 +439,16 @@ func genFormatted(r *rand.Rand, seed int) (text string, isJSON bool) {
 			fmt.Fprintf(&b, "# workload %d\n", i)
 		}
 		n := genFormatWorkload(r, i, seed%11 == 3 && i == 0)
-		if r.Intn(8) == 0 && flowable(n) {
+		switch {
+		case r.Intn(8) == 0 && flowable(n):
 			b.WriteString(flowText(n) + "\n") // the whole document in flow style
-		} else {
+		case r.Intn(7) == 0:
+			b.WriteString(flowDoc(r, n, randomLayout(r, false))) // one member per line
+		default:
 			s.yaml(&b, n, 0)
+			if r.Intn(6) == 0 {
+				b.WriteString("...\n") // the document end marker
+			}
 		}
 		docs = append(docs, b.String())
 	}
@@ -409,7 +487,7 @@ func onlyAdds(in, out string) (bool, string) {
 		}
 		from := j
 		// (The last line may gain a line end: "\r" of a CRLF.)
-		for j < len(b) && b[j] != l && strings.TrimSuffix(b[j], ",") != l && strings.TrimSuffix(b[j], "\r") != l {
+		for j < len(b) && !sameLine(l, b[j]) {
 			j++
 		}
 		if j < len(b) {
@@ -424,9 +502,33 @@ func onlyAdds(in, out string) (bool, string) {
 	return true, ""
 }
 
+// layouts names the layouts every run of TestFormats must have tried.
+var layouts = map[string]*regexp.Regexp{
+	"compact JSON spread over lines":   regexp.MustCompile(`^\{\r?\n\s+"apiVersion":"`),
+	"spaced JSON on one line":          regexp.MustCompile(`^\{"apiVersion": "[^\n]*\}\s*$`),
+	"JSON with tabs":                   regexp.MustCompile(`^\{\r?\n\t"`),
+	"JSON without a final line end":    regexp.MustCompile(`^\{"[^\n]*\}$|^\{\r?\n[\s\S]*\n\}$`),
+	"a JSON list hugging its brackets": regexp.MustCompile(`"(containers|env)": ?\[\{`),
+	"YAML flow, one member per line":   regexp.MustCompile(`(?m)^\{\r?\n\s+apiVersion: `),
+	"YAML flow with trailing commas":   regexp.MustCompile(`(?m)^\s+\},\r?$`),
+	"a document ending in ...":         regexp.MustCompile(`(?m)^\.\.\.\r?$`),
+	"a list ending in a comment block": regexp.MustCompile(`# more items`),
+	"a Windows line end":               regexp.MustCompile(`\r\n`),
+}
+
+// sameLine reports whether out is the line in, or in with a comma added
+// (before its CR, in a CRLF file), or in gaining the CR of a CRLF line
+// end (the last line).
+func sameLine(in, out string) bool {
+	cr := strings.HasSuffix(in, "\r")
+	body := strings.TrimSuffix(in, "\r")
+	return out == in || out == body+"," || cr && out == body+",\r" || strings.TrimSuffix(out, "\r") == in
+}
+
 func TestFormats(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, "c.yaml", "native", "fluent/fluent-bit:3.1.4", "info")
+	v2 := writeConfig(t, dir, "v2.yaml", "native", "fluent/fluent-bit:3.2.0", "debug")
 	const corpus = "../../testdata/corpus-configs/"
 	classic, watcher := corpus+"proxy.yaml", corpus+"config-watcher.yaml"
 	seeds := 200
@@ -437,11 +539,17 @@ func TestFormats(t *testing.T) {
 		seeds = n // a longer search, by hand
 	}
 	long := 0
+	seen := map[string]int{}
 	for seed := 0; seed < seeds; seed++ {
 		r := rand.New(rand.NewSource(int64(seed)))
 		x, isJSON := genFormatted(r, seed)
 		if strings.Count(x, "\n") > 3000 {
 			long++
+		}
+		for name, re := range layouts {
+			if re.MatchString(x) {
+				seen[name]++
+			}
 		}
 		for _, args := range [][]string{{"-c", cfg}, {"-c", classic}, {"-c", cfg, "-c", classic, "-c", watcher}} {
 			once, stderr, code := plain(t, []byte(x), args...)
@@ -465,9 +573,53 @@ func TestFormats(t *testing.T) {
 			if code != 0 || twice != once {
 				t.Fatalf("seed %d %v: a second run changed the output (exit %d, %s):\n%s", seed, args, code, stderr, cmp.Diff(once, twice))
 			}
+			if len(args) != 2 || args[1] != cfg {
+				continue
+			}
+			// An upgrade: the next version of the config over the injected
+			// file gives what it gives on the original, byte for byte.
+			up, stderr, code := plain(t, []byte(once), "-c", v2)
+			if code != 0 || strings.Contains(stderr, "re-encoded") {
+				t.Fatalf("seed %d: upgrade: exit %d:\n%s", seed, code, stderr)
+			}
+			if fresh, _, _ := plain(t, []byte(x), "-c", v2); up != fresh {
+				t.Fatalf("seed %d: upgrade(inject_v1(x)) != inject_v2(x):\n%s\ninput:\n%s", seed, cmp.Diff(fresh, up), x)
+			}
 		}
 	}
 	if long == 0 && seeds >= 100 {
 		t.Errorf("no document of 3,000 lines was generated")
+	}
+	for name := range layouts {
+		if seen[name] == 0 && seeds >= 100 {
+			t.Errorf("no input was %s", name)
+		}
+	}
+}
+
+// TestJSONLookingAliases: a workload written as JSON but holding YAML
+// aliases of aliases (a million strings, expanded) is YAML: injected in
+// place with its aliases as written, in text the size of its own, and
+// uninject gives back the bytes.
+func TestJSONLookingAliases(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "w"},` + "\n")
+	b.WriteString(` "x-l0": &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"],` + "\n")
+	for i := 1; i <= 6; i++ {
+		fmt.Fprintf(&b, ` "x-l%d": &l%d [%s],`+"\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d, ", i-1), 10), ", "))
+	}
+	b.WriteString(` "spec": {"template": {"spec": {"containers": [{"name": "app", "image": "app:1"}]}}}}` + "\n")
+	x := b.String()
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, "c.yaml", "native", "fluent/fluent-bit:3.1.4", "info")
+	out, stderr, code := plain(t, []byte(x), "-c", cfg)
+	if code != 0 || strings.Contains(stderr, "re-encoded") || len(out) > 2*len(x)+4000 {
+		t.Fatalf("exit %d, %d bytes out of %d:\n%s", code, len(out), len(x), stderr)
+	}
+	if !strings.Contains(out, `"x-l6": &l6 [*l5, *l5`) || !strings.Contains(out, `"initContainers": [{"name": "fluent-bit"`) {
+		t.Errorf("aliases not kept, or the sidecar not written as JSON:\n%s", out)
+	}
+	if back, _, _ := plain(t, []byte(out), "--uninject", "-c", cfg); back != x {
+		t.Errorf("uninject(inject(x)) != x:\n%s", cmp.Diff(x, back))
 	}
 }

@@ -70,6 +70,11 @@ func genWorkload(r *rand.Rand, i int) string {
 		}
 		if r.Intn(3) == 0 {
 			pod.WriteString("    env:\n    - name: MODE\n      value: prod\n")
+			if r.Intn(2) == 0 {
+				// The list ends in a comment block, which an upgrade's
+				// edits border.
+				pod.WriteString("    # set by CI:\n    # - name: REGION\n    #   value: eu\n")
+			}
 		}
 		if r.Intn(3) == 0 {
 			pod.WriteString("    volumeMounts:\n    - name: data\n      mountPath: /data\n")
@@ -144,10 +149,12 @@ func testProperties(t *testing.T, mode string) {
 	}
 }
 
+// mustRun runs plain mode; it must succeed without re-encoding any
+// document.
 func mustRun(t *testing.T, seed int, in string, args ...string) string {
 	t.Helper()
 	out, stderr, code := plain(t, []byte(in), args...)
-	if code != 0 {
+	if code != 0 || strings.Contains(stderr, "re-encoded") {
 		t.Fatalf("seed %d: exit %d:\n%s\ninput:\n%s", seed, code, stderr, in)
 	}
 	return out
@@ -349,7 +356,8 @@ func TestPropertiesDrift(t *testing.T) {
 }
 
 // deleteItem removes every list item whose first line ends with marker,
-// with its lines: those indented deeper than its dash.
+// with its lines: those indented deeper than its dash, up to its last
+// line that is not a comment.
 func deleteItem(s, marker string) string {
 	lines := strings.SplitAfter(s, "\n")
 	var out []string
@@ -361,14 +369,47 @@ func deleteItem(s, marker string) string {
 			continue
 		}
 		col := len(l) - len(trimmed)
-		for i+1 < len(lines) {
-			next := lines[i+1]
-			nt := strings.TrimLeft(next, " ")
-			if nt == "\n" || nt == "" || len(next)-len(nt) <= col {
+		end := i
+		for j := i + 1; j < len(lines); j++ {
+			nt := strings.TrimLeft(lines[j], " ")
+			if nt == "\n" || nt == "" || len(lines[j])-len(nt) <= col {
 				break
 			}
-			i++
+			if !strings.HasPrefix(nt, "#") {
+				end = j // comments after its last line are not the item's
+			}
 		}
+		i = end
 	}
 	return strings.Join(out, "")
+}
+
+// TestUpgradeKeepsComments: an upgrade rewrites what the last version
+// added, whose lines border the comment blocks that end the user's lists;
+// the edits must be placed, not re-encoded, and give what injecting the
+// new version into the original gives.
+func TestUpgradeKeepsComments(t *testing.T) {
+	dir := t.TempDir()
+	v1 := writeConfig(t, dir, "v1.yaml", "native", "fluent/fluent-bit:3.1.4", "info")
+	v2 := writeConfig(t, dir, "v2.yaml", "native", "fluent/fluent-bit:3.2.0", "debug")
+	const head = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: app:1\n        env:\n        - name: MODE\n          value: prod\n"
+	const block = "        # the rest of the env is set by CI:\n        # - name: REGION\n        #   value: eu\n"
+	tests := map[string]string{
+		"env ends in a comment block":                    head + block,
+		"and the file has no final line end":             head + block + "      volumes:\n      - name: data\n        emptyDir: {}",
+		"a comment block at column 0, no final line end": head + "# end of env\n# (kept)\n      restartPolicy: Always",
+		"the comment block ends the file":                head + block + "      # the end",
+	}
+	for name, x := range tests {
+		t.Run(name, func(t *testing.T) {
+			once := mustRun(t, 0, x, "-q", "-c", v1)
+			up, fresh := mustRun(t, 0, once, "-q", "-c", v2), mustRun(t, 0, x, "-q", "-c", v2)
+			if up != fresh {
+				t.Fatalf("upgrade(inject_v1(x)) != inject_v2(x):\n%s", cmp.Diff(fresh, up))
+			}
+			if back := mustRun(t, 0, up, "-q", "--uninject", "-c", v2); back != x {
+				t.Fatalf("uninject(upgrade) != x:\n%s", cmp.Diff(x, back))
+			}
+		})
+	}
 }

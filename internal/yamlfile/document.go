@@ -92,11 +92,12 @@ func (f *File) Bytes() ([]byte, error) {
 	return b.Bytes(), err
 }
 
-// IsJSON reports whether the document is JSON (and stays JSON).
-func (d *Document) IsJSON() bool { return d.Node != nil && isJSON(d.Node) }
+// IsJSON reports whether the document is JSON (and stays JSON): as it
+// came, whatever an injection added since.
+func (d *Document) IsJSON() bool { return d.orig != nil && isJSON(d.orig.Content[0]) }
 
 func (d *Document) encode() (string, error) {
-	if isJSON(d.Node) {
+	if d.IsJSON() {
 		return d.encodeJSON()
 	}
 	out, err := placeEdits(d.Raw, d.orig, d.docNode)
@@ -111,6 +112,23 @@ func (d *Document) encode() (string, error) {
 		return "", err
 	}
 	return withTail(s, d.Raw), nil
+}
+
+// encodeDoc writes a document with yaml.v3's encoder: a document that
+// cannot be edited in place is written this way (said).
+func encodeDoc(doc *yaml.Node, wide bool) (string, error) {
+	var out bytes.Buffer
+	enc := yaml.NewEncoder(&out)
+	if wide {
+		enc.DefaultSeqIndent()
+	}
+	if err := enc.Encode(doc); err != nil {
+		return "", err
+	}
+	if err := enc.Close(); err != nil {
+		return "", err
+	}
+	return out.String(), nil
 }
 
 // withTail keeps what followed the document in raw: blank lines before

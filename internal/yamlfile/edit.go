@@ -49,9 +49,9 @@ func placeEdits(raw string, orig, cur *yaml.Node) (string, error) {
 		return "", errors.New("the document's root changed")
 	}
 	if o.Style&yaml.FlowStyle != 0 {
-		p.flow(o, c)
+		p.flow(o, c, p.rootStyle(o))
 	} else {
-		p.mapping(o, c, p.trimBack(len(p.lines), 0, 0))
+		p.mapping(o, c, p.bodyEnd())
 	}
 	if p.err != nil {
 		return "", p.err
@@ -60,15 +60,32 @@ func placeEdits(raw string, orig, cur *yaml.Node) (string, error) {
 	if p.err != nil {
 		return "", p.err
 	}
-	if err := check(out, cur); err != nil {
+	if err := check(out, cur, !p.json); err != nil {
 		return "", err
 	}
 	return out, nil
 }
 
+// bodyEnd is where the root mapping's text ends: before the blank lines,
+// comments and document end marker ("...") that close the document.
+func (p *placer) bodyEnd() int {
+	end := p.trimBack(len(p.lines), 0, 0)
+	for end > 0 && docEnd(p.lines[end-1]) {
+		end = p.trimBack(end-1, 0, 0)
+	}
+	return end
+}
+
+// docEnd reports whether a line is the document end marker "...".
+func docEnd(l string) bool {
+	l = strings.TrimRight(l, "\r\n")
+	return l == "..." || strings.HasPrefix(l, "... ") || strings.HasPrefix(l, "...\t")
+}
+
 // check reads text back: it must be one document holding want's data in
-// want's order, with want's comments.
-func check(text string, want *yaml.Node) error {
+// want's order (aliases compared by name, never expanded) and, with
+// comments, want's comments.
+func check(text string, want *yaml.Node, comments bool) error {
 	var got yaml.Node
 	dec := yaml.NewDecoder(strings.NewReader(text))
 	if err := dec.Decode(&got); err != nil {
@@ -78,8 +95,11 @@ func check(text string, want *yaml.Node) error {
 	if err := dec.Decode(&extra); err != io.EOF {
 		return errors.New("the edited text holds more than one document")
 	}
-	if len(got.Content) == 0 || !yamlnode.Equal(got.Content[0], want.Content[0], true) {
+	if len(got.Content) == 0 || !sameData(got.Content[0], want.Content[0]) {
 		return errors.New("the edited text does not read back as the changed document")
+	}
+	if !comments {
+		return nil
 	}
 	// Every comment the changed document holds is in the text. (The text
 	// may hold more: a comment of the user's that the parser had attached
@@ -93,6 +113,28 @@ func check(text string, want *yaml.Node) error {
 		have = slices.Delete(have, i, i+1)
 	}
 	return nil
+}
+
+// sameData reports whether two trees hold the same data in the same
+// order, as yamlnode.Equal does, but compares an alias by the anchor it
+// names instead of following it: a document of aliases of aliases is
+// compared in time linear in its text, not in its expansion.
+func sameData(a, b *yaml.Node) bool {
+	if a.Kind != b.Kind || len(a.Content) != len(b.Content) || a.Anchor != b.Anchor {
+		return false
+	}
+	switch a.Kind {
+	case yaml.ScalarNode:
+		return a.Value == b.Value && a.ShortTag() == b.ShortTag()
+	case yaml.AliasNode:
+		return a.Value == b.Value
+	}
+	for i := range a.Content {
+		if !sameData(a.Content[i], b.Content[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // commentsOf lists every comment in a tree, sorted, each trimmed.
@@ -129,6 +171,13 @@ type placer struct {
 	lines []string // raw split after each newline
 	start []int    // byte offset of each line
 	eol   string
+	// noEOL: the document's last line had no line end. raw is given one
+	// while the edits are placed, and the result loses it again, so an
+	// edit at the end is placed as anywhere else.
+	noEOL bool
+	// json: the document is written as JSON, and what is added is
+	// written as JSON.
+	json bool
 	// indent and seqIndent are the document's own: the step between a
 	// key and its nested mapping's keys, and whether a key's list has its
 	// dashes indented (wide) or at the key's column (compact).
@@ -139,12 +188,15 @@ type placer struct {
 }
 
 func newPlacer(raw string, orig *yaml.Node) *placer {
-	p := &placer{raw: raw, eol: "\n", indent: 2}
+	p := &placer{raw: raw, eol: "\n", indent: 2, json: jsonLooking(orig.Content[0])}
 	if strings.Contains(raw, "\r\n") {
 		p.eol = "\r\n"
 	}
+	if raw != "" && !strings.HasSuffix(raw, "\n") {
+		p.raw, p.noEOL = raw+p.eol, true
+	}
 	off := 0
-	for _, l := range strings.SplitAfter(raw, "\n") {
+	for _, l := range strings.SplitAfter(p.raw, "\n") {
 		if l == "" {
 			continue
 		}
@@ -163,14 +215,18 @@ func newPlacer(raw string, orig *yaml.Node) *placer {
 func docStyle(doc *yaml.Node) (indent int, wide bool) {
 	steps := map[int]int{}
 	seqs := map[int]int{} // dash column minus key column
-	var walk func(n *yaml.Node)
-	walk = func(n *yaml.Node) {
+	// Steps are counted outside lists only: in a list item, yaml.v3
+	// writes nested mappings two spaces in whatever the indentation, so
+	// counting what an injection added there would change the style the
+	// next run reads, and an upgrade would differ from a fresh injection.
+	var walk func(n *yaml.Node, inList bool)
+	walk = func(n *yaml.Node, inList bool) {
 		if n.Kind == yaml.MappingNode && n.Style&yaml.FlowStyle == 0 {
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
 				switch {
 				case v.Style&yaml.FlowStyle != 0 || len(v.Content) == 0 || v.Line == k.Line:
-				case v.Kind == yaml.MappingNode:
+				case v.Kind == yaml.MappingNode && !inList:
 					steps[v.Column-k.Column]++
 				case v.Kind == yaml.SequenceNode:
 					seqs[v.Column-k.Column]++
@@ -178,10 +234,10 @@ func docStyle(doc *yaml.Node) (indent int, wide bool) {
 			}
 		}
 		for _, c := range n.Content {
-			walk(c)
+			walk(c, inList || n.Kind == yaml.SequenceNode)
 		}
 	}
-	walk(doc)
+	walk(doc, false)
 	indent = 2
 	for step, n := range steps {
 		if step > 0 && (n > steps[indent] || n == steps[indent] && step < indent) {
@@ -213,21 +269,11 @@ func (p *placer) fail(format string, args ...any) {
 }
 
 func (p *placer) add(from, to int, text string) {
-	if to == len(p.raw) && !strings.HasSuffix(p.raw, "\n") {
-		// The document's last line has no line end, and keeps none.
-		switch {
-		case from == to:
-			text = p.eol + strings.TrimSuffix(text, p.eol)
-		case text == "":
-			// apply takes the line end before the removal with it.
-		default:
-			text = strings.TrimSuffix(text, p.eol)
-		}
-	}
 	p.edits = append(p.edits, edit{from, to, text, len(p.edits)})
 }
 
-// apply makes the edits, which never overlap.
+// apply makes the edits, which never overlap. An insertion and a removal
+// that start at one place are both made, the insertion first.
 func (p *placer) apply() string {
 	sort.SliceStable(p.edits, func(i, j int) bool {
 		a, b := p.edits[i], p.edits[j]
@@ -239,30 +285,6 @@ func (p *placer) apply() string {
 		}
 		return a.seq < b.seq
 	})
-	if !strings.HasSuffix(p.raw, "\n") {
-		// Lines removed at the end of a document whose last line has no
-		// line end take the line end before them: the new last line has
-		// none either.
-		run := -1
-		for i := len(p.edits) - 1; i >= 0; i-- {
-			e := p.edits[i]
-			if e.text != "" || e.from == e.to {
-				break
-			}
-			if (run < 0 && e.to == len(p.raw)) || (run >= 0 && e.to == p.edits[run].from) {
-				run = i
-			}
-		}
-		if run >= 0 {
-			e := &p.edits[run]
-			if e.from > 0 && p.raw[e.from-1] == '\n' {
-				e.from--
-				if e.from > 0 && p.raw[e.from-1] == '\r' {
-					e.from--
-				}
-			}
-		}
-	}
 	var b strings.Builder
 	at := 0
 	for _, e := range p.edits {
@@ -275,7 +297,11 @@ func (p *placer) apply() string {
 		at = e.to
 	}
 	b.WriteString(p.raw[at:])
-	return b.String()
+	out := b.String()
+	if p.noEOL {
+		out = strings.TrimSuffix(out, p.eol)
+	}
+	return out
 }
 
 func indentOf(l string) int { return len(l) - len(strings.TrimLeft(l, " ")) }
@@ -309,11 +335,16 @@ func (p *placer) headLines(l, col int, head string) int {
 	return n
 }
 
-// mapping edits a block mapping whose text ends before line end.
-func (p *placer) mapping(o, c *yaml.Node, end int) {
-	type entry struct {
-		start, key, end, col int
-	}
+// entry is where a mapping entry's text lies: its first line (its head
+// comment's), its key's line and column, and the line after its last line
+// of content.
+type entry struct {
+	start, key, end, col int
+}
+
+// entries finds the text of each entry of a block mapping ending before
+// line end.
+func (p *placer) entries(o *yaml.Node, end int) []entry {
 	n := len(o.Content) / 2
 	es := make([]entry, n)
 	for i := 0; i < n; i++ {
@@ -328,6 +359,13 @@ func (p *placer) mapping(o, c *yaml.Node, end int) {
 		}
 		es[i].end = p.trimBack(next, es[i].col, es[i].key+1)
 	}
+	return es
+}
+
+// mapping edits a block mapping whose text ends before line end.
+func (p *placer) mapping(o, c *yaml.Node, end int) {
+	es := p.entries(o, end)
+	n := len(es)
 	byPos := map[[2]int]int{}
 	for i := 0; i < n; i++ {
 		k := o.Content[2*i]
@@ -354,47 +392,8 @@ func (p *placer) mapping(o, c *yaml.Node, end int) {
 				return
 			}
 			kept[i], last = true, i
-			ov := o.Content[2*i+1]
-			e := es[i]
-			switch {
-			case p.same(ov, cv) && ov.Style&yaml.FlowStyle == 0 && cv.Style&yaml.FlowStyle == 0 && len(ov.Content) > 0 && len(cv.Content) > 0 && ov.Kind == yaml.MappingNode:
-				p.mapping(ov, cv, e.end)
-			case p.same(ov, cv) && ov.Style&yaml.FlowStyle == 0 && cv.Style&yaml.FlowStyle == 0 && len(ov.Content) > 0 && len(cv.Content) > 0 && ov.Kind == yaml.SequenceNode:
-				p.sequence(ov, cv, e.end)
-			case p.same(ov, cv) && ov.Style&yaml.FlowStyle != 0 && cv.Style&yaml.FlowStyle != 0:
-				p.flow(ov, cv)
-			case p.same(ov, cv) && unchanged(ov, cv):
-			case nullToken(ov) && blockWithContent(cv) && p.nullOnLine(ov, e.key):
-				// "key: ~ # note" gets its value on the lines below; the
-				// null's token leaves its line (spaces keep the comment in
-				// its column), and nothing else there changes.
-				p.cutNull(ov, e.key)
-				text := p.entry(withoutHead(withoutFoot(ck)), withoutFoot(cv), e.col)
-				if i := strings.Index(text, "\n"); i >= 0 {
-					p.add(p.start[e.key+1], p.start[e.key+1], text[i+1:])
-				}
-			case nullToken(cv) && blockWithContent(ov) && !p.same(ov, cv) && p.bareKey(e.key, e.col):
-				// And back: the token returns, the value's lines go.
-				p.putNull(cv.Value, e.key, e.col)
-				p.add(p.start[e.key+1], p.start[e.end], "")
-			case emptyNull(ov) && blockWithContent(cv) && p.bareKey(e.key, e.col):
-				// "key:" with nothing after it gets its value on the lines
-				// below: the key's own line stays as it is.
-				text := p.entry(withoutHead(withoutFoot(ck)), withoutFoot(cv), e.col)
-				if i := strings.Index(text, "\n"); i >= 0 {
-					p.add(p.start[e.key+1], p.start[e.key+1], text[i+1:])
-				}
-			case emptyNull(cv) && blockWithContent(ov) && !p.same(ov, cv) && p.bareKey(e.key, e.col):
-				// And back: the value's lines go, the key's line stays.
-				p.add(p.start[e.key+1], p.start[e.end], "")
-			default:
-				// A changed scalar, or a null or empty collection that now
-				// holds something: the entry is written again, from its key
-				// (a list item's dash stays) to its end, its own lines only.
-				text := strings.TrimPrefix(p.entry(withoutHead(withoutFoot(ck)), withoutFoot(cv), e.col), strings.Repeat(" ", e.col))
-				p.add(p.start[e.key]+e.col, p.start[e.end], text)
-			}
-			ip = p.start[e.end]
+			p.keptEntry(ck, o.Content[2*i+1], cv, es[i])
+			ip = p.start[es[i].end]
 			continue
 		}
 		if ip < 0 {
@@ -416,6 +415,57 @@ func (p *placer) mapping(o, c *yaml.Node, end int) {
 			return
 		}
 		p.add(p.start[es[i].start], p.start[es[i].end], "")
+	}
+}
+
+// keptEntry edits an entry that is still there: key ck, its value ov as
+// it was and cv as it is, its text at e.
+func (p *placer) keptEntry(ck, ov, cv *yaml.Node, e entry) {
+	block := ov.Style&yaml.FlowStyle == 0 && cv.Style&yaml.FlowStyle == 0 && len(ov.Content) > 0 && len(cv.Content) > 0
+	// below writes cv on the lines below the key's line.
+	below := func() {
+		text := p.entry(withoutHead(withoutFoot(ck)), withoutFoot(cv), e.col)
+		if i := strings.Index(text, "\n"); i >= 0 {
+			p.add(p.start[e.key+1], p.start[e.key+1], text[i+1:])
+		}
+	}
+	switch {
+	case p.same(ov, cv) && block && ov.Kind == yaml.MappingNode:
+		p.mapping(ov, cv, e.end)
+	case p.same(ov, cv) && block && ov.Kind == yaml.SequenceNode:
+		p.sequence(ov, cv, e.end)
+	case p.same(ov, cv) && ov.Style&yaml.FlowStyle != 0 && cv.Style&yaml.FlowStyle != 0:
+		p.flow(ov, cv, p.blockFlow())
+	case p.same(ov, cv) && unchanged(ov, cv):
+	case nullToken(ov) && blockWithContent(cv) && p.nullOnLine(ov, e.key):
+		// "key: ~ # note" gets its value on the lines below; the null's
+		// token leaves its line (spaces keep the comment in its column),
+		// and nothing else there changes.
+		p.cutNull(ov, e.key)
+		below()
+	case nullToken(cv) && blockWithContent(ov) && !p.same(ov, cv) && p.bareKey(e.key, e.col):
+		// And back: the token returns, the value's lines go.
+		p.putNull(cv.Value, e.key, e.col)
+		p.add(p.start[e.key+1], p.start[e.end], "")
+	case emptyNull(ov) && blockWithContent(cv) && p.bareKey(e.key, e.col):
+		// "key:" with nothing after it gets its value on the lines below:
+		// the key's own line stays as it is.
+		below()
+	case emptyNull(cv) && blockWithContent(ov) && !p.same(ov, cv) && p.bareKey(e.key, e.col):
+		// And back: the value's lines go, the key's line stays.
+		p.add(p.start[e.key+1], p.start[e.end], "")
+	case blockWithContent(ov) && blockWithContent(cv) && !p.same(ov, cv) && p.bareKey(e.key, e.col):
+		// A collection made anew (taken away and added again, as an
+		// upgrade does): its lines are written again, the key's line
+		// stays.
+		below()
+		p.add(p.start[e.key+1], p.start[e.end], "")
+	default:
+		// A changed scalar, or a null or empty collection that now holds
+		// something: the entry is written again, from its key (a list
+		// item's dash stays) to its end, its own lines only.
+		text := strings.TrimPrefix(p.entry(withoutHead(withoutFoot(ck)), withoutFoot(cv), e.col), strings.Repeat(" ", e.col))
+		p.add(p.start[e.key]+e.col, p.start[e.end], text)
 	}
 }
 
@@ -475,7 +525,7 @@ func (p *placer) sequence(o, c *yaml.Node, end int) {
 			case ov.Kind == yaml.SequenceNode && ov.Style&yaml.FlowStyle == 0 && cv.Style&yaml.FlowStyle == 0 && len(ov.Content) > 0 && len(cv.Content) > 0:
 				p.sequence(ov, cv, it.end)
 			case ov.Style&yaml.FlowStyle != 0 && cv.Style&yaml.FlowStyle != 0:
-				p.flow(ov, cv)
+				p.flow(ov, cv, p.blockFlow())
 			case unchanged(ov, cv):
 			default:
 				text := strings.TrimPrefix(p.item(withoutHead(withoutFoot(cv)), it.col), strings.Repeat(" ", it.col))
@@ -561,7 +611,7 @@ func (p *placer) bareKey(l, col int) bool {
 // unchanged reports whether a node that is still there holds what it
 // held, written the same way.
 func unchanged(o, c *yaml.Node) bool {
-	return o.Kind == c.Kind && o.Style == c.Style && yamlnode.Equal(o, c, true) &&
+	return o.Kind == c.Kind && o.Style == c.Style && sameData(o, c) &&
 		slices.Equal(commentsOf(o), commentsOf(c)) && (o.Kind != yaml.ScalarNode || o.Tag == c.Tag)
 }
 
@@ -636,234 +686,6 @@ func (p *placer) entry(k, v *yaml.Node, col int) string {
 // item renders "- value" with its dash at column col.
 func (p *placer) item(v *yaml.Node, col int) string {
 	return p.shift(p.encode(&yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{v}}), col)
-}
-
-// flowText renders a node on one line, in flow style.
-func (p *placer) flowText(n *yaml.Node) string {
-	c := flowCopy(n)
-	return strings.ReplaceAll(strings.TrimSuffix(p.encode(c), "\n"), "\n", p.eol)
-}
-
-func flowCopy(n *yaml.Node) *yaml.Node {
-	c := *n
-	if c.Kind == yaml.MappingNode || c.Kind == yaml.SequenceNode {
-		c.Style |= yaml.FlowStyle
-	}
-	c.HeadComment, c.FootComment = "", ""
-	if len(n.Content) > 0 {
-		c.Content = make([]*yaml.Node, len(n.Content))
-		for i, k := range n.Content {
-			c.Content[i] = flowCopy(k)
-		}
-	}
-	return &c
-}
-
-// offset is the byte offset of a node's position.
-func (p *placer) offset(n *yaml.Node) int {
-	return p.start[n.Line-1] + n.Column - 1
-}
-
-// flow edits a flow collection in place, between its brackets: an
-// element added goes in with its comma, one removed leaves with it.
-func (p *placer) flow(o, c *yaml.Node) {
-	if unchanged(o, c) {
-		return
-	}
-	open := p.offset(o)
-	elems, close, err := scanFlow(p.raw, open)
-	if err != nil {
-		p.fail("%v", err)
-		return
-	}
-	step := 1
-	if o.Kind == yaml.MappingNode {
-		step = 2
-	}
-	if len(elems) != len(o.Content)/step {
-		p.fail("a flow collection that reads differently")
-		return
-	}
-	byPos := map[[2]int]int{}
-	for i := 0; i < len(elems); i++ {
-		n := o.Content[i*step]
-		byPos[[2]int{n.Line, n.Column}] = i
-	}
-	kept := make([]bool, len(elems))
-	var added []struct {
-		after int // the element it follows, or -1
-		text  string
-	}
-	last := -1
-	for j := 0; j < len(c.Content); j += step {
-		cn := c.Content[j]
-		i, ok := byPos[[2]int{cn.Line, cn.Column}]
-		if ok && p.same(o.Content[i*step], cn) {
-			if i < last {
-				p.fail("flow elements were reordered")
-				return
-			}
-			kept[i], last = true, i
-			ov, cv := o.Content[i*step], cn
-			if step == 2 {
-				ov, cv = o.Content[i*step+1], c.Content[j+1]
-			}
-			switch {
-			case p.same(ov, cv) && ov.Kind != yaml.ScalarNode && ov.Style&yaml.FlowStyle != 0:
-				p.flow(ov, cv)
-			case p.same(ov, cv) && unchanged(ov, cv):
-			case step == 2:
-				// A changed value: the pair is written again.
-				p.add(elems[i][0], elems[i][1], pairText(p.flowText(&yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: []*yaml.Node{o.Content[i*step], c.Content[j+1]}})))
-			default:
-				p.add(elems[i][0], elems[i][1], p.flowText(cv))
-			}
-			continue
-		}
-		text := p.flowText(cn)
-		if step == 2 {
-			text = pairText(p.flowText(&yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: []*yaml.Node{cn, c.Content[j+1]}}))
-		}
-		added = append(added, struct {
-			after int
-			text  string
-		}{last, text})
-	}
-	// Each run of removed elements goes with the comma before it (or
-	// after it, for a run at the start).
-	for a := 0; a < len(elems); a++ {
-		if kept[a] {
-			continue
-		}
-		b := a
-		for b+1 < len(elems) && !kept[b+1] {
-			b++
-		}
-		switch {
-		case a > 0:
-			p.add(elems[a-1][1], elems[b][1], "")
-		case b+1 < len(elems):
-			p.add(elems[a][0], elems[b+1][0], "")
-		default:
-			p.add(elems[a][0], elems[b][1], "")
-		}
-		a = b
-	}
-	anyKept := slices.Contains(kept, true)
-	for _, a := range added {
-		switch {
-		case a.after >= 0:
-			p.add(elems[a.after][1], elems[a.after][1], ", "+a.text)
-		case anyKept:
-			first := slices.Index(kept, true)
-			p.add(elems[first][0], elems[first][0], a.text+", ")
-		default:
-			// Into an empty collection (or one emptied): after the bracket.
-			sep := ""
-			if len(added) > 1 && a != added[0] {
-				sep = ", "
-			}
-			p.add(open+1, open+1, sep+a.text)
-		}
-	}
-	_ = close
-}
-
-// pairText drops the braces of a one-pair flow mapping: "k: v".
-func pairText(s string) string {
-	return strings.TrimSuffix(strings.TrimPrefix(s, "{"), "}")
-}
-
-// scanFlow finds, in text, the elements of the flow collection whose
-// opening bracket is at open: each element's [start, end) (a pair's, for
-// a mapping) at the outer level, and the closing bracket. yaml.v3 gives
-// nodes a start and no end, so this reads the brackets, commas and
-// quotes between them; the parser has already checked the syntax.
-func scanFlow(text string, open int) ([][2]int, int, error) {
-	if open >= len(text) || (text[open] != '[' && text[open] != '{') {
-		return nil, 0, errors.New("a flow collection not where its node says")
-	}
-	var elems [][2]int
-	depth := 0
-	start := -1
-	end := -1 // the end of the element's text, spaces excluded
-	// A quote starts a quoted scalar only where a token starts: after a
-	// bracket or a comma, or after a key's colon ("a": "b", "a":"b");
-	// elsewhere (0", it's) it is part of a plain scalar.
-	last, beforeLast := byte('{'), byte(0) // the last two characters that were not spaces
-	quoted := false                        // whether last closed a quoted scalar
-	for i := open; i < len(text); i++ {
-		ch := text[i]
-		quoteStarts := last == '[' || last == '{' || last == ',' ||
-			last == ':' && (text[i-1] == ' ' || text[i-1] == '\t' || text[i-1] == '\n' || quoted && beforeLast != 0)
-		if ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r' && ch != '#' {
-			quoted = last == '"' || last == '\''
-			beforeLast, last = last, ch
-		}
-		switch {
-		case (ch == '\'' || ch == '"') && quoteStarts:
-			if start < 0 {
-				start = i
-			}
-			q := ch
-			j, err := skipQuoted(text, i)
-			if err != nil {
-				return nil, 0, err
-			}
-			i = j
-			end = i + 1
-			beforeLast, last = last, q
-		case ch == '#' && (i == 0 || text[i-1] == ' ' || text[i-1] == '\t' || text[i-1] == '\n'):
-			for i < len(text) && text[i] != '\n' {
-				i++
-			}
-		case ch == '[' || ch == '{':
-			depth++
-			if depth > 1 {
-				if start < 0 {
-					start = i
-				}
-			}
-		case ch == ']' || ch == '}':
-			depth--
-			if depth == 0 {
-				if start >= 0 {
-					elems = append(elems, [2]int{start, end})
-				}
-				return elems, i, nil
-			}
-			end = i + 1
-		case ch == ',' && depth == 1:
-			if start >= 0 {
-				elems = append(elems, [2]int{start, end})
-			}
-			start, end = -1, -1
-		case ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r':
-		default:
-			if depth == 1 && start < 0 {
-				start = i
-			}
-			end = i + 1
-		}
-	}
-	return nil, 0, errors.New("a flow collection without its closing bracket")
-}
-
-// skipQuoted returns the index of the quote that closes the scalar
-// opened at i.
-func skipQuoted(text string, i int) (int, error) {
-	q := text[i]
-	for j := i + 1; j < len(text); j++ {
-		switch {
-		case q == '"' && text[j] == '\\':
-			j++
-		case text[j] == q && q == '\'' && j+1 < len(text) && text[j+1] == '\'':
-			j++
-		case text[j] == q:
-			return j, nil
-		}
-	}
-	return 0, errors.New("an unterminated quoted scalar")
 }
 
 // snapshot copies a parsed tree before anything changes it: what

@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-
-	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
 // FuzzParse feeds any bytes to the file reader. It may refuse them, but
@@ -24,6 +22,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("a: 1\n--- # c\nb: 2\n...\n"))
 	f.Add([]byte("---\r\nkind: Pod\r\n"))
+	addLayouts(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := Parse("x", data)
 		if err != nil {
@@ -54,6 +53,7 @@ func FuzzEdits(f *testing.F) {
 		}
 	}
 	f.Add([]byte("a: {b: [1, 2]}\nc:\n- d: ~ # x\n  e: []\n"))
+	addLayouts(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := Parse("x", data)
 		if err != nil {
@@ -100,9 +100,29 @@ func FuzzEdits(f *testing.F) {
 			if d.Node == nil || d.Fallback != "" {
 				continue // re-encoded: yaml.v3's own round trip, not ours
 			}
-			if i >= len(again.Docs) || again.Docs[i].Node == nil || !yamlnode.Equal(again.Docs[i].Node, d.Node, true) {
+			if i >= len(again.Docs) || again.Docs[i].Node == nil || !sameData(again.Docs[i].Node, d.Node) {
 				t.Fatalf("document %d does not read back as changed:\n%s", i, out)
 			}
 		}
 	})
+}
+
+// addLayouts seeds the layouts the writer edits in place: flow
+// collections one member per line (with trailing commas, or hugging their
+// brackets), JSON in any consistent layout (compact or spaced, any
+// indentation, one line, CRLF, no final line end, escapes), a document
+// end marker, a list ending in a comment block at the end of a file with
+// no final line end, and aliases in a JSON-looking document.
+func addLayouts(f *testing.F) {
+	for _, s := range []string{
+		"{\n  kind: \"Pod\",\n  metadata: {\n    name: \"p\",\n  },\n  spec: {\n    containers: [{\n      name: a,\n    }],\n  },\n}\n",
+		"{\n   \"kind\":\"List\",\n   \"items\":[\n      {\n        \"kind\":\"Pod\",\n        \"spec\":{\"containers\":[{\n          \"name\": \"a\"\n        }]}\n      }\n   ]\n}\n",
+		`{"kind": "Pod", "metadata": {"name": "p", "labels": {}}, "data": {"a": "x\u0085y"}}`,
+		"{\r\n\t\"kind\": \"Pod\",\r\n\t\"metadata\": {}\r\n}",
+		"kind: Pod\nspec:\n  containers:\n  - name: app\n...\n# after\n",
+		"kind: Pod\nspec:\n  env:\n  - name: A\n  # more\n  # - name: B\n  volumes:\n  - name: data\n    emptyDir: {}",
+		"{\"kind\": \"Pod\", \"a\": &a [1, 2], \"b\": [*a, *a], \"c\": {}}\n",
+	} {
+		f.Add([]byte(s))
+	}
 }

@@ -3,18 +3,21 @@ package yamlfile
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
+	"fmt"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-
-	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
-// isJSON reports whether a document is JSON: a flow mapping whose keys
-// are double-quoted, as JSON writes them (a YAML document in flow style
-// is edited as YAML).
-func isJSON(root *yaml.Node) bool {
+// isJSON reports whether a document is JSON: written as JSON writes it
+// (jsonLooking), with no YAML anchor or alias anywhere.
+func isJSON(root *yaml.Node) bool { return jsonLooking(root) && !hasAlias(root) }
+
+// jsonLooking reports whether a document is written as JSON writes it: a
+// flow mapping whose keys are double-quoted (a YAML document in flow
+// style is edited as YAML). What is added to it is written as JSON.
+func jsonLooking(root *yaml.Node) bool {
 	if root.Kind != yaml.MappingNode || root.Style&yaml.FlowStyle == 0 {
 		return false
 	}
@@ -24,6 +27,15 @@ func isJSON(root *yaml.Node) bool {
 		}
 	}
 	return true
+}
+
+// hasAlias reports whether a tree holds an anchor or an alias. It does
+// not follow aliases.
+func hasAlias(n *yaml.Node) bool {
+	if n.Kind == yaml.AliasNode || n.Anchor != "" {
+		return true
+	}
+	return slices.ContainsFunc(n.Content, hasAlias)
 }
 
 // jsonStyle is how a JSON document is laid out: the indentation of one
@@ -43,43 +55,27 @@ func readJSONStyle(raw string) jsonStyle {
 	return jsonStyle{indent: line[:len(line)-len(strings.TrimLeft(line, " \t"))]}
 }
 
-// encodeJSON writes a changed JSON document as JSON, in the input's key
-// order and indentation. A document laid out as encoding/json lays it out
-// (as kubectl -o json does) is written again the same way, so only the
-// changed lines differ; any other layout is merged line by line (diff3)
-// with that rendering, and re-rendered when that fails (said).
+// encodeJSON writes a changed JSON document as JSON: edited in place
+// (placeEdits, the same as YAML), or, where that fails, rendered again in
+// the input's key order and indentation (said).
 func (d *Document) encodeJSON() (string, error) {
-	st := readJSONStyle(d.Raw)
-	var orig yaml.Node
-	if err := yaml.NewDecoder(strings.NewReader(d.Raw)).Decode(&orig); err != nil || len(orig.Content) == 0 {
-		return "", errors.New("the document no longer parses")
+	out, err := placeEdits(d.Raw, d.orig, d.docNode)
+	if err == nil {
+		return out, nil
 	}
-	before, err := st.render(orig.Content[0])
-	if err != nil {
-		return "", err
-	}
-	after, err := st.render(d.Node)
-	if err != nil {
-		return "", err
-	}
+	d.Fallback = err.Error()
 	body := strings.TrimRight(d.Raw, " \t\r\n")
 	lead := body[:len(body)-len(strings.TrimLeft(body, " \t\r\n"))]
+	text, err := readJSONStyle(d.Raw).render(d.Node)
+	if err != nil {
+		return "", err
+	}
 	eol := "\n"
 	if strings.Contains(d.Raw, "\r\n") {
 		eol = "\r\n"
-		before, after = strings.ReplaceAll(before, "\n", eol), strings.ReplaceAll(after, "\n", eol)
+		text = strings.ReplaceAll(text, "\n", eol)
 	}
-	if lead+before == body {
-		return withTail(lead+after+eol, d.Raw), nil
-	}
-	if merged, ok := merge3(lines(before+eol), lines(strings.TrimPrefix(body, lead)+eol), lines(after+eol)); ok {
-		var got yaml.Node
-		if err := yaml.NewDecoder(strings.NewReader(merged)).Decode(&got); err == nil && len(got.Content) > 0 && yamlnode.Equal(got.Content[0], d.Node, true) {
-			return withTail(lead+merged, d.Raw), nil
-		}
-	}
-	d.Fallback = "its JSON layout is not encoding/json's, and the changed lines could not be merged into it"
-	return withTail(lead+after+eol, d.Raw), nil
+	return withTail(lead+text+eol, d.Raw), nil
 }
 
 // render writes n as JSON in this style, keys in n's order.
@@ -134,7 +130,8 @@ func (st jsonStyle) write(b *strings.Builder, n *yaml.Node, depth int) error {
 		nl(depth)
 		b.WriteString(close)
 	case yaml.AliasNode:
-		return st.write(b, n.Alias, depth)
+		// Never expanded: aliases of aliases grow without bound.
+		return fmt.Errorf("an alias (*%s) cannot be written as JSON", n.Value)
 	default:
 		s, err := scalarJSON(n, false)
 		if err != nil {
@@ -146,7 +143,9 @@ func (st jsonStyle) write(b *strings.Builder, n *yaml.Node, depth int) error {
 }
 
 // scalarJSON writes a scalar as JSON: strings quoted, numbers, booleans
-// and null as YAML read them.
+// and null as YAML read them. A character YAML reads differently when
+// written raw (a line break such as U+0085, a control character) is
+// escaped, so the text reads back as the same string.
 func scalarJSON(n *yaml.Node, key bool) (string, error) {
 	var v any = n.Value
 	if !key && n.ShortTag() != yaml.NodeTagString {
@@ -160,5 +159,25 @@ func scalarJSON(n *yaml.Node, key bool) (string, error) {
 	if err := enc.Encode(v); err != nil {
 		return "", err
 	}
-	return strings.TrimSuffix(b.String(), "\n"), nil
+	s := strings.TrimSuffix(b.String(), "\n")
+	if strings.IndexFunc(s, yamlUnsafe) < 0 {
+		return s, nil
+	}
+	var e strings.Builder
+	for _, r := range s {
+		if yamlUnsafe(r) {
+			fmt.Fprintf(&e, "\\u%04x", r)
+		} else {
+			e.WriteRune(r)
+		}
+	}
+	return e.String(), nil
+}
+
+// yamlUnsafe reports whether YAML reads a character, written raw in a
+// double-quoted scalar, as something else, or refuses it: DEL, the C1
+// controls (U+0085 is a line break to YAML), the line and paragraph
+// separators, a byte order mark, and the non-characters U+FFFE, U+FFFF.
+func yamlUnsafe(r rune) bool {
+	return r == 0x7f || r >= 0x80 && r <= 0x9f || r == 0x2028 || r == 0x2029 || r == 0xfeff || r == 0xfffe || r == 0xffff
 }
