@@ -338,6 +338,7 @@ func check(w io.Writer, srcs []*yamlfile.Source, changed map[*yamlfile.Source]bo
 // it.
 type outputPlan struct {
 	single string
+	folder string
 	paths  map[*yamlfile.Source]string
 }
 
@@ -372,7 +373,7 @@ func planOutput(o PlainOptions, files []*yamlfile.Source, stats map[*yamlfile.So
 		}
 		return &outputPlan{single: o.Output}, nil
 	}
-	plan := &outputPlan{paths: map[*yamlfile.Source]string{}}
+	plan := &outputPlan{folder: o.Output, paths: map[*yamlfile.Source]string{}}
 	from := map[string]string{}
 	for _, f := range files {
 		out := filepath.Join(o.Output, f.Rel)
