@@ -256,10 +256,16 @@ func readLine(r *bufio.Reader, buf []byte) ([]byte, error) {
 		if bytes.IndexByte(chunk, 0) >= 0 {
 			return buf, errNotText
 		}
-		buf = append(buf, chunk...)
-		if len(buf) > MaxLine {
+		n := len(buf) + len(chunk)
+		if n > MaxLine {
 			return buf, errLongLine
 		}
+		if n > cap(buf) {
+			// Doubling, not append's gentler growth for large slices:
+			// a long line costs twice its length, not five times.
+			buf = append(make([]byte, 0, min(max(2*cap(buf), n), MaxLine)), buf...)
+		}
+		buf = append(buf, chunk...)
 		if !errors.Is(err, bufio.ErrBufferFull) {
 			return buf, err
 		}
