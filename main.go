@@ -4,13 +4,44 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/inject-sidecars/inject-sidecars/internal/cli"
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlfile"
 )
 
 // version is set with -ldflags "-X main.version=…"; a plain go install
 // falls back to the module version from the build info.
 var version = ""
 
-func main() { os.Exit(cli.Main(version, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+func main() {
+	stopOnSignal()
+	os.Exit(cli.Main(version, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// stopOnSignal is the one place signals are handled: on SIGINT or
+// SIGTERM, every temporary file of the run (stdin's spool, stdout's,
+// staged outputs) is removed and the process exits with 128 plus the
+// signal's number, as a shell reports it. Files already renamed into
+// place stay: the renames wait for each other, so a signal never lands
+// between two of them.
+func stopOnSignal() {
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		sig := (<-signals).(syscall.Signal)
+		yamlfile.RemoveTemps()
+		fmt.Fprintf(os.Stderr, "inject-sidecars: stopped by %s; temporary files removed\n", signalName(sig))
+		os.Exit(128 + int(sig))
+	}()
+}
+
+func signalName(s syscall.Signal) string {
+	if s == syscall.SIGINT {
+		return "SIGINT"
+	}
+	return "SIGTERM"
+}

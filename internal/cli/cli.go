@@ -156,7 +156,7 @@ func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writ
 		return RunPlain(PlainOptions{
 			Configs: o.Configs, Inputs: o.Inputs, Output: o.Output,
 			InPlace: o.InPlace, Check: o.Check, Uninject: o.Uninject, Quiet: o.Quiet, Report: o.Report, KubeVersion: o.KubeVersion,
-			Stdin: stdin, Stdout: stdout, Stderr: stderr, OnInput: tuneGC,
+			Stdin: stdin, Stdout: stdout, Stderr: stderr, OnInput: tuneGC, Usage: o.Usage,
 		})
 	}
 	return runKRM(stdin, stdout, stderr)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -33,6 +34,8 @@ type PlainOptions struct {
 	// OnInput, when set, is told the total size of the inputs once they
 	// are read.
 	OnInput func(bytes int64)
+	// Usage is the flag help printed after a usage error.
+	Usage string
 }
 
 // RunPlain runs plain mode and returns the exit code.
@@ -71,6 +74,10 @@ func RunPlain(o PlainOptions) (code int) {
 			fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
 			return exitError
 		}
+	}
+	if err := checkDestinations(o, srcs, plan); err != nil {
+		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n%s", err, o.Usage)
+		return exitUsage
 	}
 	out, err := newSink(o, plan)
 	if err != nil {
@@ -336,6 +343,7 @@ func check(w io.Writer, srcs []*yamlfile.Source, changed map[*yamlfile.Source]bo
 // it.
 type outputPlan struct {
 	single string
+	folder string
 	paths  map[*yamlfile.Source]string
 }
 
@@ -370,7 +378,7 @@ func planOutput(o PlainOptions, files []*yamlfile.Source, stats map[*yamlfile.So
 		}
 		return &outputPlan{single: o.Output}, nil
 	}
-	plan := &outputPlan{paths: map[*yamlfile.Source]string{}}
+	plan := &outputPlan{folder: o.Output, paths: map[*yamlfile.Source]string{}}
 	from := map[string]string{}
 	for _, f := range files {
 		out := filepath.Join(o.Output, f.Rel)
@@ -381,4 +389,88 @@ func planOutput(o PlainOptions, files []*yamlfile.Source, stats map[*yamlfile.So
 		plan.paths[f] = out
 	}
 	return plan, nil
+}
+
+// checkDestinations refuses, before anything runs, what would write over
+// an input or a config (--report or -o naming one, by os.SameFile), a
+// --report that is a folder, and -i on an input that could be read only
+// once. Each is a usage error naming the flag.
+func checkDestinations(o PlainOptions, srcs []*yamlfile.Source, plan *outputPlan) error {
+	if o.InPlace {
+		for _, s := range srcs {
+			if s.ReadOnce {
+				return fmt.Errorf("-i cannot rewrite %s: it is not a regular file (a pipe, FIFO or device); give -o PATH", s.Path)
+			}
+		}
+	}
+	if o.Report == "" && plan == nil {
+		return nil
+	}
+	known := newFileIndex()
+	for _, s := range srcs {
+		if !s.ReadOnce {
+			known.add(s.Path, "the input "+s.Path)
+		}
+	}
+	for _, c := range o.Configs {
+		known.add(c, "the config "+c)
+	}
+	if o.Report != "" {
+		if st, err := os.Stat(o.Report); err == nil && st.IsDir() {
+			return fmt.Errorf("--report %s is a folder: give a file path", o.Report)
+		}
+		if what := known.find(o.Report); what != "" {
+			return fmt.Errorf("--report %s is %s: give another path", o.Report, what)
+		}
+		known.add(o.Report, "the --report file")
+	}
+	if plan == nil {
+		return nil
+	}
+	if plan.single != "" {
+		if what := known.find(plan.single); what != "" {
+			return fmt.Errorf("-o %s is %s: give another path", plan.single, what)
+		}
+		return nil
+	}
+	for _, s := range srcs {
+		if what := known.find(plan.paths[s]); what != "" {
+			return fmt.Errorf("-o %s would write %s over %s: give another folder", o.Output, plan.paths[s], what)
+		}
+	}
+	return nil
+}
+
+// fileIndex finds files by identity (device and inode, as os.SameFile
+// compares them), whatever path names them.
+type fileIndex map[[2]uint64]string
+
+func newFileIndex() fileIndex { return fileIndex{} }
+
+func fileID(path string) ([2]uint64, bool) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return [2]uint64{}, false
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return [2]uint64{}, false
+	}
+	return [2]uint64{uint64(sys.Dev), sys.Ino}, true
+}
+
+func (x fileIndex) add(path, what string) {
+	if id, ok := fileID(path); ok {
+		if _, dup := x[id]; !dup {
+			x[id] = what
+		}
+	}
+}
+
+// find says what path is, if it is a file already known.
+func (x fileIndex) find(path string) string {
+	if id, ok := fileID(path); ok {
+		return x[id]
+	}
+	return ""
 }

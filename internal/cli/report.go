@@ -111,7 +111,7 @@ func (r *report) write(path string) error {
 	if err != nil {
 		return err
 	}
-	return yamlfile.WriteFiles([]yamlfile.Staged{{Path: path, Data: append(b, '\n'), Mode: 0o644}})
+	return yamlfile.WriteFiles([]yamlfile.Staged{{Path: path, Data: append(b, '\n')}})
 }
 
 // totalsLine is the summary's last line: what the injections add in all,

@@ -72,8 +72,10 @@ type sink struct {
 	files  map[*yamlfile.Source]*yamlfile.StagedFile
 	plan   *outputPlan
 	cur    *yamlfile.Source
-	// buf holds the current source's text (folder and in place), and
-	// curChanged whether any of its documents changed.
+	// Into a folder or in place: the current source's staged file, once
+	// made; buf, its text that waits for it; curChanged, whether any of
+	// its documents changed.
+	staged     *yamlfile.StagedFile
 	buf        strings.Builder
 	curChanged bool
 }
@@ -86,6 +88,11 @@ const (
 	toInPlace
 )
 
+// spillAt is how much of a file's text -i holds before any of its
+// documents changed: past it, the text goes to the staged file (removed
+// again if nothing changes), so a large file is never held whole.
+const spillAt = 1 << 20
+
 func newSink(o PlainOptions, plan *outputPlan) (*sink, error) {
 	s := &sink{files: map[*yamlfile.Source]*yamlfile.StagedFile{}, plan: plan}
 	var err error
@@ -96,7 +103,7 @@ func newSink(o PlainOptions, plan *outputPlan) (*sink, error) {
 		s.mode = toInPlace
 	case o.Output != "" && plan.single != "":
 		s.mode = toSingle
-		if s.single, err = yamlfile.Stage(plan.single, 0o644, false); err != nil {
+		if s.single, err = yamlfile.Stage(plan.single, yamlfile.StageOptions{}); err != nil {
 			return nil, err
 		}
 		s.stream = yamlfile.NewStream(s.single)
@@ -104,7 +111,7 @@ func newSink(o PlainOptions, plan *outputPlan) (*sink, error) {
 		s.mode = toFolder
 	default:
 		s.mode = toStdout
-		if s.stdout, err = os.CreateTemp("", "inject-sidecars-out-*"); err != nil {
+		if s.stdout, err = yamlfile.CreateTemp("", "inject-sidecars-out-*"); err != nil {
 			// No writable temporary folder (a read-only container, say):
 			// the output waits in memory instead.
 			s.stdout, s.memory = nil, &bytes.Buffer{}
@@ -116,10 +123,10 @@ func newSink(o PlainOptions, plan *outputPlan) (*sink, error) {
 	return s, nil
 }
 
-// write writes a document's text, in order. Into a folder or in place,
-// a file is written once its source is complete, and in place only when
+// write writes a document's text, in order. Into a folder, each file
+// streams into its staged file. In place, a file is written only when
 // one of its documents changed: files that need no change are not
-// touched, and a run holds one file open at a time.
+// touched. A run holds one file open at a time.
 func (s *sink) write(src *yamlfile.Source, text string, changed bool) error {
 	switch s.mode {
 	case toCheck:
@@ -133,47 +140,69 @@ func (s *sink) write(src *yamlfile.Source, text string, changed bool) error {
 		return err
 	}
 	if s.cur != src {
-		if err := s.flush(); err != nil {
+		if err := s.endFile(); err != nil {
 			return err
 		}
-		s.cur, s.curChanged = src, false
+		s.cur, s.curChanged, s.staged = src, false, nil
 		s.buf.Reset()
 	}
-	s.buf.WriteString(text)
 	s.curChanged = s.curChanged || changed
+	if s.staged != nil {
+		_, err := s.staged.WriteString(text)
+		return err
+	}
+	s.buf.WriteString(text)
+	if s.mode == toFolder || s.curChanged || s.buf.Len() > spillAt {
+		return s.spill()
+	}
 	return nil
 }
 
-// flush stages the current source's file, if it is to be written.
-func (s *sink) flush() error {
-	src := s.cur
-	if src == nil || (s.mode == toInPlace && !s.curChanged) {
+// spill stages the current source's file, and writes into it the text
+// that waited.
+func (s *sink) spill() error {
+	if s.staged == nil {
+		var err error
+		if s.mode == toFolder {
+			s.staged, err = yamlfile.Stage(s.plan.paths[s.cur], yamlfile.StageOptions{Mode: s.cur.Mode, Within: s.plan.folder})
+		} else {
+			// In place, a user's file is replaced: synced first.
+			s.staged, err = yamlfile.Stage(s.cur.Path, yamlfile.StageOptions{Sync: true})
+		}
+		if err != nil {
+			return err
+		}
+		s.files[s.cur] = s.staged
+	}
+	_, err := s.staged.WriteString(s.buf.String())
+	s.buf.Reset()
+	return err
+}
+
+// endFile finishes the current source's file; in place, one with no
+// change is dropped.
+func (s *sink) endFile() error {
+	if s.cur == nil {
 		return nil
 	}
-	path, mode := src.Path, src.Mode
-	if s.mode == toFolder {
-		path = s.plan.paths[src]
-		if mode == 0 {
-			mode = 0o644
+	if s.mode == toInPlace && !s.curChanged {
+		if s.staged != nil {
+			s.staged.Discard()
+			delete(s.files, s.cur)
 		}
+		return nil
 	}
-	// In place, a user's file is replaced: synced first.
-	f, err := yamlfile.Stage(path, mode, s.mode == toInPlace)
-	if err != nil {
+	if err := s.spill(); err != nil {
 		return err
 	}
-	s.files[src] = f
-	if _, err := f.WriteString(s.buf.String()); err != nil {
-		return err
-	}
-	return f.Finish()
+	return s.staged.Finish()
 }
 
 // discard drops everything staged.
 func (s *sink) discard() {
 	if s.stdout != nil {
 		s.stdout.Close()
-		os.Remove(s.stdout.Name())
+		yamlfile.RemoveTemp(s.stdout.Name())
 	}
 	if s.single != nil {
 		s.single.Discard()
@@ -196,7 +225,7 @@ func (s *sink) commit(stdout io.Writer) error {
 			_, err := s.memory.WriteTo(stdout)
 			return err
 		}
-		defer os.Remove(s.stdout.Name())
+		defer yamlfile.RemoveTemp(s.stdout.Name())
 		defer s.stdout.Close()
 		if _, err := s.stdout.Seek(0, io.SeekStart); err != nil {
 			return err
@@ -210,7 +239,7 @@ func (s *sink) commit(stdout io.Writer) error {
 		}
 		return yamlfile.CommitAll([]*yamlfile.StagedFile{s.single})
 	case toFolder, toInPlace:
-		if err := s.flush(); err != nil {
+		if err := s.endFile(); err != nil {
 			s.discard()
 			return err
 		}

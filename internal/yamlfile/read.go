@@ -9,15 +9,21 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"os"
 	"strings"
 )
 
-// UnwrapPathError drops the operation and path from an *fs.PathError,
-// for messages that name the path themselves.
+// UnwrapPathError drops the operation and paths from an *fs.PathError or
+// an *os.LinkError, for messages that name the path themselves (and must
+// not name a temporary file).
 func UnwrapPathError(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err
 	}
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -17,99 +18,224 @@ import (
 )
 
 // Source is one input of plain mode: a file, or stdin. Its documents are
-// read one at a time (Each), as many times as needed: stdin is spooled to
-// a temporary file as it is read, so a large input is never held whole.
+// read one at a time (Each), as many times as needed: an input that can
+// be read only once (stdin, a pipe, a FIFO, a device, <(...)) is spooled
+// to a temporary file as it is read, so a large input is never held
+// whole.
 type Source struct {
 	// Path is the path as given ("-" for stdin); Rel is where the file
 	// goes under an output folder.
 	Path, Rel string
-	Mode      fs.FileMode
-	Size      int64
-	file      string // what Each reads
-	data      []byte // or this, for stdin where no spool could be made
+	// Mode is the file's permission bits (a symlink's target's); 0 for
+	// an input read once.
+	Mode fs.FileMode
+	Size int64
+	// ReadOnce is set for an input that could be read only once: it was
+	// spooled, and there is no file to rewrite.
+	ReadOnce bool
+	file     string // what Each reads
+	data     []byte // or this, where no spool could be made
 }
+
+// MaxLine is the longest line an input may have. A line is read whole
+// before it is used, so a limit keeps a file with no line ends (binary
+// data, a one-line JSON dump) from being held whole: 8 MiB is well above
+// any object the API server stores (it refuses requests over 3 MiB).
+const MaxLine = 8 << 20
 
 // Sources lists the inputs: files, folders (every *.yaml, *.yml and
 // *.json below them, as kubectl apply -f DIR reads them, in lexical
 // order, hidden folders left out) and stdin ("-", or nothing at all).
-// cleanup removes stdin's spool.
+// cleanup removes the spools.
 func Sources(inputs []string, stdin io.Reader) (srcs []*Source, cleanup func(), err error) {
-	var spools []string
 	cleanup = func() {
-		for _, s := range spools {
-			os.Remove(s)
+		for _, s := range srcs {
+			if s.ReadOnce && s.file != "" {
+				RemoveTemp(s.file)
+			}
 		}
 	}
-	defer func() {
-		if err != nil {
-			cleanup()
-		}
-	}()
 	if len(inputs) == 0 {
 		inputs = []string{"-"}
 	}
 	for _, in := range inputs {
+		var add []*Source
 		if in == "-" {
-			f, err := os.CreateTemp("", "inject-sidecars-stdin-*")
-			if err != nil {
-				// No writable temporary folder (a read-only container,
-				// say): stdin is held in memory instead.
-				data, err := io.ReadAll(stdin)
-				if err != nil {
-					return nil, cleanup, fmt.Errorf("reading stdin: %w", err)
-				}
-				srcs = append(srcs, &Source{Path: "-", Rel: "stdin.yaml", Size: int64(len(data)), data: data})
-				continue
-			}
-			spools = append(spools, f.Name())
-			n, err := io.Copy(f, stdin)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return nil, cleanup, fmt.Errorf("reading stdin: %w", err)
-			}
-			srcs = append(srcs, &Source{Path: "-", Rel: "stdin.yaml", Size: n, file: f.Name()})
-			continue
+			var s *Source
+			s, err = spool("-", "stdin.yaml", stdin)
+			add = []*Source{s}
+		} else {
+			add, err = sourcesOf(in)
 		}
-		st, err := os.Stat(in)
+		srcs = append(srcs, add...)
 		if err != nil {
-			return nil, cleanup, fmt.Errorf("input %s: %v", in, UnwrapPathError(err))
-		}
-		if !st.IsDir() {
-			srcs = append(srcs, &Source{Path: in, Rel: filepath.Base(in), Mode: st.Mode().Perm(), Size: st.Size(), file: in})
-			continue
-		}
-		err = filepath.WalkDir(in, func(path string, de fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if de.IsDir() && path != in && strings.HasPrefix(de.Name(), ".") {
-				return filepath.SkipDir // .git and the like
-			}
-			ext := strings.ToLower(filepath.Ext(path))
-			if de.IsDir() || (ext != ".yaml" && ext != ".yml" && ext != ".json") {
-				return nil
-			}
-			info, err := de.Info()
-			if err != nil {
-				return err
-			}
-			rel, _ := filepath.Rel(in, path)
-			srcs = append(srcs, &Source{Path: path, Rel: rel, Mode: info.Mode().Perm(), Size: info.Size(), file: path})
-			return nil
-		})
-		if err != nil {
-			return nil, cleanup, fmt.Errorf("input %s: %w", in, err)
+			cleanup()
+			return nil, func() {}, err
 		}
 	}
 	return srcs, cleanup, nil
 }
 
+// sourcesOf lists what one input path holds. A symlink to a folder is
+// the folder; a pipe, FIFO or device is read once, now.
+func sourcesOf(in string) ([]*Source, error) {
+	st, err := os.Stat(in)
+	if err != nil {
+		return nil, fmt.Errorf("input %s: %v", in, UnwrapPathError(err))
+	}
+	switch {
+	case st.IsDir():
+		return folderSources(in)
+	case st.Mode().IsRegular():
+		return []*Source{{Path: in, Rel: filepath.Base(in), Mode: st.Mode().Perm(), Size: st.Size(), file: in}}, nil
+	}
+	f, err := os.Open(in)
+	if err != nil {
+		return nil, fmt.Errorf("input %s: %v", in, UnwrapPathError(err))
+	}
+	defer f.Close()
+	s, err := spool(in, filepath.Base(in), f)
+	return []*Source{s}, err
+}
+
+// folderSources lists a folder's files. A symlink in it is read as the
+// file it points to (its mode too), which must be inside the folder: a
+// link that leads out of it is an error (name the file itself to read
+// it). Links to folders are not followed, and only regular files are
+// read, as kubectl apply -f DIR does.
+func folderSources(in string) ([]*Source, error) {
+	realRoot, err := filepath.EvalSymlinks(in)
+	if err != nil {
+		return nil, fmt.Errorf("input %s: %v", in, UnwrapPathError(err))
+	}
+	var srcs []*Source
+	err = fs.WalkDir(os.DirFS(in), ".", func(rel string, de fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("input %s: %v", filepath.Join(in, rel), UnwrapPathError(err))
+		}
+		if de.IsDir() && rel != "." && strings.HasPrefix(de.Name(), ".") {
+			return filepath.SkipDir // .git and the like
+		}
+		ext := strings.ToLower(filepath.Ext(rel))
+		if de.IsDir() || (ext != ".yaml" && ext != ".yml" && ext != ".json") {
+			return nil
+		}
+		path := filepath.Join(in, filepath.FromSlash(rel))
+		st, err := os.Stat(path)
+		if err != nil {
+			return fmt.Errorf("input %s: %v", path, UnwrapPathError(err))
+		}
+		if de.Type()&fs.ModeSymlink != 0 {
+			if st.IsDir() {
+				return nil
+			}
+			if err := linkInside(path, realRoot, in); err != nil {
+				return err
+			}
+		}
+		if !st.Mode().IsRegular() {
+			return fmt.Errorf("input %s: not a regular file; give it as an input of its own to read it", path)
+		}
+		srcs = append(srcs, &Source{Path: path, Rel: filepath.FromSlash(rel), Mode: st.Mode().Perm(), Size: st.Size(), file: path})
+		return nil
+	})
+	return srcs, err
+}
+
+// linkInside refuses a symlink in a folder input that leads out of it.
+func linkInside(path, realRoot, root string) error {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return fmt.Errorf("input %s: %v", path, UnwrapPathError(err))
+	}
+	if !strings.HasPrefix(real, realRoot+string(filepath.Separator)) {
+		return fmt.Errorf("input %s: a symlink to %s, out of the folder %s; give that file as an input of its own to read it", path, real, root)
+	}
+	return nil
+}
+
+// spool reads an input that can be read only once into a temporary file
+// (into memory where no temporary file can be made, in a read-only
+// container say), checking as it goes that it is text with lines of at
+// most MaxLine: binary data stops it early.
+func spool(path, rel string, r io.Reader) (*Source, error) {
+	src := &Source{Path: path, Rel: rel, ReadOnce: true}
+	name := path
+	if path == "-" {
+		name = "stdin"
+	}
+	var dst io.Writer
+	var mem bytes.Buffer
+	f, err := CreateTemp("", "inject-sidecars-stdin-*")
+	if err != nil {
+		dst = &mem
+	} else {
+		src.file, dst = f.Name(), f
+		defer f.Close()
+	}
+	n, err := io.Copy(&textGuard{w: dst, path: path}, r)
+	var bad *inputError
+	if errors.As(err, &bad) {
+		return src, err
+	}
+	if err != nil {
+		return src, fmt.Errorf("reading %s: %v", name, UnwrapPathError(err))
+	}
+	if f != nil {
+		if err := f.Close(); err != nil {
+			return src, fmt.Errorf("reading %s: %v", name, UnwrapPathError(err))
+		}
+	}
+	src.Size, src.data = n, mem.Bytes()
+	return src, nil
+}
+
+// textGuard passes text through, and stops at a NUL byte or a line
+// longer than MaxLine.
+type textGuard struct {
+	w           io.Writer
+	path        string
+	line, lines int
+}
+
+func (g *textGuard) Write(p []byte) (int, error) {
+	if bytes.IndexByte(p, 0) >= 0 {
+		return 0, notText(g.path, g.lines+1+bytes.Count(p[:bytes.IndexByte(p, 0)], []byte{'\n'}))
+	}
+	for rest := p; ; {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			g.line += len(rest)
+			break
+		}
+		if g.line+i > MaxLine {
+			break
+		}
+		g.line, g.lines, rest = 0, g.lines+1, rest[i+1:]
+	}
+	if g.line > MaxLine {
+		return 0, longLine(g.path, g.lines+1)
+	}
+	return g.w.Write(p)
+}
+
+// inputError is an input that is not text, found as it is read.
+type inputError struct{ msg string }
+
+func (e *inputError) Error() string { return e.msg }
+
+func notText(path string, line int) error {
+	return &inputError{fmt.Sprintf("%s: not a text file (it has NUL bytes or invalid UTF-8, line %d)", path, line)}
+}
+
+func longLine(path string, line int) error {
+	return &inputError{fmt.Sprintf("%s: line %d is longer than %d MiB: binary data, or a one-line dump; break it into lines (jq . for JSON)", path, line, MaxLine>>20)}
+}
+
 // Each hands the source's documents to do, one at a time and in order,
 // as text: split at separator lines, not parsed (Document.Parse does
-// that). A text check runs as it reads: NUL bytes or invalid UTF-8 stop
-// it with an error.
+// that). A text check runs as it reads: NUL bytes, invalid UTF-8 or a
+// line longer than MaxLine stop it with an error.
 func (s *Source) Each(do func(*Document) error) error {
 	if s.file == "" {
 		return split(s.Path, bufio.NewReader(bytes.NewReader(s.data)), do)
@@ -121,6 +247,32 @@ func (s *Source) Each(do func(*Document) error) error {
 	defer f.Close()
 	return split(s.Path, bufio.NewReaderSize(f, 1<<16), do)
 }
+
+// readLine reads one line into buf (reused), at most MaxLine long.
+func readLine(r *bufio.Reader, buf []byte) ([]byte, error) {
+	buf = buf[:0]
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if bytes.IndexByte(chunk, 0) >= 0 {
+			return buf, errNotText
+		}
+		n := len(buf) + len(chunk)
+		if n > MaxLine {
+			return buf, errLongLine
+		}
+		if n > cap(buf) {
+			// Doubling, not append's gentler growth for large slices:
+			// a long line costs twice its length, not five times.
+			buf = append(make([]byte, 0, min(max(2*cap(buf), n), MaxLine)), buf...)
+		}
+		buf = append(buf, chunk...)
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return buf, err
+		}
+	}
+}
+
+var errNotText, errLongLine = errors.New("not text"), errors.New("line too long")
 
 // split reads documents from r, as kio.ByteReader splits them: a line
 // that starts with "---" separates documents, and anything after it but
@@ -137,13 +289,19 @@ func split(path string, r *bufio.Reader, do func(*Document) error) error {
 		}
 		return do(d)
 	}
-	for {
-		line, err := r.ReadString('\n')
-		if line != "" {
-			if !yamlnode.IsText([]byte(line)) {
-				return fmt.Errorf("%s: not a text file (it has NUL bytes or invalid UTF-8)", path)
-			}
-			if strings.HasPrefix(line, "---") {
+	var buf []byte
+	for n := 1; ; n++ {
+		var err error
+		buf, err = readLine(r, buf)
+		switch {
+		case errors.Is(err, errNotText) || (len(buf) > 0 && !utf8.Valid(buf)):
+			return notText(path, n)
+		case errors.Is(err, errLongLine):
+			return longLine(path, n)
+		}
+		if len(buf) > 0 {
+			if bytes.HasPrefix(buf, []byte("---")) {
+				line := string(buf)
 				if rest := strings.TrimSpace(line[3:]); rest != "" && rest[0] != '#' {
 					return fmt.Errorf("%s: invalid document separator %q: only a comment may follow ---", path, strings.TrimSpace(line))
 				}
@@ -151,7 +309,7 @@ func split(path string, r *bufio.Reader, do func(*Document) error) error {
 					return err
 				}
 			} else {
-				b.WriteString(line)
+				b.Write(buf)
 			}
 		}
 		if errors.Is(err, io.EOF) {
@@ -232,108 +390,4 @@ func (d *Document) MentionsNamespace() bool { return strings.Contains(d.Raw, "Na
 func (d *Document) LooksJSON() bool {
 	t := strings.TrimLeft(d.Raw, " \t\r\n")
 	return strings.HasPrefix(t, "{") && strings.HasPrefix(strings.TrimLeft(t[1:], " \t\r\n"), `"`)
-}
-
-// StagedFile is a file being written: into a temporary file next to its
-// target, which CommitAll renames over the target, all or nothing.
-type StagedFile struct {
-	Path string
-	Mode fs.FileMode
-	f    *os.File
-	tmp  string
-	w    *bufio.Writer
-	sync bool
-	err  error
-}
-
-// Stage starts writing a file at path (a symlink is written through: its
-// target changes, the link stays). With sync, the file is synced to disk
-// before it is renamed (crash safety when it replaces a user's file).
-func Stage(path string, mode fs.FileMode, sync bool) (*StagedFile, error) {
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		path = real
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return nil, fmt.Errorf("staging %s: %v", path, UnwrapPathError(err))
-	}
-	return &StagedFile{Path: path, Mode: mode, f: f, tmp: f.Name(), w: bufio.NewWriterSize(f, 1<<14), sync: sync}, nil
-}
-
-// Write writes to the staged file; the first error sticks.
-func (s *StagedFile) Write(p []byte) (int, error) { return s.WriteString(string(p)) }
-
-// WriteString writes to the staged file; the first error sticks.
-func (s *StagedFile) WriteString(text string) (int, error) {
-	if s.err != nil {
-		return 0, s.err
-	}
-	if s.w == nil {
-		s.err = fmt.Errorf("staging %s: written after it was finished", s.Path)
-		return 0, s.err
-	}
-	n, err := s.w.WriteString(text)
-	s.err = err
-	return n, err
-}
-
-// Finish flushes and closes the temporary file: a run writing many files
-// holds one open at a time.
-func (s *StagedFile) Finish() error {
-	if s.w == nil {
-		return s.err
-	}
-	err := s.err
-	if err == nil {
-		err = s.w.Flush()
-	}
-	if err == nil {
-		err = s.f.Chmod(s.Mode)
-	}
-	if err == nil && s.sync {
-		err = s.f.Sync()
-	}
-	if cerr := s.f.Close(); err == nil {
-		err = cerr
-	}
-	s.w, s.f = nil, nil
-	if err != nil {
-		s.err = fmt.Errorf("staging %s: %v", s.Path, UnwrapPathError(err))
-	}
-	return s.err
-}
-
-// Discard removes the temporary file.
-func (s *StagedFile) Discard() {
-	if s.f != nil {
-		s.f.Close()
-		s.w, s.f = nil, nil
-	}
-	os.Remove(s.tmp)
-}
-
-// CommitAll finishes every staged file, then renames each over its
-// target: a crash leaves each target either old or new, never partial. On
-// error, every temporary file is removed.
-func CommitAll(files []*StagedFile) error {
-	fail := func(err error) error {
-		for _, s := range files {
-			s.Discard()
-		}
-		return err
-	}
-	for _, s := range files {
-		if err := s.Finish(); err != nil {
-			return fail(err)
-		}
-	}
-	for _, s := range files {
-		if err := rename(s.tmp, s.Path); err != nil {
-			return fail(fmt.Errorf("writing %s: %v", s.Path, UnwrapPathError(err)))
-		}
-	}
-	return nil
 }

@@ -1,31 +1,313 @@
 package yamlfile
 
 import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
 )
 
-// Staged is a file to write.
-type Staged struct {
-	Path string
-	Data []byte
+// Files are written the way GNU coreutils and git write them:
+//
+//   - a new file is created with the mode asked for (0666 unless said
+//     otherwise) less the umask, by the kernel, as open(2) does;
+//   - a file that is replaced keeps its mode, owner and group (as root,
+//     the staged file is chowned back to them);
+//   - a symlink to a file is written through: its target changes, the
+//     link stays; a symlink to nothing is refused;
+//   - a device, FIFO or socket is never replaced: a device or FIFO is
+//     opened and written into, as a shell's ">" does, and a socket, which
+//     no open(2) can write, is an error;
+//   - with StageOptions.Within, nothing is written through a symlink that
+//     leads out of that folder.
+//
+// Everything is staged first, in a temporary file next to its target (in
+// the temporary folder for a device or FIFO), and CommitAll puts the
+// files in place only when every one is staged.
+
+// StageOptions say how a file is staged.
+type StageOptions struct {
+	// Mode is a new file's mode, before the umask; 0 means 0666.
 	Mode fs.FileMode
+	// Sync syncs the file to disk before it is renamed (crash safety
+	// when it replaces a user's file).
+	Sync bool
+	// Within, when set, is a folder the file must stay in: a symlink on
+	// the way that leads out of it is refused.
+	Within string
+}
+
+// StagedFile is a file being written: into a temporary file, which
+// CommitAll renames over the target (or, for a device or FIFO, copies
+// into it), all or nothing.
+type StagedFile struct {
+	// Path is where the file goes: the real path of a regular file
+	// (symlinks resolved), the path as given for a device or FIFO.
+	Path string
+	f    *os.File
+	tmp  string
+	w    *bufio.Writer
+	sync bool
+	into bool        // Path is a device or FIFO: written into, not renamed over
+	keep fs.FileInfo // the file replaced, whose mode and owner are kept
+	done bool        // in place
+	err  error
+}
+
+// Stage starts writing a file at path.
+func Stage(path string, o StageOptions) (*StagedFile, error) {
+	if o.Within != "" {
+		if err := inside(path, o.Within); err != nil {
+			return nil, err
+		}
+	}
+	st, err := os.Stat(path)
+	switch {
+	case err == nil && st.IsDir():
+		return nil, fmt.Errorf("%s is a folder: give a file path", path)
+	case err == nil && st.Mode()&fs.ModeSocket != 0:
+		return nil, fmt.Errorf("%s is a socket: it cannot be written to; give a file path", path)
+	case err == nil && !st.Mode().IsRegular():
+		// A device or FIFO: the text waits in the temporary folder.
+		return newStaged(path, "", "inject-sidecars-out-*", 0o600, StagedFile{Path: path, into: true})
+	case err == nil:
+		real, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return nil, fmt.Errorf("writing %s: %v", path, UnwrapPathError(err))
+		}
+		// Staged private (0600); Finish gives it the replaced file's
+		// mode and owner.
+		return newStaged(real, filepath.Dir(real), "."+filepath.Base(real)+".tmp-*", 0o600, StagedFile{Path: real, keep: st, sync: o.Sync})
+	case errors.Is(err, fs.ErrNotExist):
+		if lst, lerr := os.Lstat(path); lerr == nil && lst.Mode()&fs.ModeSymlink != 0 {
+			return nil, fmt.Errorf("%s is a symlink to a missing file: it is not written through; remove the link or write elsewhere", path)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+			return nil, fmt.Errorf("writing %s: %v", path, UnwrapPathError(err))
+		}
+		mode := o.Mode.Perm()
+		if mode == 0 {
+			mode = 0o666
+		}
+		return newStaged(path, filepath.Dir(path), "."+filepath.Base(path)+".tmp-*", mode, StagedFile{Path: path, sync: o.Sync})
+	default:
+		return nil, fmt.Errorf("writing %s: %v", path, UnwrapPathError(err))
+	}
+}
+
+func newStaged(path, dir, pattern string, perm fs.FileMode, s StagedFile) (*StagedFile, error) {
+	f, err := createTemp(dir, pattern, perm)
+	if err != nil {
+		return nil, fmt.Errorf("staging %s: %v", path, UnwrapPathError(err))
+	}
+	s.f, s.tmp, s.w = f, f.Name(), bufio.NewWriterSize(f, 1<<16)
+	return &s, nil
+}
+
+// inside refuses a path under root that a symlink (the file itself, or
+// a folder on the way) leads out of root.
+func inside(path, root string) error {
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil // no folder yet: nothing in it leads anywhere
+	}
+	p := path
+	for {
+		if _, err := os.Lstat(p); err == nil || p == root || filepath.Dir(p) == p {
+			break
+		}
+		p = filepath.Dir(p)
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return fmt.Errorf("%s is a symlink to a missing file: it is not written through; remove the link or write elsewhere", p)
+	}
+	if real != realRoot && !strings.HasPrefix(real, realRoot+string(filepath.Separator)) {
+		return fmt.Errorf("%s is a symlink to %s, out of the output folder %s: it is not written through; remove the link or write elsewhere", p, real, root)
+	}
+	return nil
+}
+
+// Write writes to the staged file; the first error sticks.
+func (s *StagedFile) Write(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	if s.w == nil {
+		s.err = fmt.Errorf("staging %s: written after it was finished", s.Path)
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	s.err = err
+	return n, err
+}
+
+// WriteString writes to the staged file; the first error sticks.
+func (s *StagedFile) WriteString(text string) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	if s.w == nil {
+		s.err = fmt.Errorf("staging %s: written after it was finished", s.Path)
+		return 0, s.err
+	}
+	n, err := s.w.WriteString(text)
+	s.err = err
+	return n, err
+}
+
+// Finish flushes and closes the temporary file: a run writing many files
+// holds one open at a time.
+func (s *StagedFile) Finish() error {
+	if s.w == nil {
+		return s.err
+	}
+	err := s.err
+	if err == nil {
+		err = s.w.Flush()
+	}
+	if err == nil && s.keep != nil {
+		err = keepOwnerAndMode(s.f, s.keep)
+	}
+	if err == nil && s.sync {
+		err = s.f.Sync()
+	}
+	if cerr := s.f.Close(); err == nil {
+		err = cerr
+	}
+	s.w, s.f = nil, nil
+	if err != nil {
+		s.err = fmt.Errorf("staging %s: %v", s.Path, UnwrapPathError(err))
+	}
+	return s.err
+}
+
+// keepOwnerAndMode gives f the owner, group and mode of the file it
+// replaces. The owner first: chown clears the setuid and setgid bits.
+// Only root may give a file away; anyone else keeps the group where they
+// belong to it and becomes the owner, as cp and sed -i do.
+func keepOwnerAndMode(f *os.File, st fs.FileInfo) error {
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		if err := f.Chown(int(sys.Uid), int(sys.Gid)); err != nil {
+			if os.Geteuid() == 0 {
+				return err
+			}
+			_ = f.Chown(-1, int(sys.Gid)) // not ours to give: the owner becomes us
+		}
+	}
+	return f.Chmod(st.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky))
+}
+
+// Discard removes the temporary file.
+func (s *StagedFile) Discard() {
+	if s.f != nil {
+		s.f.Close()
+		s.w, s.f = nil, nil
+	}
+	if !s.done {
+		RemoveTemp(s.tmp)
+	}
 }
 
 // rename is os.Rename; tests swap it to fail part-way.
 var rename = os.Rename
 
+// CommitAll finishes every staged file, then renames each over its
+// target (a crash leaves each target either old or new, never partial),
+// then writes into the devices and FIFOs. On error, every temporary file
+// is removed.
+func CommitAll(files []*StagedFile) error {
+	fail := func(err error) error {
+		for _, s := range files {
+			s.Discard()
+		}
+		return err
+	}
+	for _, s := range files {
+		if err := s.Finish(); err != nil {
+			return fail(err)
+		}
+	}
+	if err := renameAll(files); err != nil {
+		return fail(err)
+	}
+	for _, s := range files {
+		if s.into {
+			if err := s.writeInto(); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	return nil
+}
+
+// renameAll renames the staged files over their targets, holding the
+// temporary files' lock: a signal waits until they are all in place.
+func renameAll(files []*StagedFile) error {
+	temps.Lock()
+	defer temps.Unlock()
+	if temps.closed {
+		return ErrInterrupted
+	}
+	for _, s := range files {
+		if s.into {
+			continue
+		}
+		if err := rename(s.tmp, s.Path); err != nil {
+			return fmt.Errorf("writing %s: %v", s.Path, UnwrapPathError(err))
+		}
+		s.done = true
+		forget(s.tmp)
+	}
+	return nil
+}
+
+// writeInto copies the staged text into a device or FIFO, as a shell's
+// ">" would (a FIFO waits for its reader).
+func (s *StagedFile) writeInto() error {
+	src, err := os.Open(s.tmp)
+	if err != nil {
+		return fmt.Errorf("writing %s: %v", s.Path, UnwrapPathError(err))
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(s.Path, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return fmt.Errorf("writing %s: %v", s.Path, UnwrapPathError(err))
+	}
+	_, err = io.Copy(dst, src)
+	if cerr := dst.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %v", s.Path, UnwrapPathError(err))
+	}
+	s.done = true
+	RemoveTemp(s.tmp)
+	return nil
+}
+
+// Staged is a file to write whole.
+type Staged struct {
+	Path string
+	Data []byte
+	// Mode is a new file's mode, before the umask; a file replaced keeps
+	// its own.
+	Mode fs.FileMode
+}
+
 // WriteFiles writes every file atomically and all or nothing, as far as a
-// file system allows: each is staged as a temporary file in its own
-// folder, synced to disk, and only when all are staged are they renamed
-// over the targets (Stage, CommitAll). A crash leaves each target either
-// old or new, never partial.
+// file system allows (Stage, CommitAll), synced to disk.
 func WriteFiles(files []Staged) error {
 	staged := make([]*StagedFile, 0, len(files))
 	for _, f := range files {
-		s, err := Stage(f.Path, f.Mode, true)
+		s, err := Stage(f.Path, StageOptions{Mode: f.Mode, Sync: true})
 		if err == nil {
-			_, err = s.WriteString(string(f.Data))
+			_, err = s.Write(f.Data)
 			staged = append(staged, s)
 		}
 		if err != nil {

@@ -2,9 +2,14 @@ package yamlfile
 
 import (
 	"errors"
+	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // A rename that fails part-way leaves every file whole: the ones renamed
@@ -64,5 +69,147 @@ func TestWriteFilesKeepsMode(t *testing.T) {
 	}
 	if st, _ := os.Stat(a); st.Mode().Perm() != 0o600 {
 		t.Errorf("mode = %v", st.Mode().Perm())
+	}
+}
+
+// mkdev is Linux's device number of major and minor (small ones).
+func mkdev(major, minor uint32) uint64 { return uint64(major)<<8 | uint64(minor) }
+
+// mknod makes a device node or FIFO in a test's own folder (never /dev).
+func mknod(t *testing.T, path string, mode uint32, major, minor uint32) {
+	t.Helper()
+	if err := syscall.Mknod(path, mode, int(mkdev(major, minor))); err != nil {
+		t.Fatalf("mknod %s: %v (the tests need root to make device nodes)", path, err)
+	}
+}
+
+// A device, FIFO or socket is never replaced by a regular file: a
+// character device or FIFO is written into, one that cannot be opened
+// for writing (a block device with no driver, a socket) is an error and
+// stays as it was.
+func TestWriteFilesIntoNonRegular(t *testing.T) {
+	dir := t.TempDir()
+	null := filepath.Join(dir, "null")
+	mknod(t, null, syscall.S_IFCHR|0o666, 1, 3) // what /dev/null is
+	nodriver := filepath.Join(dir, "block")
+	mknod(t, nodriver, syscall.S_IFBLK|0o600, 240, 77) // a block device no driver serves
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+
+	if err := WriteFiles([]Staged{{Path: null, Data: []byte("x: 1\n")}}); err != nil {
+		t.Errorf("char device: %v", err)
+	}
+	read := make(chan string)
+	go func() {
+		b, _ := os.ReadFile(fifo) // blocks until the writer opens it
+		read <- string(b)
+	}()
+	if err := WriteFiles([]Staged{{Path: fifo, Data: []byte("x: 1\n")}}); err != nil {
+		t.Errorf("FIFO: %v", err)
+	}
+	select {
+	case got := <-read:
+		if got != "x: 1\n" {
+			t.Errorf("FIFO's reader got %q", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("nothing was written into the FIFO")
+	}
+	for _, p := range []string{nodriver, sock} {
+		if err := WriteFiles([]Staged{{Path: p, Data: []byte("x: 1\n")}}); err == nil {
+			t.Errorf("%s: want an error", filepath.Base(p))
+		} else if strings.Contains(err.Error(), ".tmp-") || strings.Contains(err.Error(), "inject-sidecars-out-") {
+			t.Errorf("the error names a temporary file: %v", err)
+		}
+	}
+	for p, want := range map[string]fs.FileMode{null: fs.ModeCharDevice | fs.ModeDevice, nodriver: fs.ModeDevice, fifo: fs.ModeNamedPipe, sock: fs.ModeSocket} {
+		st, err := os.Lstat(p)
+		if err != nil || st.Mode().Type() != want {
+			t.Errorf("%s is now %v (%v), want %v", filepath.Base(p), st.Mode().Type(), err, want)
+		}
+	}
+	if rdev := statT(t, null).Rdev; rdev != mkdev(1, 3) {
+		t.Errorf("null's device number is now %x", rdev)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+func statT(t *testing.T, p string) *syscall.Stat_t {
+	t.Helper()
+	st, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Sys().(*syscall.Stat_t)
+}
+
+// A new file gets the mode asked for less the umask, as open(2) gives it;
+// one that is replaced keeps its mode, owner and group; a symlink is
+// written through and its target keeps its mode.
+func TestWriteFilesModes(t *testing.T) {
+	old := syscall.Umask(0o077)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	newFile := filepath.Join(dir, "new.yaml")
+	kept := filepath.Join(dir, "kept.yaml")
+	os.WriteFile(kept, []byte("old\n"), 0o600)
+	os.Chmod(kept, 0o640)
+	if err := os.Chown(kept, 1234, 5678); err != nil {
+		t.Fatalf("chown: %v (the tests run as root)", err)
+	}
+	target := filepath.Join(dir, "target.yaml")
+	os.WriteFile(target, []byte("old\n"), 0o600)
+	os.Chmod(target, 0o640)
+	link := filepath.Join(dir, "link.yaml")
+	if err := os.Symlink("target.yaml", link); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteFiles([]Staged{
+		{Path: newFile, Data: []byte("new\n"), Mode: 0o644},
+		{Path: kept, Data: []byte("new\n"), Mode: 0o644},
+		{Path: link, Data: []byte("new\n"), Mode: 0o644},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]fs.FileMode{newFile: 0o600, kept: 0o640, target: 0o640} {
+		if st, _ := os.Stat(p); st.Mode() != want {
+			t.Errorf("%s: mode %v, want %v", filepath.Base(p), st.Mode(), want)
+		}
+	}
+	if st := statT(t, kept); st.Uid != 1234 || st.Gid != 5678 {
+		t.Errorf("kept.yaml: owner %d:%d, want 1234:5678", st.Uid, st.Gid)
+	}
+	if st, _ := os.Lstat(link); st.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("the link was replaced")
+	}
+	if got, _ := os.ReadFile(target); string(got) != "new\n" {
+		t.Errorf("target = %q", got)
+	}
+}
+
+// A folder as the destination is a one-line error that names no
+// temporary file.
+func TestWriteFilesFolder(t *testing.T) {
+	dir := t.TempDir()
+	err := WriteFiles([]Staged{{Path: dir, Data: []byte("x\n")}})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	if msg := err.Error(); strings.Contains(msg, ".tmp-") || strings.Contains(msg, "\n") || !strings.Contains(msg, dir) {
+		t.Errorf("message: %q", msg)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
 	}
 }

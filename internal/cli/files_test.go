@@ -1,0 +1,304 @@
+package cli
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The file-handling rules of the README's "Safety" section, one test
+// each: what a run reads, and what it writes, where and with which mode.
+
+// runFiles runs plain mode with absolute paths and stdin, and fails the
+// test when it does not end within a minute (a FIFO read twice hangs).
+func runFiles(t *testing.T, o PlainOptions, stdin string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if o.Stdin == nil {
+		o.Stdin = strings.NewReader(stdin)
+	}
+	o.Stdout, o.Stderr, o.Usage = &stdout, &stderr, "USAGE\n"
+	done := make(chan int, 1)
+	go func() { done <- RunPlain(o) }()
+	select {
+	case code := <-done:
+		return code, stdout.String(), stderr.String()
+	case <-time.After(time.Minute):
+		t.Fatalf("the run hangs")
+		return 0, "", ""
+	}
+}
+
+// filesDir writes the config and an app manifest into a new folder.
+func filesDir(t *testing.T) (dir, cfg, app string) {
+	t.Helper()
+	dir = t.TempDir()
+	write(t, dir, map[string]string{"c.yaml": trustConfig, "app.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
+	return dir, filepath.Join(dir, "c.yaml"), filepath.Join(dir, "app.yaml")
+}
+
+// --report or -o naming an input (or a config) is a usage error naming
+// the flag, and nothing is written; --report naming a folder is one line
+// that names no temporary file.
+func TestDestinationNamesAnInput(t *testing.T) {
+	dir, cfg, app := filesDir(t)
+	write(t, dir, map[string]string{"in/b.yaml": strings.Replace(trustApp, "NAME", "b", 1)})
+	if err := os.Symlink("app.yaml", filepath.Join(dir, "alias.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "in")
+	tests := []struct {
+		name string
+		o    PlainOptions
+		msg  string
+	}{
+		{"--report an input", PlainOptions{Inputs: []string{app}, Report: app}, "--report " + app + " is the input " + app},
+		{"--report an input by another name", PlainOptions{Inputs: []string{app}, Report: filepath.Join(dir, "alias.yaml")}, "is the input " + app},
+		{"--report a config", PlainOptions{Inputs: []string{app}, Report: cfg}, "is the config " + cfg},
+		{"--report a file in a folder input", PlainOptions{Inputs: []string{in}, Report: filepath.Join(in, "b.yaml")}, "is the input " + filepath.Join(in, "b.yaml")},
+		{"--report a folder", PlainOptions{Inputs: []string{app}, Report: in}, "--report " + in + " is a folder: give a file path"},
+		{"-o an input", PlainOptions{Inputs: []string{app}, Output: app}, "-o " + app + " is the input " + app},
+		{"-o the input folder", PlainOptions{Inputs: []string{in}, Output: in}, "over the input " + filepath.Join(in, "b.yaml")},
+		{"-o onto the --report file", PlainOptions{Inputs: []string{app}, Output: filepath.Join(dir, "r.yaml"), Report: filepath.Join(dir, "r.yaml")}, "is the --report file"},
+	}
+	write(t, dir, map[string]string{"r.yaml": "old\n"})
+	before := readTree(t, dir)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.o.Configs = []string{cfg}
+			code, stdout, stderr := runFiles(t, tt.o, "")
+			first, rest, _ := strings.Cut(stderr, "\n")
+			if code != exitUsage || !strings.Contains(first, tt.msg) || rest != "USAGE\n" || stdout != "" {
+				t.Errorf("exit %d, want 2 and one line saying %q, then the usage:\n%s", code, tt.msg, stderr)
+			}
+			if strings.Contains(stderr, ".tmp-") {
+				t.Errorf("the message names a temporary file:\n%s", stderr)
+			}
+			if after := readTree(t, dir); after != before {
+				t.Errorf("files changed:\n%s\nwant\n%s", after, before)
+			}
+		})
+	}
+}
+
+// readTree lists every file's path, mode and text.
+func readTree(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, _ := os.Lstat(p)
+		data, _ := os.ReadFile(p)
+		if st.Mode()&fs.ModeSymlink != 0 || d.IsDir() {
+			data = nil
+		}
+		b.WriteString(p + " " + st.Mode().String() + " " + strconv.Quote(string(data)) + "\n")
+		return nil
+	})
+	return b.String()
+}
+
+// -o and --report onto a device or FIFO write into it, as a shell's ">"
+// does; the node is never replaced by a regular file.
+func TestOutputIntoDeviceOrFIFO(t *testing.T) {
+	dir, cfg, app := filesDir(t)
+	null := filepath.Join(dir, "null")
+	if err := syscall.Mknod(null, syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
+		t.Fatalf("mknod: %v (the tests run as root)", err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		b, _ := os.ReadFile(fifo)
+		got <- string(b)
+	}()
+	code, _, stderr := runFiles(t, PlainOptions{Configs: []string{cfg}, Inputs: []string{app}, Output: null, Report: fifo}, "")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	select {
+	case report := <-got:
+		if !strings.Contains(report, `"workloads"`) {
+			t.Errorf("the FIFO's reader got %q, want the report", report)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("the report was not written into the FIFO")
+	}
+	for p, want := range map[string]fs.FileMode{null: fs.ModeDevice | fs.ModeCharDevice, fifo: fs.ModeNamedPipe} {
+		if st, err := os.Lstat(p); err != nil || st.Mode().Type() != want {
+			t.Errorf("%s is now %v, want %v", p, st.Mode().Type(), want)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// -o DIR never writes through a symlink in the output folder (a file's
+// or a folder's) into another folder; a link that stays inside it is
+// written through.
+func TestOutputFolderSymlinks(t *testing.T) {
+	for _, tt := range []struct{ name, link, target, input string }{
+		{"a file's link leads out", "out/app.yaml", "../elsewhere/app.yaml", "app.yaml"},
+		{"a folder's link leads out", "out/sub", "../elsewhere", "in"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, cfg, _ := filesDir(t)
+			write(t, dir, map[string]string{"elsewhere/app.yaml": "kept: true\n", "out/.keep": "", "in/sub/app.yaml": strings.Replace(trustApp, "NAME", "b", 1)})
+			if err := os.Symlink(tt.target, filepath.Join(dir, tt.link)); err != nil {
+				t.Fatal(err)
+			}
+			code, _, stderr := runFiles(t, PlainOptions{Configs: []string{cfg}, Inputs: []string{filepath.Join(dir, tt.input)}, Output: filepath.Join(dir, "out")}, "")
+			if code != exitError || !strings.Contains(stderr, "out of the output folder") || strings.Contains(stderr, ".tmp-") {
+				t.Errorf("exit %d, want 1 and a refusal:\n%s", code, stderr)
+			}
+			if got, _ := os.ReadFile(filepath.Join(dir, "elsewhere/app.yaml")); string(got) != "kept: true\n" {
+				t.Errorf("written through the link: %q", got)
+			}
+		})
+	}
+	t.Run("a link inside the folder", func(t *testing.T) {
+		dir, cfg, app := filesDir(t)
+		write(t, dir, map[string]string{"out/real.yaml": "old\n"})
+		os.Symlink("real.yaml", filepath.Join(dir, "out/app.yaml"))
+		if code, _, stderr := runFiles(t, PlainOptions{Configs: []string{cfg}, Inputs: []string{app}, Output: filepath.Join(dir, "out") + "/"}, ""); code != 0 {
+			t.Fatalf("exit %d:\n%s", code, stderr)
+		}
+		if got, _ := os.ReadFile(filepath.Join(dir, "out/real.yaml")); !strings.Contains(string(got), "name: proxy") {
+			t.Errorf("out/real.yaml = %q", got)
+		}
+	})
+}
+
+// New files get their mode less the umask (0666 for -o FILE and --report,
+// the input's for -o DIR); a file replaced keeps its mode, owner and
+// group; a symlinked file in a folder input is read, and written, with
+// its target's mode.
+func TestWrittenFilesModes(t *testing.T) {
+	old := syscall.Umask(0o077)
+	defer syscall.Umask(old)
+	dir, cfg, app := filesDir(t)
+	write(t, dir, map[string]string{"in/real.yaml": strings.Replace(trustApp, "NAME", "r", 1), "kept.yaml": "old\n"})
+	os.Chmod(filepath.Join(dir, "in/real.yaml"), 0o640)
+	os.Symlink("real.yaml", filepath.Join(dir, "in/link.yaml"))
+	kept := filepath.Join(dir, "kept.yaml")
+	os.Chmod(kept, 0o604)
+	if err := os.Chown(kept, 1234, 5678); err != nil {
+		t.Fatalf("chown: %v (the tests run as root)", err)
+	}
+	runOK := func(o PlainOptions) {
+		t.Helper()
+		o.Configs = []string{cfg}
+		if code, _, stderr := runFiles(t, o, ""); code != 0 {
+			t.Fatalf("exit %d:\n%s", code, stderr)
+		}
+	}
+	runOK(PlainOptions{Inputs: []string{app}, Output: filepath.Join(dir, "new.yaml"), Report: filepath.Join(dir, "report.json")})
+	runOK(PlainOptions{Inputs: []string{app}, Output: kept})
+	runOK(PlainOptions{Inputs: []string{filepath.Join(dir, "in")}, Output: filepath.Join(dir, "out")})
+	for name, want := range map[string]fs.FileMode{"new.yaml": 0o600, "report.json": 0o600, "kept.yaml": 0o604, "out/link.yaml": 0o600, "out/real.yaml": 0o600} {
+		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Mode() != want {
+			t.Errorf("%s: mode %v (%v), want %v", name, st.Mode(), err, want)
+		}
+	}
+	if st, _ := os.Stat(kept); st.Sys().(*syscall.Stat_t).Uid != 1234 || st.Sys().(*syscall.Stat_t).Gid != 5678 {
+		t.Errorf("kept.yaml lost its owner and group")
+	}
+	syscall.Umask(old)
+	runOK(PlainOptions{Inputs: []string{filepath.Join(dir, "in")}, InPlace: true})
+	if st, _ := os.Stat(filepath.Join(dir, "in/real.yaml")); st.Mode() != 0o640 {
+		t.Errorf("-i through a link: the target's mode is now %v, want 0640", st.Mode())
+	}
+	if st, _ := os.Lstat(filepath.Join(dir, "in/link.yaml")); st.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("-i replaced the link")
+	}
+}
+
+// A symlink in a folder input that leads out of it is an error naming
+// both; nothing is read through it.
+func TestFolderInputLinkOut(t *testing.T) {
+	dir, cfg, _ := filesDir(t)
+	write(t, dir, map[string]string{"secret.yaml": "token: s3cr3t\n", "in/a.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
+	os.Symlink("../secret.yaml", filepath.Join(dir, "in/b.yaml"))
+	code, stdout, stderr := runFiles(t, PlainOptions{Configs: []string{cfg}, Inputs: []string{filepath.Join(dir, "in")}}, "")
+	if code != exitError || !strings.Contains(stderr, filepath.Join(dir, "in/b.yaml")+": a symlink to "+filepath.Join(dir, "secret.yaml")+", out of the folder") {
+		t.Errorf("exit %d:\n%s", code, stderr)
+	}
+	if strings.Contains(stdout+stderr, "s3cr3t") {
+		t.Errorf("the link's target was read")
+	}
+}
+
+// An input that can be read only once (a FIFO, a pipe as <(...) gives
+// it, /dev/fd/N) is read once, and a symlinked folder is read as the
+// folder.
+func TestReadOnceInputs(t *testing.T) {
+	dir, cfg, app := filesDir(t)
+	text, _ := os.ReadFile(app)
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	feedFIFO := func() {
+		go func() {
+			f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+			if err == nil {
+				f.Write(text)
+				f.Close()
+			}
+		}()
+	}
+	pipe := func() string {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		go func() { w.Write(text); w.Close() }()
+		return "/dev/fd/" + strconv.Itoa(int(r.Fd()))
+	}
+	os.Mkdir(filepath.Join(dir, "only"), 0o755)
+	os.WriteFile(filepath.Join(dir, "only/app.yaml"), text, 0o644)
+	os.Symlink("only", filepath.Join(dir, "folder-link"))
+
+	runs := []struct {
+		name  string
+		input func() string
+		check bool
+		want  int
+	}{
+		{"FIFO", func() string { feedFIFO(); return fifo }, false, 0},
+		{"pipe", pipe, false, 0},
+		{"--check on a pipe", pipe, true, exitChanged},
+		{"symlinked folder", func() string { return filepath.Join(dir, "folder-link") }, false, 0},
+	}
+	for _, r := range runs {
+		t.Run(r.name, func(t *testing.T) {
+			code, stdout, stderr := runFiles(t, PlainOptions{Configs: []string{cfg}, Inputs: []string{r.input()}, Check: r.check}, "")
+			if code != r.want || (!r.check && !strings.Contains(stdout, "name: proxy")) {
+				t.Errorf("exit %d, want %d\n%s\n%s", code, r.want, stdout, stderr)
+			}
+		})
+	}
+	t.Run("-i on a FIFO", func(t *testing.T) {
+		feedFIFO()
+		code, _, stderr := runFiles(t, PlainOptions{Configs: []string{cfg}, Inputs: []string{fifo}, InPlace: true}, "")
+		if code != exitUsage || !strings.Contains(stderr, "-i cannot rewrite "+fifo) {
+			t.Errorf("exit %d, want 2:\n%s", code, stderr)
+		}
+		if st, _ := os.Lstat(fifo); st.Mode().Type() != fs.ModeNamedPipe {
+			t.Errorf("the FIFO was replaced")
+		}
+	})
+}

@@ -1,0 +1,87 @@
+package yamlfile
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// maxLine is MaxLine, as the README states it.
+const maxLine = 8 << 20
+
+// countingReader serves n bytes of b, and counts what was read.
+type countingReader struct {
+	b    byte
+	n    int64
+	read int64
+}
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	if r.read >= r.n {
+		return 0, io.EOF
+	}
+	k := min(int64(len(p)), r.n-r.read)
+	for i := range p[:k] {
+		p[i] = r.b
+	}
+	r.read += k
+	return int(k), nil
+}
+
+// A line with no end is not buffered whole: 64 MiB on one line stops at
+// MaxLine with a one-line message, holding about MaxLine, never the
+// line; stdin of binary data stops at its first block, before it is
+// spooled.
+func TestLongLinesAndBinaryFailEarly(t *testing.T) {
+	dir := t.TempDir()
+	long := filepath.Join(dir, "long.yaml")
+	f, err := os.Create(long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(f, &countingReader{b: 'a', n: 64 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	srcs, cleanup, err := Sources([]string{long}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	err = srcs[0].Each(func(*Document) error { return nil })
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), long+": line 1 is longer than 8 MiB") || strings.Contains(err.Error(), "aaaa") {
+		t.Errorf("error: %.200v", err)
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 3*maxLine {
+		t.Errorf("allocated %d MiB reading a 64 MiB line, want at most %d MiB", alloc>>20, 3*maxLine>>20)
+	}
+
+	for _, tt := range []struct {
+		name string
+		in   *countingReader
+		msg  string
+	}{
+		{"NUL bytes", &countingReader{b: 0, n: 64 << 20}, "stdin: not a text file"},
+		{"one endless line", &countingReader{b: 'a', n: 64 << 20}, "-: line 1 is longer than 8 MiB"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("TMPDIR", t.TempDir())
+			_, _, err := Sources([]string{"-"}, tt.in)
+			if err == nil || !strings.Contains(err.Error(), strings.TrimPrefix(tt.msg, "stdin")) {
+				t.Errorf("error: %.200v", err)
+			}
+			if tt.in.read > maxLine+1<<20 {
+				t.Errorf("read %d MiB of stdin before stopping", tt.in.read>>20)
+			}
+			if left, _ := filepath.Glob(filepath.Join(os.Getenv("TMPDIR"), "*")); len(left) > 0 {
+				t.Errorf("spool left behind: %v", left)
+			}
+		})
+	}
+}

@@ -1,0 +1,83 @@
+package yamlfile
+
+import (
+	"errors"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// temps are the temporary files a run has made and not yet renamed or
+// removed: stdin's spool, stdout's spool, staged outputs. RemoveTemps
+// removes them all when a signal stops the run; the lock makes sure no
+// file is made, or renamed into place, half-way through that.
+var temps = struct {
+	sync.Mutex
+	paths  map[string]bool
+	closed bool
+}{paths: map[string]bool{}}
+
+// ErrInterrupted is returned for a temporary file asked for after
+// RemoveTemps.
+var ErrInterrupted = errors.New("interrupted")
+
+// RemoveTemps removes every temporary file the run has made and refuses
+// new ones: main calls it on SIGINT or SIGTERM, just before it exits.
+func RemoveTemps() {
+	temps.Lock()
+	defer temps.Unlock()
+	temps.closed = true
+	for p := range temps.paths {
+		os.Remove(p)
+		delete(temps.paths, p)
+	}
+}
+
+// CreateTemp makes a temporary file, as os.CreateTemp does (mode 0600),
+// that RemoveTemps will remove.
+func CreateTemp(dir, pattern string) (*os.File, error) {
+	return createTemp(dir, pattern, 0o600)
+}
+
+// createTemp makes a new file named after pattern (its "*" replaced by a
+// random number) with perm, from which the kernel takes the umask, as it
+// does for any file created.
+func createTemp(dir, pattern string, perm fs.FileMode) (*os.File, error) {
+	temps.Lock()
+	defer temps.Unlock()
+	if temps.closed {
+		return nil, ErrInterrupted
+	}
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	prefix, suffix, _ := strings.Cut(pattern, "*")
+	for range 10000 {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(uint64(rand.Uint32()), 10)+suffix)
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err == nil {
+			temps.paths[name] = true
+		}
+		return f, err
+	}
+	return nil, &fs.PathError{Op: "createtemp", Path: filepath.Join(dir, pattern), Err: fs.ErrExist}
+}
+
+// RemoveTemp removes one temporary file.
+func RemoveTemp(path string) {
+	temps.Lock()
+	defer temps.Unlock()
+	os.Remove(path)
+	delete(temps.paths, path)
+}
+
+// forget lets a temporary file go once it is renamed into place; the
+// caller holds the lock.
+func forget(path string) { delete(temps.paths, path) }

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestSignalRemovesTemps stops the built binary with SIGTERM or SIGINT
+// while it waits, with temporary files made: on a FIFO input that is
+// still being written, on stdin still open, and on a FIFO output that no
+// one reads. It must exit with 128 plus the signal, leaving no temporary
+// file (stdin's spool holds the whole input) and the FIFOs as they were.
+func TestSignalRemovesTemps(t *testing.T) {
+	const pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: app, image: 'a:1'}\n"
+	cfgText := "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata: {name: mesh}\nspec:\n  containers:\n  - {name: proxy, image: 'envoy:1'}\n"
+	tests := []struct {
+		name, temp string
+		sig        syscall.Signal
+		// start starts cmd, with dir holding c.yaml, app.yaml and a
+		// FIFO named fifo, and feeds it until it waits.
+		start func(t *testing.T, cmd *exec.Cmd, dir string)
+	}{
+		{"FIFO input", "inject-sidecars-stdin-*", syscall.SIGTERM, func(t *testing.T, cmd *exec.Cmd, dir string) {
+			cmd.Args = append(cmd.Args, filepath.Join(dir, "fifo"))
+			start(t, cmd)
+			w, err := os.OpenFile(filepath.Join(dir, "fifo"), os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { w.Close() })
+			w.WriteString(pod + "---\n")
+		}},
+		{"stdin", "inject-sidecars-stdin-*", syscall.SIGINT, func(t *testing.T, cmd *exec.Cmd, dir string) {
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd.Stdin = r
+			start(t, cmd)
+			r.Close()
+			t.Cleanup(func() { w.Close() })
+			w.WriteString(pod + "---\n")
+		}},
+		{"FIFO output", "inject-sidecars-out-*", syscall.SIGTERM, func(t *testing.T, cmd *exec.Cmd, dir string) {
+			cmd.Args = append(cmd.Args, "-o", filepath.Join(dir, "fifo"), filepath.Join(dir, "app.yaml"))
+			start(t, cmd)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, tmp := t.TempDir(), t.TempDir()
+			os.WriteFile(filepath.Join(dir, "c.yaml"), []byte(cfgText), 0o644)
+			os.WriteFile(filepath.Join(dir, "app.yaml"), []byte(pod), 0o644)
+			if err := syscall.Mkfifo(filepath.Join(dir, "fifo"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(binary, "-q", "-c", filepath.Join(dir, "c.yaml"))
+			cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			tt.start(t, cmd, dir)
+			if !waitFor(filepath.Join(tmp, tt.temp)) {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("no temporary file %s was made:\n%s", tt.temp, stderr.String())
+			}
+			cmd.Process.Signal(tt.sig)
+			cmd.Wait()
+			if code := cmd.ProcessState.ExitCode(); code != 128+int(tt.sig) {
+				t.Errorf("exit %d, want %d:\n%s", code, 128+int(tt.sig), stderr.String())
+			}
+			if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) > 0 {
+				t.Errorf("temporary files left: %v", left)
+			}
+			if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) > 0 {
+				t.Errorf("temporary files left: %v", left)
+			}
+			if st, err := os.Lstat(filepath.Join(dir, "fifo")); err != nil || st.Mode().Type() != os.ModeNamedPipe {
+				t.Errorf("the FIFO was replaced")
+			}
+		})
+	}
+}
+
+func start(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitFor waits up to 20 s for a file matching pattern.
+func waitFor(pattern string) bool {
+	for range 200 {
+		if m, _ := filepath.Glob(pattern); len(m) > 0 {
+			return true
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return false
+}
