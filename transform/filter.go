@@ -229,6 +229,14 @@ func (f *Filter) Unmatched(matched []bool) []Result {
 // (Lists nest). A List marked local-config is left alone with all it
 // holds, as a local-config resource is.
 func (f *Filter) visit(item *yaml.Node, matched []bool) {
+	if yamlnode.AliasNodes(item, yamlnode.MaxAliasNodes) > yamlnode.MaxAliasNodes {
+		// An alias bomb: comparing, copying or hashing it expanded would
+		// never end. kubectl refuses such a document too.
+		w := newWorkload(item, item, "")
+		f.Results = append(f.Results, Result{Severity: Error, Item: item, Ref: &w.ref, Action: ActionFailed,
+			Message: fmt.Sprintf("YAML aliases expand this document by more than %d nodes (an alias bomb?): write the values out", yamlnode.MaxAliasNodes)})
+		return
+	}
 	if dups := yamlnode.Duplicates(item, ""); len(dups) > 0 {
 		// yaml.v3 keeps both keys; which one a reader takes is anyone's
 		// guess, and kubectl refuses such a file. So do we.

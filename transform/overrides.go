@@ -106,6 +106,9 @@ func (c *change) parseOverrides(v *yaml.Node, at string) (overrides, []*override
 		// rest of the pod is. YAML keeps the style its owner wrote.
 		yamlnode.BlockStyle(root)
 	}
+	if yamlnode.AliasNodes(root, yamlnode.MaxAliasNodes) > yamlnode.MaxAliasNodes {
+		return nil, fail(at, "YAML aliases expand it by more than %d nodes: write the values out", yamlnode.MaxAliasNodes)
+	}
 	var errs []*overrideError
 	for _, d := range yamlnode.Duplicates(root, at) {
 		errs = append(errs, &overrideError{d.Path, d.String()})
