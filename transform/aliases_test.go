@@ -161,3 +161,25 @@ logging:
 		t.Errorf("message: %s", rs[0].Message)
 	}
 }
+
+// onConflict: replace never takes away an anchor the pod's aliases need:
+// the clash stays an error, and the output never holds a dangling alias.
+func TestReplaceKeepsAnchors(t *testing.T) {
+	in := strings.Replace(deploy, "        image: app:1\n", `        image: app:1
+      volumes:
+      - name: logs
+        hostPath: &hp {path: /x}
+      - name: other
+        hostPath: *hp
+`, 1)
+	inj := injection(t, "logging", mountsAndEnv+"  onConflict: replace\n")
+	out, rs := runRaw(t, inj, in)
+	oneAction(t, rs, transform.ActionConflict)
+	if !strings.Contains(rs[0].Message, "anchor &hp") || out != in {
+		t.Errorf("%s\n%s", rs[0].Message, out)
+	}
+	// Without the anchor, replace does its job.
+	plain := strings.Replace(strings.Replace(in, "&hp ", "", 1), "*hp", "{path: /y}", 1)
+	_, rs = runRaw(t, inj, plain)
+	oneAction(t, rs, transform.ActionInjected)
+}

@@ -456,12 +456,7 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		}
 		drifted = true
 	}
-	var blocking []conflict
-	for _, cf := range c.check() {
-		if inj.Spec.OnConflict != v1alpha1.ConflictReplace || !cf.replaceable {
-			blocking = append(blocking, cf)
-		}
-	}
+	blocking := c.blocking(c.check())
 	if len(blocking) > 0 {
 		if inj.Spec.OnConflict == v1alpha1.ConflictSkip {
 			msgs := make([]string, len(blocking))
@@ -563,7 +558,7 @@ func (f *Filter) bestPractices(w *workload, c *change) {
 		f.result(w, c.inj, Warning, "", c.p.path+".containers",
 			"classic sidecars keep a %s from completing: the pod ends only when every container has exited; use mode: native", w.ref.Kind)
 	}
-	if hn := yamlnode.Field(c.p.spec, "hostNetwork"); hn != nil && hn.Value == "true" {
+	if yamlnode.Str(c.p.spec, "hostNetwork") == "true" {
 		for _, s := range c.sidecars {
 			if len(yamlnode.Seq(s, "ports")) > 0 {
 				f.result(w, c.inj, Warning, "", c.p.path+".hostNetwork",

@@ -94,7 +94,7 @@ func (c *change) present() bool {
 	for key, want := range map[string]map[string]string{"annotations": c.annos, "labels": c.inj.Spec.PodLabels} {
 		have := yamlnode.Field(meta, key)
 		for k, v := range want {
-			if n := yamlnode.Field(have, k); n == nil || n.Value != v {
+			if n := yamlnode.Resolve(yamlnode.Field(have, k)); n == nil || n.Value != v {
 				return false
 			}
 		}

@@ -274,7 +274,7 @@ func addEach(parent *yaml.Node, key, idKey string, objs []*yaml.Node, created fu
 func setEach(m *yaml.Node, kv map[string]string) []string {
 	var added []string
 	for _, k := range sortedKeys(kv) {
-		if v := yamlnode.Field(m, k); v != nil && v.Value == kv[k] {
+		if v := yamlnode.Resolve(yamlnode.Field(m, k)); v != nil && v.Value == kv[k] {
 			continue
 		}
 		setString(m, k, kv[k], true)

@@ -60,7 +60,7 @@ func (c *change) readOverrides() (overrides, []*overrideError) {
 		}{yamlnode.Field(c.p.holder, "metadata"), c.p.metaPath})
 	}
 	for _, src := range sources {
-		v := yamlnode.Field(yamlnode.Field(src.meta, "annotations"), OverridesAnnotation)
+		v := yamlnode.Resolve(yamlnode.Field(yamlnode.Field(src.meta, "annotations"), OverridesAnnotation))
 		if v == nil {
 			continue
 		}
