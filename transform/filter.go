@@ -284,6 +284,7 @@ func (f *Filter) visitWorkload(w *workload, matched []bool) {
 			matched[i] = true
 		}
 	}
+	w.flushStatus()
 }
 
 func (f *Filter) result(w *workload, inj *Injection, sev Severity, action, fieldPath, format string, args ...any) {
@@ -397,7 +398,7 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		return true
 	}
 	meta := yamlnode.Field(p.holder, "metadata")
-	st, err := readStatus(meta)
+	st, err := w.readStatus(meta)
 	if err != nil {
 		f.result(w, inj, Error, ActionFailed, yamlnode.Key(p.metaPath+".annotations", StatusAnnotation), "%s %s: %v", w.ref.Kind, w.ref.Name, err)
 		return true

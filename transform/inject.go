@@ -225,14 +225,7 @@ func (c *change) apply() {
 	e.PodAnnotations = setEach(annotations, c.annos)
 
 	c.st[c.inj.name()] = e
-	writeStatus(annotations, c.st)
-}
-
-// writeStatus writes the status annotation as the last annotation, so
-// that where it sits does not depend on the order injections ran in.
-func writeStatus(annotations *yaml.Node, st Status) {
-	deleteField(annotations, StatusAnnotation)
-	setField(annotations, StatusAnnotation, newScalar(st.encode()), "")
+	c.w.writeStatus(annotations, c.st)
 }
 
 // addEach adds each object to the list at key in parent, identified by
