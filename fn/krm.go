@@ -221,6 +221,7 @@ func yamlString(s string) string {
 // is parsed: main tunes the garbage collector with it.
 func Run(in io.Reader, out io.Writer, onInput func(bytes int64)) (framework.Results, error) {
 	rl := processKRM(in, onInput)
+	Safe(rl.Results)
 	if err := WriteResourceList(out, rl); err != nil {
 		return rl.Results, fmt.Errorf("writing the ResourceList: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
+	"github.com/inject-sidecars/inject-sidecars/internal/safetext"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
@@ -59,7 +60,7 @@ func Results(rs []transform.Result, locate Locator, configFile map[string]*frame
 		}
 		out = append(out, kr)
 	}
-	return out
+	return Safe(out)
 }
 
 // configRef names an injection config in results.
@@ -90,5 +91,44 @@ func ConfigResults(c *Config, err error, file *framework.File) framework.Results
 			})
 		}
 	}
-	return out
+	return Safe(out)
+}
+
+// Safe makes every field of the results that can hold the user's text
+// fit for one line, in place, and returns them: the message escaped and
+// bounded, each name, path and value escaped and clipped (see
+// internal/safetext). Results end up on terminals and in CI logs, where a
+// name holding a newline or an escape sequence would forge or hide lines.
+func Safe(rs framework.Results) framework.Results {
+	for _, r := range rs {
+		r.Message = safetext.Message(r.Message)
+		if ref := r.ResourceRef; ref != nil {
+			for _, s := range []*string{&ref.APIVersion, &ref.Kind, &ref.Name, &ref.Namespace} {
+				*s = safetext.Value(*s)
+			}
+		}
+		if f := r.Field; f != nil {
+			f.Path = safetext.Value(f.Path)
+			f.CurrentValue, f.ProposedValue = safeValue(f.CurrentValue), safeValue(f.ProposedValue)
+		}
+		if r.File != nil {
+			r.File.Path = safetext.Value(r.File.Path)
+		}
+		if len(r.Tags) > 0 {
+			tags := make(map[string]string, len(r.Tags))
+			for k, v := range r.Tags {
+				tags[safetext.Value(k)] = safetext.Value(v)
+			}
+			r.Tags = tags
+		}
+	}
+	return rs
+}
+
+// safeValue makes a result's field value safe when it is text.
+func safeValue(v any) any {
+	if s, ok := v.(string); ok {
+		return safetext.Value(s)
+	}
+	return v
 }

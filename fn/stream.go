@@ -153,7 +153,9 @@ func processItems(rl *ResourceList, items []itemText) (framework.Results, []stri
 	f := &transform.Filter{Injections: []*transform.Injection{c.Injection}}
 	var namespaces []*yaml.Node
 	for _, it := range items {
-		if strings.Contains(it.yaml, "Namespace") {
+		// A backslash: the kind may be spelt with an escape
+		// ("\u004eamespace"); what decides is the decoded kind.
+		if strings.Contains(it.yaml, "Namespace") || strings.Contains(it.yaml, `\`) {
 			n, err := parse(it)
 			if err != nil {
 				return nil, nil, err

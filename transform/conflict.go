@@ -32,6 +32,48 @@ type conflict struct {
 	replaceable bool
 }
 
+// blocking returns the conflicts that keep the change from being made:
+// all of them, or with onConflict: replace those it cannot resolve. A pod
+// holding a YAML anchor is never replaced into: what replace overwrites
+// may be the anchor, and its aliases would point at nothing (the output
+// would not parse).
+func (c *change) blocking(all []conflict) []conflict {
+	if c.inj.Spec.OnConflict != v1alpha1.ConflictReplace {
+		return all
+	}
+	var out []conflict
+	anchor := ""
+	for _, cf := range all {
+		if cf.replaceable && anchor == "" {
+			anchor = anchorIn(c.p.spec)
+		}
+		switch {
+		case !cf.replaceable:
+			out = append(out, cf)
+		case anchor != "":
+			cf.msg += fmt.Sprintf("; onConflict: replace does not apply: the pod holds the YAML anchor &%s, which its aliases need", anchor)
+			out = append(out, cf)
+		}
+	}
+	return out
+}
+
+// anchorIn returns the name of the first anchor under n, or "".
+func anchorIn(n *yaml.Node) string {
+	if n == nil {
+		return ""
+	}
+	if n.Anchor != "" {
+		return n.Anchor
+	}
+	for _, ch := range n.Content {
+		if a := anchorIn(ch); a != "" {
+			return a
+		}
+	}
+	return ""
+}
+
 // targetList is the name of the list sidecars go into.
 func (c *change) targetList() string {
 	if c.inj.Spec.Mode == v1alpha1.Native {
@@ -132,7 +174,7 @@ func (c *change) check() []conflict {
 
 	// hostNetwork: the pod uses the node's ports, and Kubernetes
 	// requires hostPort to equal containerPort.
-	if hn := yamlnode.Field(spec, "hostNetwork"); hn != nil && hn.Value == "true" {
+	if yamlnode.Str(spec, "hostNetwork") == "true" {
 		for i, s := range c.sidecars {
 			for j, p := range yamlnode.Seq(s, "ports") {
 				cp, hp := yamlnode.Str(p, "containerPort"), yamlnode.Str(p, "hostPort")
@@ -220,7 +262,7 @@ func (c *change) check() []conflict {
 			if c.oldHas(kv.own, k) {
 				continue
 			}
-			if v := yamlnode.Field(have, k); v != nil && v.Value != kv.want[k] {
+			if v := yamlnode.Resolve(yamlnode.Field(have, k)); v != nil && v.Value != kv.want[k] {
 				out = append(out, conflict{yamlnode.Key(c.p.metaPath+"."+kv.key, k), fmt.Sprintf("pod %s %s is already set to %q", strings.TrimSuffix(kv.key, "s"), k, v.Value), true})
 			}
 		}

@@ -229,6 +229,14 @@ func (f *Filter) Unmatched(matched []bool) []Result {
 // (Lists nest). A List marked local-config is left alone with all it
 // holds, as a local-config resource is.
 func (f *Filter) visit(item *yaml.Node, matched []bool) {
+	if yamlnode.AliasNodes(item, yamlnode.MaxAliasNodes) > yamlnode.MaxAliasNodes {
+		// An alias bomb: comparing, copying or hashing it expanded would
+		// never end. kubectl refuses such a document too.
+		w := newWorkload(item, item, "")
+		f.Results = append(f.Results, Result{Severity: Error, Item: item, Ref: &w.ref, Action: ActionFailed,
+			Message: fmt.Sprintf("YAML aliases expand this document by more than %d nodes (an alias bomb?): write the values out", yamlnode.MaxAliasNodes)})
+		return
+	}
 	if dups := yamlnode.Duplicates(item, ""); len(dups) > 0 {
 		// yaml.v3 keeps both keys; which one a reader takes is anyone's
 		// guess, and kubectl refuses such a file. So do we.
@@ -276,6 +284,7 @@ func (f *Filter) visitWorkload(w *workload, matched []bool) {
 			matched[i] = true
 		}
 	}
+	w.flushStatus()
 }
 
 func (f *Filter) result(w *workload, inj *Injection, sev Severity, action, fieldPath, format string, args ...any) {
@@ -389,7 +398,7 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		return true
 	}
 	meta := yamlnode.Field(p.holder, "metadata")
-	st, err := readStatus(meta)
+	st, err := w.readStatus(meta)
 	if err != nil {
 		f.result(w, inj, Error, ActionFailed, yamlnode.Key(p.metaPath+".annotations", StatusAnnotation), "%s %s: %v", w.ref.Kind, w.ref.Name, err)
 		return true
@@ -448,12 +457,7 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		}
 		drifted = true
 	}
-	var blocking []conflict
-	for _, cf := range c.check() {
-		if inj.Spec.OnConflict != v1alpha1.ConflictReplace || !cf.replaceable {
-			blocking = append(blocking, cf)
-		}
-	}
+	blocking := c.blocking(c.check())
 	if len(blocking) > 0 {
 		if inj.Spec.OnConflict == v1alpha1.ConflictSkip {
 			msgs := make([]string, len(blocking))
@@ -555,7 +559,7 @@ func (f *Filter) bestPractices(w *workload, c *change) {
 		f.result(w, c.inj, Warning, "", c.p.path+".containers",
 			"classic sidecars keep a %s from completing: the pod ends only when every container has exited; use mode: native", w.ref.Kind)
 	}
-	if hn := yamlnode.Field(c.p.spec, "hostNetwork"); hn != nil && hn.Value == "true" {
+	if yamlnode.Str(c.p.spec, "hostNetwork") == "true" {
 		for _, s := range c.sidecars {
 			if len(yamlnode.Seq(s, "ports")) > 0 {
 				f.result(w, c.inj, Warning, "", c.p.path+".hostNetwork",

@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
+	"github.com/inject-sidecars/inject-sidecars/internal/safetext"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
@@ -94,7 +96,7 @@ func (c *change) present() bool {
 	for key, want := range map[string]map[string]string{"annotations": c.annos, "labels": c.inj.Spec.PodLabels} {
 		have := yamlnode.Field(meta, key)
 		for k, v := range want {
-			if n := yamlnode.Field(have, k); n == nil || n.Value != v {
+			if n := yamlnode.Resolve(yamlnode.Field(have, k)); n == nil || n.Value != v {
 				return false
 			}
 		}
@@ -124,10 +126,47 @@ func (c *change) validRendered() error {
 	check("volumes", c.volumes, "name", validation.IsDNS1123Label)
 	check("volumeMounts", c.mounts, "name", validation.IsDNS1123Label)
 	check("env", c.env, "name", validation.IsEnvVarName)
+	errs = append(errs, c.backsteps()...)
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// backsteps refuses a ".." segment in a rendered hostPath, mountPath or
+// subPath. Template values come from the workload's labels and
+// annotations, which its owners write: a path built from them must not
+// climb out of where the config points it (the API server refuses ".."
+// in hostPath and subPath too).
+func (c *change) backsteps() []string {
+	var errs []string
+	check := func(at string, n *yaml.Node) {
+		if n == nil || n.Kind != yaml.ScalarNode {
+			return
+		}
+		if slices.Contains(strings.Split(n.Value, "/"), "..") {
+			errs = append(errs, fmt.Sprintf("%s renders as %s, which has a \"..\" segment: a path may not climb out of its folder", at, safetext.Quote(n.Value, safetext.MaxValue)))
+		}
+	}
+	mounts := func(at string, list []*yaml.Node) {
+		for i, m := range list {
+			check(fmt.Sprintf("%s[%d].mountPath", at, i), yamlnode.Field(m, "mountPath"))
+			check(fmt.Sprintf("%s[%d].subPath", at, i), yamlnode.Field(m, "subPath"))
+		}
+	}
+	for _, l := range []struct {
+		name  string
+		nodes []*yaml.Node
+	}{{"containers", c.sidecars}, {"initContainers", c.inits}} {
+		for i, ctr := range l.nodes {
+			mounts(fmt.Sprintf("spec.%s[%d].volumeMounts", l.name, i), yamlnode.Seq(ctr, "volumeMounts"))
+		}
+	}
+	mounts("spec.volumeMounts", c.mounts)
+	for i, v := range c.volumes {
+		check(fmt.Sprintf("spec.volumes[%d].hostPath.path", i), yamlnode.Field(yamlnode.Field(v, "hostPath"), "path"))
+	}
+	return errs
 }
 
 // source is the config's node for field key of entry i of list, before

@@ -225,14 +225,7 @@ func (c *change) apply() {
 	e.PodAnnotations = setEach(annotations, c.annos)
 
 	c.st[c.inj.name()] = e
-	writeStatus(annotations, c.st)
-}
-
-// writeStatus writes the status annotation as the last annotation, so
-// that where it sits does not depend on the order injections ran in.
-func writeStatus(annotations *yaml.Node, st Status) {
-	deleteField(annotations, StatusAnnotation)
-	setField(annotations, StatusAnnotation, newScalar(st.encode()), "")
+	c.w.writeStatus(annotations, c.st)
 }
 
 // addEach adds each object to the list at key in parent, identified by
@@ -274,7 +267,7 @@ func addEach(parent *yaml.Node, key, idKey string, objs []*yaml.Node, created fu
 func setEach(m *yaml.Node, kv map[string]string) []string {
 	var added []string
 	for _, k := range sortedKeys(kv) {
-		if v := yamlnode.Field(m, k); v != nil && v.Value == kv[k] {
+		if v := yamlnode.Resolve(yamlnode.Field(m, k)); v != nil && v.Value == kv[k] {
 			continue
 		}
 		setString(m, k, kv[k], true)

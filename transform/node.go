@@ -1,6 +1,8 @@
 package transform
 
 import (
+	"fmt"
+
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
@@ -135,16 +137,44 @@ func insertAt(seq *yaml.Node, i int, nodes []*yaml.Node) {
 
 // copyNode deep-copies n. Scalars for which render returns ok are replaced
 // by its output; it is how templates are filled in.
+//
+// Aliases are expanded and anchors dropped: a copy lands in another
+// document (a config's object in a workload, an owner's override from an
+// annotation in the pod), where an alias would point at nothing and the
+// output would not parse. The expansion is bounded: past MaxAliasNodes
+// nodes reached through aliases, the copy fails.
 func copyNode(n *yaml.Node, render func(*yaml.Node) (string, bool, error)) (*yaml.Node, error) {
+	cp := copier{render: render}
+	return cp.copy(n, false)
+}
+
+type copier struct {
+	render func(*yaml.Node) (string, bool, error)
+	// aliased counts the nodes copied through an alias.
+	aliased int
+}
+
+func (cp *copier) copy(n *yaml.Node, viaAlias bool) (*yaml.Node, error) {
 	if n == nil {
 		return nil, nil
+	}
+	if n.Kind == yaml.AliasNode {
+		if n.Alias == nil {
+			return nil, fmt.Errorf("alias *%s stands for nothing", n.Value)
+		}
+		return cp.copy(n.Alias, true)
+	}
+	if viaAlias {
+		if cp.aliased++; cp.aliased > yamlnode.MaxAliasNodes {
+			return nil, fmt.Errorf("YAML aliases expand to more than %d nodes: write the values out", yamlnode.MaxAliasNodes)
+		}
 	}
 	c := *n
 	// A copy is a new node: it has no place in any input's text (plain
 	// mode writes nodes without a position as new lines).
-	c.Line, c.Column = 0, 0
-	if n.Kind == yaml.ScalarNode && render != nil {
-		v, ok, err := render(n)
+	c.Line, c.Column, c.Anchor = 0, 0, ""
+	if n.Kind == yaml.ScalarNode && cp.render != nil {
+		v, ok, err := cp.render(n)
 		if err != nil {
 			return nil, err
 		}
@@ -155,7 +185,7 @@ func copyNode(n *yaml.Node, render func(*yaml.Node) (string, bool, error)) (*yam
 	if len(n.Content) > 0 {
 		c.Content = make([]*yaml.Node, len(n.Content))
 		for i, child := range n.Content {
-			cc, err := copyNode(child, render)
+			cc, err := cp.copy(child, viaAlias)
 			if err != nil {
 				return nil, err
 			}

@@ -60,7 +60,7 @@ func (c *change) readOverrides() (overrides, []*overrideError) {
 		}{yamlnode.Field(c.p.holder, "metadata"), c.p.metaPath})
 	}
 	for _, src := range sources {
-		v := yamlnode.Field(yamlnode.Field(src.meta, "annotations"), OverridesAnnotation)
+		v := yamlnode.Resolve(yamlnode.Field(yamlnode.Field(src.meta, "annotations"), OverridesAnnotation))
 		if v == nil {
 			continue
 		}
@@ -105,6 +105,9 @@ func (c *change) parseOverrides(v *yaml.Node, at string) (overrides, []*override
 		// JSON (or a flow mapping): injected in block style, as the
 		// rest of the pod is. YAML keeps the style its owner wrote.
 		yamlnode.BlockStyle(root)
+	}
+	if yamlnode.AliasNodes(root, yamlnode.MaxAliasNodes) > yamlnode.MaxAliasNodes {
+		return nil, fail(at, "YAML aliases expand it by more than %d nodes: write the values out", yamlnode.MaxAliasNodes)
 	}
 	var errs []*overrideError
 	for _, d := range yamlnode.Duplicates(root, at) {
@@ -189,7 +192,7 @@ func applyOverrides(ctrs []*yaml.Node, ov overrides) {
 	for _, ctr := range ctrs {
 		fields := ov[yamlnode.Str(ctr, "name")]
 		for _, key := range sortedNodeKeys(fields) {
-			n, _ := copyNode(fields[key], nil) // no render func: cannot fail
+			n, _ := copyNode(fields[key], nil) // no render func, aliases bounded when read: cannot fail
 			if key != "env" {
 				if i := yamlnode.FieldIndex(ctr, key); i >= 0 {
 					ctr.Content[i+1] = n
@@ -199,14 +202,29 @@ func applyOverrides(ctrs []*yaml.Node, ov overrides) {
 				continue
 			}
 			env, _, _ := ensure(ctr, "env", yaml.SequenceNode, "")
-			for _, e := range n.Content {
-				if i := named(env, yamlnode.Str(e, "name")); i >= 0 {
-					env.Content[i] = e
-				} else {
-					env.Content = append(env.Content, e)
-				}
-			}
+			mergeByName(env, n.Content)
 		}
+	}
+}
+
+// mergeByName replaces each entry of list named like one of nodes (the
+// first of that name), and appends the others, in one pass: an override
+// may hold tens of thousands of variables.
+func mergeByName(list *yaml.Node, nodes []*yaml.Node) {
+	at := make(map[string]int, len(list.Content)+len(nodes))
+	for i, e := range list.Content {
+		if name := yamlnode.Str(e, "name"); at[name] == 0 {
+			at[name] = i + 1
+		}
+	}
+	for _, e := range nodes {
+		name := yamlnode.Str(e, "name")
+		if i := at[name]; i > 0 {
+			list.Content[i-1] = e
+			continue
+		}
+		list.Content = append(list.Content, e)
+		at[name] = len(list.Content)
 	}
 }
 

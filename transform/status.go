@@ -57,7 +57,7 @@ func (e errStatus) Error() string {
 // of objects, as a run writes it, is an errStatus: a hand-edited or
 // truncated status must never be half-read.
 func readStatus(meta *yaml.Node) (Status, error) {
-	n := yamlnode.Field(yamlnode.Field(meta, "annotations"), StatusAnnotation)
+	n := yamlnode.Resolve(yamlnode.Field(yamlnode.Field(meta, "annotations"), StatusAnnotation))
 	if n == nil {
 		return Status{}, nil
 	}

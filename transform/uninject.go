@@ -49,9 +49,9 @@ func (c *change) remove(e *Entry) {
 	}
 	if annotations != nil {
 		if len(c.st) == 0 {
-			deleteField(annotations, StatusAnnotation)
+			c.w.dropStatus(annotations)
 		} else {
-			writeStatus(annotations, c.st)
+			c.w.writeStatus(annotations, c.st)
 		}
 	}
 
@@ -78,7 +78,7 @@ func (c *change) remove(e *Entry) {
 	}
 	if len(kept) > 0 && len(c.st) > 0 {
 		c.st.handOver(e, func(k string) bool { return contains(kept, k) })
-		writeStatus(annotations, c.st)
+		c.w.writeStatus(annotations, c.st)
 	}
 }
 

@@ -65,6 +65,60 @@ type workload struct {
 	data        *TemplateData
 	// ns is the workload's Namespace, when the input holds it.
 	ns *namespace
+	// pending are the status annotations written and not encoded yet,
+	// by the annotations mapping they are in.
+	pending map[*yaml.Node]*pendingStatus
+}
+
+// pendingStatus is a status annotation as the last injection left it:
+// the next injection reads it from here, and its text is made once, when
+// every injection has run (a status of 1,000 entries encoded after each
+// of 1,000 injections, and parsed before each, would cost a million).
+type pendingStatus struct {
+	node *yaml.Node // the annotation's value
+	st   Status
+}
+
+// writeStatus sets the status annotation of the pod whose annotations
+// mapping this is, as its last annotation (so that where it sits does not
+// depend on the order injections ran in). Its text waits for
+// flushStatus.
+func (w *workload) writeStatus(annotations *yaml.Node, st Status) {
+	p := w.pending[annotations]
+	if p == nil {
+		if w.pending == nil {
+			w.pending = map[*yaml.Node]*pendingStatus{}
+		}
+		p = &pendingStatus{node: newScalar("")}
+		w.pending[annotations] = p
+	}
+	p.st = st
+	deleteField(annotations, StatusAnnotation)
+	setField(annotations, StatusAnnotation, p.node, "")
+}
+
+// dropStatus takes the status annotation away.
+func (w *workload) dropStatus(annotations *yaml.Node) {
+	deleteField(annotations, StatusAnnotation)
+	delete(w.pending, annotations)
+}
+
+// readStatus returns the pod's status: the one an injection of this run
+// wrote, or else the annotation's, decoded.
+func (w *workload) readStatus(meta *yaml.Node) (Status, error) {
+	annotations := yamlnode.Field(meta, "annotations")
+	if p := w.pending[annotations]; p != nil && yamlnode.Field(annotations, StatusAnnotation) == p.node {
+		return p.st, nil
+	}
+	return readStatus(meta)
+}
+
+// flushStatus writes the text of every status annotation written.
+func (w *workload) flushStatus() {
+	for _, p := range w.pending {
+		p.node.Value = p.st.encode()
+	}
+	w.pending = nil
 }
 
 func newWorkload(item, node *yaml.Node, fieldPrefix string) *workload {

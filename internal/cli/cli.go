@@ -17,6 +17,7 @@ import (
 
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"github.com/inject-sidecars/inject-sidecars/fn"
+	"github.com/inject-sidecars/inject-sidecars/internal/safetext"
 )
 
 // largeInput is where tuneGC stops trading memory for time.
@@ -121,19 +122,23 @@ func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writ
 		// file (SPEC §5), so the copy is for the command line only.
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {
-			fmt.Fprintf(stderr, "inject-sidecars: %s: %v\n", StderrCopyEnv, err)
+			printError(stderr, "%s: %v", StderrCopyEnv, err)
 			return exitUsage
 		}
 		defer f.Close()
 		stderr = io.MultiWriter(stderr, f)
 	}
+	// Whatever is printed, each line reaches the terminal and the copy
+	// with its control characters escaped and its length bounded.
+	stderr = safetext.NewWriter(stderr)
 	o, err := FromFlags("inject-sidecars", args)
 	if err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			fmt.Fprint(stdout, o.Usage)
 			return exitOK
 		}
-		fmt.Fprintf(stderr, "inject-sidecars: %v\n%s", err, o.Usage)
+		printError(stderr, "%v", err)
+		fmt.Fprint(stderr, o.Usage)
 		return exitUsage
 	}
 	switch {
@@ -143,7 +148,7 @@ func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	case o.Schema:
 		b, err := v1alpha1.Schema()
 		if err != nil {
-			fmt.Fprintf(stderr, "inject-sidecars: %v\n", err)
+			printError(stderr, "%v", err)
 			return exitError
 		}
 		fmt.Fprintf(stdout, "%s\n", b)
@@ -167,13 +172,13 @@ func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writ
 func runKRM(stdin io.Reader, stdout, stderr io.Writer) int {
 	results, err := fn.Run(stdin, stdout, tuneGC)
 	if err != nil {
-		fmt.Fprintf(stderr, "inject-sidecars: %v\n", err)
+		printError(stderr, "%v", err)
 		return exitError
 	}
 	code := exitOK
 	for _, r := range results {
 		if r.Severity == framework.Error {
-			fmt.Fprintln(stderr, r.String())
+			printResult(stderr, r, "")
 			code = exitError
 		}
 	}

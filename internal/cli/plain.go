@@ -15,6 +15,7 @@ import (
 
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"github.com/inject-sidecars/inject-sidecars/fn"
+	"github.com/inject-sidecars/inject-sidecars/internal/safetext"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlfile"
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
@@ -42,7 +43,7 @@ type PlainOptions struct {
 func RunPlain(o PlainOptions) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			fmt.Fprintln(o.Stderr, "inject-sidecars: "+fn.BugMessage(r))
+			printError(o.Stderr, "%s", fn.BugMessage(r))
 			code = exitError
 		}
 	}()
@@ -53,7 +54,7 @@ func RunPlain(o PlainOptions) (code int) {
 	srcs, cleanup, err := yamlfile.Sources(o.Inputs, o.Stdin)
 	defer cleanup()
 	if err != nil {
-		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
+		printError(o.Stderr, "%v", err)
 		return exitError
 	}
 	if o.OnInput != nil {
@@ -65,13 +66,13 @@ func RunPlain(o PlainOptions) (code int) {
 	}
 	namespaces, stats, err := scan(srcs)
 	if err != nil {
-		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
+		printError(o.Stderr, "%v", err)
 		return exitError
 	}
 	var plan *outputPlan
 	if o.Output != "" && !o.Check && !o.InPlace {
 		if plan, err = planOutput(o, srcs, stats); err != nil {
-			fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
+			printError(o.Stderr, "%v", err)
 			return exitError
 		}
 	}
@@ -81,7 +82,7 @@ func RunPlain(o PlainOptions) (code int) {
 	}
 	out, err := newSink(o, plan)
 	if err != nil {
-		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
+		printError(o.Stderr, "%v", err)
 		return exitError
 	}
 	filter := &transform.Filter{Injections: injections}
@@ -105,7 +106,7 @@ func RunPlain(o PlainOptions) (code int) {
 	err = pipeline(srcs, filter, !o.Check, out, func(d *docOut) {
 		changed[d.src] = changed[d.src] || d.changed
 		if d.fallback != "" {
-			fallbacks = append(fallbacks, fmt.Sprintf("[info] %s, document %d: re-encoded, its formatting not kept: %s", displayPath(d.src.Path), d.index, d.fallback))
+			fallbacks = append(fallbacks, safetext.Message(fmt.Sprintf("[info] %s, document %d: re-encoded, its formatting not kept: %s", safetext.Value(displayPath(d.src.Path)), d.index, d.fallback)))
 		}
 		if d.outcome == nil {
 			return
@@ -118,7 +119,7 @@ func RunPlain(o PlainOptions) (code int) {
 		for _, r := range rs {
 			failed = failed || r.Severity == transform.Error
 			if r.Changed() {
-				checks = append(checks, fmt.Sprintf("%s: %s (%s)", r.Ref, r.Injection, r.Action))
+				checks = append(checks, fmt.Sprintf("%s: %s (%s)", safetext.Value(r.Ref.String()), r.Injection, r.Action))
 			}
 		}
 		for _, r := range fn.Results(rs, func(*yaml.Node) *framework.File { return file }, configFiles) {
@@ -133,12 +134,12 @@ func RunPlain(o PlainOptions) (code int) {
 	})
 	if err != nil {
 		out.discard()
-		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
+		printError(o.Stderr, "%v", err)
 		return exitError
 	}
 	printed = append(printed, fn.Results(filter.Unmatched(matched), nil, configFiles)...)
 	for _, r := range printed {
-		fmt.Fprintln(o.Stderr, r.String()+fileSuffix(r.File))
+		printResult(o.Stderr, r, fileSuffix(r.File))
 	}
 	if !o.Quiet {
 		how := written
@@ -161,7 +162,7 @@ func RunPlain(o PlainOptions) (code int) {
 	if o.Report != "" {
 		if err := report.write(o.Report); err != nil {
 			out.discard()
-			fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
+			printError(o.Stderr, "%v", err)
 			return exitError
 		}
 	}
@@ -169,23 +170,13 @@ func RunPlain(o PlainOptions) (code int) {
 		return check(o.Stdout, srcs, changed, checks)
 	}
 	if err := out.commit(o.Stdout); err != nil {
-		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
+		printError(o.Stderr, "%v", err)
 		return exitError
 	}
 	for _, f := range fallbacks {
 		fmt.Fprintln(o.Stderr, f)
 	}
 	return 0
-}
-
-func fileSuffix(f *framework.File) string {
-	if f == nil {
-		return ""
-	}
-	if f.Path == "-" {
-		return fmt.Sprintf(" (stdin, document %d)", f.Index)
-	}
-	return fmt.Sprintf(" (%s, document %d)", f.Path, f.Index)
 }
 
 // loadConfigs reads every -c file; a file may hold several configs, as
@@ -198,13 +189,13 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 	for _, path := range o.Configs {
 		data, err := os.ReadFile(path)
 		if err != nil {
-			fmt.Fprintf(o.Stderr, "inject-sidecars: config %s: %v\n", path, yamlfile.UnwrapPathError(err))
+			printError(o.Stderr, "config %s: %v", path, yamlfile.UnwrapPathError(err))
 			ok = false
 			continue
 		}
 		f, err := yamlfile.Parse(path, data)
 		if err != nil {
-			fmt.Fprintf(o.Stderr, "inject-sidecars: config %v\n", err)
+			printError(o.Stderr, "config %v", err)
 			ok = false
 			continue
 		}
@@ -216,7 +207,7 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 			n++
 			c, err := fn.LoadConfigWith(d.Node, o.Uninject, v1alpha1.Options{KubeVersion: o.KubeVersion})
 			for _, r := range fn.ConfigResults(c, err, &framework.File{Path: path}) {
-				fmt.Fprintln(o.Stderr, r.String()+" ("+path+")")
+				printResult(o.Stderr, r, " ("+safetext.Value(path)+")")
 			}
 			if err != nil {
 				ok = false
@@ -227,7 +218,7 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 			if prev, dup := seen[name]; dup {
 				// Two configs of one name would take turns upgrading each
 				// other's sidecars on every run.
-				fmt.Fprintf(o.Stderr, "inject-sidecars: config %s: injection %q is already defined in %s; names must be unique\n", path, name, prev)
+				printError(o.Stderr, "config %s: injection %q is already defined in %s; names must be unique", path, name, prev)
 				ok = false
 				continue
 			}
@@ -235,7 +226,7 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 			out = append(out, inj)
 		}
 		if n == 0 {
-			fmt.Fprintf(o.Stderr, "inject-sidecars: config %s: no SidecarInjection or ConfigMap in it\n", path)
+			printError(o.Stderr, "config %s: no SidecarInjection or ConfigMap in it", path)
 			ok = false
 		}
 	}
@@ -282,7 +273,7 @@ func (t *summaryRows) add(file string, rs []transform.Result) {
 				inj = "-"
 			}
 			at[k] = len(t.rows)
-			t.rows = append(t.rows, summaryRow{file, r.Ref.String(), inj, r.Action})
+			t.rows = append(t.rows, summaryRow{safetext.Value(file), safetext.Value(r.Ref.String()), inj, r.Action})
 			continue
 		}
 		if rank[r.Action] > rank[t.rows[i].action] {
@@ -325,7 +316,7 @@ func displayPath(p string) string {
 func check(w io.Writer, srcs []*yamlfile.Source, changed map[*yamlfile.Source]bool, lines []string) int {
 	for _, s := range srcs {
 		if changed[s] {
-			fmt.Fprintf(w, "would change %s\n", s.Path)
+			fmt.Fprintf(w, "would change %s\n", safetext.Value(s.Path))
 		}
 	}
 	sort.Strings(lines)

@@ -111,6 +111,12 @@ func (d *Document) encode() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// Whatever happened, no run writes YAML that does not parse (an
+	// alias whose anchor was taken away would be written as it is).
+	var back yaml.Node
+	if err := yaml.Unmarshal([]byte(s), &back); err != nil {
+		return "", fmt.Errorf("document %d: the changed document does not parse (%s): %s", d.Index, yamlnode.FirstLine(err), d.Fallback)
+	}
 	return withTail(s, d.Raw), nil
 }
 

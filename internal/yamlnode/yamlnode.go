@@ -15,15 +15,42 @@ import (
 	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/safetext"
 )
 
-// Field returns the value of key in mapping m, or nil.
+// Resolve returns the node an alias (*name) stands for, and any other
+// node as it is. Whatever is read for identity (a kind, a name, a label)
+// is read through it: linkerd's rendered manifests name containers with
+// `- name: *containerName`.
+func Resolve(n *yaml.Node) *yaml.Node {
+	// yaml.v3 points an alias at its anchored node, never at another
+	// alias; the bound is for trees built by hand.
+	for i := 0; i < 8 && n != nil && n.Kind == yaml.AliasNode && n.Alias != nil; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// isKey reports whether the mapping key node k reads as key.
+func isKey(k *yaml.Node, key string) bool {
+	if k.Kind == yaml.AliasNode {
+		return Resolve(k).Value == key
+	}
+	return k.Value == key
+}
+
+// Field returns the value of key in mapping m (or in the mapping an alias
+// m stands for), or nil. The value is returned as written, alias or not:
+// the injection edits what it gets, and must not edit an anchored node
+// through one of its aliases.
 func Field(m *yaml.Node, key string) *yaml.Node {
+	m = Resolve(m)
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
+		if isKey(m.Content[i], key) {
 			return m.Content[i+1]
 		}
 	}
@@ -36,26 +63,26 @@ func FieldIndex(m *yaml.Node, key string) int {
 		return -1
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
+		if isKey(m.Content[i], key) {
 			return i
 		}
 	}
 	return -1
 }
 
-// Str returns the scalar value of key in mapping m, or "" when it is
-// missing, null or not a scalar.
+// Str returns the scalar value of key in mapping m, through an alias, or
+// "" when it is missing, null or not a scalar.
 func Str(m *yaml.Node, key string) string {
-	v := Field(m, key)
+	v := Resolve(Field(m, key))
 	if v == nil || v.Kind != yaml.ScalarNode || IsNull(v) {
 		return ""
 	}
 	return v.Value
 }
 
-// Seq returns the elements of the list at key, or nil.
+// Seq returns the elements of the list at key (through an alias), or nil.
 func Seq(m *yaml.Node, key string) []*yaml.Node {
-	v := Field(m, key)
+	v := Resolve(Field(m, key))
 	if v == nil || v.Kind != yaml.SequenceNode {
 		return nil
 	}
@@ -69,16 +96,21 @@ func IsNull(n *yaml.Node) bool {
 }
 
 // StringMap reads a mapping of strings, such as labels or annotations.
+// Keys and values are read through aliases.
 func StringMap(m *yaml.Node) map[string]string {
+	m = Resolve(m)
 	if m == nil || m.Kind != yaml.MappingNode || len(m.Content) == 0 {
 		return nil
 	}
 	out := make(map[string]string, len(m.Content)/2)
 	for i := 0; i+1 < len(m.Content); i += 2 {
-		out[m.Content[i].Value] = m.Content[i+1].Value
+		out[Resolve(m.Content[i]).Value] = Resolve(m.Content[i+1]).Value
 	}
 	return out
 }
+
+// describeMax is how much of a scalar Describe quotes.
+const describeMax = 16
 
 // Describe names what n is, for messages: a quoted scalar, "null", "a
 // list", "an object".
@@ -88,7 +120,9 @@ func Describe(n *yaml.Node) string {
 		if n.Tag == yaml.NodeTagNull {
 			return "null"
 		}
-		return fmt.Sprintf("%q", n.Value)
+		// Clipped: a document that is one long line (a token file given
+		// as input, say) is not printed whole.
+		return safetext.Quote(n.Value, describeMax)
 	case yaml.SequenceNode:
 		return "a list"
 	case yaml.MappingNode:
@@ -100,12 +134,30 @@ func Describe(n *yaml.Node) string {
 }
 
 // Equal reports whether a and b hold the same data, ignoring comments,
-// styles and positions. With ordered, mapping keys must also come in the
-// same order: that is what "the same document" means to a reader of the
-// text; without it, two objects are equal as Kubernetes sees them.
+// styles and positions; an alias holds what its anchor holds. With
+// ordered, mapping keys must also come in the same order: that is what
+// "the same document" means to a reader of the text; without it, two
+// objects are equal as Kubernetes sees them.
+//
+// Each pair of anchored nodes is compared once, so an alias bomb (an
+// anchor of anchors, each used many times) costs its text's size, not
+// its expansion's.
 func Equal(a, b *yaml.Node, ordered bool) bool {
+	return (&equality{ordered: ordered}).equal(a, b)
+}
+
+type equality struct {
+	ordered bool
+	// anchors holds the outcome for each pair of anchored nodes compared.
+	anchors map[[2]*yaml.Node]bool
+}
+
+func (e *equality) equal(a, b *yaml.Node) bool {
 	if a == nil || b == nil {
 		return a == b
+	}
+	if a.Kind == yaml.AliasNode || b.Kind == yaml.AliasNode {
+		return e.aliased(Resolve(a), Resolve(b))
 	}
 	if a.Kind != b.Kind || len(a.Content) != len(b.Content) {
 		return false
@@ -114,25 +166,103 @@ func Equal(a, b *yaml.Node, ordered bool) bool {
 	case yaml.ScalarNode:
 		// ShortTag reads a quoted scalar as a string, whatever it holds.
 		return a.Value == b.Value && a.ShortTag() == b.ShortTag()
-	case yaml.AliasNode:
-		return Equal(a.Alias, b.Alias, ordered)
 	case yaml.MappingNode:
-		if ordered {
+		if e.ordered {
 			break
 		}
 		for i := 0; i+1 < len(a.Content); i += 2 {
-			if !Equal(a.Content[i+1], Field(b, a.Content[i].Value), ordered) {
+			if !e.equal(a.Content[i+1], Field(b, a.Content[i].Value)) {
 				return false
 			}
 		}
 		return true
 	}
 	for i := range a.Content {
-		if !Equal(a.Content[i], b.Content[i], ordered) {
+		if !e.equal(a.Content[i], b.Content[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+// aliased compares what aliases stand for, each pair once.
+func (e *equality) aliased(a, b *yaml.Node) bool {
+	if a == nil || b == nil || a.Kind == yaml.AliasNode || b.Kind == yaml.AliasNode {
+		return a == b // a dangling alias, or one that stands for an alias
+	}
+	k := [2]*yaml.Node{a, b}
+	if r, ok := e.anchors[k]; ok {
+		return r
+	}
+	if e.anchors == nil {
+		e.anchors = map[[2]*yaml.Node]bool{}
+	}
+	e.anchors[k] = false // a node that held itself would not be equal
+	r := e.equal(a, b)
+	e.anchors[k] = r
+	return r
+}
+
+// MaxAliasNodes is how many nodes a document's aliases may add to it,
+// once expanded. Real manifests alias a name or a small block; an alias
+// bomb (an anchor of anchors, each used many times) adds billions.
+const MaxAliasNodes = 100_000
+
+// AliasNodes counts the nodes n's aliases stand for, each alias counting
+// everything its anchor holds once expanded (aliases inside included),
+// up to limit: it returns a number above limit as soon as the count
+// passes it. A tree without aliases costs one walk, and no allocation.
+func AliasNodes(n *yaml.Node, limit int) int {
+	c := aliasCounter{limit: limit}
+	c.walk(n)
+	return c.total
+}
+
+type aliasCounter struct {
+	limit, total int
+	// size is the expanded size of each anchored node met, capped at
+	// limit+1.
+	size map[*yaml.Node]int
+}
+
+func (c *aliasCounter) walk(n *yaml.Node) {
+	if n == nil || c.total > c.limit {
+		return
+	}
+	if n.Kind == yaml.AliasNode {
+		c.total += c.expanded(n.Alias)
+		return
+	}
+	for _, ch := range n.Content {
+		c.walk(ch)
+	}
+}
+
+// expanded is the number of nodes n stands for with its aliases
+// expanded, capped at limit+1.
+func (c *aliasCounter) expanded(n *yaml.Node) int {
+	if n == nil {
+		return 0
+	}
+	if n.Kind == yaml.AliasNode {
+		return c.expanded(n.Alias)
+	}
+	if s, ok := c.size[n]; ok {
+		return s
+	}
+	if c.size == nil {
+		c.size = map[*yaml.Node]int{}
+	}
+	c.size[n] = c.limit + 1 // a node that held itself would be endless
+	s := 1
+	for _, ch := range n.Content {
+		if s += c.expanded(ch); s > c.limit {
+			s = c.limit + 1
+			break
+		}
+	}
+	c.size[n] = s
+	return s
 }
 
 // IsText rejects NUL bytes and invalid UTF-8 early: the YAML parser would

@@ -1,0 +1,38 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/safetext"
+)
+
+// Every line the command prints about the user's input goes through here
+// or through safetext directly: names, paths and values come from files
+// anyone may have written, and must neither forge a line (a name holding
+// "\n[error] ...") nor drive the terminal (ESC and OSC sequences), nor
+// flood a CI log (a 64 MiB line quoted back).
+
+// printError prints one error line, made safe.
+func printError(w io.Writer, format string, args ...any) {
+	fmt.Fprintln(w, "inject-sidecars: "+safetext.Message(fmt.Sprintf(format, args...)))
+}
+
+// printResult prints a KRM result as one line, with where it came from.
+// fn made the result's own fields safe.
+func printResult(w io.Writer, r *framework.Result, where string) {
+	fmt.Fprintln(w, safetext.Message(r.String()+where))
+}
+
+// fileSuffix says which file and document a result is about.
+func fileSuffix(f *framework.File) string {
+	if f == nil {
+		return ""
+	}
+	if f.Path == "-" {
+		return fmt.Sprintf(" (stdin, document %d)", f.Index)
+	}
+	return fmt.Sprintf(" (%s, document %d)", safetext.Value(f.Path), f.Index)
+}

@@ -1,0 +1,54 @@
+package transform_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/inject-sidecars/inject-sidecars/transform"
+)
+
+// Template values come from the workload's labels and annotations, which
+// its owners write: a rendered hostPath, mountPath or subPath with a ".."
+// segment is refused for that workload.
+func TestRenderedPathsDoNotClimb(t *testing.T) {
+	const spec = `  containers:
+  - name: shipper
+    image: fluent/fluent-bit:3.1.4
+    volumeMounts:
+    - {name: logs, mountPath: "/logs/{{ index .Annotations \"dir\" }}", subPath: "{{ index .Annotations \"sub\" }}"}
+  volumes:
+  - {name: logs, hostPath: {path: "/var/log/{{ index .Annotations \"dir\" }}"}}
+`
+	inj := injection(t, "logging", spec)
+	withAnnos := func(dir, sub string) string {
+		return strings.Replace(deploy, "  namespace: dev\n", "  namespace: dev\n  annotations:\n    dir: '"+dir+"'\n    sub: '"+sub+"'\n", 1)
+	}
+	tests := []struct {
+		name, dir, sub string
+		bad            []string
+	}{
+		{"plain names", "web", "app", nil},
+		{"dots in a name are fine", "web..1", "a..b", nil},
+		{"hostPath and mountPath climb", "../../etc", "app", []string{"spec.volumes[0].hostPath.path", "spec.containers[0].volumeMounts[0].mountPath"}},
+		{"subPath climbs", "web", "../secrets", []string{"spec.containers[0].volumeMounts[0].subPath"}},
+		{"a lone ..", "..", "..", []string{"hostPath.path", "mountPath", "subPath"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, rs := runRaw(t, inj, withAnnos(tt.dir, tt.sub))
+			if len(tt.bad) == 0 {
+				oneAction(t, rs, transform.ActionInjected)
+				return
+			}
+			oneAction(t, rs, transform.ActionFailed)
+			for _, b := range tt.bad {
+				if !strings.Contains(rs[0].Message, b) {
+					t.Errorf("the message does not name %s: %s", b, rs[0].Message)
+				}
+			}
+			if strings.Contains(out, "shipper") {
+				t.Errorf("injected anyway:\n%s", out)
+			}
+		})
+	}
+}
