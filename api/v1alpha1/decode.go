@@ -127,7 +127,13 @@ type object interface {
 	setNode(*yaml.Node)
 }
 
-type decoder struct{ errs field.ErrorList }
+type decoder struct {
+	errs field.ErrorList
+	// partial are the paths of entries that decoded only in part (a
+	// field of the wrong type): validating what is left of them would
+	// report follow-on errors, so they are not validated.
+	partial []*field.Path
+}
 
 func (d *decoder) fail(path *field.Path, format string, args ...any) {
 	d.errs = append(d.errs, invalid(path, format, args...))
@@ -172,7 +178,7 @@ func decodeSidecarInjection(n *yaml.Node, opts Options) (*SidecarInjection, erro
 	if opts.KubeVersion != "" {
 		c.Spec.KubernetesVersion = opts.KubeVersion
 	}
-	return c.finish(d.errs)
+	return c.finish(d.errs, d.partial)
 }
 
 // field decodes n into dst: lists one element at a time, so errors carry
@@ -197,12 +203,13 @@ func (d *decoder) field(n *yaml.Node, path *field.Path, dst reflect.Value) {
 		if isObject {
 			target = obj.value()
 		}
-		if d.strict(el, path.Index(i), target) {
-			if isObject {
-				obj.setNode(el)
-			}
-			out = reflect.Append(out, v.Elem())
+		// Every entry is kept, so that validation's paths index the
+		// user's list; the config is refused anyway when one has errors.
+		d.strict(el, path.Index(i), target)
+		if isObject {
+			obj.setNode(el)
 		}
+		out = reflect.Append(out, v.Elem())
 	}
 	dst.Set(out)
 }
@@ -215,6 +222,7 @@ func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
 	data, err := toJSON(n)
 	if err != nil {
 		d.fail(path, "%v", err)
+		d.partial = append(d.partial, path)
 		return false
 	}
 	strictErrs, err := kjson.UnmarshalStrict(data, v)
@@ -239,6 +247,7 @@ func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
 		} else {
 			d.fail(path, "%s", strings.TrimPrefix(err.Error(), "json: "))
 		}
+		d.partial = append(d.partial, path)
 		ok = false
 	}
 	return ok
@@ -319,10 +328,17 @@ func toJSON(n *yaml.Node) ([]byte, error) {
 	return json.Marshal(x)
 }
 
-// finish defaults and validates a decoded config.
-func (c *SidecarInjection) finish(errs field.ErrorList) (*SidecarInjection, error) {
+// finish defaults and validates a decoded config. Every problem is
+// reported at once: an unknown field (imagee) and what is missing
+// (image) both; but nothing is said about an entry that decoded only in
+// part, beyond why.
+func (c *SidecarInjection) finish(errs field.ErrorList, partial []*field.Path) (*SidecarInjection, error) {
 	c.Default()
-	errs = append(errs, c.Validate()...)
+	for _, fe := range c.Validate() {
+		if !under(fe.Field, partial) {
+			errs = append(errs, fe)
+		}
+	}
 	if len(errs) == 0 && c.Spec.Action == Inject && c.Spec.empty() {
 		errs = append(errs, invalid(field.NewPath("spec"), "nothing to inject: give containers, initContainers, volumes, volumeMounts, env, podAnnotations, podLabels or imagePullSecrets"))
 	}
@@ -330,6 +346,17 @@ func (c *SidecarInjection) finish(errs field.ErrorList) (*SidecarInjection, erro
 		return nil, &ConfigError{Ref: c.Ref(), Name: c.Metadata.Name, Errors: errs}
 	}
 	return c, nil
+}
+
+// under reports whether a field path is one of paths or inside one.
+func under(fieldPath string, paths []*field.Path) bool {
+	for _, p := range paths {
+		ps := p.String()
+		if fieldPath == ps || strings.HasPrefix(fieldPath, ps+".") || strings.HasPrefix(fieldPath, ps+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 // empty reports whether the spec puts nothing into a pod.
