@@ -286,6 +286,7 @@ func (s *Spec) validateSelection(spec *field.Path) field.ErrorList {
 	}
 	return errs
 }
+
 // KeyPath is path.key, with a key that holds dots or slashes quoted in
 // brackets (podLabels["app.kubernetes.io/name"]), so it does not read as
 // nested keys.
