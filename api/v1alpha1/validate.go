@@ -152,6 +152,22 @@ func (s *Spec) validateContainers(spec *field.Path) field.ErrorList {
 			if l.field == "containers" {
 				errs = append(errs, uniquePorts(ctr.Ports, at.Child("ports"), ports)...)
 			}
+			errs = append(errs, s.blockDevices(&ctr, at.Child("volumeDevices"))...)
+		}
+	}
+	return errs
+}
+
+// blockDevices: a raw block device is a claim's volume (a
+// persistentVolumeClaim or an ephemeral one). Only the config's own
+// volumes are known here; one of the pod's is the server's to check.
+func (s *Spec) blockDevices(ctr *corev1.Container, at *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, d := range ctr.VolumeDevices {
+		for _, v := range s.Volumes {
+			if src := v.Value.VolumeSource; v.Value.Name == d.Name && src.PersistentVolumeClaim == nil && src.Ephemeral == nil {
+				errs = append(errs, invalidValue(at.Index(i).Child("name"), d.Name, "volume %q is not a claim: a block device needs a persistentVolumeClaim or ephemeral volume", d.Name))
+			}
 		}
 	}
 	return errs
