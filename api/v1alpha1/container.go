@@ -51,10 +51,8 @@ func (r ContainerRules) ValidateContainer(ctr *corev1.Container, at *field.Path,
 	if ctr.Image == "" {
 		errs = append(errs, required(at.Child("image"), "the sidecar's image, such as example/agent:1.0"))
 	}
-	errs = append(errs, oneOfEnum(at.Child("terminationMessagePolicy"), ctr.TerminationMessagePolicy,
-		corev1.TerminationMessageReadFile, corev1.TerminationMessageFallbackToLogsOnError)...)
-	errs = append(errs, oneOfEnum(at.Child("imagePullPolicy"), ctr.ImagePullPolicy,
-		corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever)...)
+	errs = append(errs, oneOfEnum(at.Child("terminationMessagePolicy"), ctr.TerminationMessagePolicy, terminationMessagePolicies...)...)
+	errs = append(errs, oneOfEnum(at.Child("imagePullPolicy"), ctr.ImagePullPolicy, pullPolicies...)...)
 	errs = append(errs, validatePorts(ctr.Ports, at.Child("ports"))...)
 	errs = append(errs, r.ValidateEnv(ctr.Env, at.Child("env"))...)
 	errs = append(errs, r.validateEnvFrom(ctr.EnvFrom, at.Child("envFrom"))...)
@@ -117,7 +115,7 @@ func validatePorts(ports []corev1.ContainerPort, at *field.Path) field.ErrorList
 		if p.HostPort < 0 || p.HostPort > 65535 {
 			errs = append(errs, invalidValue(pat.Child("hostPort"), p.HostPort, "%d is not a port: want 1-65535", p.HostPort))
 		}
-		errs = append(errs, oneOfEnum(pat.Child("protocol"), p.Protocol, corev1.ProtocolTCP, corev1.ProtocolUDP, corev1.ProtocolSCTP)...)
+		errs = append(errs, oneOfEnum(pat.Child("protocol"), p.Protocol, protocols...)...)
 	}
 	return errs
 }
@@ -156,7 +154,7 @@ func validateResizePolicy(policies []corev1.ContainerResizePolicy, at *field.Pat
 		if p.RestartPolicy == "" {
 			errs = append(errs, required(pat.Child("restartPolicy"), "NotRequired or RestartContainer"))
 		} else {
-			errs = append(errs, oneOfEnum(pat.Child("restartPolicy"), p.RestartPolicy, corev1.NotRequired, corev1.RestartContainer)...)
+			errs = append(errs, oneOfEnum(pat.Child("restartPolicy"), p.RestartPolicy, resizeRestartPolicies...)...)
 		}
 	}
 	return errs

@@ -50,8 +50,8 @@ func validatePropagation(m corev1.VolumeMount, ctr *corev1.Container, at *field.
 		return nil
 	}
 	p := *m.MountPropagation
-	if p != corev1.MountPropagationBidirectional && p != corev1.MountPropagationHostToContainer && p != corev1.MountPropagationNone {
-		return field.ErrorList{notSupported(at, p, corev1.MountPropagationBidirectional, corev1.MountPropagationHostToContainer, corev1.MountPropagationNone)}
+	if errs := oneOfEnum(at, p, mountPropagations...); errs != nil {
+		return errs
 	}
 	if p == corev1.MountPropagationBidirectional && ctr != nil && !privileged(ctr) {
 		return field.ErrorList{forbidden(at, "Bidirectional propagation is only for privileged containers: set securityContext.privileged: true, or use HostToContainer")}
@@ -81,7 +81,7 @@ func validateRecursiveReadOnly(m corev1.VolumeMount, at *field.Path) field.Error
 		}
 		return errs
 	default:
-		return field.ErrorList{notSupported(at, rro, corev1.RecursiveReadOnlyDisabled, corev1.RecursiveReadOnlyIfPossible, corev1.RecursiveReadOnlyEnabled)}
+		return field.ErrorList{notSupported(at, rro, recursiveReadOnlyModes...)}
 	}
 }
 

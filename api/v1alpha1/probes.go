@@ -84,7 +84,7 @@ func validateHandler(h *handler, at *field.Path) field.ErrorList {
 
 func validateHTTPGet(g *corev1.HTTPGetAction, at *field.Path) field.ErrorList {
 	errs := validatePortNumOrName(g.Port, at.Child("port"))
-	errs = append(errs, oneOfEnum(at.Child("scheme"), g.Scheme, corev1.URISchemeHTTP, corev1.URISchemeHTTPS)...)
+	errs = append(errs, oneOfEnum(at.Child("scheme"), g.Scheme, uriSchemes...)...)
 	for i, h := range g.HTTPHeaders {
 		errs = append(errs, messages(at.Child("httpHeaders").Index(i).Child("name"), h.Name, "HTTP header name", validation.IsHTTPHeaderName(h.Name))...)
 	}

@@ -28,15 +28,13 @@ func validateSecurityContext(sc *corev1.SecurityContext, at *field.Path) field.E
 		}
 	}
 	if sc.ProcMount != nil {
-		errs = append(errs, oneOfEnum(at.Child("procMount"), *sc.ProcMount, corev1.DefaultProcMount, corev1.UnmaskedProcMount)...)
+		errs = append(errs, oneOfEnum(at.Child("procMount"), *sc.ProcMount, procMountTypes...)...)
 	}
 	if p := sc.SeccompProfile; p != nil {
-		errs = append(errs, validateProfile(at.Child("seccompProfile"), p.Type, p.LocalhostProfile,
-			corev1.SeccompProfileTypeLocalhost, corev1.SeccompProfileTypeRuntimeDefault, corev1.SeccompProfileTypeUnconfined)...)
+		errs = append(errs, validateProfile(at.Child("seccompProfile"), p.Type, p.LocalhostProfile, corev1.SeccompProfileTypeLocalhost, seccompProfileTypes)...)
 	}
 	if p := sc.AppArmorProfile; p != nil {
-		errs = append(errs, validateProfile(at.Child("appArmorProfile"), p.Type, p.LocalhostProfile,
-			corev1.AppArmorProfileTypeLocalhost, corev1.AppArmorProfileTypeRuntimeDefault, corev1.AppArmorProfileTypeUnconfined)...)
+		errs = append(errs, validateProfile(at.Child("appArmorProfile"), p.Type, p.LocalhostProfile, corev1.AppArmorProfileTypeLocalhost, appArmorProfileTypes)...)
 	}
 	if sc.AllowPrivilegeEscalation != nil && !*sc.AllowPrivilegeEscalation {
 		if sc.Privileged != nil && *sc.Privileged {
@@ -55,11 +53,11 @@ func validateSecurityContext(sc *corev1.SecurityContext, at *field.Path) field.E
 
 // validateProfile checks a seccomp or AppArmor profile: a type, and a
 // localhostProfile exactly when the type is Localhost.
-func validateProfile[T ~string](at *field.Path, typ T, localhost *string, local T, others ...T) field.ErrorList {
+func validateProfile[T ~string](at *field.Path, typ T, localhost *string, local T, types []T) field.ErrorList {
 	if typ == "" {
-		return field.ErrorList{required(at.Child("type"), "%s", orList(asStrings(append([]T{local}, others...))))}
+		return field.ErrorList{required(at.Child("type"), "%s", orList(asStrings(types)))}
 	}
-	errs := oneOfEnum(at.Child("type"), typ, append([]T{local}, others...)...)
+	errs := oneOfEnum(at.Child("type"), typ, types...)
 	switch {
 	case typ == local && (localhost == nil || *localhost == ""):
 		errs = append(errs, required(at.Child("localhostProfile"), "the profile's file, with type %s", local))

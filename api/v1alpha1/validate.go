@@ -182,7 +182,7 @@ func (s *Spec) validateRestartPolicy(ctr *corev1.Container, list string, at *fie
 	case list == "containers" && s.Mode == Classic:
 		return field.ErrorList{forbidden(at, "only init containers take a restartPolicy; in classic mode sidecars are containers")}
 	case *ctr.RestartPolicy != corev1.ContainerRestartPolicyAlways:
-		return field.ErrorList{notSupported(at, *ctr.RestartPolicy, corev1.ContainerRestartPolicyAlways)}
+		return field.ErrorList{notSupported(at, *ctr.RestartPolicy, containerRestartPolicies...)}
 	}
 	return nil
 }

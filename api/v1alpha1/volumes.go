@@ -71,14 +71,10 @@ func ValidateVolume(vol *corev1.Volume, at *field.Path) field.ErrorList {
 	case s.NFS != nil:
 		errs = append(errs, validateNFS(s.NFS, at.Child("nfs"))...)
 	case s.Image != nil:
-		errs = append(errs, oneOfEnum(at.Child("image", "pullPolicy"), s.Image.PullPolicy, corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever)...)
+		errs = append(errs, oneOfEnum(at.Child("image", "pullPolicy"), s.Image.PullPolicy, pullPolicies...)...)
 	}
 	return errs
 }
-
-// validHostPathTypes are the hostPath types the server knows.
-var validHostPathTypes = []corev1.HostPathType{corev1.HostPathUnset, corev1.HostPathDirectoryOrCreate, corev1.HostPathDirectory,
-	corev1.HostPathFileOrCreate, corev1.HostPathFile, corev1.HostPathSocket, corev1.HostPathCharDev, corev1.HostPathBlockDev}
 
 func validateHostPath(h *corev1.HostPathVolumeSource, at *field.Path) field.ErrorList {
 	if h.Path == "" {
@@ -86,7 +82,7 @@ func validateHostPath(h *corev1.HostPathVolumeSource, at *field.Path) field.Erro
 	}
 	errs := noBacksteps(at.Child("path"), h.Path)
 	if h.Type != nil && *h.Type != corev1.HostPathUnset {
-		errs = append(errs, oneOfEnum(at.Child("type"), *h.Type, validHostPathTypes[1:]...)...)
+		errs = append(errs, oneOfEnum(at.Child("type"), *h.Type, hostPathTypes...)...)
 	}
 	return errs
 }
