@@ -28,6 +28,9 @@ type diffRow struct {
 	init              string // a run-to-completion init container, over the base one
 	spec              string // over the config's spec (volumes, volumeMounts, env, imagePullSecrets, mode)
 	override          string // the owners' override of the sidecar (a partial container)
+	// toolOnly, when set, says why the tool refuses what the server
+	// takes: a rule of the injection's own, not the server's.
+	toolOnly string
 }
 
 const (
@@ -78,6 +81,8 @@ var diffRows = []diffRow{
 	{field: "env", name: "secretKeyRef without key", rule: "validateSecretKeySelector: key Required", sidecar: `{env: [{name: A, valueFrom: {secretKeyRef: {name: s, key: ''}}}]}`},
 	{field: "env", name: "configMapKeyRef key not a config key", rule: "validateConfigMapKeySelector: IsConfigMapKey", sidecar: `{env: [{name: A, valueFrom: {configMapKeyRef: {name: c, key: 'bad key!'}}}]}`},
 
+	{field: "env", name: "fileKeyRef of the shared emptyDir", rule: "validateFileKeySelector (EnvFiles)", sidecar: `{env: [{name: A, valueFrom: {fileKeyRef: {volumeName: shared, path: env, key: TOKEN}}}]}`},
+	{field: "env", name: "fileKeyRef path ../x", rule: "validateFileKeySelector: validatePathNoBacksteps", sidecar: `{env: [{name: A, valueFrom: {fileKeyRef: {volumeName: shared, path: ../x, key: TOKEN}}}]}`},
 	{field: "resources", name: "a resource named cpus", rule: "validateContainerResourceName", sidecar: `{resources: {limits: {cpus: '1'}}}`},
 	{field: "resources", name: "requests above limits", rule: "validateResourceRequirements: request <= limit", sidecar: `{resources: {requests: {memory: 64Mi}, limits: {memory: 32Mi}}}`},
 	{field: "resources", name: "a negative request", rule: "ValidateResourceQuantityValue: ValidateNonnegativeQuantity", sidecar: `{resources: {requests: {cpu: '-1'}}}`},
@@ -94,7 +99,17 @@ var diffRows = []diffRow{
 	{field: "resizePolicy", name: "an unknown policy", rule: "validateResizePolicy: supportedResizePolicies", sidecar: `{resizePolicy: [{resourceName: cpu, restartPolicy: Sometimes}]}`},
 
 	{field: "restartPolicy", name: "Always on a native sidecar", rule: "validateInitContainerRestartPolicy", sidecar: `{restartPolicy: Always}`},
-	{field: "restartPolicy", name: "OnFailure on a native sidecar", rule: "validateInitContainerRestartPolicy", sidecar: `{restartPolicy: OnFailure}`},
+	{field: "restartPolicy", name: "OnFailure on a native sidecar", rule: "validateInitContainerRestartPolicy", sidecar: `{restartPolicy: OnFailure}`,
+		toolOnly: "a native sidecar keeps running: with OnFailure it would be an init container that blocks the app"},
+	{field: "restartPolicy", name: "Always on a classic sidecar", rule: "validateContainerRestartPolicy (ContainerRestartRules)", spec: `{mode: classic}`, sidecar: `{restartPolicy: Always}`},
+	{field: "restartPolicy", name: "Sometimes on a classic sidecar", rule: "validateContainerRestartPolicy: supportedContainerRestartPolicies", spec: `{mode: classic}`, sidecar: `{restartPolicy: Sometimes}`},
+	{field: "restartPolicyRules", name: "without a restartPolicy", rule: "validateInitContainerRestartPolicy: restartPolicy Required", init: `{restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: [42]}}]}`},
+	{field: "restartPolicyRules", name: "on a Never init container", rule: "validateContainerRestartPolicy", init: `{restartPolicy: Never, restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: [42]}}]}`},
+	{field: "restartPolicyRules", name: "without exitCodes", rule: "validateContainerRestartPolicy: exitCodes Required", init: `{restartPolicy: Never, restartPolicyRules: [{action: Restart}]}`},
+	{field: "restartPolicyRules", name: "operator Between", rule: "validateContainerRestartPolicy: supportedContainerRestartPolicyOperators", init: `{restartPolicy: Never, restartPolicyRules: [{action: Restart, exitCodes: {operator: Between, values: [1]}}]}`},
+	{field: "restartPolicyRules", name: "on a native sidecar", rule: "validateContainerRestartPolicy (RestartAllContainersOnContainerExits)", sidecar: `{restartPolicy: Always, restartPolicyRules: [{action: RestartAllContainers, exitCodes: {operator: In, values: [42]}}]}`},
+	{field: "initContainers", name: "restartPolicy OnFailure", rule: "validateContainerRestartPolicy (ContainerRestartRules)", init: `{restartPolicy: OnFailure}`},
+	{field: "resizePolicy", name: "RestartContainer on a run-to-completion init container", rule: "validateInitContainers: non-sidecar RestartContainer", init: `{resizePolicy: [{resourceName: cpu, restartPolicy: RestartContainer}]}`},
 
 	{field: "volumeMounts", name: "empty mountPath", rule: "ValidateVolumeMounts: mountPath Required", sidecar: `{volumeMounts: [{name: shared, mountPath: ''}]}`},
 	{field: "volumeMounts", name: "subPath ../escape", rule: "ValidateVolumeMounts: validateLocalDescendingPath", sidecar: `{volumeMounts: [{name: shared, mountPath: /shared, subPath: ../escape}]}`},
@@ -218,6 +233,10 @@ func TestE2EAPIServerDifferential(t *testing.T) {
 				}
 			}
 			switch toolRefuses := r.code == 1; {
+			case row.toolOnly != "":
+				if !toolRefuses || !server.ok {
+					t.Errorf("a rule of the tool's own (%s): want the tool to refuse (exit %d) and the server to accept (%v: %s)", row.toolOnly, r.code, server.ok, server.message)
+				}
 			case toolRefuses && server.ok:
 				t.Errorf("the tool refuses it (rule %s) and the server accepts it:\n%s", row.rule, r.stderr)
 			case !toolRefuses && !server.ok:
@@ -229,9 +248,10 @@ func TestE2EAPIServerDifferential(t *testing.T) {
 
 // build returns the row's config and the Deployment the injection makes
 // of diffWorkload with it (native mode: the sidecar first in
-// initContainers, with restartPolicy: Always; the config's
-// initContainers after it; volumes on the pod; mounts and env on the app
-// container; the owners' override applied).
+// initContainers, with restartPolicy: Always, the config's
+// initContainers after it; classic: the sidecar last in containers;
+// volumes on the pod; mounts and env on the app container; the owners'
+// override applied).
 func (row diffRow) build(t *testing.T) (cfg, want map[string]any) {
 	t.Helper()
 	sidecar := merge(t, diffSidecar, row.sidecar)
@@ -259,13 +279,20 @@ func (row diffRow) build(t *testing.T) (cfg, want map[string]any) {
 			}
 		}
 	}
-	if injected["restartPolicy"] == nil {
-		injected["restartPolicy"] = "Always"
-	}
 	want = diffWorkload(row.override)
 	pod := want["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
-	pod["initContainers"] = append([]any{injected}, inits...)
 	app := pod["containers"].([]any)[0].(map[string]any)
+	if spec["mode"] == "classic" {
+		pod["containers"] = append(pod["containers"].([]any), injected)
+		if len(inits) > 0 {
+			pod["initContainers"] = inits
+		}
+	} else {
+		if injected["restartPolicy"] == nil {
+			injected["restartPolicy"] = "Always"
+		}
+		pod["initContainers"] = append([]any{injected}, inits...)
+	}
 	app["volumeMounts"] = spec["volumeMounts"]
 	app["env"] = spec["env"]
 	pod["volumes"] = spec["volumes"]

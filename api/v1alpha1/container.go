@@ -29,13 +29,22 @@ type ContainerRules struct {
 	// printable ASCII but '=' (the RelaxedEnvironmentVariableValidation
 	// gate, on by default from 1.32).
 	StrictEnvNames bool
+	// RestartRules: from 1.35 (the ContainerRestartRules gate, on by
+	// default) every container may set restartPolicy Always, Never or
+	// OnFailure, with restartPolicyRules; before, only init containers
+	// take one, and only Always.
+	RestartRules bool
+	// RestartAllContainers: from 1.36 a rule may restart all containers,
+	// and sidecars (restartPolicy Always) may have rules.
+	RestartAllContainers bool
 }
 
 // Rules returns the container rules for spec.kubernetesVersion (the
 // latest when none is set).
 func (s *Spec) Rules() ContainerRules {
 	v, err := s.KubeVersion()
-	return ContainerRules{StrictEnvNames: err == nil && v != nil && v.LessThan(version.MajorMinor(1, 32))}
+	before := func(minor uint) bool { return err == nil && v != nil && v.LessThan(version.MajorMinor(1, minor)) }
+	return ContainerRules{StrictEnvNames: before(32), RestartRules: !before(35), RestartAllContainers: !before(36)}
 }
 
 // ValidateContainer checks one container the injection adds, or one an
@@ -59,7 +68,7 @@ func (r ContainerRules) ValidateContainer(ctr *corev1.Container, at *field.Path,
 	errs = append(errs, ValidateMounts(ctr.VolumeMounts, ctr, at.Child("volumeMounts"))...)
 	errs = append(errs, validateDevices(ctr.VolumeDevices, at.Child("volumeDevices"))...)
 	errs = append(errs, validateResources(&ctr.Resources, at.Child("resources"))...)
-	errs = append(errs, validateResizePolicy(ctr.ResizePolicy, at.Child("resizePolicy"))...)
+	errs = append(errs, validateResizePolicy(ctr.ResizePolicy, at.Child("resizePolicy"), runToCompletion)...)
 	errs = append(errs, validateSecurityContext(ctr.SecurityContext, at.Child("securityContext"))...)
 	if runToCompletion {
 		return append(errs, noProbes(ctr, at)...)
@@ -135,8 +144,10 @@ func validatePortNumOrName(port intstr.IntOrString, at *field.Path) field.ErrorL
 }
 
 // validateResizePolicy: in-place resize applies to cpu and memory, with
-// one policy each.
-func validateResizePolicy(policies []corev1.ContainerResizePolicy, at *field.Path) field.ErrorList {
+// one policy each; a run-to-completion init container is never
+// restarted for it. (A pod with restartPolicy Never takes only
+// NotRequired: that is the workload's, checked by the server.)
+func validateResizePolicy(policies []corev1.ContainerResizePolicy, at *field.Path, runToCompletion bool) field.ErrorList {
 	var errs field.ErrorList
 	seen := map[corev1.ResourceName]bool{}
 	for i, p := range policies {
@@ -155,6 +166,9 @@ func validateResizePolicy(policies []corev1.ContainerResizePolicy, at *field.Pat
 			errs = append(errs, required(pat.Child("restartPolicy"), "NotRequired or RestartContainer"))
 		} else {
 			errs = append(errs, oneOfEnum(pat.Child("restartPolicy"), p.RestartPolicy, resizeRestartPolicies...)...)
+		}
+		if runToCompletion && p.RestartPolicy == corev1.RestartContainer {
+			errs = append(errs, invalidValue(pat.Child("restartPolicy"), p.RestartPolicy, "RestartContainer is only for containers that keep running: a run-to-completion init container takes NotRequired"))
 		}
 	}
 	return errs

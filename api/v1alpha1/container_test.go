@@ -52,10 +52,11 @@ func TestContainerRules(t *testing.T) {
 		{"env name starting with a digit, before 1.32", "kubernetesVersion: '1.31'\nenv: [{name: '1A', value: x}]", []string{`spec.env[0].name: "1A" is not a valid environment variable name: a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')`}, []field.ErrorType{inv}},
 		{"two valueFrom sources", "  env: [{name: A, valueFrom: {fieldRef: {fieldPath: metadata.name}, secretKeyRef: {name: s, key: k}}}]", []string{c0 + "env[0].valueFrom: names fieldRef and secretKeyRef: an env var takes its value from one source"}, []field.ErrorType{inv}},
 		{"value and valueFrom", "  env: [{name: A, value: x, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]", []string{c0 + "env[0].valueFrom: may not be set together with value: give one or the other"}, []field.ErrorType{inv}},
-		{"valueFrom empty", "  env: [{name: A, valueFrom: {}}]", []string{c0 + "env[0].valueFrom: must name a source: one of fieldRef, resourceFieldRef, configMapKeyRef or secretKeyRef"}, []field.ErrorType{inv}},
+		{"valueFrom empty", "  env: [{name: A, valueFrom: {}}]", []string{c0 + "env[0].valueFrom: must name a source: one of fieldRef, resourceFieldRef, configMapKeyRef, secretKeyRef or fileKeyRef"}, []field.ErrorType{inv}},
 		{"fieldRef unknown", "  env: [{name: A, valueFrom: {fieldRef: {fieldPath: spec.bogus}}}]", []string{c0 + `env[0].valueFrom.fieldRef.fieldPath: "spec.bogus" is not supported: want metadata.name, metadata.namespace, metadata.uid, spec.nodeName, spec.serviceAccountName, status.hostIP, status.hostIPs, status.podIP or status.podIPs`}, []field.ErrorType{ns}},
 		{"resourceFieldRef divisor", "  env: [{name: A, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: '3'}}}]", []string{c0 + "env[0].valueFrom.resourceFieldRef.divisor: 3 is not a divisor of limits.cpu: want 1m or 1"}, []field.ErrorType{inv}},
 		{"secretKeyRef without key", "  env: [{name: A, valueFrom: {secretKeyRef: {name: s}}}]", []string{c0 + "env[0].valueFrom.secretKeyRef.key: required"}, []field.ErrorType{req}},
+		{"fileKeyRef path ..", "  env: [{name: A, valueFrom: {fileKeyRef: {volumeName: v, path: ../x, key: K}}}]", []string{c0 + `env[0].valueFrom.fileKeyRef.path: "../x" must not contain '..'`}, []field.ErrorType{inv}},
 		{"envFrom two sources", "  envFrom: [{configMapRef: {name: a}, secretRef: {name: b}}]", []string{c0 + "envFrom[0]: names configMapRef and secretRef: give one per entry"}, []field.ErrorType{inv}},
 
 		{"resource cpus", "  resources: {limits: {cpus: '1'}}", []string{c0 + `resources.limits[cpus]: "cpus" is not a resource a container can ask for: want cpu, memory, ephemeral-storage, hugepages-<size>, or an extended resource with a domain (example.com/gpu)`}, []field.ErrorType{inv}},
@@ -85,6 +86,14 @@ func TestContainerRules(t *testing.T) {
 		{"appArmor with a profile", "  securityContext: {appArmorProfile: {type: RuntimeDefault, localhostProfile: p}}", []string{c0 + "securityContext.appArmorProfile.localhostProfile: may only be set with type Localhost"}, []field.ErrorType{forb}},
 		{"no escalation and CAP_SYS_ADMIN", "  securityContext: {allowPrivilegeEscalation: false, capabilities: {add: [CAP_SYS_ADMIN]}}", []string{c0 + "securityContext.capabilities.add[0]: CAP_SYS_ADMIN contradicts allowPrivilegeEscalation: false: drop one"}, []field.ErrorType{inv}},
 		{"resizePolicy resource", "  resizePolicy: [{resourceName: gpu, restartPolicy: NotRequired}]", []string{c0 + `resizePolicy[0].resourceName: "gpu" is not supported: want cpu or memory`}, []field.ErrorType{ns}},
+
+		{"resizePolicy RestartContainer, run to completion", "initContainers:\n- {name: setup, image: 'b:1', resizePolicy: [{resourceName: cpu, restartPolicy: RestartContainer}]}", []string{"spec.initContainers[0].resizePolicy[0].restartPolicy: RestartContainer is only for containers that keep running: a run-to-completion init container takes NotRequired"}, []field.ErrorType{inv}},
+		{"init restartPolicy OnFailure before 1.35", "kubernetesVersion: '1.34'\ninitContainers:\n- {name: setup, image: 'b:1', restartPolicy: OnFailure}", []string{`spec.initContainers[0].restartPolicy: "OnFailure" is not supported: want Always`}, []field.ErrorType{ns}},
+		{"restartPolicyRules without restartPolicy", "initContainers:\n- {name: setup, image: 'b:1', restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: [42]}}]}", []string{"spec.initContainers[0].restartPolicy: required: restartPolicyRules need a restartPolicy beside them"}, []field.ErrorType{req}},
+		{"restart rule without exit codes", "initContainers:\n- {name: setup, image: 'b:1', restartPolicy: Never, restartPolicyRules: [{action: Restart}]}", []string{"spec.initContainers[0].restartPolicyRules[0].exitCodes: required: the exit codes the rule is for"}, []field.ErrorType{req}},
+		{"restart rule action", "initContainers:\n- {name: setup, image: 'b:1', restartPolicy: Never, restartPolicyRules: [{action: Retry, exitCodes: {operator: In, values: [1]}}]}", []string{`spec.initContainers[0].restartPolicyRules[0].action: "Retry" is not supported: want Restart or RestartAllContainers`}, []field.ErrorType{ns}},
+		{"sidecar restart rules before 1.36", "kubernetesVersion: '1.35'\ninitContainers:\n- {name: setup, image: 'b:1', restartPolicy: Always, restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: [1]}}]}", []string{"spec.initContainers[0].restartPolicyRules: a sidecar takes restartPolicyRules from Kubernetes 1.36"}, []field.ErrorType{forb}},
+		{"native sidecar restartPolicy OnFailure", "  restartPolicy: OnFailure", []string{c0 + `restartPolicy: "OnFailure" is not supported: want Always: a native sidecar is an init container that keeps running; for one that runs to completion, use initContainers`}, []field.ErrorType{ns}},
 
 		{"volume with two sources", "volumes: [{name: v, emptyDir: {}, hostPath: {path: /var/log}}]", []string{`spec.volumes[0].emptyDir: volume "v" already has a hostPath source: a volume takes exactly one`}, []field.ErrorType{forb}},
 		{"hostPath type", "volumes: [{name: v, hostPath: {path: /x, type: Bogus}}]", []string{`spec.volumes[0].hostPath.type: "Bogus" is not supported: want DirectoryOrCreate, Directory, FileOrCreate, File, Socket, CharDevice or BlockDevice`}, []field.ErrorType{ns}},
@@ -135,6 +144,8 @@ func TestContainerRulesAccept(t *testing.T) {
 		"hugepages beside memory":       "  resources: {limits: {hugepages-2Mi: 4Mi, memory: 64Mi}}",
 		"httpGet port by name":          "  livenessProbe: {httpGet: {port: http}}",
 		"resizePolicy on a sidecar":     "  resizePolicy: [{resourceName: cpu, restartPolicy: NotRequired}]",
+		"init restartPolicy OnFailure":  "initContainers: [{name: setup, image: 'b:1', restartPolicy: OnFailure}]",
+		"classic restartPolicy Never":   "mode: classic\nkubernetesVersion: '1.35'\ninitContainers: [{name: setup, image: 'b:1', restartPolicy: Never, restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: [42]}}]}]",
 		"downwardAPI volume of a label": "volumes: [{name: v, downwardAPI: {items: [{path: l, fieldRef: {fieldPath: \"metadata.labels['app']\"}}]}}]",
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -70,12 +70,13 @@ func validateValueFrom(ev corev1.EnvVar, at *field.Path) field.ErrorList {
 		sources = append(sources, "secretKeyRef")
 		errs = append(errs, validateKeyRef(ref.Name, ref.Key, at.Child("secretKeyRef"))...)
 	}
-	if vf.FileKeyRef != nil {
+	if ref := vf.FileKeyRef; ref != nil {
 		sources = append(sources, "fileKeyRef")
+		errs = append(errs, validateFileKeyRef(ref, at.Child("fileKeyRef"))...)
 	}
 	switch {
 	case len(sources) == 0:
-		errs = append(errs, invalidValue(at, "", "must name a source: one of fieldRef, resourceFieldRef, configMapKeyRef or secretKeyRef"))
+		errs = append(errs, invalidValue(at, "", "must name a source: one of fieldRef, resourceFieldRef, configMapKeyRef, secretKeyRef or fileKeyRef"))
 	case ev.Value != "":
 		errs = append(errs, invalidValue(at, "", "may not be set together with value: give one or the other"))
 	case len(sources) > 1:
@@ -105,6 +106,27 @@ func validateFieldRef(ref *corev1.ObjectFieldSelector, valid []string, at *field
 		return field.ErrorList{notSupported(at.Child("fieldPath"), ref.FieldPath, valid...)}
 	}
 	return nil
+}
+
+// validateFileKeyRef: a key (an env var name) read from a file of an
+// emptyDir volume. Whether the volume is an emptyDir is the pod's: the
+// config's own volumes are checked in Spec.
+func validateFileKeyRef(ref *corev1.FileKeySelector, at *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if ref.Key == "" {
+		errs = append(errs, required(at.Child("key"), "the variable to read from the file"))
+	} else {
+		errs = append(errs, messages(at.Child("key"), ref.Key, "environment variable name", validation.IsRelaxedEnvVarName(ref.Key))...)
+	}
+	if ref.VolumeName == "" {
+		errs = append(errs, required(at.Child("volumeName"), "an emptyDir volume of the pod"))
+	} else {
+		errs = append(errs, dnsLabel(at.Child("volumeName"), ref.VolumeName)...)
+	}
+	if ref.Path == "" {
+		return append(errs, required(at.Child("path"), "the file's path in the volume"))
+	}
+	return append(errs, noBacksteps(at.Child("path"), ref.Path)...)
 }
 
 var (

@@ -110,7 +110,7 @@ func TestSchemaRejectsBadConfigs(t *testing.T) {
 		"init imagePullPolicy":     "spec:\n  initContainers: [{name: a, image: 'a:1', imagePullPolicy: Whenever}]\n",
 		"protocol lowercase":       "spec:\n  containers: [{name: a, image: 'a:1', ports: [{containerPort: 80, protocol: tcp}]}]\n",
 		"terminationMessagePolicy": "spec:\n  containers: [{name: a, image: 'a:1', terminationMessagePolicy: Sometimes}]\n",
-		"restartPolicy":            "spec:\n  containers: [{name: a, image: 'a:1', restartPolicy: OnFailure}]\n",
+		"restartPolicy":            "spec:\n  containers: [{name: a, image: 'a:1', restartPolicy: Sometimes}]\n",
 		"mountPropagation":         "spec:\n  volumeMounts: [{name: v, mountPath: /v, mountPropagation: Sideways}]\n",
 		"probe scheme":             "spec:\n  containers: [{name: a, image: 'a:1', livenessProbe: {httpGet: {port: 80, scheme: FTP}}}]\n",
 		"hostPath type":            "spec:\n  volumes: [{name: v, hostPath: {path: /x, type: Bogus}}]\n",
@@ -159,7 +159,7 @@ func TestSchemaEnums(t *testing.T) {
 	}{
 		{"Container", "imagePullPolicy", []string{"Always", "IfNotPresent", "Never"}},
 		{"Container", "terminationMessagePolicy", []string{"File", "FallbackToLogsOnError"}},
-		{"Container", "restartPolicy", []string{"Always"}},
+		{"Container", "restartPolicy", []string{"Always", "Never", "OnFailure"}},
 		{"ContainerPort", "protocol", []string{"TCP", "UDP", "SCTP"}},
 		{"VolumeMount", "mountPropagation", []string{"Bidirectional", "HostToContainer", "None"}},
 		{"VolumeMount", "recursiveReadOnly", []string{"Disabled", "IfPossible", "Enabled"}},

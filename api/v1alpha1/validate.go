@@ -148,7 +148,7 @@ func (s *Spec) validateContainers(spec *field.Path) field.ErrorList {
 			names[ctr.Name] = at.String()
 			runToCompletion := l.field == "initContainers" && (ctr.RestartPolicy == nil || *ctr.RestartPolicy != corev1.ContainerRestartPolicyAlways)
 			errs = append(errs, rules.ValidateContainer(&ctr, at, runToCompletion)...)
-			errs = append(errs, s.validateRestartPolicy(&ctr, l.field, at.Child("restartPolicy"))...)
+			errs = append(errs, s.validateRestartPolicy(&ctr, l.field, at)...)
 			if l.field == "containers" {
 				errs = append(errs, uniquePorts(ctr.Ports, at.Child("ports"), ports)...)
 			}
@@ -173,18 +173,67 @@ func (s *Spec) blockDevices(ctr *corev1.Container, at *field.Path) field.ErrorLi
 	return errs
 }
 
-// validateRestartPolicy: only init containers take one (native sidecars
-// are init containers), and the only one is Always.
+// validateRestartPolicy: a native sidecar is an init container with
+// restartPolicy Always, so it takes no other. Otherwise the API server's
+// rules: before Kubernetes 1.35 only init containers take a
+// restartPolicy, and only Always; from 1.35 every container may take
+// Always, Never or OnFailure, and restartPolicyRules beside one.
 func (s *Spec) validateRestartPolicy(ctr *corev1.Container, list string, at *field.Path) field.ErrorList {
+	p, rules := ctr.RestartPolicy, s.Rules()
+	policy := at.Child("restartPolicy")
 	switch {
-	case ctr.RestartPolicy == nil:
-		return nil
-	case list == "containers" && s.Mode == Classic:
-		return field.ErrorList{forbidden(at, "only init containers take a restartPolicy; in classic mode sidecars are containers")}
-	case *ctr.RestartPolicy != corev1.ContainerRestartPolicyAlways:
-		return field.ErrorList{notSupported(at, *ctr.RestartPolicy, containerRestartPolicies...)}
+	case p != nil && list == "containers" && s.Mode == Native && *p != corev1.ContainerRestartPolicyAlways:
+		e := notSupported(policy, *p, corev1.ContainerRestartPolicyAlways)
+		e.Detail += ": a native sidecar is an init container that keeps running; for one that runs to completion, use initContainers"
+		return field.ErrorList{e}
+	case !rules.RestartRules && p != nil && list == "containers" && s.Mode == Classic:
+		return field.ErrorList{forbidden(policy, "only init containers take a restartPolicy before Kubernetes 1.35; in classic mode sidecars are containers")}
+	case !rules.RestartRules && p != nil && *p != corev1.ContainerRestartPolicyAlways:
+		return field.ErrorList{notSupported(policy, *p, corev1.ContainerRestartPolicyAlways)}
+	case !rules.RestartRules && len(ctr.RestartPolicyRules) > 0:
+		return field.ErrorList{forbidden(at.Child("restartPolicyRules"), "needs Kubernetes 1.35 or later")}
+	case p == nil && len(ctr.RestartPolicyRules) > 0:
+		return field.ErrorList{required(policy, "restartPolicyRules need a restartPolicy beside them")}
+	case p != nil:
+		errs := oneOfEnum(policy, *p, containerRestartPolicies...)
+		sidecar := *p == corev1.ContainerRestartPolicyAlways && (list == "initContainers" || s.Mode == Native)
+		if sidecar && !rules.RestartAllContainers && len(ctr.RestartPolicyRules) > 0 {
+			return append(errs, forbidden(at.Child("restartPolicyRules"), "a sidecar takes restartPolicyRules from Kubernetes 1.36"))
+		}
+		return append(errs, rules.validateRestartRules(ctr.RestartPolicyRules, at.Child("restartPolicyRules"))...)
 	}
 	return nil
+}
+
+// validateRestartRules: each rule an action and the exit codes it is
+// for.
+func (r ContainerRules) validateRestartRules(rules []corev1.ContainerRestartRule, at *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if len(rules) > 20 {
+		errs = append(errs, field.TooMany(at, len(rules), 20))
+	}
+	actions := []corev1.ContainerRestartRuleAction{corev1.ContainerRestartRuleActionRestart}
+	if r.RestartAllContainers {
+		actions = append(actions, corev1.ContainerRestartRuleActionRestartAllContainers)
+	}
+	for i, rule := range rules {
+		rat := at.Index(i)
+		if !slices.Contains(actions, rule.Action) {
+			errs = append(errs, notSupported(rat.Child("action"), rule.Action, actions...))
+		}
+		switch c := rule.ExitCodes; {
+		case c == nil:
+			errs = append(errs, required(rat.Child("exitCodes"), "the exit codes the rule is for"))
+		case len(c.Values) > 255:
+			errs = append(errs, field.TooMany(rat.Child("exitCodes", "values"), len(c.Values), 255))
+		default:
+			errs = append(errs, oneOfEnum(rat.Child("exitCodes", "operator"), c.Operator, corev1.ContainerRestartRuleOnExitCodesOpIn, corev1.ContainerRestartRuleOnExitCodesOpNotIn)...)
+			if c.Operator == "" {
+				errs = append(errs, required(rat.Child("exitCodes", "operator"), "In or NotIn"))
+			}
+		}
+	}
+	return errs
 }
 
 // uniquePorts: the sidecars share the pod's network, so a port and
