@@ -164,6 +164,8 @@ var diffRows = []diffRow{
 	{field: "securityContext", name: "seccomp type Bogus", rule: "validateSeccompProfileType", sidecar: `{securityContext: {seccompProfile: {type: Bogus}}}`},
 	{field: "securityContext", name: "seccomp Localhost without a profile", rule: "validateSeccompProfileField", sidecar: `{securityContext: {seccompProfile: {type: Localhost}}}`},
 	{field: "securityContext", name: "seccomp RuntimeDefault with a profile", rule: "validateSeccompProfileField", sidecar: `{securityContext: {seccompProfile: {type: RuntimeDefault, localhostProfile: p.json}}}`},
+	{field: "securityContext", name: "seccomp Localhost with an empty profile", rule: "validateSeccompProfileField: validateLocalDescendingPath", sidecar: `{securityContext: {seccompProfile: {type: Localhost, localhostProfile: ''}}}`},
+	{field: "securityContext", name: "appArmor Localhost with a padded profile", rule: "ValidateAppArmorProfileField: whitespace", sidecar: `{securityContext: {appArmorProfile: {type: Localhost, localhostProfile: ' p '}}}`},
 	{field: "securityContext", name: "appArmor type Bogus", rule: "ValidateAppArmorProfileField", sidecar: `{securityContext: {appArmorProfile: {type: Bogus}}}`},
 	{field: "securityContext", name: "no escalation but CAP_SYS_ADMIN", rule: "ValidateSecurityContext: CAP_SYS_ADMIN", sidecar: `{securityContext: {allowPrivilegeEscalation: false, capabilities: {add: [CAP_SYS_ADMIN]}}}`},
 	{field: "securityContext", name: "restricted-style", rule: "ValidateSecurityContext", sidecar: `{securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: {drop: [ALL]}}}`},
@@ -187,6 +189,7 @@ var diffRows = []diffRow{
 	{field: "volumes", name: "projected token of 60 seconds", rule: "validateProjectionSources: less than 10 minutes", spec: `{volumes: [{name: shared, projected: {sources: [{serviceAccountToken: {path: token, expirationSeconds: 60}}]}}]}`},
 	{field: "volumes", name: "downwardAPI file of spec.nodeName", rule: "validateDownwardAPIVolumeFile: NotSupported", spec: `{volumes: [{name: shared, downwardAPI: {items: [{path: node, fieldRef: {fieldPath: spec.nodeName}}]}}]}`},
 	{field: "volumes", name: "persistentVolumeClaim without a claim", rule: "validatePersistentClaimVolumeSource", spec: `{volumes: [{name: shared, persistentVolumeClaim: {claimName: ''}}]}`},
+	{field: "volumes", name: "image without a reference", rule: "validateImageVolumeSource: reference Required", spec: `{volumes: [{name: shared, image: {pullPolicy: IfNotPresent}}]}`},
 	{field: "volumes", name: "csi without a driver", rule: "validateCSIVolumeSource", spec: `{volumes: [{name: shared, csi: {driver: ''}}]}`},
 
 	{field: "spec.volumeMounts", name: "empty mountPath", rule: "ValidateVolumeMounts: mountPath Required", spec: `{volumeMounts: [{name: shared, mountPath: ''}]}`},

@@ -82,7 +82,7 @@ func TestContainerRules(t *testing.T) {
 		{"sleep negative", "  lifecycle: {preStop: {sleep: {seconds: -1}}}", []string{c0 + "lifecycle.preStop.sleep.seconds: -1 is negative: sleep 0 seconds or more"}, []field.ErrorType{inv}},
 
 		{"runAsUser", "  securityContext: {runAsUser: -1}", []string{c0 + "securityContext.runAsUser: -1 is not a user ID: must be between 0 and 2147483647, inclusive"}, []field.ErrorType{inv}},
-		{"seccomp Localhost", "  securityContext: {seccompProfile: {type: Localhost}}", []string{c0 + "securityContext.seccompProfile.localhostProfile: required: the profile's file, with type Localhost"}, []field.ErrorType{req}},
+		{"seccomp Localhost", "  securityContext: {seccompProfile: {type: Localhost}}", []string{c0 + "securityContext.seccompProfile.localhostProfile: required: the profile, with type Localhost"}, []field.ErrorType{req}},
 		{"appArmor with a profile", "  securityContext: {appArmorProfile: {type: RuntimeDefault, localhostProfile: p}}", []string{c0 + "securityContext.appArmorProfile.localhostProfile: may only be set with type Localhost"}, []field.ErrorType{forb}},
 		{"no escalation and CAP_SYS_ADMIN", "  securityContext: {allowPrivilegeEscalation: false, capabilities: {add: [CAP_SYS_ADMIN]}}", []string{c0 + "securityContext.capabilities.add[0]: CAP_SYS_ADMIN contradicts allowPrivilegeEscalation: false: drop one"}, []field.ErrorType{inv}},
 		{"resizePolicy resource", "  resizePolicy: [{resourceName: gpu, restartPolicy: NotRequired}]", []string{c0 + `resizePolicy[0].resourceName: "gpu" is not supported: want cpu or memory`}, []field.ErrorType{ns}},

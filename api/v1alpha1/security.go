@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	"strings"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -52,19 +54,25 @@ func validateSecurityContext(sc *corev1.SecurityContext, at *field.Path) field.E
 }
 
 // validateProfile checks a seccomp or AppArmor profile: a type, and a
-// localhostProfile exactly when the type is Localhost.
+// localhostProfile exactly when the type is Localhost: for seccomp a
+// relative path, for AppArmor a name without surrounding spaces.
 func validateProfile[T ~string](at *field.Path, typ T, localhost *string, local T, types []T) field.ErrorList {
 	if typ == "" {
 		return field.ErrorList{required(at.Child("type"), "%s", orList(asStrings(types)))}
 	}
 	errs := oneOfEnum(at.Child("type"), typ, types...)
+	lat := at.Child("localhostProfile")
+	apparmor := any(local) == any(corev1.AppArmorProfileTypeLocalhost)
 	switch {
-	case typ == local && (localhost == nil || *localhost == ""):
-		errs = append(errs, required(at.Child("localhostProfile"), "the profile's file, with type %s", local))
-	case typ == local:
-		errs = append(errs, localPath(at.Child("localhostProfile"), *localhost)...)
-	case localhost != nil:
-		errs = append(errs, forbidden(at.Child("localhostProfile"), "may only be set with type %s", local))
+	case typ != local && localhost != nil:
+		errs = append(errs, forbidden(lat, "may only be set with type %s", local))
+	case typ != local:
+	case localhost == nil || (apparmor && *localhost == ""):
+		errs = append(errs, required(lat, "the profile, with type %s", local))
+	case apparmor && strings.TrimSpace(*localhost) != *localhost:
+		errs = append(errs, invalidValue(lat, *localhost, "%q must not have spaces around it", *localhost))
+	case !apparmor:
+		errs = append(errs, localPath(lat, *localhost)...)
 	}
 	return errs
 }

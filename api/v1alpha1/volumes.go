@@ -71,6 +71,9 @@ func ValidateVolume(vol *corev1.Volume, at *field.Path) field.ErrorList {
 	case s.NFS != nil:
 		errs = append(errs, validateNFS(s.NFS, at.Child("nfs"))...)
 	case s.Image != nil:
+		if s.Image.Reference == "" {
+			errs = append(errs, required(at.Child("image", "reference"), "the image to mount, such as example/data:1.0"))
+		}
 		errs = append(errs, oneOfEnum(at.Child("image", "pullPolicy"), s.Image.PullPolicy, pullPolicies...)...)
 	}
 	return errs
