@@ -68,6 +68,8 @@ var diffRows = []diffRow{
 	{field: "envFrom", name: "prefix starting with a digit", rule: "ValidateEnvFrom: IsRelaxedEnvVarName", sidecar: `{envFrom: [{prefix: '1_', configMapRef: {name: a}}]}`},
 	{field: "envFrom", name: "ConfigMap name not a DNS subdomain", rule: "validateConfigMapEnvSource: ValidateConfigMapName", sidecar: `{envFrom: [{configMapRef: {name: Bad_Name}}]}`},
 
+	{field: "envFrom", name: "ConfigMap name ending in '-' (checked as a prefix)", rule: "validateConfigMapEnvSource: ValidateConfigMapName(prefix)", sidecar: `{envFrom: [{configMapRef: {name: settings-}}]}`},
+
 	{field: "env", name: "name A=B", rule: "ValidateEnv: IsRelaxedEnvVarName", sidecar: `{env: [{name: A=B, value: x}]}`},
 	{field: "env", name: "empty name", rule: "ValidateEnv: name Required", sidecar: `{env: [{name: '', value: x}]}`},
 	{field: "env", name: "name starting with a digit", rule: "ValidateEnv: IsRelaxedEnvVarName", sidecar: `{env: [{name: '1ABC', value: x}]}`},

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -208,9 +209,15 @@ func (r ContainerRules) validateEnvFrom(sources []corev1.EnvFromSource, at *fiel
 	return errs
 }
 
+// nameUnlessTemplate checks an envFrom source's name, as the server
+// does: a DNS subdomain, where a trailing '-' is let through (it checks
+// the name as a prefix).
 func nameUnlessTemplate(at *field.Path, name string) field.ErrorList {
-	if isTemplate(name) {
+	switch {
+	case isTemplate(name):
 		return nil
+	case name == "":
+		return field.ErrorList{required(at, "the object's name")}
 	}
-	return objectName(at, name)
+	return messages(at, name, "object name", apivalidation.NameIsDNSSubdomain(name, true))
 }
