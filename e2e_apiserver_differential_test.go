@@ -200,6 +200,10 @@ var diffRows = []diffRow{
 	{field: "spec.env", name: "name A=B", rule: "ValidateEnv: IsRelaxedEnvVarName", spec: `{env: [{name: A=B, value: x}]}`},
 	{field: "spec.env", name: "two valueFrom sources", rule: "validateEnvVarValueFrom", spec: `{env: [{name: A, valueFrom: {fieldRef: {fieldPath: metadata.name}, configMapKeyRef: {name: c, key: k}}}]}`},
 	{field: "imagePullSecrets", name: "a name", rule: "validateImagePullSecrets", spec: `{imagePullSecrets: [{name: registry}]}`},
+	{field: "imagePullSecrets", name: "not a Secret name", rule: "validateImagePullSecrets (names unchecked)", spec: `{imagePullSecrets: [{name: Bad_Name}]}`,
+		toolOnly: "no Secret can have that name: the pull secret could never be found"},
+	{field: "imagePullSecrets", name: "empty name", rule: "validateImagePullSecrets (names unchecked)", spec: `{imagePullSecrets: [{name: ''}]}`,
+		toolOnly: "an empty name names no Secret"},
 
 	{field: "overrides", name: "image ''", rule: "validateContainerCommon: image Required", override: `{image: ''}`},
 	{field: "overrides", name: "env name ''", rule: "ValidateEnv: name Required", override: `{env: [{name: '', value: x}]}`},
