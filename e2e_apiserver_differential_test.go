@@ -5,9 +5,11 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -153,6 +155,9 @@ var diffRows = []diffRow{
 	{field: "lifecycle", name: "postStart with two handlers", rule: "validateHandler: more than 1 handler type", sidecar: `{lifecycle: {postStart: {exec: {command: ['true']}, httpGet: {path: /, port: 9000}}}}`},
 	{field: "lifecycle", name: "preStop with no handler", rule: "validateHandler: must specify a handler type", sidecar: `{lifecycle: {preStop: {}}}`},
 
+	{field: "lifecycle", name: "stopSignal (its gate is off: the server drops it)", rule: "dropDisabledPodFields (ContainerStopSignals)", sidecar: `{lifecycle: {stopSignal: SIGUSR1}}`},
+	{field: "volumeMounts", name: "bindMountOptions (its gate is off: the server drops them)", rule: "dropDisabledPodFields (VolumeBindMountOptions)", sidecar: `{volumeMounts: [{name: shared, mountPath: /shared, bindMountOptions: [noexec]}]}`},
+
 	{field: "terminationMessagePath", name: "a custom path", rule: "(not validated)", sidecar: `{terminationMessagePath: /tmp/done}`},
 	{field: "terminationMessagePolicy", name: "Sometimes", rule: "validateContainerCommon: terminationMessagePolicy NotSupported", sidecar: `{terminationMessagePolicy: Sometimes}`},
 	{field: "terminationMessagePolicy", name: "FallbackToLogsOnError", rule: "validateContainerCommon", sidecar: `{terminationMessagePolicy: FallbackToLogsOnError}`},
@@ -211,6 +216,30 @@ var diffRows = []diffRow{
 	{field: "overrides", name: "resources.claims", rule: "validateResourceClaimNames", override: `{resources: {claims: [{name: gpu}]}}`},
 	{field: "overrides", name: "requests above limits", rule: "validateResourceRequirements", override: `{resources: {requests: {cpu: 200m}, limits: {cpu: 100m}}}`},
 	{field: "overrides", name: "a valid image", rule: "-", override: `{image: 'example/agent:1.1'}`},
+}
+
+// TestDifferentialCoversContainer: the table has a row for every field
+// of core/v1 Container, read off the type, so a field Kubernetes adds
+// needs a row.
+func TestDifferentialCoversContainer(t *testing.T) {
+	covered := map[string]bool{}
+	for _, row := range diffRows {
+		for _, f := range strings.Split(row.field, ", ") {
+			covered[f] = true
+		}
+	}
+	ct := reflect.TypeFor[corev1.Container]()
+	for i := range ct.NumField() {
+		name, _, _ := strings.Cut(ct.Field(i).Tag.Get("json"), ",")
+		if !covered[name] {
+			t.Errorf("no row of the differential table covers the container field %s", name)
+		}
+	}
+	for _, f := range []string{"initContainers", "volumes", "spec.volumeMounts", "spec.env", "imagePullSecrets", "overrides"} {
+		if !covered[f] {
+			t.Errorf("no row covers %s", f)
+		}
+	}
 }
 
 // TestE2EAPIServerDifferential: the tool refuses a variant if and only
