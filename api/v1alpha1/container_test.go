@@ -30,10 +30,14 @@ func TestContainerRules(t *testing.T) {
 		{"imagee hides no image", "containers:\n- name: agent\n  imagee: x", []string{
 			c0 + "imagee: unknown field",
 			c0 + "image: required: the sidecar's image, such as example/agent:1.0"}, []field.ErrorType{inv, req}},
-		// An entry that decoded in part is not checked further: its
-		// missing image would be a follow-on error.
+		// A field of the wrong type is reported once: its zero value
+		// (port 0) gives no follow-on error; the entry's other problems
+		// are still reported.
 		{"wrong type, no follow-on", "containers:\n- name: agent\n  ports: [{containerPort: http}]", []string{
-			"spec.containers[0].ports.containerPort: expected int32, got string"}, []field.ErrorType{inv}},
+			"spec.containers[0].ports.containerPort: expected int32, got string",
+			"spec.containers[0].image: required: the sidecar's image, such as example/agent:1.0"}, []field.ErrorType{inv, req}},
+		{"a whole entry of the wrong type", "containers:\n- oops", []string{
+			"spec.containers[0]: expected an object, got string"}, []field.ErrorType{inv}},
 		{"indexes kept after a bad entry", "containers:\n- {name: a, image: 'a:1', imagee: x}\n- {name: b}", []string{
 			"spec.containers[0].imagee: unknown field",
 			"spec.containers[1].image: required: the sidecar's image, such as example/agent:1.0"}, []field.ErrorType{inv, req}},

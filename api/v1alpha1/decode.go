@@ -129,10 +129,10 @@ type object interface {
 
 type decoder struct {
 	errs field.ErrorList
-	// partial are the paths of entries that decoded only in part (a
-	// field of the wrong type): validating what is left of them would
-	// report follow-on errors, so they are not validated.
-	partial []*field.Path
+	// broken are the fields that did not decode (of the wrong type):
+	// they hold zero values, so what validation says of them would be
+	// a follow-on error, and is left out.
+	broken []brokenField
 }
 
 func (d *decoder) fail(path *field.Path, format string, args ...any) {
@@ -178,7 +178,7 @@ func decodeSidecarInjection(n *yaml.Node, opts Options) (*SidecarInjection, erro
 	if opts.KubeVersion != "" {
 		c.Spec.KubernetesVersion = opts.KubeVersion
 	}
-	return c.finish(d.errs, d.partial)
+	return c.finish(d.errs, d.broken)
 }
 
 // field decodes n into dst: lists one element at a time, so errors carry
@@ -222,7 +222,7 @@ func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
 	data, err := toJSON(n)
 	if err != nil {
 		d.fail(path, "%v", err)
-		d.partial = append(d.partial, path)
+		d.broken = append(d.broken, brokenField{path.String(), ""})
 		return false
 	}
 	strictErrs, err := kjson.UnmarshalStrict(data, v)
@@ -244,10 +244,11 @@ func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
 				at = at.Child(te.Field)
 			}
 			d.fail(at, "expected %s, got %s", typeName(te.Type), te.Value)
+			d.broken = append(d.broken, brokenField{path.String(), te.Field})
 		} else {
 			d.fail(path, "%s", strings.TrimPrefix(err.Error(), "json: "))
+			d.broken = append(d.broken, brokenField{path.String(), ""})
 		}
-		d.partial = append(d.partial, path)
 		ok = false
 	}
 	return ok
@@ -255,8 +256,15 @@ func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
 
 // typeName names a Go type in the user's words: Mode is a string.
 func typeName(t reflect.Type) string {
-	if t.PkgPath() != "" && t.Kind() == reflect.String {
+	switch t.Kind() {
+	case reflect.String:
 		return "string"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Pointer:
+		return typeName(t.Elem())
 	}
 	return t.String()
 }
@@ -330,12 +338,11 @@ func toJSON(n *yaml.Node) ([]byte, error) {
 
 // finish defaults and validates a decoded config. Every problem is
 // reported at once: an unknown field (imagee) and what is missing
-// (image) both; but nothing is said about an entry that decoded only in
-// part, beyond why.
-func (c *SidecarInjection) finish(errs field.ErrorList, partial []*field.Path) (*SidecarInjection, error) {
+// (image) both; but of a field that did not decode, only why.
+func (c *SidecarInjection) finish(errs field.ErrorList, broken []brokenField) (*SidecarInjection, error) {
 	c.Default()
 	for _, fe := range c.Validate() {
-		if !under(fe.Field, partial) {
+		if !slices.ContainsFunc(broken, func(b brokenField) bool { return b.holds(fe.Field) }) {
 			errs = append(errs, fe)
 		}
 	}
@@ -348,15 +355,24 @@ func (c *SidecarInjection) finish(errs field.ErrorList, partial []*field.Path) (
 	return c, nil
 }
 
-// under reports whether a field path is one of paths or inside one.
-func under(fieldPath string, paths []*field.Path) bool {
-	for _, p := range paths {
-		ps := p.String()
-		if fieldPath == ps || strings.HasPrefix(fieldPath, ps+".") || strings.HasPrefix(fieldPath, ps+"[") {
-			return true
-		}
+// brokenField is a field of an entry that did not decode: entry is the
+// entry's path (spec.containers[0]), field the decoder's dotted path in
+// it, without list indexes (ports.containerPort); "" is the whole entry.
+type brokenField struct{ entry, field string }
+
+// listIndex matches a list index in a field path.
+var listIndex = regexp.MustCompile(`\[[0-9]+\]`)
+
+// holds reports whether a validation error's path is the broken field
+// or inside it (spec.containers[0].ports[0].containerPort is in
+// ports.containerPort of spec.containers[0]).
+func (b brokenField) holds(path string) bool {
+	rest, ok := strings.CutPrefix(path, b.entry)
+	if !ok || (rest != "" && rest[0] != '.' && rest[0] != '[') {
+		return false
 	}
-	return false
+	rest = listIndex.ReplaceAllString(rest, "")
+	return b.field == "" || rest == "."+b.field || strings.HasPrefix(rest, "."+b.field+".")
 }
 
 // empty reports whether the spec puts nothing into a pod.

@@ -70,7 +70,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad podSecurity", "podSecurity: strict\ncontainers:\n- {name: a, image: x:1}", "spec.podSecurity", "not a Pod Security level"},
 		{"bad override field", "overrides: [command]\ncontainers:\n- {name: a, image: x:1}", "spec.overrides[0]", "not a field owners may override"},
 		{"bad namespaceSelector", "targets:\n- namespaceSelector: 'a in b'\ncontainers:\n- {name: a, image: x:1}", "spec.targets[0].namespaceSelector", "unable to parse requirement"},
-		{"map expected", "podLabels: [a]", "spec.podLabels", "expected map[string]string"},
+		{"map expected", "podLabels: [a]", "spec.podLabels", "expected an object, got array"},
 		{"nothing to inject", "mode: native", "spec", "nothing to inject"},
 		// Mode is a Go type of its own; the user reads "string".
 		{"mode not a string", "mode: [native]\ncontainers:\n- {name: a, image: x:1}", "spec.mode", "expected string, got array"},
