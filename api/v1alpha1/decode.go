@@ -127,7 +127,13 @@ type object interface {
 	setNode(*yaml.Node)
 }
 
-type decoder struct{ errs field.ErrorList }
+type decoder struct {
+	errs field.ErrorList
+	// broken are the fields that did not decode (of the wrong type):
+	// they hold zero values, so what validation says of them would be
+	// a follow-on error, and is left out.
+	broken []brokenField
+}
 
 func (d *decoder) fail(path *field.Path, format string, args ...any) {
 	d.errs = append(d.errs, invalid(path, format, args...))
@@ -172,7 +178,7 @@ func decodeSidecarInjection(n *yaml.Node, opts Options) (*SidecarInjection, erro
 	if opts.KubeVersion != "" {
 		c.Spec.KubernetesVersion = opts.KubeVersion
 	}
-	return c.finish(d.errs)
+	return c.finish(d.errs, d.broken)
 }
 
 // field decodes n into dst: lists one element at a time, so errors carry
@@ -197,12 +203,13 @@ func (d *decoder) field(n *yaml.Node, path *field.Path, dst reflect.Value) {
 		if isObject {
 			target = obj.value()
 		}
-		if d.strict(el, path.Index(i), target) {
-			if isObject {
-				obj.setNode(el)
-			}
-			out = reflect.Append(out, v.Elem())
+		// Every entry is kept, so that validation's paths index the
+		// user's list; the config is refused anyway when one has errors.
+		d.strict(el, path.Index(i), target)
+		if isObject {
+			obj.setNode(el)
 		}
+		out = reflect.Append(out, v.Elem())
 	}
 	dst.Set(out)
 }
@@ -215,6 +222,7 @@ func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
 	data, err := toJSON(n)
 	if err != nil {
 		d.fail(path, "%v", err)
+		d.broken = append(d.broken, brokenField{path.String(), ""})
 		return false
 	}
 	strictErrs, err := kjson.UnmarshalStrict(data, v)
@@ -236,8 +244,10 @@ func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
 				at = at.Child(te.Field)
 			}
 			d.fail(at, "expected %s, got %s", typeName(te.Type), te.Value)
+			d.broken = append(d.broken, brokenField{path.String(), te.Field})
 		} else {
 			d.fail(path, "%s", strings.TrimPrefix(err.Error(), "json: "))
+			d.broken = append(d.broken, brokenField{path.String(), ""})
 		}
 		ok = false
 	}
@@ -246,8 +256,15 @@ func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
 
 // typeName names a Go type in the user's words: Mode is a string.
 func typeName(t reflect.Type) string {
-	if t.PkgPath() != "" && t.Kind() == reflect.String {
+	switch t.Kind() {
+	case reflect.String:
 		return "string"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Pointer:
+		return typeName(t.Elem())
 	}
 	return t.String()
 }
@@ -319,10 +336,16 @@ func toJSON(n *yaml.Node) ([]byte, error) {
 	return json.Marshal(x)
 }
 
-// finish defaults and validates a decoded config.
-func (c *SidecarInjection) finish(errs field.ErrorList) (*SidecarInjection, error) {
+// finish defaults and validates a decoded config. Every problem is
+// reported at once: an unknown field (imagee) and what is missing
+// (image) both; but of a field that did not decode, only why.
+func (c *SidecarInjection) finish(errs field.ErrorList, broken []brokenField) (*SidecarInjection, error) {
 	c.Default()
-	errs = append(errs, c.Validate()...)
+	for _, fe := range c.Validate() {
+		if !slices.ContainsFunc(broken, func(b brokenField) bool { return b.holds(fe.Field) }) {
+			errs = append(errs, fe)
+		}
+	}
 	if len(errs) == 0 && c.Spec.Action == Inject && c.Spec.empty() {
 		errs = append(errs, invalid(field.NewPath("spec"), "nothing to inject: give containers, initContainers, volumes, volumeMounts, env, podAnnotations, podLabels or imagePullSecrets"))
 	}
@@ -330,6 +353,26 @@ func (c *SidecarInjection) finish(errs field.ErrorList) (*SidecarInjection, erro
 		return nil, &ConfigError{Ref: c.Ref(), Name: c.Metadata.Name, Errors: errs}
 	}
 	return c, nil
+}
+
+// brokenField is a field of an entry that did not decode: entry is the
+// entry's path (spec.containers[0]), field the decoder's dotted path in
+// it, without list indexes (ports.containerPort); "" is the whole entry.
+type brokenField struct{ entry, field string }
+
+// listIndex matches a list index in a field path.
+var listIndex = regexp.MustCompile(`\[[0-9]+\]`)
+
+// holds reports whether a validation error's path is the broken field
+// or inside it (spec.containers[0].ports[0].containerPort is in
+// ports.containerPort of spec.containers[0]).
+func (b brokenField) holds(path string) bool {
+	rest, ok := strings.CutPrefix(path, b.entry)
+	if !ok || (rest != "" && rest[0] != '.' && rest[0] != '[') {
+		return false
+	}
+	rest = listIndex.ReplaceAllString(rest, "")
+	return b.field == "" || rest == "."+b.field || strings.HasPrefix(rest, "."+b.field+".")
 }
 
 // empty reports whether the spec puts nothing into a pod.

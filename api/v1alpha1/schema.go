@@ -5,6 +5,7 @@ import (
 	"reflect"
 
 	"github.com/invopop/jsonschema"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -21,12 +22,17 @@ func Schema() ([]byte, error) {
 		// are required, as in the API server's own validation.
 		AllowAdditionalProperties: false,
 		Mapper: func(t reflect.Type) *jsonschema.Schema {
+			if values, ok := schemaEnums[t]; ok {
+				return enum("one of the values the API server takes", values...)
+			}
 			switch t {
 			case reflect.TypeFor[resource.Quantity]():
-				return &jsonschema.Schema{OneOf: []*jsonschema.Schema{
-					{Type: "string", Pattern: `^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$`},
-					{Type: "number"},
-				}}
+				return quantitySchema()
+			case reflect.TypeFor[corev1.ResourceList]():
+				// The resources a container can ask for: the standard
+				// ones, hugepages, or an extended resource with a domain.
+				return &jsonschema.Schema{Type: "object", AdditionalProperties: quantitySchema(),
+					PropertyNames: &jsonschema.Schema{Pattern: `^(cpu|memory|ephemeral-storage|hugepages-.+|[^/]+/[^/]+)$`}}
 			case reflect.TypeFor[intstr.IntOrString]():
 				return &jsonschema.Schema{OneOf: []*jsonschema.Schema{{Type: "string"}, {Type: "integer"}}}
 			}
@@ -42,6 +48,13 @@ func Schema() ([]byte, error) {
 		c.Required = append(c.Required, "image")
 	}
 	return json.MarshalIndent(s, "", "  ")
+}
+
+func quantitySchema() *jsonschema.Schema {
+	return &jsonschema.Schema{OneOf: []*jsonschema.Schema{
+		{Type: "string", Pattern: `^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$`},
+		{Type: "number"},
+	}}
 }
 
 func enum(description string, values ...string) *jsonschema.Schema {

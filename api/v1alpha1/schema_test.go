@@ -105,6 +105,17 @@ func TestSchemaRejectsBadConfigs(t *testing.T) {
 		"container, no name":   "spec:\n  containers: [{image: 'a:1'}]\n",
 		"unknown in container": "spec:\n  containers: [{name: a, image: 'a:1', imagee: b}]\n",
 		"port not a number":    "spec:\n  containers: [{name: a, image: 'a:1', ports: [{containerPort: http}]}]\n",
+		// The enums of core/v1, as the API server takes them.
+		"imagePullPolicy":          "spec:\n  containers: [{name: a, image: 'a:1', imagePullPolicy: Sometimes}]\n",
+		"init imagePullPolicy":     "spec:\n  initContainers: [{name: a, image: 'a:1', imagePullPolicy: Whenever}]\n",
+		"protocol lowercase":       "spec:\n  containers: [{name: a, image: 'a:1', ports: [{containerPort: 80, protocol: tcp}]}]\n",
+		"terminationMessagePolicy": "spec:\n  containers: [{name: a, image: 'a:1', terminationMessagePolicy: Sometimes}]\n",
+		"restartPolicy":            "spec:\n  containers: [{name: a, image: 'a:1', restartPolicy: Sometimes}]\n",
+		"mountPropagation":         "spec:\n  volumeMounts: [{name: v, mountPath: /v, mountPropagation: Sideways}]\n",
+		"probe scheme":             "spec:\n  containers: [{name: a, image: 'a:1', livenessProbe: {httpGet: {port: 80, scheme: FTP}}}]\n",
+		"hostPath type":            "spec:\n  volumes: [{name: v, hostPath: {path: /x, type: Bogus}}]\n",
+		"seccomp type":             "spec:\n  containers: [{name: a, image: 'a:1', securityContext: {seccompProfile: {type: Bogus}}}]\n",
+		"resource named cpus":      "spec:\n  containers: [{name: a, image: 'a:1', resources: {limits: {cpus: 1}}}]\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			if err := s.Validate(asJSON(t, head+src)); err == nil {
@@ -122,5 +133,47 @@ func TestSchemaRejectsBadConfigs(t *testing.T) {
 	b, _ := v1alpha1.Schema()
 	if err := json.Unmarshal(b, &m); err != nil || m["$id"] != v1alpha1.SchemaID {
 		t.Errorf("schema $id = %v (%v)", m["$id"], err)
+	}
+}
+
+// TestSchemaEnums reads the enums back from the schema: each field
+// lists exactly the values the API server takes.
+func TestSchemaEnums(t *testing.T) {
+	b, err := v1alpha1.Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Defs map[string]struct {
+			Properties map[string]struct {
+				Enum []string `json:"enum"`
+			} `json:"properties"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		def, prop string
+		want      []string
+	}{
+		{"Container", "imagePullPolicy", []string{"Always", "IfNotPresent", "Never"}},
+		{"Container", "terminationMessagePolicy", []string{"File", "FallbackToLogsOnError"}},
+		{"Container", "restartPolicy", []string{"Always", "Never", "OnFailure"}},
+		{"ContainerPort", "protocol", []string{"TCP", "UDP", "SCTP"}},
+		{"VolumeMount", "mountPropagation", []string{"Bidirectional", "HostToContainer", "None"}},
+		{"VolumeMount", "recursiveReadOnly", []string{"Disabled", "IfPossible", "Enabled"}},
+		{"HTTPGetAction", "scheme", []string{"HTTP", "HTTPS"}},
+		{"HostPathVolumeSource", "type", []string{"", "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket", "CharDevice", "BlockDevice"}},
+		{"SecurityContext", "procMount", []string{"Default", "Unmasked"}},
+		{"SeccompProfile", "type", []string{"Localhost", "RuntimeDefault", "Unconfined"}},
+		{"AppArmorProfile", "type", []string{"Localhost", "RuntimeDefault", "Unconfined"}},
+		{"ContainerResizePolicy", "restartPolicy", []string{"NotRequired", "RestartContainer"}},
+		{"ImageVolumeSource", "pullPolicy", []string{"Always", "IfNotPresent", "Never"}},
+	} {
+		got := s.Defs[tt.def].Properties[tt.prop].Enum
+		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("%s.%s: enum %q, want %q", tt.def, tt.prop, got, tt.want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"regexp"
@@ -47,52 +48,91 @@ func (c *SidecarInjection) Default() {
 	}
 }
 
-// Validate returns every problem it finds, each with its field path.
+// Validate returns every problem it finds, each with its field path:
+// the settings, then what the injection puts in a pod, checked with the
+// API server's rules (container.go).
 func (c *SidecarInjection) Validate() field.ErrorList {
 	var errs field.ErrorList
-	fail := func(path *field.Path, format string, args ...any) {
-		errs = append(errs, invalid(path, format, args...))
-	}
-	dnsLabel := func(path *field.Path, name string) {
-		if strings.Contains(name, "{{") {
-			return // a template; checked once rendered, by Kubernetes
-		}
-		for _, msg := range validation.IsDNS1123Label(name) {
-			fail(path, "%q is not a valid name: %s", name, msg)
-		}
-	}
+	meta := field.NewPath("metadata", "name")
 	if c.Metadata.Name == "" {
-		fail(field.NewPath("metadata", "name"), "required: the injection's name, a DNS-1123 label")
+		errs = append(errs, invalid(meta, "required: the injection's name, a DNS-1123 label"))
 	} else {
-		dnsLabel(field.NewPath("metadata", "name"), c.Metadata.Name)
+		errs = append(errs, dnsLabel(meta, c.Metadata.Name)...)
 	}
 	s := &c.Spec
 	spec := field.NewPath("spec")
+	errs = append(errs, s.validateSettings(spec)...)
+	errs = append(errs, s.validateContainers(spec)...)
+	errs = append(errs, s.validateVolumes(spec.Child("volumes"))...)
+	errs = append(errs, ValidateMounts(objectValues(s.VolumeMounts), nil, spec.Child("volumeMounts"))...)
+	errs = append(errs, s.validateEnv(spec.Child("env"))...)
+	errs = append(errs, s.validatePodMetadata(spec)...)
+	return append(errs, s.validateSelection(spec)...)
+}
+
+// dnsLabel checks a name that must be a DNS-1123 label; a template is
+// checked once rendered, for each workload.
+func dnsLabel(path *field.Path, name string) field.ErrorList {
+	if isTemplate(name) {
+		return nil
+	}
+	return messages(path, name, "name", validation.IsDNS1123Label(name))
+}
+
+// objectValues are the typed values of objects.
+func objectValues[T any](objs []Object[T]) []T {
+	out := make([]T, len(objs))
+	for i, o := range objs {
+		out[i] = o.Value
+	}
+	return out
+}
+
+// validateSettings checks how the injection runs: mode, version, Pod
+// Security level, conflicts, action, position and overrides.
+func (s *Spec) validateSettings(spec *field.Path) field.ErrorList {
+	var errs field.ErrorList
 	oneOf := func(path *field.Path, v string, allowed ...string) {
-		for _, a := range allowed {
-			if v == a {
-				return
-			}
+		if !slices.Contains(allowed, v) {
+			errs = append(errs, invalid(path, "%q is not one of %s", v, strings.Join(allowed, ", ")))
 		}
-		fail(path, "%q is not one of %s", v, strings.Join(allowed, ", "))
 	}
 	oneOf(spec.Child("mode"), string(s.Mode), string(Native), string(Classic), string(Auto))
 	kube, err := s.KubeVersion()
 	if err != nil {
-		fail(spec.Child("kubernetesVersion"), "%q is not a Kubernetes version: want one such as 1.30 or v1.30.2", s.KubernetesVersion)
+		errs = append(errs, invalid(spec.Child("kubernetesVersion"), "%q is not a Kubernetes version: want one such as 1.30 or v1.30.2", s.KubernetesVersion))
 	}
 	if kube != nil && s.Mode == Native && kube.LessThan(version.MajorMinor(1, 28)) {
-		fail(spec.Child("mode"), "native sidecars need Kubernetes 1.29 or later (1.28 with the SidecarContainers feature gate), and kubernetesVersion is %s: the cluster would run each sidecar as an init container that blocks the app from starting; use mode: classic or auto", s.KubernetesVersion)
+		errs = append(errs, invalid(spec.Child("mode"), "native sidecars need Kubernetes 1.29 or later (1.28 with the SidecarContainers feature gate), and kubernetesVersion is %s: the cluster would run each sidecar as an init container that blocks the app from starting; use mode: classic or auto", s.KubernetesVersion))
 	}
 	if s.PodSecurity != "" && !slices.Contains(PodSecurityLevels, s.PodSecurity) {
-		fail(spec.Child("podSecurity"), "%q is not a Pod Security level: want privileged, baseline or restricted", s.PodSecurity)
+		errs = append(errs, invalid(spec.Child("podSecurity"), "%q is not a Pod Security level: want privileged, baseline or restricted", s.PodSecurity))
 	}
 	oneOf(spec.Child("onConflict"), string(s.OnConflict), string(ConflictError), string(ConflictSkip), string(ConflictReplace))
 	oneOf(spec.Child("action"), string(s.Action), string(Inject), string(Uninject))
 	if _, _, err := s.Position.Parse(); err != nil {
-		fail(spec.Child("position"), "%v", err)
+		errs = append(errs, invalid(spec.Child("position"), "%v", err))
 	}
+	seen := map[OverrideField]bool{}
+	for i, f := range s.Overrides {
+		at := spec.Child("overrides").Index(i)
+		if !slices.Contains(OverrideFields, f) {
+			errs = append(errs, invalid(at, "%q is not a field owners may override: want image, resources, env or args", f))
+		} else if seen[f] {
+			errs = append(errs, invalid(at, "%q is listed twice", f))
+		}
+		seen[f] = true
+	}
+	return errs
+}
 
+// validateContainers checks the sidecars and init containers: the API
+// server's rules for each, names unique across both lists, a
+// restartPolicy only where the pod takes one, and no port twice among
+// the sidecars.
+func (s *Spec) validateContainers(spec *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	rules := s.Rules()
 	names := map[string]string{}
 	ports := map[string]string{}
 	for _, l := range []struct {
@@ -102,142 +142,211 @@ func (c *SidecarInjection) Validate() field.ErrorList {
 		for i, o := range l.list {
 			ctr := o.Value
 			at := spec.Child(l.field).Index(i)
-			if ctr.Name == "" {
-				fail(at.Child("name"), "required")
-			} else {
-				dnsLabel(at.Child("name"), ctr.Name)
-				if prev, ok := names[ctr.Name]; ok {
-					fail(at.Child("name"), "%q is already the name of %s", ctr.Name, prev)
-				}
-				names[ctr.Name] = at.String()
+			if prev, ok := names[ctr.Name]; ok && ctr.Name != "" {
+				errs = append(errs, invalid(at.Child("name"), "%q is already the name of %s", ctr.Name, prev))
 			}
-			if ctr.Image == "" {
-				fail(at.Child("image"), "required")
-			}
+			names[ctr.Name] = at.String()
 			runToCompletion := l.field == "initContainers" && (ctr.RestartPolicy == nil || *ctr.RestartPolicy != corev1.ContainerRestartPolicyAlways)
-			errs = append(errs, ValidateContainer(&ctr, at, runToCompletion)...)
-			if ctr.RestartPolicy != nil {
-				rp := *ctr.RestartPolicy
-				switch {
-				case l.field == "containers" && s.Mode == Classic:
-					fail(at.Child("restartPolicy"), "only init containers take a restartPolicy; in classic mode sidecars are containers")
-				case rp != corev1.ContainerRestartPolicyAlways:
-					fail(at.Child("restartPolicy"), "%q is not allowed: the only container restartPolicy is Always", rp)
-				}
+			errs = append(errs, rules.ValidateContainer(&ctr, at, runToCompletion)...)
+			errs = append(errs, s.validateRestartPolicy(&ctr, l.field, at)...)
+			if l.field == "containers" {
+				errs = append(errs, uniquePorts(ctr.Ports, at.Child("ports"), ports)...)
 			}
-			for j, p := range ctr.Ports {
-				pat := at.Child("ports").Index(j)
-				if p.ContainerPort < 1 || p.ContainerPort > 65535 {
-					fail(pat.Child("containerPort"), "%d is not a port: want 1-65535", p.ContainerPort)
-				}
-				if p.HostPort < 0 || p.HostPort > 65535 {
-					fail(pat.Child("hostPort"), "%d is not a port: want 1-65535", p.HostPort)
-				}
-				if l.field == "containers" && p.ContainerPort > 0 {
-					proto := string(p.Protocol)
-					if proto == "" {
-						proto = "TCP"
-					}
-					key := fmt.Sprintf("%d/%s", p.ContainerPort, proto)
-					if prev, ok := ports[key]; ok {
-						fail(pat.Child("containerPort"), "port %s is already used by %s", key, prev)
-					}
-					ports[key] = pat.String()
-				}
+			errs = append(errs, s.blockDevices(&ctr, at.Child("volumeDevices"))...)
+		}
+	}
+	return errs
+}
+
+// blockDevices: a raw block device is a claim's volume (a
+// persistentVolumeClaim or an ephemeral one). Only the config's own
+// volumes are known here; one of the pod's is the server's to check.
+func (s *Spec) blockDevices(ctr *corev1.Container, at *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, d := range ctr.VolumeDevices {
+		for _, v := range s.Volumes {
+			if src := v.Value.VolumeSource; v.Value.Name == d.Name && src.PersistentVolumeClaim == nil && src.Ephemeral == nil {
+				errs = append(errs, invalidValue(at.Index(i).Child("name"), d.Name, "volume %q is not a claim: a block device needs a persistentVolumeClaim or ephemeral volume", d.Name))
 			}
 		}
 	}
-	vols := map[string]bool{}
-	for i, v := range s.Volumes {
-		at := spec.Child("volumes").Index(i).Child("name")
-		if v.Value.Name == "" {
-			fail(at, "required")
+	return errs
+}
+
+// validateRestartPolicy: a native sidecar is an init container with
+// restartPolicy Always, so it takes no other. Otherwise the API server's
+// rules: before Kubernetes 1.35 only init containers take a
+// restartPolicy, and only Always; from 1.35 every container may take
+// Always, Never or OnFailure, and restartPolicyRules beside one.
+func (s *Spec) validateRestartPolicy(ctr *corev1.Container, list string, at *field.Path) field.ErrorList {
+	p, rules := ctr.RestartPolicy, s.Rules()
+	policy := at.Child("restartPolicy")
+	switch {
+	case p != nil && list == "containers" && s.Mode == Native && *p != corev1.ContainerRestartPolicyAlways:
+		e := notSupported(policy, *p, corev1.ContainerRestartPolicyAlways)
+		e.Detail += ": a native sidecar is an init container that keeps running; for one that runs to completion, use initContainers"
+		return field.ErrorList{e}
+	case !rules.RestartRules && p != nil && list == "containers" && s.Mode == Classic:
+		return field.ErrorList{forbidden(policy, "only init containers take a restartPolicy before Kubernetes 1.35; in classic mode sidecars are containers")}
+	case !rules.RestartRules && p != nil && *p != corev1.ContainerRestartPolicyAlways:
+		return field.ErrorList{notSupported(policy, *p, corev1.ContainerRestartPolicyAlways)}
+	case !rules.RestartRules && len(ctr.RestartPolicyRules) > 0:
+		return field.ErrorList{forbidden(at.Child("restartPolicyRules"), "needs Kubernetes 1.35 or later")}
+	case p == nil && len(ctr.RestartPolicyRules) > 0:
+		return field.ErrorList{required(policy, "restartPolicyRules need a restartPolicy beside them")}
+	case p != nil:
+		errs := oneOfEnum(policy, *p, containerRestartPolicies...)
+		sidecar := *p == corev1.ContainerRestartPolicyAlways && (list == "initContainers" || s.Mode == Native)
+		if sidecar && !rules.RestartAllContainers && len(ctr.RestartPolicyRules) > 0 {
+			return append(errs, forbidden(at.Child("restartPolicyRules"), "a sidecar takes restartPolicyRules from Kubernetes 1.36"))
+		}
+		return append(errs, rules.validateRestartRules(ctr.RestartPolicyRules, at.Child("restartPolicyRules"))...)
+	}
+	return nil
+}
+
+// validateRestartRules: each rule an action and the exit codes it is
+// for.
+func (r ContainerRules) validateRestartRules(rules []corev1.ContainerRestartRule, at *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if len(rules) > 20 {
+		errs = append(errs, field.TooMany(at, len(rules), 20))
+	}
+	actions := []corev1.ContainerRestartRuleAction{corev1.ContainerRestartRuleActionRestart}
+	if r.RestartAllContainers {
+		actions = append(actions, corev1.ContainerRestartRuleActionRestartAllContainers)
+	}
+	for i, rule := range rules {
+		rat := at.Index(i)
+		if !slices.Contains(actions, rule.Action) {
+			errs = append(errs, notSupported(rat.Child("action"), rule.Action, actions...))
+		}
+		switch c := rule.ExitCodes; {
+		case c == nil:
+			errs = append(errs, required(rat.Child("exitCodes"), "the exit codes the rule is for"))
+		case len(c.Values) > 255:
+			errs = append(errs, field.TooMany(rat.Child("exitCodes", "values"), len(c.Values), 255))
+		default:
+			errs = append(errs, oneOfEnum(rat.Child("exitCodes", "operator"), c.Operator, corev1.ContainerRestartRuleOnExitCodesOpIn, corev1.ContainerRestartRuleOnExitCodesOpNotIn)...)
+			if c.Operator == "" {
+				errs = append(errs, required(rat.Child("exitCodes", "operator"), "In or NotIn"))
+			}
+		}
+	}
+	return errs
+}
+
+// uniquePorts: the sidecars share the pod's network, so a port and
+// protocol may be used once among them.
+func uniquePorts(ports []corev1.ContainerPort, at *field.Path, seen map[string]string) field.ErrorList {
+	var errs field.ErrorList
+	for j, p := range ports {
+		if p.ContainerPort <= 0 {
 			continue
 		}
-		dnsLabel(at, v.Value.Name)
-		if vols[v.Value.Name] {
-			fail(at, "volume %q is listed twice", v.Value.Name)
+		proto := cmp.Or(p.Protocol, corev1.ProtocolTCP)
+		key := fmt.Sprintf("%d/%s", p.ContainerPort, proto)
+		pat := at.Index(j)
+		if prev, ok := seen[key]; ok {
+			errs = append(errs, invalid(pat.Child("containerPort"), "port %s is already used by %s", key, prev))
 		}
-		vols[v.Value.Name] = true
+		seen[key] = pat.String()
 	}
-	paths := map[string]bool{}
-	for i, m := range s.VolumeMounts {
-		at := spec.Child("volumeMounts").Index(i)
-		if m.Value.Name == "" {
-			fail(at.Child("name"), "required")
+	return errs
+}
+
+// validateVolumes: names DNS-1123 labels, each once, and each volume's
+// source (volumes.go).
+func (s *Spec) validateVolumes(at *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	seen := map[string]bool{}
+	for i, o := range s.Volumes {
+		v := o.Value
+		vat := at.Index(i)
+		switch {
+		case v.Name == "":
+			errs = append(errs, required(vat.Child("name"), "the volume's name, a DNS-1123 label"))
+		case seen[v.Name]:
+			errs = append(errs, invalid(vat.Child("name"), "volume %q is listed twice", v.Name))
+		default:
+			errs = append(errs, dnsLabel(vat.Child("name"), v.Name)...)
 		}
-		if m.Value.MountPath == "" {
-			fail(at.Child("mountPath"), "required")
-		} else if paths[m.Value.MountPath] {
-			fail(at.Child("mountPath"), "%s is mounted twice", m.Value.MountPath)
-		}
-		paths[m.Value.MountPath] = true
+		seen[v.Name] = true
+		errs = append(errs, ValidateVolume(&v, vat)...)
 	}
-	env := map[string]bool{}
+	return errs
+}
+
+// validateEnv: the API server's rules, and each name once.
+func (s *Spec) validateEnv(at *field.Path) field.ErrorList {
+	errs := s.Rules().ValidateEnv(objectValues(s.Env), at)
+	seen := map[string]bool{}
 	for i, e := range s.Env {
-		at := spec.Child("env").Index(i).Child("name")
-		if e.Value.Name == "" {
-			fail(at, "required")
-		} else if env[e.Value.Name] {
-			fail(at, "%s is set twice", e.Value.Name)
+		if e.Value.Name != "" && seen[e.Value.Name] {
+			errs = append(errs, invalid(at.Index(i).Child("name"), "%s is set twice", e.Value.Name))
 		}
-		env[e.Value.Name] = true
+		seen[e.Value.Name] = true
 	}
+	return errs
+}
+
+// validatePodMetadata checks pull secrets, pod labels and annotations
+// with apimachinery's rules.
+func (s *Spec) validatePodMetadata(spec *field.Path) field.ErrorList {
+	var errs field.ErrorList
 	for i, ps := range s.ImagePullSecrets {
 		at := spec.Child("imagePullSecrets").Index(i).Child("name")
 		if ps.Value.Name == "" {
-			fail(at, "required")
+			errs = append(errs, required(at, "the Secret's name"))
+			continue
 		}
 		for _, msg := range validation.IsDNS1123Subdomain(ps.Value.Name) {
-			fail(at, "%q is not a valid Secret name: %s", ps.Value.Name, msg)
+			errs = append(errs, invalidValue(at, ps.Value.Name, "%q is not a valid Secret name: %s", ps.Value.Name, msg))
 		}
 	}
 	for _, k := range sortedKeys(s.PodLabels) {
 		at := KeyPath(spec.Child("podLabels"), k)
 		for _, msg := range validation.IsQualifiedName(k) {
-			fail(at, "%q is not a valid label key: %s", k, msg)
+			errs = append(errs, invalid(at, "%q is not a valid label key: %s", k, msg))
 		}
 		for _, msg := range validation.IsValidLabelValue(s.PodLabels[k]) {
-			fail(at, "%q is not a valid label value: %s", s.PodLabels[k], msg)
+			errs = append(errs, invalid(at, "%q is not a valid label value: %s", s.PodLabels[k], msg))
 		}
 	}
 	for _, k := range sortedKeys(s.PodAnnotations) {
 		for _, msg := range validation.IsQualifiedName(strings.ToLower(k)) {
-			fail(KeyPath(spec.Child("podAnnotations"), k), "%q is not a valid annotation key: %s", k, msg)
+			errs = append(errs, invalid(KeyPath(spec.Child("podAnnotations"), k), "%q is not a valid annotation key: %s", k, msg))
 		}
 	}
-	seenOverride := map[OverrideField]bool{}
-	for i, f := range s.Overrides {
-		at := spec.Child("overrides").Index(i)
-		if !slices.Contains(OverrideFields, f) {
-			fail(at, "%q is not a field owners may override: want image, resources, env or args", f)
-		} else if seenOverride[f] {
-			fail(at, "%q is listed twice", f)
-		}
-		seenOverride[f] = true
-	}
+	return errs
+}
+
+// validateSelection checks what picks workloads: app containers,
+// declared kinds, targets and excludes.
+func (s *Spec) validateSelection(spec *field.Path) field.ErrorList {
+	var errs field.ErrorList
 	for i, name := range s.AppContainers {
-		dnsLabel(spec.Child("appContainers").Index(i), name)
+		errs = append(errs, dnsLabel(spec.Child("appContainers").Index(i), name)...)
 	}
 	for i, k := range s.WorkloadKinds {
 		at := spec.Child("workloadKinds").Index(i)
 		if k.Kind == "" {
-			fail(at.Child("kind"), "required")
+			errs = append(errs, invalid(at.Child("kind"), "required"))
 		}
 		if k.PodSpecPath == "" {
-			fail(at.Child("podSpecPath"), "required, such as spec/template/spec")
+			errs = append(errs, invalid(at.Child("podSpecPath"), "required, such as spec/template/spec"))
 		} else if strings.Contains("/"+k.PodSpecPath+"/", "//") {
-			fail(at.Child("podSpecPath"), "%q has an empty step", k.PodSpecPath)
+			errs = append(errs, invalid(at.Child("podSpecPath"), "%q has an empty step", k.PodSpecPath))
 		}
 	}
-	for i, sel := range s.Targets {
-		if _, err := sel.Compile(spec.Child("targets").Index(i)); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	for i, sel := range s.Exclude {
-		if _, err := sel.Compile(spec.Child("exclude").Index(i)); err != nil {
-			errs = append(errs, err)
+	for _, l := range []struct {
+		name string
+		list []Selector
+	}{{"targets", s.Targets}, {"exclude", s.Exclude}} {
+		for i, sel := range l.list {
+			if _, err := sel.Compile(spec.Child(l.name).Index(i)); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	return errs
@@ -261,83 +370,6 @@ func (s *Spec) KubeVersion() (*version.Version, error) {
 		return nil, nil
 	}
 	return version.ParseGeneric(s.KubernetesVersion)
-}
-
-// ValidateContainer checks what the API server would reject in a
-// container the injection adds, beyond its name and image: a
-// run-to-completion init container with probes or lifecycle hooks,
-// requests above limits, a probe or hook with no handler or with two,
-// and port names that are not IANA service names. The overrides
-// annotation's containers are checked with it once applied.
-func ValidateContainer(ctr *corev1.Container, at *field.Path, runToCompletion bool) field.ErrorList {
-	var errs field.ErrorList
-	fail := func(path *field.Path, format string, args ...any) {
-		errs = append(errs, invalid(path, format, args...))
-	}
-	if runToCompletion {
-		for _, f := range []struct {
-			name string
-			set  bool
-		}{{"lifecycle", ctr.Lifecycle != nil}, {"livenessProbe", ctr.LivenessProbe != nil},
-			{"readinessProbe", ctr.ReadinessProbe != nil}, {"startupProbe", ctr.StartupProbe != nil}} {
-			if f.set {
-				fail(at.Child(f.name), "may not be set on a run-to-completion init container (Kubernetes rejects it); give it restartPolicy: Always to make it a sidecar, or drop the field")
-			}
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(ctr.Resources.Requests)) {
-		req := ctr.Resources.Requests[name]
-		if lim, ok := ctr.Resources.Limits[name]; ok && req.Cmp(lim) > 0 {
-			fail(at.Child("resources", "requests").Key(string(name)), "request %s is above the limit %s: Kubernetes requires requests <= limits", req.String(), lim.String())
-		}
-	}
-	probes := []struct {
-		name  string
-		probe *corev1.Probe
-	}{{"livenessProbe", ctr.LivenessProbe}, {"readinessProbe", ctr.ReadinessProbe}, {"startupProbe", ctr.StartupProbe}}
-	for _, p := range probes {
-		if p.probe == nil {
-			continue
-		}
-		h := p.probe.ProbeHandler
-		handlers(fail, at.Child(p.name), map[string]bool{"exec": h.Exec != nil, "httpGet": h.HTTPGet != nil, "tcpSocket": h.TCPSocket != nil, "grpc": h.GRPC != nil})
-	}
-	if ctr.Lifecycle != nil {
-		for _, hook := range []struct {
-			name string
-			h    *corev1.LifecycleHandler
-		}{{"postStart", ctr.Lifecycle.PostStart}, {"preStop", ctr.Lifecycle.PreStop}} {
-			if hook.h != nil {
-				h := hook.h
-				handlers(fail, at.Child("lifecycle", hook.name), map[string]bool{"exec": h.Exec != nil, "httpGet": h.HTTPGet != nil, "tcpSocket": h.TCPSocket != nil, "sleep": h.Sleep != nil})
-			}
-		}
-	}
-	for j, p := range ctr.Ports {
-		if p.Name == "" {
-			continue
-		}
-		for _, msg := range validation.IsValidPortName(p.Name) {
-			fail(at.Child("ports").Index(j).Child("name"), "%q is not a valid port name: %s", p.Name, msg)
-		}
-	}
-	return errs
-}
-
-// handlers checks that a probe or hook names exactly one handler.
-func handlers(fail func(*field.Path, string, ...any), at *field.Path, set map[string]bool) {
-	var names []string
-	for _, k := range slices.Sorted(maps.Keys(set)) {
-		if set[k] {
-			names = append(names, k)
-		}
-	}
-	switch {
-	case len(names) == 0:
-		fail(at, "must name a handler: one of %s", strings.Join(slices.Sorted(maps.Keys(set)), ", "))
-	case len(names) > 1:
-		fail(at, "names %s: Kubernetes allows exactly one handler", strings.Join(names, " and "))
-	}
 }
 
 // Matcher is a compiled Selector.

@@ -1,0 +1,46 @@
+package transform_test
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/inject-sidecars/inject-sidecars/transform"
+)
+
+// TestOverridesKeepTheServerRules: an owner's override is held to the
+// API server's container rules, as the config is. Each of these was
+// injected before, and the server refused the pod.
+func TestOverridesKeepTheServerRules(t *testing.T) {
+	const pre = "override of injection \"logging\": with the overrides applied, spec.containers[0]."
+	tests := []struct{ name, value, want string }{
+		{"empty image", `{"logging": {"containers": [{"name": "fluent-bit", "image": ""}]}}`,
+			pre + "image: required: the sidecar's image, such as example/agent:1.0"},
+		{"empty env name", `{"logging": {"containers": [{"name": "fluent-bit", "env": [{"name": "", "value": "x"}]}]}}`,
+			pre + "env[0].name: required"},
+		{"env name A=B", `{"logging": {"containers": [{"name": "fluent-bit", "env": [{"name": "A=B", "value": "x"}]}]}}`,
+			pre + `env[0].name: "A=B" is not a valid environment variable name: a valid environment variable name must consist only of printable ASCII characters other than '='`},
+		{"resource claims", `{"logging": {"containers": [{"name": "fluent-bit", "resources": {"claims": [{"name": "gpu"}]}}]}}`,
+			pre + "resources.claims[0]: resource claims name the pod's spec.resourceClaims, which an injection does not declare: drop the claim"},
+		{"a resource named cpus", `{"logging": {"containers": [{"name": "fluent-bit", "resources": {"limits": {"cpus": "1"}}}]}}`,
+			pre + `resources.limits[cpus]: "cpus" is not a resource a container can ask for: want cpu, memory, ephemeral-storage, hugepages-<size>, or an extended resource with a domain (example.com/gpu)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := withOverride(deploy, tt.value)
+			out, rs := runRaw(t, injection(t, "logging", logging+"  overrides: [image, env, resources]\n"), in)
+			if out != in {
+				t.Errorf("the workload changed:\n%s", out)
+			}
+			var got []string
+			for _, r := range rs {
+				if r.Severity == transform.Error {
+					got = append(got, r.Message)
+				}
+			}
+			if d := cmp.Diff([]string{tt.want}, got); d != "" {
+				t.Errorf("errors (-want +got):\n%s", d)
+			}
+		})
+	}
+}
