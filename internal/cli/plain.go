@@ -23,6 +23,9 @@ type PlainOptions struct {
 	Configs, Inputs []string
 	Output          string
 	InPlace, Check  bool
+	// Diff, with Check, prints a unified diff of each file that would
+	// change to Stdout.
+	Diff            bool
 	Uninject, Quiet bool
 	// Report is where the JSON resource report goes, if anywhere.
 	Report string
@@ -95,7 +98,7 @@ func RunPlain(o PlainOptions) (code int) {
 		fallbacks []string
 		failed    bool
 	)
-	err = pipeline(srcs, filter, !o.Check, out, func(d *docOut) {
+	err = pipeline(srcs, filter, !o.Check || o.Diff, out, func(d *docOut) {
 		changed[d.src] = changed[d.src] || d.changed
 		if d.fallback != "" {
 			fallbacks = append(fallbacks, fmt.Sprintf("[info] %s, document %d: re-encoded, its formatting not kept: %s", displayPath(d.src.Path), d.index, d.fallback))
@@ -159,6 +162,9 @@ func RunPlain(o PlainOptions) (code int) {
 			fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
 			return exitError
 		}
+	}
+	if o.Diff {
+		return diff(o.Stdout, o.Stderr, out, checks)
 	}
 	if o.Check {
 		return check(o.Stdout, srcs, changed, checks)
@@ -331,6 +337,21 @@ func check(w io.Writer, srcs []*yamlfile.Source, changed map[*yamlfile.Source]bo
 		return 3
 	}
 	return 0
+}
+
+// diff prints the unified diff of each file that would change, in input
+// order: exit 3 when anything would change, 0 when everything is up to
+// date.
+func diff(w, stderr io.Writer, out *sink, changes []string) int {
+	if err := out.flush(); err != nil {
+		fmt.Fprintf(stderr, "inject-sidecars: %v\n", err)
+		return exitError
+	}
+	io.WriteString(w, out.diffs.String())
+	if len(changes) > 0 {
+		return exitChanged
+	}
+	return exitOK
 }
 
 // outputPlan is where -o writes: one file holding every input's

@@ -76,10 +76,14 @@ type sink struct {
 	// curChanged whether any of its documents changed.
 	buf        strings.Builder
 	curChanged bool
+	// orig holds the current source's text as it came, and diffs the
+	// diffs made so far (--diff).
+	orig, diffs strings.Builder
 }
 
 const (
 	toCheck = iota
+	toDiff
 	toStdout
 	toSingle
 	toFolder
@@ -90,6 +94,8 @@ func newSink(o PlainOptions, plan *outputPlan) (*sink, error) {
 	s := &sink{files: map[*yamlfile.Source]*yamlfile.StagedFile{}, plan: plan}
 	var err error
 	switch {
+	case o.Diff:
+		s.mode = toDiff
 	case o.Check:
 		s.mode = toCheck
 	case o.InPlace:
@@ -120,7 +126,7 @@ func newSink(o PlainOptions, plan *outputPlan) (*sink, error) {
 // a file is written once its source is complete, and in place only when
 // one of its documents changed: files that need no change are not
 // touched, and a run holds one file open at a time.
-func (s *sink) write(src *yamlfile.Source, text string, changed bool) error {
+func (s *sink) write(src *yamlfile.Source, text, orig string, changed bool) error {
 	switch s.mode {
 	case toCheck:
 		return nil
@@ -138,8 +144,12 @@ func (s *sink) write(src *yamlfile.Source, text string, changed bool) error {
 		}
 		s.cur, s.curChanged = src, false
 		s.buf.Reset()
+		s.orig.Reset()
 	}
 	s.buf.WriteString(text)
+	if s.mode == toDiff {
+		s.orig.WriteString(orig)
+	}
 	s.curChanged = s.curChanged || changed
 	return nil
 }
@@ -147,8 +157,13 @@ func (s *sink) write(src *yamlfile.Source, text string, changed bool) error {
 // flush stages the current source's file, if it is to be written.
 func (s *sink) flush() error {
 	src := s.cur
-	if src == nil || (s.mode == toInPlace && !s.curChanged) {
+	if src == nil || ((s.mode == toInPlace || s.mode == toDiff) && !s.curChanged) {
 		return nil
+	}
+	if s.mode == toDiff {
+		d, err := unifiedDiff(displayPath(src.Path), s.orig.String(), s.buf.String())
+		s.diffs.WriteString(d)
+		return err
 	}
 	path, mode := src.Path, src.Mode
 	if s.mode == toFolder {
@@ -227,6 +242,7 @@ func (s *sink) commit(stdout io.Writer) error {
 type docOut struct {
 	src      *yamlfile.Source
 	text     string
+	orig     string // the text as it came, for a changed document
 	outcome  *transform.Outcome
 	key      *yaml.Node // stands for the document in results, once its nodes are gone
 	index    int
@@ -320,7 +336,7 @@ func pipeline(srcs []*yamlfile.Source, filter *transform.Filter, render bool, ou
 				halt()
 				continue
 			}
-			if werr := out.write(o.src, o.text, o.changed); werr != nil {
+			if werr := out.write(o.src, o.text, o.orig, o.changed); werr != nil {
 				err = werr
 				halt()
 				continue
@@ -367,6 +383,10 @@ func work(src *yamlfile.Source, d *yamlfile.Document, filter *transform.Filter, 
 			return o
 		}
 		o.text, o.fallback = text+d.Separator, d.Fallback
+		o.orig = o.text
+		if d.Changed {
+			o.orig = d.Raw + d.Separator
+		}
 	}
 	d.Release()
 	return o
