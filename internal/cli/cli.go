@@ -51,11 +51,11 @@ const (
 
 // Options are the parsed command line.
 type Options struct {
-	Configs  []string
-	Inputs   []string
-	Output   string
-	InPlace  bool
-	Check    bool
+	Configs []string
+	Inputs  []string
+	Output  string
+	InPlace bool
+	Check   bool
 	// Diff is --check that also prints a unified diff of each file that
 	// would change.
 	Diff     bool
