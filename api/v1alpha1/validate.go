@@ -226,6 +226,10 @@ func (c *SidecarInjection) Validate() field.ErrorList {
 		}
 		if k.PodSpecPath == "" {
 			fail(at.Child("podSpecPath"), "required, such as spec/template/spec")
+		} else if strings.Contains(k.PodSpecPath, ".") && !strings.Contains(k.PodSpecPath, "/") {
+			// Field paths elsewhere use dots; this one is a list of steps,
+			// as kustomize's fieldSpecs write them. No field name holds a dot.
+			fail(at.Child("podSpecPath"), "%q is written with dots: steps are separated by /, as in %s", k.PodSpecPath, strings.ReplaceAll(k.PodSpecPath, ".", "/"))
 		} else if strings.Contains("/"+k.PodSpecPath+"/", "//") {
 			fail(at.Child("podSpecPath"), "%q has an empty step", k.PodSpecPath)
 		}
