@@ -237,6 +237,11 @@ func (f *Filter) visit(item *yaml.Node, matched []bool) {
 			ref := w.ref
 			f.Results = append(f.Results, Result{Severity: Error, Message: d.String(), Item: item, Ref: &ref, Field: d.Path, Action: ActionFailed})
 		}
+		// Unread, it may have been any injection's workload: "matched no
+		// workload" would only follow from this error, so it is not said.
+		for i := range matched {
+			matched[i] = true
+		}
 		return
 	}
 	f.visitIn(item, item, "", matched)

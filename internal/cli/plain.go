@@ -15,6 +15,7 @@ import (
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"github.com/inject-sidecars/inject-sidecars/fn"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlfile"
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
 
@@ -102,6 +103,9 @@ func RunPlain(o PlainOptions) (code int) {
 		changed[d.src] = changed[d.src] || d.changed
 		if d.fallback != "" {
 			fallbacks = append(fallbacks, fmt.Sprintf("[info] %s, document %d: re-encoded, its formatting not kept: %s", displayPath(d.src.Path), d.index, d.fallback))
+		}
+		if d.warning != nil {
+			printed = append(printed, d.warning)
 		}
 		if d.outcome == nil {
 			return
@@ -209,12 +213,22 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 			ok = false
 			continue
 		}
+		if manifests := manifestsOnly(f); manifests != "" {
+			fmt.Fprintf(o.Stderr, "inject-sidecars: config %s holds Kubernetes manifests (%s), not an injection config: -c takes a SidecarInjection or a ConfigMap; give the manifests after the flags, as in inject-sidecars -c CONFIG %s\n", path, manifests, path)
+			ok = false
+			continue
+		}
 		n := 0
 		for _, d := range f.Docs {
 			if d.Node == nil {
 				continue
 			}
 			n++
+			if kind := yamlnode.Str(d.Node, "kind"); kind != v1alpha1.Kind && kind != "ConfigMap" {
+				fmt.Fprintf(o.Stderr, "inject-sidecars: config %s, document %d: %s is not an injection config: -c takes a SidecarInjection or a ConfigMap\n", path, d.Index, describeKind(d.Node))
+				ok = false
+				continue
+			}
 			c, err := fn.LoadConfigWith(d.Node, o.Uninject, v1alpha1.Options{KubeVersion: o.KubeVersion})
 			for _, r := range fn.ConfigResults(c, err, &framework.File{Path: path}) {
 				fmt.Fprintln(o.Stderr, r.String()+" ("+path+")")
@@ -241,6 +255,69 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 		}
 	}
 	return out, seen, ok
+}
+
+// manifestsOnly names the resources of a config file that holds no
+// config at all, only other resources (a ConfigMap may be the short
+// config form, so it does not count either way): "" when it holds a
+// config, or nothing but ConfigMaps. The first three are named.
+func manifestsOnly(f *yamlfile.File) string {
+	var names []string
+	for _, d := range f.Docs {
+		if d.Node == nil {
+			continue
+		}
+		switch kind := yamlnode.Str(d.Node, "kind"); kind {
+		case v1alpha1.Kind:
+			return ""
+		case "ConfigMap":
+		default:
+			name := yamlnode.Str(yamlnode.Field(d.Node, "metadata"), "name")
+			names = append(names, strings.TrimSuffix(kind+"/"+name, "/"))
+		}
+	}
+	if len(names) > 3 {
+		names = append(names[:3], fmt.Sprintf("and %d more", len(names)-3))
+	}
+	return strings.Join(names, ", ")
+}
+
+// describeKind names a resource's kind in words: "a Deployment
+// (apps/v1)", or "an object without kind".
+func describeKind(n *yaml.Node) string {
+	kind := yamlnode.Str(n, "kind")
+	if kind == "" {
+		return "an object without kind"
+	}
+	article := "a"
+	if strings.ContainsRune("AEIOU", rune(kind[0])) {
+		article = "an"
+	}
+	return fmt.Sprintf("%s %s (%s)", article, kind, yamlnode.Str(n, "apiVersion"))
+}
+
+// configAmongInputs warns about an injection config found among the
+// inputs: it is not applied (configs come with -c), and is written out
+// as it came. One marked local-config is a kpt package's function config
+// and is expected there.
+func configAmongInputs(n *yaml.Node, file *framework.File) *framework.Result {
+	group, _, _ := strings.Cut(v1alpha1.APIVersion, "/")
+	if n == nil || yamlnode.Str(n, "kind") != v1alpha1.Kind || !strings.HasPrefix(yamlnode.Str(n, "apiVersion"), group+"/") {
+		return nil
+	}
+	meta := yamlnode.Field(n, "metadata")
+	if yamlnode.Str(yamlnode.Field(meta, "annotations"), "config.kubernetes.io/local-config") == "true" {
+		return nil
+	}
+	return &framework.Result{
+		Severity: framework.Warning,
+		Message:  fmt.Sprintf("an injection config among the inputs is not applied, and is written out as it came: give it with -c, as in inject-sidecars -c %s ...", file.Path),
+		ResourceRef: &yaml.ResourceIdentifier{
+			TypeMeta: yaml.TypeMeta{APIVersion: yamlnode.Str(n, "apiVersion"), Kind: v1alpha1.Kind},
+			NameMeta: yaml.NameMeta{Name: yamlnode.Str(meta, "name")},
+		},
+		File: file,
+	}
 }
 
 // outcome says whether a run's changes were written, for the summary.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlfile"
@@ -244,7 +245,8 @@ type docOut struct {
 	text     string
 	orig     string // the text as it came, for a changed document
 	outcome  *transform.Outcome
-	key      *yaml.Node // stands for the document in results, once its nodes are gone
+	warning  *framework.Result // about the document itself
+	key      *yaml.Node        // stands for the document in results, once its nodes are gone
 	index    int
 	changed  bool
 	fallback string
@@ -361,6 +363,7 @@ func work(src *yamlfile.Source, d *yamlfile.Document, filter *transform.Filter, 
 		return o
 	}
 	if d.Node != nil {
+		o.warning = configAmongInputs(d.Node, &framework.File{Path: src.Path, Index: d.Index})
 		oc := filter.Document(d.Node)
 		o.key = &yaml.Node{}
 		for i := range oc.Results {
