@@ -30,6 +30,16 @@ type conflict struct {
 	// replaceable is false for clashes that replace cannot resolve
 	// without deleting the user's own container.
 	replaceable bool
+	// short, when set, is msg in fewer words, for the summary table.
+	short string
+}
+
+// reason is the conflict in a few words, for the summary table.
+func (cf conflict) reason() string {
+	if cf.short != "" {
+		return cf.short
+	}
+	return cf.msg
 }
 
 // targetList is the name of the list sidecars go into.
@@ -94,7 +104,10 @@ func (c *change) check() []conflict {
 			}
 			path := fmt.Sprintf("%s.%s[%d]", at, list, i)
 			if newNames[name] {
-				out = append(out, conflict{path + ".name", fmt.Sprintf("container %q already exists", name), true})
+				// Sidecar names are DNS labels (validated), so the short
+				// form needs no quotes.
+				out = append(out, conflict{field: path + ".name", msg: fmt.Sprintf("container %q already exists", name), replaceable: true,
+					short: "container " + name + " already exists"})
 				if c.inj.Spec.OnConflict == v1alpha1.ConflictReplace {
 					continue // its ports go with it
 				}
@@ -119,12 +132,12 @@ func (c *change) check() []conflict {
 			proto := protocol(p)
 			if v := yamlnode.Str(p, "containerPort"); v != "" {
 				if path, ok := ports[portKey{v, proto}]; ok {
-					out = append(out, conflict{path, fmt.Sprintf("port %s/%s of sidecar %q is already used in the pod", v, proto, yamlnode.Str(s, "name")), false})
+					out = append(out, conflict{path, fmt.Sprintf("port %s/%s of sidecar %q is already used in the pod", v, proto, yamlnode.Str(s, "name")), false, ""})
 				}
 			}
 			if v := yamlnode.Str(p, "hostPort"); v != "" {
 				if path, ok := hostPorts[portKey{v, proto}]; ok {
-					out = append(out, conflict{path, fmt.Sprintf("hostPort %s/%s of sidecar %q is already used in the pod", v, proto, yamlnode.Str(s, "name")), false})
+					out = append(out, conflict{path, fmt.Sprintf("hostPort %s/%s of sidecar %q is already used in the pod", v, proto, yamlnode.Str(s, "name")), false, ""})
 				}
 			}
 		}
@@ -137,7 +150,7 @@ func (c *change) check() []conflict {
 			for j, p := range yamlnode.Seq(s, "ports") {
 				cp, hp := yamlnode.Str(p, "containerPort"), yamlnode.Str(p, "hostPort")
 				if hp != "" && hp != cp {
-					out = append(out, conflict{at + ".hostNetwork", fmt.Sprintf("sidecar %q (spec.containers[%d].ports[%d]) has hostPort %s and containerPort %s, but on a hostNetwork pod Kubernetes requires them to be equal", yamlnode.Str(s, "name"), i, j, hp, cp), false})
+					out = append(out, conflict{at + ".hostNetwork", fmt.Sprintf("sidecar %q (spec.containers[%d].ports[%d]) has hostPort %s and containerPort %s, but on a hostNetwork pod Kubernetes requires them to be equal", yamlnode.Str(s, "name"), i, j, hp, cp), false, ""})
 				}
 			}
 		}
@@ -154,7 +167,7 @@ func (c *change) check() []conflict {
 	for _, v := range c.volumes {
 		name := yamlnode.Str(v, "name")
 		if i, ok := claims[name]; ok {
-			out = append(out, conflict{fmt.Sprintf("%sspec.volumeClaimTemplates[%d].metadata.name", prefix(c.w.field), i), fmt.Sprintf("volume %q is also the name of a volumeClaimTemplate: the pod would have two sources for one volume", name), false})
+			out = append(out, conflict{fmt.Sprintf("%sspec.volumeClaimTemplates[%d].metadata.name", prefix(c.w.field), i), fmt.Sprintf("volume %q is also the name of a volumeClaimTemplate: the pod would have two sources for one volume", name), false, ""})
 		}
 	}
 
@@ -173,7 +186,7 @@ func (c *change) check() []conflict {
 	undeclared := func(what string, mounts []*yaml.Node) {
 		for _, m := range mounts {
 			if name := yamlnode.Str(m, "name"); name != "" && !declared[name] {
-				out = append(out, conflict{at + ".volumes", fmt.Sprintf("%s mounts volume %q, which neither the injection nor the pod declares", what, name), false})
+				out = append(out, conflict{at + ".volumes", fmt.Sprintf("%s mounts volume %q, which neither the injection nor the pod declares", what, name), false, ""})
 			}
 		}
 	}
@@ -193,7 +206,7 @@ func (c *change) check() []conflict {
 			continue
 		}
 		if i := named(yamlnode.Field(spec, "volumes"), name); i >= 0 && !yamlnode.Equal(yamlnode.Seq(spec, "volumes")[i], v, false) {
-			out = append(out, conflict{fmt.Sprintf("%s.volumes[%d]", at, i), fmt.Sprintf("volume %q already exists with another source", name), true})
+			out = append(out, conflict{fmt.Sprintf("%s.volumes[%d]", at, i), fmt.Sprintf("volume %q already exists with another source", name), true, ""})
 		}
 	}
 
@@ -221,7 +234,7 @@ func (c *change) check() []conflict {
 				continue
 			}
 			if v := yamlnode.Field(have, k); v != nil && v.Value != kv.want[k] {
-				out = append(out, conflict{yamlnode.Key(c.p.metaPath+"."+kv.key, k), fmt.Sprintf("pod %s %s is already set to %q", strings.TrimSuffix(kv.key, "s"), k, v.Value), true})
+				out = append(out, conflict{yamlnode.Key(c.p.metaPath+"."+kv.key, k), fmt.Sprintf("pod %s %s is already set to %q", strings.TrimSuffix(kv.key, "s"), k, v.Value), true, ""})
 			}
 		}
 	}
@@ -237,7 +250,7 @@ func (c *change) check() []conflict {
 			}
 		}
 		if !found {
-			out = append(out, conflict{at + "." + list, fmt.Sprintf("position %s: no container %q in %s", c.inj.Spec.Position, anchor, list), false})
+			out = append(out, conflict{at + "." + list, fmt.Sprintf("position %s: no container %q in %s", c.inj.Spec.Position, anchor, list), false, ""})
 		}
 	}
 	return out
@@ -256,7 +269,7 @@ func (c *change) clashes(ctr *yaml.Node, base, key, idKey string, objs []*yaml.N
 		}
 		for j, have := range yamlnode.Seq(ctr, key) {
 			if yamlnode.Str(have, idKey) == id && !yamlnode.Equal(have, o, false) {
-				out = append(out, conflict{fmt.Sprintf("%s.%s[%d]", base, key, j), fmt.Sprintf(format, name, id), true})
+				out = append(out, conflict{fmt.Sprintf("%s.%s[%d]", base, key, j), fmt.Sprintf(format, name, id), true, ""})
 			}
 		}
 	}

@@ -337,6 +337,8 @@ type summaryRows struct {
 
 type summaryRow struct {
 	file, workload, injection, action string
+	// reason says why a workload was skipped.
+	reason string
 }
 
 // add adds one document's rows: of several results about one workload
@@ -360,11 +362,11 @@ func (t *summaryRows) add(file string, rs []transform.Result) {
 				inj = "-"
 			}
 			at[k] = len(t.rows)
-			t.rows = append(t.rows, summaryRow{file, r.Ref.String(), inj, r.Action})
+			t.rows = append(t.rows, summaryRow{file, r.Ref.String(), inj, r.Action, r.Reason})
 			continue
 		}
 		if rank[r.Action] > rank[t.rows[i].action] {
-			t.rows[i].action = r.Action
+			t.rows[i].action, t.rows[i].reason = r.Action, r.Reason
 		}
 	}
 }
@@ -385,6 +387,9 @@ func (t *summaryRows) print(w io.Writer, how outcome) {
 			case notWritten:
 				act = "not written (would be " + act + ")"
 			}
+		}
+		if r.action == transform.ActionSkipped && r.reason != "" {
+			act += " (" + r.reason + ")"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.file, r.workload, r.injection, act)
 	}
