@@ -30,11 +30,11 @@ func TestPlainMessages(t *testing.T) {
 		notWant []string
 	}{
 		{
-			name:  "-c given manifests",
-			files: map[string]string{"inject.yaml": msgConfig, "app.yaml": msgApp},
-			args:  []string{"-c", "app.yaml", "inject.yaml"},
-			code:  1,
-			want:  []string{"inject-sidecars: config app.yaml holds Kubernetes manifests (Deployment/web, Service/web), not an injection config: -c takes a SidecarInjection or a ConfigMap; give the manifests after the flags, as in inject-sidecars -c CONFIG app.yaml"},
+			name:    "-c given manifests",
+			files:   map[string]string{"inject.yaml": msgConfig, "app.yaml": msgApp},
+			args:    []string{"-c", "app.yaml", "inject.yaml"},
+			code:    1,
+			want:    []string{"inject-sidecars: config app.yaml holds Kubernetes manifests (Deployment/web, Service/web), not an injection config: -c takes a SidecarInjection or a ConfigMap; give the manifests after the flags, as in inject-sidecars -c CONFIG app.yaml"},
 			notWant: []string{"functionConfig", "not supported"},
 		},
 		{
