@@ -127,7 +127,7 @@ func TestE2EImageKptRender(t *testing.T) {
 	exe, img := copyDir(t, "examples/kpt-package"), copyDir(t, "examples/kpt-package")
 	for dir, fn := range map[string]string{exe: "exec: " + binary, img: "image: " + testImage} {
 		kptfile := filepath.Join(dir, "Kptfile")
-		b := strings.ReplaceAll(string(mustRead(t, kptfile)), "exec: ./bin/inject-sidecars", fn)
+		b := strings.ReplaceAll(string(mustRead(t, kptfile)), "exec: inject-sidecars", fn)
 		if err := os.WriteFile(kptfile, []byte(b), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +158,7 @@ func TestE2EImageKustomizeContainer(t *testing.T) {
 	dir := copyDir(t, "examples/kustomize-overlay")
 	fnPath := filepath.Join(dir, "overlay", "inject.yaml")
 	b := string(mustRead(t, fnPath))
-	b = strings.Replace(b, "exec:\n        path: ../../../bin/inject-sidecars", "container:\n        image: "+testImage, 1)
+	b = strings.Replace(b, "exec:\n        path: inject-sidecars", "container:\n        image: "+testImage, 1)
 	if !strings.Contains(b, testImage) {
 		t.Fatalf("examples/kustomize-overlay/overlay/inject.yaml no longer has the exec form this test rewrites:\n%s", b)
 	}

@@ -221,7 +221,7 @@ func TestE2EKptRender(t *testing.T) {
 	kpt := tool(t, "kpt")
 	pkg := copyDir(t, "examples/kpt-package")
 	kptfile := filepath.Join(pkg, "Kptfile")
-	b := strings.ReplaceAll(string(mustRead(t, kptfile)), "./bin/inject-sidecars", binary)
+	b := strings.ReplaceAll(string(mustRead(t, kptfile)), "exec: inject-sidecars", "exec: "+binary)
 	if err := os.WriteFile(kptfile, []byte(b), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestE2EKustomize(t *testing.T) {
 	dir := copyDir(t, "examples/kustomize-overlay")
 	fnPath := filepath.Join(dir, "overlay", "inject.yaml")
 	rel, _ := filepath.Rel(filepath.Join(dir, "overlay"), binary)
-	b := strings.ReplaceAll(string(mustRead(t, fnPath)), "../../../bin/inject-sidecars", rel)
+	b := strings.ReplaceAll(string(mustRead(t, fnPath)), "path: inject-sidecars", "path: "+rel)
 	if err := os.WriteFile(fnPath, []byte(b), 0o644); err != nil {
 		t.Fatal(err)
 	}
