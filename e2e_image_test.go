@@ -189,3 +189,33 @@ func sameFiles(t *testing.T, a, b string) {
 		}
 	}
 }
+
+// TestE2EImageREADME runs the README's container commands as written: a
+// ResourceList made with kpt fn source, then podman run with the ulimit
+// flags the README gives, on podman's own configuration (no
+// CONTAINERS_CONF). The output must be the exec form's.
+func TestE2EImageREADME(t *testing.T) {
+	image(t)
+	kpt, podman := tool(t, "kpt"), tool(t, "podman")
+	src := run(t, "", nil, kpt, "fn", "source", "examples/kpt-package", "--fn-config", "examples/kpt-package/inject.yaml")
+	if src.code != 0 {
+		t.Fatalf("kpt fn source: exit %d\n%s", src.code, src.stderr)
+	}
+	want := run(t, "", []byte(src.stdout), binary)
+	cmd := exec.Command(podman, "run", "-i", "--rm", "--network", "none", "--read-only", "--user", "65532",
+		"--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096", testImage)
+	for _, e := range os.Environ() {
+		if !strings.HasPrefix(e, "CONTAINERS_CONF=") {
+			cmd.Env = append(cmd.Env, e)
+		}
+	}
+	cmd.Stdin = strings.NewReader(src.stdout)
+	got, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("podman run: %v", err)
+	}
+	if want.code != 0 || string(got) != want.stdout {
+		t.Errorf("the image's output differs from the binary's (exit %d):\n%s", want.code, got)
+	}
+	mustContain(t, "podman run output", string(got), "name: envoy")
+}
