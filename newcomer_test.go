@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/xml"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,5 +100,35 @@ func TestOneVersion(t *testing.T) {
 		if !strings.Contains(string(out), " -t localhost/inject-sidecars:"+want+" ") {
 			t.Errorf("make image does not tag the image %s:\n%s", want, out)
 		}
+	}
+}
+
+// TestReadmePicture: the README shows docs/injection.svg, and the file is
+// well-formed SVG (an <svg> root with a title, for screen readers).
+func TestReadmePicture(t *testing.T) {
+	if !strings.Contains(string(mustRead(t, "README.md")), "](docs/injection.svg)") {
+		t.Error("README.md does not show docs/injection.svg")
+	}
+	dec := xml.NewDecoder(bytes.NewReader(mustRead(t, "docs/injection.svg")))
+	var root, title string
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("docs/injection.svg is not well-formed: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			if root == "" {
+				root = se.Name.Local
+			}
+			if se.Name.Local == "title" {
+				title = se.Name.Local
+			}
+		}
+	}
+	if root != "svg" || title == "" {
+		t.Errorf("docs/injection.svg: root <%s>, title %q; want an <svg> with a <title>", root, title)
 	}
 }
