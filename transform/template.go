@@ -59,7 +59,17 @@ var templateFields = func() []string {
 // ({{ .Nme }}) when the config is read, so a typo is found even where no
 // workload matches, and not once per workload.
 func checkFields(n parse.Node) error {
-	var bad string
+	var err error
+	// check looks at one chain of fields: .Name, or .Labels.app.
+	check := func(ident []string) {
+		switch {
+		case err != nil || len(ident) == 0:
+		case !knownField(ident[0]):
+			err = fmt.Errorf("unknown template field .%s: the fields are %s", ident[0], strings.Join(templateFields, ", "))
+		case len(ident) > 1 && reflect.ValueOf(TemplateData{}).FieldByName(ident[0]).Kind() == reflect.String:
+			err = fmt.Errorf("template field .%s is text and has no field .%s: the fields with keys are %s", ident[0], ident[1], strings.Join(mapFields, " and "))
+		}
+	}
 	var walk func(parse.Node)
 	walk = func(n parse.Node) {
 		switch n := n.(type) {
@@ -94,21 +104,28 @@ func checkFields(n parse.Node) error {
 				walk(a)
 			}
 		case *parse.FieldNode:
-			if bad == "" && !knownField(n.Ident[0]) {
-				bad = n.Ident[0]
-			}
+			check(n.Ident)
 		case *parse.VariableNode:
-			if bad == "" && n.Ident[0] == "$" && len(n.Ident) > 1 && !knownField(n.Ident[1]) {
-				bad = n.Ident[1]
+			if n.Ident[0] == "$" {
+				check(n.Ident[1:])
 			}
 		}
 	}
 	walk(n)
-	if bad != "" {
-		return fmt.Errorf("unknown template field .%s: the fields are %s", bad, strings.Join(templateFields, ", "))
-	}
-	return nil
+	return err
 }
+
+// mapFields are the fields that hold keys (.Labels.app).
+var mapFields = func() []string {
+	var names []string
+	t := reflect.TypeFor[TemplateData]()
+	for i := range t.NumField() {
+		if t.Field(i).Type.Kind() == reflect.Map {
+			names = append(names, t.Field(i).Name)
+		}
+	}
+	return names
+}()
 
 func knownField(name string) bool {
 	for _, f := range templateFields {

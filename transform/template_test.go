@@ -22,6 +22,7 @@ func TestTemplateFieldsCheckedAtRead(t *testing.T) {
 		{"through $", `"x-{{ $.Lables }}"`, "spec.containers[0].image", "unknown template field .Lables: " + fields},
 		{"in an if", `"{{ if .Namespce }}a{{ end }}"`, "spec.containers[0].image", "unknown template field .Namespce: " + fields},
 		{"as index's argument", `"{{ index .Label \"app\" }}"`, "spec.containers[0].image", "unknown template field .Label: " + fields},
+		{"a field of text", `"{{ .Name.first }}"`, "spec.containers[0].image", "template field .Name is text and has no field .first: the fields with keys are Labels and Annotations"},
 		{"every field there is", `"{{ .Name }}{{ .Namespace }}{{ .Kind }}{{ index .Labels \"a\" }}{{ .Annotations.b }}"`, "", ""},
 	}
 	for _, tt := range tests {
