@@ -62,6 +62,14 @@ func TestPlainMessages(t *testing.T) {
 			notWant: []string{"among the inputs"},
 		},
 		{
+			name:    "an unquoted template gets a hint to quote it",
+			files:   map[string]string{"inject.yaml": strings.Replace(msgConfig, "    image: fluent/fluent-bit:3.1.4\n", "    image: fluent/fluent-bit:3.1.4\n    env:\n    - name: APP_NAME\n      value: {{ .Name }}\n", 1), "app.yaml": msgApp},
+			args:    []string{"-c", "inject.yaml", "app.yaml"},
+			code:    1,
+			want:    []string{`[error] inject-sidecars.dev/v1alpha1/SidecarInjection/logging spec.containers[0].env[0].value: a template must be quoted, or YAML reads it as an object: write value: "{{ .Name }}" (inject.yaml)`},
+			notWant: []string{"map[string]interface", "invalid map key"},
+		},
+		{
 			name:  "a YAML error in the second document names the file's line",
 			files: map[string]string{"inject.yaml": msgConfig, "app.yaml": msgApp + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  k: [unclosed\n"},
 			args:  []string{"-c", "inject.yaml", "app.yaml"},
