@@ -83,79 +83,16 @@ func RunPlain(o PlainOptions) (code int) {
 	}
 	filter := &transform.Filter{Injections: injections}
 	filter.Prepare(namespaces)
-	configFiles := map[string]*framework.File{}
-	for name, path := range configPaths {
-		configFiles[name] = &framework.File{Path: path}
-	}
-	// What the run keeps of each document is small: the rows of the
-	// summary, the report's figures, the results worth printing.
-	var (
-		printed   framework.Results
-		rows      = &summaryRows{}
-		report    = newReport(o.Report != "")
-		matched   = make([]bool, len(injections))
-		changed   = map[*yamlfile.Source]bool{}
-		checks    []string
-		fallbacks []string
-		failed    bool
-	)
-	err = pipeline(srcs, filter, !o.Check || o.Diff, out, func(d *docOut) {
-		changed[d.src] = changed[d.src] || d.changed
-		if d.fallback != "" {
-			fallbacks = append(fallbacks, fmt.Sprintf("[info] %s, document %d: re-encoded, its formatting not kept: %s", displayPath(d.src.Path), d.index, d.fallback))
-		}
-		if d.warning != nil {
-			printed = append(printed, d.warning)
-		}
-		if d.outcome == nil {
-			return
-		}
-		file := &framework.File{Path: d.src.Path, Index: d.index}
-		rs := d.outcome.Results
-		for i, m := range d.outcome.Matched() {
-			matched[i] = matched[i] || m
-		}
-		for _, r := range rs {
-			failed = failed || r.Severity == transform.Error
-			if r.Changed() {
-				checks = append(checks, fmt.Sprintf("%s: %s (%s)", r.Ref, r.Injection, r.Action))
-			}
-		}
-		for _, r := range fn.Results(rs, func(*yaml.Node) *framework.File { return file }, configFiles) {
-			if r.Severity != framework.Info {
-				printed = append(printed, r)
-			}
-		}
-		rows.add(displayPath(d.src.Path), rs)
-		for _, u := range d.outcome.Usage {
-			report.add(&u, d.src.Path)
-		}
-	})
+	t := newTally(len(injections), o.Report != "", configPaths)
+	err = pipeline(srcs, filter, !o.Check || o.Diff, out, t.add)
 	if err != nil {
 		out.discard()
 		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
 		return exitError
 	}
-	for _, r := range fn.Results(filter.Unmatched(matched), nil, configFiles) {
-		printed = append(printed, r)
-	}
-	for _, r := range printed {
-		fmt.Fprintln(o.Stderr, r.String()+fileSuffix(r.File))
-	}
-	if !o.Quiet {
-		how := written
-		switch {
-		case failed:
-			how = notWritten
-		case o.Check:
-			how = checked
-		}
-		rows.print(o.Stderr, how)
-		if line := report.totalsLine(how); line != "" {
-			fmt.Fprintln(o.Stderr, line)
-		}
-	}
-	if failed {
+	t.print(o, filter.Unmatched(t.matched))
+	report, checks := t.report, t.checks
+	if t.failed {
 		out.discard()
 		fmt.Fprintln(o.Stderr, "inject-sidecars: errors found; nothing was written")
 		return exitError
@@ -171,16 +108,99 @@ func RunPlain(o PlainOptions) (code int) {
 		return diff(o.Stdout, o.Stderr, out, checks)
 	}
 	if o.Check {
-		return check(o.Stdout, srcs, changed, checks)
+		return check(o.Stdout, srcs, t.changed, checks)
 	}
 	if err := out.commit(o.Stdout); err != nil {
 		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n", err)
 		return exitError
 	}
-	for _, f := range fallbacks {
+	for _, f := range t.fallbacks {
 		fmt.Fprintln(o.Stderr, f)
 	}
 	return 0
+}
+
+// tally is what a run keeps of each document, which is small: the rows
+// of the summary, the report's figures, the results worth printing.
+type tally struct {
+	configFiles map[string]*framework.File
+	printed     framework.Results
+	rows        *summaryRows
+	report      *report
+	matched     []bool
+	changed     map[*yamlfile.Source]bool
+	checks      []string
+	fallbacks   []string
+	failed      bool
+}
+
+// newTally readies a tally for a run of that many injections, from the
+// config files by injection name.
+func newTally(injections int, report bool, configPaths map[string]string) *tally {
+	configFiles := map[string]*framework.File{}
+	for name, path := range configPaths {
+		configFiles[name] = &framework.File{Path: path}
+	}
+	return &tally{
+		configFiles: configFiles, rows: &summaryRows{}, report: newReport(report),
+		matched: make([]bool, injections), changed: map[*yamlfile.Source]bool{},
+	}
+}
+
+// print prints the warnings and errors, then (unless -q) the summary.
+// unmatched are the warnings about injections that matched nothing.
+func (t *tally) print(o PlainOptions, unmatched []transform.Result) {
+	for _, r := range append(t.printed, fn.Results(unmatched, nil, t.configFiles)...) {
+		fmt.Fprintln(o.Stderr, r.String()+fileSuffix(r.File))
+	}
+	if o.Quiet {
+		return
+	}
+	how := written
+	switch {
+	case t.failed:
+		how = notWritten
+	case o.Check:
+		how = checked
+	}
+	t.rows.print(o.Stderr, how)
+	if line := t.report.totalsLine(how); line != "" {
+		fmt.Fprintln(o.Stderr, line)
+	}
+}
+
+// add takes in one document, as the pipeline hands it over.
+func (t *tally) add(d *docOut) {
+	t.changed[d.src] = t.changed[d.src] || d.changed
+	if d.fallback != "" {
+		t.fallbacks = append(t.fallbacks, fmt.Sprintf("[info] %s, document %d: re-encoded, its formatting not kept: %s", displayPath(d.src.Path), d.index, d.fallback))
+	}
+	if d.warning != nil {
+		t.printed = append(t.printed, d.warning)
+	}
+	if d.outcome == nil {
+		return
+	}
+	file := &framework.File{Path: d.src.Path, Index: d.index}
+	rs := d.outcome.Results
+	for i, m := range d.outcome.Matched() {
+		t.matched[i] = t.matched[i] || m
+	}
+	for _, r := range rs {
+		t.failed = t.failed || r.Severity == transform.Error
+		if r.Changed() {
+			t.checks = append(t.checks, fmt.Sprintf("%s: %s (%s)", r.Ref, r.Injection, r.Action))
+		}
+	}
+	for _, r := range fn.Results(rs, func(*yaml.Node) *framework.File { return file }, t.configFiles) {
+		if r.Severity != framework.Info {
+			t.printed = append(t.printed, r)
+		}
+	}
+	t.rows.add(displayPath(d.src.Path), rs)
+	for _, u := range d.outcome.Usage {
+		t.report.add(&u, d.src.Path)
+	}
 }
 
 func fileSuffix(f *framework.File) string {
