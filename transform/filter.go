@@ -472,26 +472,9 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		}
 		drifted = true
 	}
-	var blocking, replaced []conflict
-	for _, cf := range c.check() {
-		if inj.Spec.OnConflict != v1alpha1.ConflictReplace || !cf.replaceable {
-			blocking = append(blocking, cf)
-		} else {
-			replaced = append(replaced, cf)
-		}
-	}
+	blocking, replaced := c.conflicts()
 	if len(blocking) > 0 {
-		if inj.Spec.OnConflict == v1alpha1.ConflictSkip {
-			msgs := make([]string, len(blocking))
-			for i, cf := range blocking {
-				msgs[i] = cf.msg
-			}
-			f.skipped(w, inj, Info, blocking[0].field, blocking[0].reason(), "skipped %q (onConflict: skip): %s", inj.name(), strings.Join(msgs, "; "))
-			return true
-		}
-		for _, cf := range blocking {
-			f.result(w, inj, Error, ActionConflict, cf.field, "conflict with injection %q: %s", inj.name(), cf.msg)
-		}
+		f.blocked(w, inj, blocking)
 		return true
 	}
 	if !f.podSecurity(w, c) {
@@ -512,6 +495,35 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 	f.replacedWarning(w, inj, replaced)
 	f.bestPractices(w, c)
 	return true
+}
+
+// conflicts sorts what the pod already has into what stops the
+// injection and what onConflict: replace overwrites.
+func (c *change) conflicts() (blocking, replaced []conflict) {
+	for _, cf := range c.check() {
+		if c.inj.Spec.OnConflict != v1alpha1.ConflictReplace || !cf.replaceable {
+			blocking = append(blocking, cf)
+		} else {
+			replaced = append(replaced, cf)
+		}
+	}
+	return blocking, replaced
+}
+
+// blocked reports the conflicts that leave the workload unchanged: one
+// info with onConflict: skip, else an error each.
+func (f *Filter) blocked(w *workload, inj *Injection, blocking []conflict) {
+	if inj.Spec.OnConflict == v1alpha1.ConflictSkip {
+		msgs := make([]string, len(blocking))
+		for i, cf := range blocking {
+			msgs[i] = cf.msg
+		}
+		f.skipped(w, inj, Info, blocking[0].field, blocking[0].reason(), "skipped %q (onConflict: skip): %s", inj.name(), strings.Join(msgs, "; "))
+		return
+	}
+	for _, cf := range blocking {
+		f.result(w, inj, Error, ActionConflict, cf.field, "conflict with injection %q: %s", inj.name(), cf.msg)
+	}
 }
 
 // replacedWarning says what onConflict: replace overwrote in the user's
