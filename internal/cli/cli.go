@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/util/version"
@@ -78,6 +79,16 @@ func (o Options) Plain() bool { return len(o.Configs) > 0 }
 // drives it.
 func FromFlags(prog string, args []string) (Options, error) {
 	var o Options
+	fs := flagSet(prog, &o)
+	o.Usage = strings.ReplaceAll(usage, "PROG", prog)
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	return o, o.check(fs.Args())
+}
+
+// flagSet defines the flags, into o.
+func flagSet(prog string, o *Options) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(prog, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringArrayVarP(&o.Configs, "config", "c", nil, "injection config (repeatable; applied in order; SidecarInjection or ConfigMap)")
@@ -91,39 +102,41 @@ func FromFlags(prog string, args []string) (Options, error) {
 	fs.BoolVar(&o.Schema, "schema", false, "print the JSON Schema of SidecarInjection")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "no summary on stderr")
 	fs.BoolVar(&o.Version, "version", false, "print the version")
-	o.Usage = fmt.Sprintf("usage:\n  %s                         KRM function: ResourceList on stdin, ResourceList on stdout\n  %s -c FILE [PATH|-]...     plain mode: YAML files, folders or stdin in, YAML stream out\n%s", prog, prog, fs.FlagUsages())
-	if err := fs.Parse(args); err != nil {
-		return o, err
-	}
-	o.Inputs = fs.Args()
+	return fs
+}
+
+// check completes the options with the inputs and checks that they go
+// together.
+func (o *Options) check(inputs []string) error {
+	o.Inputs = inputs
 	o.Check = o.Check || o.Diff
 	if o.KubeVersion != "" {
 		if _, err := version.ParseGeneric(o.KubeVersion); err != nil {
-			return o, fmt.Errorf("--kube-version %q is not a Kubernetes version: give one such as 1.30 or v1.30.2", o.KubeVersion)
+			return fmt.Errorf("--kube-version %q is not a Kubernetes version: give one such as 1.30 or v1.30.2", o.KubeVersion)
 		}
 	}
 	switch {
 	case o.Schema || o.Version:
-		return o, nil
+		return nil
 	case !o.Plain() && len(o.Inputs) > 0:
-		return o, errors.New("inputs need a config: give -c FILE (with no arguments at all, inject-sidecars is a KRM function reading a ResourceList)")
+		return errors.New("inputs need a config: give -c FILE (with no arguments at all, inject-sidecars is a KRM function reading a ResourceList)")
 	case !o.Plain() && (o.InPlace || o.Check || o.Output != "" || o.Uninject || o.Report != "" || o.KubeVersion != ""):
-		return o, errors.New("-i, -o, --check, --diff, --uninject, --report and --kube-version work in plain mode: give -c FILE (in KRM mode, set spec.kubernetesVersion)")
+		return errors.New("-i, -o, --check, --diff, --uninject, --report and --kube-version work in plain mode: give -c FILE (in KRM mode, set spec.kubernetesVersion)")
 	case o.InPlace && o.Output != "":
-		return o, errors.New("-i and -o cannot be used together")
+		return errors.New("-i and -o cannot be used together")
 	case o.Diff && (o.InPlace || o.Output != ""):
-		return o, errors.New("--diff writes nothing: it cannot be used with -i or -o")
+		return errors.New("--diff writes nothing: it cannot be used with -i or -o")
 	case o.Check && (o.InPlace || o.Output != ""):
-		return o, errors.New("--check writes nothing: it cannot be used with -i or -o")
+		return errors.New("--check writes nothing: it cannot be used with -i or -o")
 	case o.InPlace && len(o.Inputs) == 0:
-		return o, errors.New("-i needs input files or folders")
+		return errors.New("-i needs input files or folders")
 	}
 	for _, in := range o.Inputs {
 		if in == "-" && o.InPlace {
-			return o, errors.New("-i cannot rewrite stdin")
+			return errors.New("-i cannot rewrite stdin")
 		}
 	}
-	return o, nil
+	return nil
 }
 
 // Main runs the command and returns its exit code. version is what
@@ -177,6 +190,25 @@ func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	}
 	return runKRM(stdin, stdout, stderr)
 }
+
+// usage is the flag help, written out rather than pflag's (which shows
+// every switch as --check[=true|false] and a list as stringArray);
+// TestUsageNamesEveryFlag keeps it in step with the flags.
+const usage = `usage:
+  PROG                         KRM function: ResourceList on stdin, ResourceList on stdout
+  PROG -c FILE [PATH|-]...     plain mode: YAML/JSON files, folders or stdin in, a stream out
+  -c, --config FILE      injection config (repeatable; applied in order; SidecarInjection or ConfigMap)
+  -o, --output PATH      write here instead of stdout (a file, or a folder mirroring the inputs)
+  -i, --in-place         rewrite the input files atomically; untouched files are not rewritten
+      --check            change nothing; exit 3 and list what would change (CI drift gate)
+      --diff             like --check, and print a unified diff of what would change to stdout
+      --uninject         remove what the named injections added
+      --kube-version V   the Kubernetes version the manifests are for (overrides spec.kubernetesVersion)
+      --report FILE      write the JSON resource report (what the sidecars cost) to FILE
+      --schema           print the JSON Schema of SidecarInjection
+  -q, --quiet            no summary on stderr
+      --version          print the version
+`
 
 // helpMore ends --help: what the exit codes mean, two examples, and
 // where the docs are.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/spf13/pflag"
 )
 
 func TestFromFlags(t *testing.T) {
@@ -86,6 +87,28 @@ func TestKubeVersionFlagUsageError(t *testing.T) {
 	first, _, _ := strings.Cut(errb.String(), "\n")
 	if want := `inject-sidecars: --kube-version "banana" is not a Kubernetes version: give one such as 1.30 or v1.30.2`; first != want {
 		t.Errorf("first line\n%s\nwant\n%s", first, want)
+	}
+}
+
+// TestUsageNamesEveryFlag: the hand-written usage lists every flag the
+// command defines, with its shorthand, and no flag it does not define.
+func TestUsageNamesEveryFlag(t *testing.T) {
+	var o Options
+	fs := flagSet("inject-sidecars", &o)
+	u := strings.ReplaceAll(usage, "PROG", "inject-sidecars")
+	n := 0
+	fs.VisitAll(func(f *pflag.Flag) {
+		n++
+		want := "      --" + f.Name + " "
+		if f.Shorthand != "" {
+			want = "  -" + f.Shorthand + ", --" + f.Name + " "
+		}
+		if !strings.Contains(u, want) {
+			t.Errorf("usage lacks %q:\n%s", want, u)
+		}
+	})
+	if listed := strings.Count(u, "\n  -") + strings.Count(u, "\n      --"); listed != n {
+		t.Errorf("usage lists %d flags, the command defines %d:\n%s", listed, n, u)
 	}
 }
 
