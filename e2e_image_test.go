@@ -127,7 +127,7 @@ func TestE2EImageKptRender(t *testing.T) {
 	exe, img := copyDir(t, "examples/kpt-package"), copyDir(t, "examples/kpt-package")
 	for dir, fn := range map[string]string{exe: "exec: " + binary, img: "image: " + testImage} {
 		kptfile := filepath.Join(dir, "Kptfile")
-		b := strings.ReplaceAll(string(mustRead(t, kptfile)), "exec: ./bin/inject-sidecars", fn)
+		b := strings.ReplaceAll(string(mustRead(t, kptfile)), "exec: inject-sidecars", fn)
 		if err := os.WriteFile(kptfile, []byte(b), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +158,7 @@ func TestE2EImageKustomizeContainer(t *testing.T) {
 	dir := copyDir(t, "examples/kustomize-overlay")
 	fnPath := filepath.Join(dir, "overlay", "inject.yaml")
 	b := string(mustRead(t, fnPath))
-	b = strings.Replace(b, "exec:\n        path: ../../../bin/inject-sidecars", "container:\n        image: "+testImage, 1)
+	b = strings.Replace(b, "exec:\n        path: inject-sidecars", "container:\n        image: "+testImage, 1)
 	if !strings.Contains(b, testImage) {
 		t.Fatalf("examples/kustomize-overlay/overlay/inject.yaml no longer has the exec form this test rewrites:\n%s", b)
 	}
@@ -188,4 +188,34 @@ func sameFiles(t *testing.T, a, b string) {
 			t.Errorf("%s differs between the exec and the image form:\n%s\n---\n%s", rel, body, other)
 		}
 	}
+}
+
+// TestE2EImageREADME runs the README's container commands as written: a
+// ResourceList made with kpt fn source, then podman run with the ulimit
+// flags the README gives, on podman's own configuration (no
+// CONTAINERS_CONF). The output must be the exec form's.
+func TestE2EImageREADME(t *testing.T) {
+	image(t)
+	kpt, podman := tool(t, "kpt"), tool(t, "podman")
+	src := run(t, "", nil, kpt, "fn", "source", "examples/kpt-package", "--fn-config", "examples/kpt-package/inject.yaml")
+	if src.code != 0 {
+		t.Fatalf("kpt fn source: exit %d\n%s", src.code, src.stderr)
+	}
+	want := run(t, "", []byte(src.stdout), binary)
+	cmd := exec.Command(podman, "run", "-i", "--rm", "--network", "none", "--read-only", "--user", "65532",
+		"--ulimit", "nofile=4096:4096", "--ulimit", "nproc=4096:4096", testImage)
+	for _, e := range os.Environ() {
+		if !strings.HasPrefix(e, "CONTAINERS_CONF=") {
+			cmd.Env = append(cmd.Env, e)
+		}
+	}
+	cmd.Stdin = strings.NewReader(src.stdout)
+	got, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("podman run: %v", err)
+	}
+	if want.code != 0 || string(got) != want.stdout {
+		t.Errorf("the image's output differs from the binary's (exit %d):\n%s", want.code, got)
+	}
+	mustContain(t, "podman run output", string(got), "name: envoy")
 }

@@ -183,11 +183,45 @@ func TestE2EKptEvalConfigMap(t *testing.T) {
 	mustContain(t, "kpt output", r.stderr, "data.colour", "data.image")
 }
 
+// TestE2EKptErrorOnce: kpt prints a failed function's results and its
+// stderr both, so under kpt an error result goes only into the
+// ResourceList, and kpt shows it once, under fn eval --fn-config, fn eval
+// with key=value arguments and fn render. (kustomize shows only stderr:
+// TestE2EKustomizeErrorResult.)
+func TestE2EKptErrorOnce(t *testing.T) {
+	kpt := tool(t, "kpt")
+	// kpt quotes stderr lines, so the words without the quotes are counted.
+	const clash = "already exists"
+	pod := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: proxy\n    image: x:1\n"
+	cfg := "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata:\n  name: mesh\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\nspec:\n  containers:\n  - name: proxy\n    image: envoyproxy/envoy:v1.31.0\n"
+	kptfile := "apiVersion: kpt.dev/v1\nkind: Kptfile\nmetadata:\n  name: p\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\npipeline:\n  mutators:\n  - exec: " + binary + "\n    configPath: inject.yaml\n"
+	pkg := t.TempDir()
+	for name, body := range map[string]string{"pod.yaml": pod, "inject.yaml": cfg, "Kptfile": kptfile} {
+		if err := os.WriteFile(filepath.Join(pkg, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs := map[string][]string{
+		"fn eval --fn-config": {"fn", "eval", pkg, "--exec", binary, "--fn-config", filepath.Join(pkg, "inject.yaml")},
+		"fn eval key=value":   {"fn", "eval", pkg, "--exec", binary, "--", "name=proxy", "image=envoyproxy/envoy:v1.31.0"},
+		"fn render":           {"fn", "render", pkg, "--allow-exec"},
+	}
+	for name, args := range runs {
+		r := run(t, "", nil, kpt, args...)
+		if r.code == 0 {
+			t.Fatalf("%s: a conflict should fail:\n%s", name, r.stderr)
+		}
+		if n := strings.Count(r.stderr, clash); n != 1 {
+			t.Errorf("%s: the error shows %d times, want once:\n%s", name, n, r.stderr)
+		}
+	}
+}
+
 func TestE2EKptRender(t *testing.T) {
 	kpt := tool(t, "kpt")
 	pkg := copyDir(t, "examples/kpt-package")
 	kptfile := filepath.Join(pkg, "Kptfile")
-	b := strings.ReplaceAll(string(mustRead(t, kptfile)), "./bin/inject-sidecars", binary)
+	b := strings.ReplaceAll(string(mustRead(t, kptfile)), "exec: inject-sidecars", "exec: "+binary)
 	if err := os.WriteFile(kptfile, []byte(b), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +244,7 @@ func TestE2EKustomize(t *testing.T) {
 	dir := copyDir(t, "examples/kustomize-overlay")
 	fnPath := filepath.Join(dir, "overlay", "inject.yaml")
 	rel, _ := filepath.Rel(filepath.Join(dir, "overlay"), binary)
-	b := strings.ReplaceAll(string(mustRead(t, fnPath)), "../../../bin/inject-sidecars", rel)
+	b := strings.ReplaceAll(string(mustRead(t, fnPath)), "path: inject-sidecars", "path: "+rel)
 	if err := os.WriteFile(fnPath, []byte(b), 0o644); err != nil {
 		t.Fatal(err)
 	}

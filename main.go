@@ -4,18 +4,36 @@
 package main
 
 import (
+	_ "embed"
 	"fmt"
 	"os"
 	"os/signal"
+	"regexp"
 	"syscall"
 
 	"github.com/inject-sidecars/inject-sidecars/internal/cli"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlfile"
 )
 
-// version is set with -ldflags "-X main.version=…"; a plain go install
-// falls back to the module version from the build info.
-var version = ""
+// pluginYAML is the Helm plugin's manifest, whose version is the one
+// version: --version prints it, and make tags the image with it, so a
+// go install, a make build and the plugin Helm lists all agree.
+//
+//go:embed plugin.yaml
+var pluginYAML []byte
+
+// version is plugin.yaml's version; empty (then the module version from
+// the build info stands) only if plugin.yaml lost its version line.
+var version = pluginVersion(pluginYAML)
+
+var versionLine = regexp.MustCompile(`(?m)^version:\s*"?([^"\s]+)"?\s*$`)
+
+func pluginVersion(b []byte) string {
+	if m := versionLine.FindSubmatch(b); m != nil {
+		return string(m[1])
+	}
+	return ""
+}
 
 func main() {
 	stopOnSignal()

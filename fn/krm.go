@@ -220,12 +220,54 @@ func yamlString(s string) string {
 // onInput, when set, is told the input's size once it is read, before it
 // is parsed: main tunes the garbage collector with it.
 func Run(in io.Reader, out io.Writer, onInput func(bytes int64)) (framework.Results, error) {
+	rl, err := RunList(in, out, onInput)
+	return rl.Results, err
+}
+
+// RunList is Run, returning the list written: its results, and what
+// FromKpt tells of the orchestrator.
+func RunList(in io.Reader, out io.Writer, onInput func(bytes int64)) (*ResourceList, error) {
 	rl := processKRM(in, onInput)
 	Safe(rl.Results)
 	if err := WriteResourceList(out, rl); err != nil {
-		return rl.Results, fmt.Errorf("writing the ResourceList: %w", err)
+		return rl, fmt.Errorf("writing the ResourceList: %w", err)
 	}
-	return rl.Results, nil
+	return rl, nil
+}
+
+// kptAnnotations are what kpt, and neither kustomize nor a hand-written
+// ResourceList, puts on the functionConfig it reads from a file: under
+// kpt fn eval --fn-config (seqindent) or a Kptfile's configPath
+// (package-path).
+var kptAnnotations = []string{
+	"internal.config.kubernetes.io/seqindent",
+	"internal.config.kubernetes.io/package-path",
+}
+
+// kptFunctionInput is the name of the ConfigMap kpt fn eval makes of
+// "-- key=value" arguments.
+const kptFunctionInput = "function-input"
+
+// FromKpt reports whether kpt wrote the list, judged by its
+// functionConfig. kpt prints a failed function's results and its stderr
+// both, so the command prints error results to stderr only when the list
+// is not kpt's: kustomize shows nothing but stderr.
+func (rl *ResourceList) FromKpt() bool {
+	if rl == nil || rl.FunctionConfig == nil {
+		return false
+	}
+	fc := rl.FunctionConfig.YNode()
+	meta := yamlnode.Field(fc, "metadata")
+	if yamlnode.Str(fc, "kind") == "ConfigMap" && yamlnode.Str(meta, "name") == kptFunctionInput && yamlnode.Field(meta, "annotations") == nil {
+		return true
+	}
+	annos := yamlnode.Field(meta, "annotations")
+	for _, a := range kptAnnotations {
+		if yamlnode.Field(annos, a) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // processKRM reads and processes the input; whatever goes wrong becomes

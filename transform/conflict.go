@@ -30,32 +30,42 @@ type conflict struct {
 	// replaceable is false for clashes that replace cannot resolve
 	// without deleting the user's own container.
 	replaceable bool
+	// short, when set, is msg in fewer words, for the summary table.
+	short string
 }
 
-// blocking returns the conflicts that keep the change from being made:
-// all of them, or with onConflict: replace those it cannot resolve. A pod
-// holding a YAML anchor is never replaced into: what replace overwrites
-// may be the anchor, and its aliases would point at nothing (the output
-// would not parse).
-func (c *change) blocking(all []conflict) []conflict {
-	if c.inj.Spec.OnConflict != v1alpha1.ConflictReplace {
-		return all
+// reason is the conflict in a few words, for the summary table.
+func (cf conflict) reason() string {
+	if cf.short != "" {
+		return cf.short
 	}
-	var out []conflict
-	anchor := ""
-	for _, cf := range all {
-		if cf.replaceable && anchor == "" {
-			anchor = anchorIn(c.p.spec)
+	return cf.msg
+}
+
+// conflicts splits the pod's clashes with the change: those that keep
+// it from being made (all of them, or with onConflict: replace those
+// replace cannot resolve) and those replace overwrites. A pod holding a
+// YAML anchor is never replaced into: what replace overwrites may be the
+// anchor, and its aliases would point at nothing (the output would not
+// parse).
+func (c *change) conflicts() (blocking, replaced []conflict) {
+	anchor, looked := "", false
+	for _, cf := range c.check() {
+		if c.inj.Spec.OnConflict != v1alpha1.ConflictReplace || !cf.replaceable {
+			blocking = append(blocking, cf)
+			continue
 		}
-		switch {
-		case !cf.replaceable:
-			out = append(out, cf)
-		case anchor != "":
+		if !looked {
+			anchor, looked = anchorIn(c.p.spec), true
+		}
+		if anchor != "" {
 			cf.msg += fmt.Sprintf("; onConflict: replace does not apply: the pod holds the YAML anchor &%s, which its aliases need", anchor)
-			out = append(out, cf)
+			blocking = append(blocking, cf)
+			continue
 		}
+		replaced = append(replaced, cf)
 	}
-	return out
+	return blocking, replaced
 }
 
 // anchorIn returns the name of the first anchor under n, or "".
@@ -136,7 +146,10 @@ func (c *change) check() []conflict {
 			}
 			path := fmt.Sprintf("%s.%s[%d]", at, list, i)
 			if newNames[name] {
-				out = append(out, conflict{path + ".name", fmt.Sprintf("container %q already exists", name), true})
+				// Sidecar names are DNS labels (validated), so the short
+				// form needs no quotes.
+				out = append(out, conflict{field: path + ".name", msg: fmt.Sprintf("container %q already exists", name), replaceable: true,
+					short: "container " + name + " already exists"})
 				if c.inj.Spec.OnConflict == v1alpha1.ConflictReplace {
 					continue // its ports go with it
 				}
@@ -161,12 +174,12 @@ func (c *change) check() []conflict {
 			proto := protocol(p)
 			if v := yamlnode.Str(p, "containerPort"); v != "" {
 				if path, ok := ports[portKey{v, proto}]; ok {
-					out = append(out, conflict{path, fmt.Sprintf("port %s/%s of sidecar %q is already used in the pod", v, proto, yamlnode.Str(s, "name")), false})
+					out = append(out, conflict{path, fmt.Sprintf("port %s/%s of sidecar %q is already used in the pod", v, proto, yamlnode.Str(s, "name")), false, ""})
 				}
 			}
 			if v := yamlnode.Str(p, "hostPort"); v != "" {
 				if path, ok := hostPorts[portKey{v, proto}]; ok {
-					out = append(out, conflict{path, fmt.Sprintf("hostPort %s/%s of sidecar %q is already used in the pod", v, proto, yamlnode.Str(s, "name")), false})
+					out = append(out, conflict{path, fmt.Sprintf("hostPort %s/%s of sidecar %q is already used in the pod", v, proto, yamlnode.Str(s, "name")), false, ""})
 				}
 			}
 		}
@@ -179,7 +192,7 @@ func (c *change) check() []conflict {
 			for j, p := range yamlnode.Seq(s, "ports") {
 				cp, hp := yamlnode.Str(p, "containerPort"), yamlnode.Str(p, "hostPort")
 				if hp != "" && hp != cp {
-					out = append(out, conflict{at + ".hostNetwork", fmt.Sprintf("sidecar %q (spec.containers[%d].ports[%d]) has hostPort %s and containerPort %s, but on a hostNetwork pod Kubernetes requires them to be equal", yamlnode.Str(s, "name"), i, j, hp, cp), false})
+					out = append(out, conflict{at + ".hostNetwork", fmt.Sprintf("sidecar %q (spec.containers[%d].ports[%d]) has hostPort %s and containerPort %s, but on a hostNetwork pod Kubernetes requires them to be equal", yamlnode.Str(s, "name"), i, j, hp, cp), false, ""})
 				}
 			}
 		}
@@ -196,7 +209,7 @@ func (c *change) check() []conflict {
 	for _, v := range c.volumes {
 		name := yamlnode.Str(v, "name")
 		if i, ok := claims[name]; ok {
-			out = append(out, conflict{fmt.Sprintf("%sspec.volumeClaimTemplates[%d].metadata.name", prefix(c.w.field), i), fmt.Sprintf("volume %q is also the name of a volumeClaimTemplate: the pod would have two sources for one volume", name), false})
+			out = append(out, conflict{fmt.Sprintf("%sspec.volumeClaimTemplates[%d].metadata.name", prefix(c.w.field), i), fmt.Sprintf("volume %q is also the name of a volumeClaimTemplate: the pod would have two sources for one volume", name), false, ""})
 		}
 	}
 
@@ -215,7 +228,7 @@ func (c *change) check() []conflict {
 	undeclared := func(what string, mounts []*yaml.Node) {
 		for _, m := range mounts {
 			if name := yamlnode.Str(m, "name"); name != "" && !declared[name] {
-				out = append(out, conflict{at + ".volumes", fmt.Sprintf("%s mounts volume %q, which neither the injection nor the pod declares", what, name), false})
+				out = append(out, conflict{at + ".volumes", fmt.Sprintf("%s mounts volume %q, which neither the injection nor the pod declares", what, name), false, ""})
 			}
 		}
 	}
@@ -235,7 +248,7 @@ func (c *change) check() []conflict {
 			continue
 		}
 		if i := named(yamlnode.Field(spec, "volumes"), name); i >= 0 && !yamlnode.Equal(yamlnode.Seq(spec, "volumes")[i], v, false) {
-			out = append(out, conflict{fmt.Sprintf("%s.volumes[%d]", at, i), fmt.Sprintf("volume %q already exists with another source", name), true})
+			out = append(out, conflict{fmt.Sprintf("%s.volumes[%d]", at, i), fmt.Sprintf("volume %q already exists with another source", name), true, ""})
 		}
 	}
 
@@ -263,7 +276,7 @@ func (c *change) check() []conflict {
 				continue
 			}
 			if v := yamlnode.Resolve(yamlnode.Field(have, k)); v != nil && v.Value != kv.want[k] {
-				out = append(out, conflict{yamlnode.Key(c.p.metaPath+"."+kv.key, k), fmt.Sprintf("pod %s %s is already set to %q", strings.TrimSuffix(kv.key, "s"), k, v.Value), true})
+				out = append(out, conflict{yamlnode.Key(c.p.metaPath+"."+kv.key, k), fmt.Sprintf("pod %s %s is already set to %q", strings.TrimSuffix(kv.key, "s"), k, v.Value), true, ""})
 			}
 		}
 	}
@@ -279,7 +292,7 @@ func (c *change) check() []conflict {
 			}
 		}
 		if !found {
-			out = append(out, conflict{at + "." + list, fmt.Sprintf("position %s: no container %q in %s", c.inj.Spec.Position, anchor, list), false})
+			out = append(out, conflict{at + "." + list, fmt.Sprintf("position %s: no container %q in %s", c.inj.Spec.Position, anchor, list), false, ""})
 		}
 	}
 	return out
@@ -298,7 +311,7 @@ func (c *change) clashes(ctr *yaml.Node, base, key, idKey string, objs []*yaml.N
 		}
 		for j, have := range yamlnode.Seq(ctr, key) {
 			if yamlnode.Str(have, idKey) == id && !yamlnode.Equal(have, o, false) {
-				out = append(out, conflict{fmt.Sprintf("%s.%s[%d]", base, key, j), fmt.Sprintf(format, name, id), true})
+				out = append(out, conflict{fmt.Sprintf("%s.%s[%d]", base, key, j), fmt.Sprintf(format, name, id), true, ""})
 			}
 		}
 	}

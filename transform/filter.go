@@ -49,6 +49,9 @@ type Result struct {
 	Injection string
 	// Action is set for results about one workload and one injection.
 	Action string
+	// Reason says in a few words why a workload was skipped, for the
+	// summary table: "container fluent-bit already exists".
+	Reason string
 }
 
 // Changed reports whether the result means its Item was modified.
@@ -245,6 +248,11 @@ func (f *Filter) visit(item *yaml.Node, matched []bool) {
 			ref := w.ref
 			f.Results = append(f.Results, Result{Severity: Error, Message: d.String(), Item: item, Ref: &ref, Field: d.Path, Action: ActionFailed})
 		}
+		// Unread, it may have been any injection's workload: "matched no
+		// workload" would only follow from this error, so it is not said.
+		for i := range matched {
+			matched[i] = true
+		}
 		return
 	}
 	f.visitIn(item, item, "", matched)
@@ -295,6 +303,13 @@ func (f *Filter) result(w *workload, inj *Injection, sev Severity, action, field
 	})
 }
 
+// skipped is result for a workload left alone, with the reason the
+// summary table gives.
+func (f *Filter) skipped(w *workload, inj *Injection, sev Severity, fieldPath, reason, format string, args ...any) {
+	f.result(w, inj, sev, ActionSkipped, fieldPath, format, args...)
+	f.Results[len(f.Results)-1].Reason = reason
+}
+
 // selects reports whether the injection's targets and excludes pick w.
 // When no target picks it only because a namespaceSelector cannot see
 // the workload's Namespace (it is not in the input), missing says so.
@@ -324,22 +339,27 @@ func (inj *Injection) selects(w *workload) (selected bool, missing string) {
 }
 
 // optedOut returns why the inject annotation keeps inj out of this pod,
-// or "". "false" on the workload or its template always wins; "true" or a
-// list naming the injection opts in; a list without it opts out.
-func optedOut(w *workload, meta *yaml.Node, inj *Injection) string {
-	values := []string{w.res.Annotations[InjectAnnotation], yamlnode.Str(yamlnode.Field(meta, "annotations"), InjectAnnotation)}
-	if values[0] == "" && values[1] == "" && w.ns != nil && w.ns.annotations[InjectAnnotation] != "" {
+// or "", and the reason in a few words for the summary table, naming
+// whose annotation it was. "false" on the workload or its template
+// always wins; "true" or a list naming the injection opts in; a list
+// without it opts out.
+func optedOut(w *workload, meta *yaml.Node, inj *Injection) (why, reason string) {
+	type source struct{ value, who string }
+	values := []source{
+		{w.res.Annotations[InjectAnnotation], "the workload"},
+		{yamlnode.Str(yamlnode.Field(meta, "annotations"), InjectAnnotation), "its pod template"},
+	}
+	if values[0].value == "" && values[1].value == "" && w.ns != nil && w.ns.annotations[InjectAnnotation] != "" {
 		// The Namespace's annotation is the default for its workloads;
 		// their own wins.
-		values = []string{w.ns.annotations[InjectAnnotation]}
+		values = []source{{w.ns.annotations[InjectAnnotation], "namespace " + w.ref.Namespace}}
 	}
-	in, listedElsewhere := false, false
-	for _, v := range values {
-		v = strings.TrimSpace(v)
-		switch v {
+	in, listedBy := false, ""
+	for _, src := range values {
+		switch v := strings.TrimSpace(src.value); v {
 		case "":
 		case "false":
-			return "opted out (" + InjectAnnotation + ": \"false\")"
+			return "opted out (" + InjectAnnotation + ": \"false\")", "opted out by " + src.who
 		case "true":
 			in = true
 		default:
@@ -351,20 +371,20 @@ func optedOut(w *workload, meta *yaml.Node, inj *Injection) string {
 			}
 			if listed {
 				in = true
-			} else {
-				listedElsewhere = true
+			} else if listedBy == "" {
+				listedBy = src.who
 			}
 		}
 	}
 	switch {
 	case in:
-		return ""
-	case listedElsewhere:
-		return fmt.Sprintf("opted out (%s does not list %q)", InjectAnnotation, inj.name())
+		return "", ""
+	case listedBy != "":
+		return fmt.Sprintf("opted out (%s does not list %q)", InjectAnnotation, inj.name()), "not listed by " + listedBy
 	case inj.Spec.OptIn:
-		return fmt.Sprintf("not opted in (optIn is set and %s does not ask for %q)", InjectAnnotation, inj.name())
+		return fmt.Sprintf("not opted in (optIn is set and %s does not ask for %q)", InjectAnnotation, inj.name()), "not opted in"
 	}
-	return ""
+	return "", ""
 }
 
 // apply runs one injection on one workload and reports whether the
@@ -379,7 +399,7 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		// Never changed, whatever it carries: its controller makes its
 		// pods from its own template.
 		if selected {
-			f.result(w, inj, Info, ActionSkipped, joinNonEmpty(w.field, "metadata.ownerReferences"), "skipped: owned by a controller, which makes its pods from its own template")
+			f.skipped(w, inj, Info, joinNonEmpty(w.field, "metadata.ownerReferences"), "owned by a controller", "skipped: owned by a controller, which makes its pods from its own template")
 		}
 		return selected
 	}
@@ -390,7 +410,7 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		}
 		var nt errNoTemplate
 		if errors.As(err, &nt) {
-			f.result(w, inj, Warning, ActionSkipped, nt.path, "skipped: the %s has no Pod template at %s", w.ref.Kind, nt.path)
+			f.skipped(w, inj, Warning, nt.path, "no Pod template at "+nt.path, "skipped: the %s has no Pod template at %s", w.ref.Kind, nt.path)
 			return true
 		}
 		at, msg, _ := strings.Cut(err.Error(), ": ")
@@ -417,7 +437,11 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 	}
 	if !selected {
 		if c.old == nil && missing != "" {
-			f.result(w, inj, Info, ActionSkipped, "", "skipped: %s", missing)
+			reason := "no namespace for namespaceSelector"
+			if w.ref.Namespace != "" {
+				reason = "Namespace " + w.ref.Namespace + " is not in the input"
+			}
+			f.skipped(w, inj, Info, "", reason, "skipped: %s", missing)
 			return true
 		}
 		if c.old != nil {
@@ -427,14 +451,14 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		}
 		return false
 	}
-	if why := optedOut(w, meta, inj); why != "" {
+	if why, reason := optedOut(w, meta, inj); why != "" {
 		if c.old != nil {
 			before := podResources(p.spec)
 			c.remove(c.old)
 			f.result(w, inj, Info, ActionRemoved, "", "removed %q: %s%s", inj.name(), why, f.record(w, inj, p, before))
 			return true
 		}
-		f.result(w, inj, Info, ActionSkipped, "", "skipped: %s", why)
+		f.skipped(w, inj, Info, "", reason, "skipped: %s", why)
 		return true
 	}
 	if err := c.render(); err != nil {
@@ -457,19 +481,9 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		}
 		drifted = true
 	}
-	blocking := c.blocking(c.check())
+	blocking, replaced := c.conflicts()
 	if len(blocking) > 0 {
-		if inj.Spec.OnConflict == v1alpha1.ConflictSkip {
-			msgs := make([]string, len(blocking))
-			for i, cf := range blocking {
-				msgs[i] = cf.msg
-			}
-			f.result(w, inj, Info, ActionSkipped, blocking[0].field, "skipped %q (onConflict: skip): %s", inj.name(), strings.Join(msgs, "; "))
-			return true
-		}
-		for _, cf := range blocking {
-			f.result(w, inj, Error, ActionConflict, cf.field, "conflict with injection %q: %s", inj.name(), cf.msg)
-		}
+		f.blocked(w, inj, blocking)
 		return true
 	}
 	if !f.podSecurity(w, c) {
@@ -487,8 +501,38 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 	default:
 		f.result(w, inj, Info, ActionInjected, "", "injected %q (%s): %s%s", inj.name(), inj.Spec.Mode, c.next.summary(), cost)
 	}
+	f.replacedWarning(w, inj, replaced)
 	f.bestPractices(w, c)
 	return true
+}
+
+// blocked reports the conflicts that leave the workload unchanged: one
+// info with onConflict: skip, else an error each.
+func (f *Filter) blocked(w *workload, inj *Injection, blocking []conflict) {
+	if inj.Spec.OnConflict == v1alpha1.ConflictSkip {
+		msgs := make([]string, len(blocking))
+		for i, cf := range blocking {
+			msgs[i] = cf.msg
+		}
+		f.skipped(w, inj, Info, blocking[0].field, blocking[0].reason(), "skipped %q (onConflict: skip): %s", inj.name(), strings.Join(msgs, "; "))
+		return
+	}
+	for _, cf := range blocking {
+		f.result(w, inj, Error, ActionConflict, cf.field, "conflict with injection %q: %s", inj.name(), cf.msg)
+	}
+}
+
+// replacedWarning says what onConflict: replace overwrote in the user's
+// pod: nothing records it, so uninject cannot bring it back.
+func (f *Filter) replacedWarning(w *workload, inj *Injection, replaced []conflict) {
+	if len(replaced) == 0 {
+		return
+	}
+	msgs := make([]string, len(replaced))
+	for i, cf := range replaced {
+		msgs[i] = cf.msg
+	}
+	f.result(w, inj, Warning, "", replaced[0].field, "%q replaced what the pod had (onConflict: replace; uninject cannot bring it back): %s", inj.name(), strings.Join(msgs, "; "))
 }
 
 // podSecurity holds the pod to its Pod Security levels: a pod that met
@@ -509,7 +553,7 @@ func (f *Filter) podSecurity(w *workload, c *change) bool {
 		case p.already:
 			f.result(w, c.inj, Warning, "", c.p.path, "%s; the pod failed this level before injection too, so it is injected anyway", p.msg)
 		case c.inj.Spec.OnConflict == v1alpha1.ConflictSkip:
-			f.result(w, c.inj, Info, ActionSkipped, c.p.path, "skipped %q (onConflict: skip): %s", c.inj.name(), p.msg)
+			f.skipped(w, c.inj, Info, c.p.path, "would fail Pod Security "+string(p.level.lv.Level), "skipped %q (onConflict: skip): %s", c.inj.name(), p.msg)
 			stop = true
 		default:
 			f.result(w, c.inj, Error, ActionFailed, c.p.path, "%s", p.msg)

@@ -133,7 +133,7 @@ func (c *change) podLevelProblems() []conflict {
 		podReq, ok := after.Resources.Requests[name]
 		if sum := agg[name]; ok && sum.Cmp(podReq) > 0 {
 			out = append(out, conflict{c.p.path + ".resources.requests." + string(name),
-				fmt.Sprintf("the pod-level %s request %s would no longer cover its containers, which request %s with the sidecars: raise it, or give the sidecars less", name, podReq.String(), sum.String()), false})
+				fmt.Sprintf("the pod-level %s request %s would no longer cover its containers, which request %s with the sidecars: raise it, or give the sidecars less", name, podReq.String(), sum.String()), false, ""})
 		}
 	}
 	added := c.newNames()
@@ -146,7 +146,7 @@ func (c *change) podLevelProblems() []conflict {
 				podLim, ok := after.Resources.Limits[name]
 				if lim, has := ctr.Resources.Limits[name]; ok && has && lim.Cmp(podLim) > 0 {
 					out = append(out, conflict{c.p.path + ".resources.limits." + string(name),
-						fmt.Sprintf("sidecar %q's %s limit %s is above the pod-level limit %s", ctr.Name, name, lim.String(), podLim.String()), false})
+						fmt.Sprintf("sidecar %q's %s limit %s is above the pod-level limit %s", ctr.Name, name, lim.String(), podLim.String()), false, ""})
 				}
 			}
 		}

@@ -218,6 +218,10 @@ func (d *decoder) field(n *yaml.Node, path *field.Path, dst reflect.Value) {
 // records every error with its field path: a bad quantity and an unknown
 // field in one entry are both reported.
 func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
+	if bad := unquotedTemplates(n, path); len(bad) > 0 {
+		d.errs = append(d.errs, bad...)
+		return false
+	}
 	n, ok := d.quantities(n, path)
 	data, err := toJSON(n)
 	if err != nil {
@@ -254,17 +258,65 @@ func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
 	return ok
 }
 
-// typeName names a Go type in the user's words: Mode is a string.
+// unquotedTemplates finds templates written without quotes: YAML reads
+// image: {{ .Name }} as a mapping whose key is a mapping, which no field
+// can hold, and the decoder's own words for it are Go's
+// (map[string]interface {}...).
+func unquotedTemplates(n *yaml.Node, path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			if tmpl, ok := templateText(v); ok {
+				errs = append(errs, invalid(path.Child(k.Value), "a template must be quoted, or YAML reads it as an object: write %s: \"%s\"", k.Value, tmpl))
+				continue
+			}
+			errs = append(errs, unquotedTemplates(v, path.Child(k.Value))...)
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if tmpl, ok := templateText(c); ok {
+				errs = append(errs, invalid(path.Index(i), "a template must be quoted, or YAML reads it as an object: write - \"%s\"", tmpl))
+				continue
+			}
+			errs = append(errs, unquotedTemplates(c, path.Index(i))...)
+		}
+	}
+	return errs
+}
+
+// templateText recognises {{ X }} as YAML reads it unquoted: a flow
+// mapping holding one flow mapping as its key, and gives the template
+// back as it was written, as near as the nodes tell.
+func templateText(n *yaml.Node) (string, bool) {
+	if n.Kind != yaml.MappingNode || n.Style&yaml.FlowStyle == 0 || len(n.Content) != 2 {
+		return "", false
+	}
+	inner := n.Content[0]
+	if inner.Kind != yaml.MappingNode || inner.Style&yaml.FlowStyle == 0 {
+		return "", false
+	}
+	if len(inner.Content) == 2 && inner.Content[0].Kind == yaml.ScalarNode && yamlnode.IsNull(inner.Content[1]) {
+		return "{{ " + inner.Content[0].Value + " }}", true
+	}
+	return "{{ ... }}", true
+}
+
+// typeName names a Go type in the user's words: Mode is a string, a
+// slice is a list, a map or a struct an object.
 func typeName(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.String:
 		return "string"
-	case reflect.Struct, reflect.Map:
-		return "an object"
 	case reflect.Slice, reflect.Array:
 		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "an object"
 	case reflect.Pointer:
 		return typeName(t.Elem())
+	case reflect.Bool:
+		return "true or false"
 	}
 	return t.String()
 }

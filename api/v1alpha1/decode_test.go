@@ -58,6 +58,10 @@ func TestDecodeErrors(t *testing.T) {
 		{"workloadKind without path", "workloadKinds:\n- kind: CloneSet\ncontainers:\n- {name: a, image: x:1}", "spec.workloadKinds[0].podSpecPath", "required"},
 		{"workloadKind empty step", "workloadKinds:\n- {kind: CloneSet, podSpecPath: spec//spec}\ncontainers:\n- {name: a, image: x:1}", "spec.workloadKinds[0].podSpecPath", "empty step"},
 		{"list expected", "containers: oops", "spec.containers", "expected a list"},
+		{"podSpecPath with dots", "workloadKinds:\n- {kind: CloneSet, podSpecPath: spec.template.spec}\ncontainers:\n- {name: a, image: x:1}", "spec.workloadKinds[0].podSpecPath", `"spec.template.spec" is written with dots: steps are separated by /, as in spec/template/spec`},
+		{"unquoted template", "containers:\n- name: a\n  image: {{ .Name }}", "spec.containers[0].image", `a template must be quoted, or YAML reads it as an object: write image: "{{ .Name }}"`},
+		{"unquoted template deeper", "containers:\n- name: a\n  image: x:1\n  env:\n  - name: N\n    value: {{ .Namespace }}", "spec.containers[0].env[0].value", `a template must be quoted, or YAML reads it as an object: write value: "{{ .Namespace }}"`},
+		{"unquoted template in a list", "containers:\n- name: a\n  image: x:1\n  args:\n  - {{ .Name }}", "spec.containers[0].args[0]", `a template must be quoted, or YAML reads it as an object: write - "{{ .Name }}"`},
 		{"probe on a run-to-completion init container", "initContainers:\n- name: a\n  image: x:1\n  readinessProbe: {exec: {command: [\"true\"]}}", "spec.initContainers[0].readinessProbe", "run-to-completion init container"},
 		{"lifecycle on a run-to-completion init container", "initContainers:\n- name: a\n  image: x:1\n  lifecycle: {preStop: {exec: {command: [\"true\"]}}}", "spec.initContainers[0].lifecycle", "run-to-completion init container"},
 		{"requests above limits", "containers:\n- name: a\n  image: x:1\n  resources: {requests: {memory: 1Gi}, limits: {memory: 512Mi}}", "spec.containers[0].resources.requests[memory]", "above the limit 512Mi"},
@@ -72,6 +76,9 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad namespaceSelector", "targets:\n- namespaceSelector: 'a in b'\ncontainers:\n- {name: a, image: x:1}", "spec.targets[0].namespaceSelector", "unable to parse requirement"},
 		{"map expected", "podLabels: [a]", "spec.podLabels", "expected an object, got array"},
 		{"nothing to inject", "mode: native", "spec", "nothing to inject"},
+		// No Go type names: a struct or a map is an object, a slice a list.
+		{"object expected", "containers:\n- name: a\n  image: x:1\n  resources: oops", "spec.containers[0].resources", "expected an object, got string"},
+		{"list of strings expected", "containers:\n- name: a\n  image: x:1\n  args: oops", "spec.containers[0].args", "expected a list, got string"},
 		// Mode is a Go type of its own; the user reads "string".
 		{"mode not a string", "mode: [native]\ncontainers:\n- {name: a, image: x:1}", "spec.mode", "expected string, got array"},
 	}

@@ -335,6 +335,10 @@ func (s *Spec) validateSelection(spec *field.Path) field.ErrorList {
 		}
 		if k.PodSpecPath == "" {
 			errs = append(errs, invalid(at.Child("podSpecPath"), "required, such as spec/template/spec"))
+		} else if strings.Contains(k.PodSpecPath, ".") && !strings.Contains(k.PodSpecPath, "/") {
+			// Field paths elsewhere use dots; this one is a list of steps,
+			// as kustomize's fieldSpecs write them. No field name holds a dot.
+			errs = append(errs, invalid(at.Child("podSpecPath"), "%q is written with dots: steps are separated by /, as in %s", k.PodSpecPath, strings.ReplaceAll(k.PodSpecPath, ".", "/")))
 		} else if strings.Contains("/"+k.PodSpecPath+"/", "//") {
 			errs = append(errs, invalid(at.Child("podSpecPath"), "%q has an empty step", k.PodSpecPath))
 		}

@@ -11,8 +11,10 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/util/version"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
@@ -39,7 +41,9 @@ func tuneGC(size int64) {
 // writes to stderr, appended.
 const StderrCopyEnv = "INJECT_SIDECARS_STDERR"
 
-// Exit codes, as SPEC §4 fixes them.
+// Exit codes: 0 success (warnings allowed); 1 error results (bad input,
+// bad config, conflicts), nothing written; 2 a usage error (a bad flag or
+// flag value, named in the message); 3 --check or --diff found changes.
 const (
 	exitOK      = 0
 	exitError   = 1
@@ -49,11 +53,14 @@ const (
 
 // Options are the parsed command line.
 type Options struct {
-	Configs  []string
-	Inputs   []string
-	Output   string
-	InPlace  bool
-	Check    bool
+	Configs []string
+	Inputs  []string
+	Output  string
+	InPlace bool
+	Check   bool
+	// Diff is --check that also prints a unified diff of each file that
+	// would change.
+	Diff     bool
 	Uninject bool
 	Schema   bool
 	Quiet    bool
@@ -73,43 +80,64 @@ func (o Options) Plain() bool { return len(o.Configs) > 0 }
 // drives it.
 func FromFlags(prog string, args []string) (Options, error) {
 	var o Options
+	fs := flagSet(prog, &o)
+	o.Usage = strings.ReplaceAll(usage, "PROG", prog)
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	return o, o.check(fs.Args())
+}
+
+// flagSet defines the flags, into o.
+func flagSet(prog string, o *Options) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(prog, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringArrayVarP(&o.Configs, "config", "c", nil, "injection config (repeatable; applied in order; SidecarInjection or ConfigMap)")
 	fs.StringVarP(&o.Output, "output", "o", "", "write here instead of stdout (a file, or a folder mirroring the inputs)")
 	fs.BoolVarP(&o.InPlace, "in-place", "i", false, "rewrite the input files atomically; untouched files are not rewritten")
 	fs.BoolVar(&o.Check, "check", false, "change nothing; exit 3 and list what would change")
+	fs.BoolVar(&o.Diff, "diff", false, "like --check, and print a unified diff of what would change to stdout")
 	fs.BoolVar(&o.Uninject, "uninject", false, "remove what the named injections added")
 	fs.StringVar(&o.KubeVersion, "kube-version", "", "the Kubernetes version the manifests are for (overrides spec.kubernetesVersion)")
 	fs.StringVar(&o.Report, "report", "", "write the JSON resource report (what the sidecars cost) to FILE")
 	fs.BoolVar(&o.Schema, "schema", false, "print the JSON Schema of SidecarInjection")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "no summary on stderr")
 	fs.BoolVar(&o.Version, "version", false, "print the version")
-	o.Usage = fmt.Sprintf("usage:\n  %s                         KRM function: ResourceList on stdin, ResourceList on stdout\n  %s -c FILE [PATH|-]...     plain mode: YAML files, folders or stdin in, YAML stream out\n%s", prog, prog, fs.FlagUsages())
-	if err := fs.Parse(args); err != nil {
-		return o, err
+	return fs
+}
+
+// check completes the options with the inputs and checks that they go
+// together.
+func (o *Options) check(inputs []string) error {
+	o.Inputs = inputs
+	o.Check = o.Check || o.Diff
+	if o.KubeVersion != "" {
+		if _, err := version.ParseGeneric(o.KubeVersion); err != nil {
+			return fmt.Errorf("--kube-version %q is not a Kubernetes version: give one such as 1.30 or v1.30.2", o.KubeVersion)
+		}
 	}
-	o.Inputs = fs.Args()
 	switch {
 	case o.Schema || o.Version:
-		return o, nil
+		return nil
 	case !o.Plain() && len(o.Inputs) > 0:
-		return o, errors.New("inputs need a config: give -c FILE (with no arguments at all, inject-sidecars is a KRM function reading a ResourceList)")
+		return errors.New("inputs need a config: give -c FILE (with no arguments at all, inject-sidecars is a KRM function reading a ResourceList)")
 	case !o.Plain() && (o.InPlace || o.Check || o.Output != "" || o.Uninject || o.Report != "" || o.KubeVersion != ""):
-		return o, errors.New("-i, -o, --check, --uninject, --report and --kube-version work in plain mode: give -c FILE (in KRM mode, set spec.kubernetesVersion)")
+		return errors.New("-i, -o, --check, --diff, --uninject, --report and --kube-version work in plain mode: give -c FILE (in KRM mode, set spec.kubernetesVersion)")
 	case o.InPlace && o.Output != "":
-		return o, errors.New("-i and -o cannot be used together")
+		return errors.New("-i and -o cannot be used together")
+	case o.Diff && (o.InPlace || o.Output != ""):
+		return errors.New("--diff writes nothing: it cannot be used with -i or -o")
 	case o.Check && (o.InPlace || o.Output != ""):
-		return o, errors.New("--check writes nothing: it cannot be used with -i or -o")
+		return errors.New("--check writes nothing: it cannot be used with -i or -o")
 	case o.InPlace && len(o.Inputs) == 0:
-		return o, errors.New("-i needs input files or folders")
+		return errors.New("-i needs input files or folders")
 	}
 	for _, in := range o.Inputs {
 		if in == "-" && o.InPlace {
-			return o, errors.New("-i cannot rewrite stdin")
+			return errors.New("-i cannot rewrite stdin")
 		}
 	}
-	return o, nil
+	return nil
 }
 
 // Main runs the command and returns its exit code. version is what
@@ -119,7 +147,8 @@ func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writ
 		// Helm 4 swallows a post-renderer's stderr ("plugin exited with
 		// error"); this is how its users get to read why. With no
 		// arguments at all this is the KRM function, which touches no
-		// file (SPEC §5), so the copy is for the command line only.
+		// file beyond stdin and stdout, so the copy is for the command
+		// line only.
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {
 			printError(stderr, "%s: %v", StderrCopyEnv, err)
@@ -134,7 +163,7 @@ func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	o, err := FromFlags("inject-sidecars", args)
 	if err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, o.Usage)
+			fmt.Fprint(stdout, o.Usage+helpMore)
 			return exitOK
 		}
 		printError(stderr, "%v", err)
@@ -160,25 +189,64 @@ func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writ
 		}
 		return RunPlain(PlainOptions{
 			Configs: o.Configs, Inputs: o.Inputs, Output: o.Output,
-			InPlace: o.InPlace, Check: o.Check, Uninject: o.Uninject, Quiet: o.Quiet, Report: o.Report, KubeVersion: o.KubeVersion,
+			InPlace: o.InPlace, Check: o.Check, Diff: o.Diff, Uninject: o.Uninject, Quiet: o.Quiet, Report: o.Report, KubeVersion: o.KubeVersion,
 			Stdin: stdin, Stdout: stdout, Stderr: stderr, OnInput: tuneGC, Usage: o.Usage,
 		})
 	}
 	return runKRM(stdin, stdout, stderr)
 }
 
-// runKRM runs the KRM function. kustomize shows only a function's stderr,
-// so error results go there too, one line each.
+// usage is the flag help, written out rather than pflag's (which shows
+// every switch as --check[=true|false] and a list as stringArray);
+// TestUsageNamesEveryFlag keeps it in step with the flags.
+const usage = `usage:
+  PROG                         KRM function: ResourceList on stdin, ResourceList on stdout
+  PROG -c FILE [PATH|-]...     plain mode: YAML/JSON files, folders or stdin in, a stream out
+  -c, --config FILE      injection config (repeatable; applied in order; SidecarInjection or ConfigMap)
+  -o, --output PATH      write here instead of stdout (a file, or a folder mirroring the inputs)
+  -i, --in-place         rewrite the input files atomically; untouched files are not rewritten
+      --check            change nothing; exit 3 and list what would change (CI drift gate)
+      --diff             like --check, and print a unified diff of what would change to stdout
+      --uninject         remove what the named injections added
+      --kube-version V   the Kubernetes version the manifests are for (overrides spec.kubernetesVersion)
+      --report FILE      write the JSON resource report (what the sidecars cost) to FILE
+      --schema           print the JSON Schema of SidecarInjection
+  -q, --quiet            no summary on stderr
+      --version          print the version
+`
+
+// helpMore ends --help: what the exit codes mean, two examples, and
+// where the docs are.
+const helpMore = `
+exit codes:
+  0  success (warnings allowed)
+  1  errors (bad input, bad config, conflicts): nothing was written
+  2  usage error: a bad flag or flag value
+  3  --check or --diff found changes
+
+examples:
+  inject-sidecars -c sidecars.yaml manifests/ -i      inject into the files in place
+  inject-sidecars -c sidecars.yaml --diff app.yaml    show what would change, change nothing
+
+docs: https://github.com/inject-sidecars/inject-sidecars#readme (the README and docs/)
+`
+
+// runKRM runs the KRM function. kustomize shows only a function's
+// stderr, so error results go there too, one line each; kpt prints the
+// results and the stderr both, so under kpt they go only into the
+// ResourceList, and each error shows once.
 func runKRM(stdin io.Reader, stdout, stderr io.Writer) int {
-	results, err := fn.Run(stdin, stdout, tuneGC)
+	rl, err := fn.RunList(stdin, stdout, tuneGC)
 	if err != nil {
 		printError(stderr, "%v", err)
 		return exitError
 	}
 	code := exitOK
-	for _, r := range results {
+	for _, r := range rl.Results {
 		if r.Severity == framework.Error {
-			printResult(stderr, r, "")
+			if !rl.FromKpt() {
+				printResult(stderr, r, "")
+			}
 			code = exitError
 		}
 	}

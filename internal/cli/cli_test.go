@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/spf13/pflag"
 )
 
 func TestFromFlags(t *testing.T) {
@@ -38,6 +39,11 @@ func TestFromFlags(t *testing.T) {
 		{name: "in place without inputs", args: []string{"-c", "a", "-i"}, wantErr: "-i needs input files"},
 		{name: "in place on stdin", args: []string{"-c", "a", "-i", "-"}, wantErr: "-i cannot rewrite stdin"},
 		{name: "config needs a value", args: []string{"-c"}, wantErr: "flag needs an argument"},
+		{name: "diff is a check", args: []string{"-c", "a", "--diff", "x"}, want: Options{Configs: []string{"a"}, Inputs: []string{"x"}, Check: true, Diff: true}},
+		{name: "diff writes nothing", args: []string{"-c", "a", "--diff", "-i", "x"}, wantErr: "--diff writes nothing: it cannot be used with -i or -o"},
+		{name: "diff needs plain mode", args: []string{"--diff"}, wantErr: "work in plain mode"},
+		{name: "kube version", args: []string{"-c", "a", "--kube-version", "v1.30.2", "x"}, want: Options{Configs: []string{"a"}, Inputs: []string{"x"}, KubeVersion: "v1.30.2"}},
+		{name: "kube version that is not one", args: []string{"-c", "a", "--kube-version", "banana", "x"}, wantErr: `--kube-version "banana" is not a Kubernetes version: give one such as 1.30 or v1.30.2`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,6 +72,61 @@ func TestRealMainUsageExitCodes(t *testing.T) {
 		}
 		if !strings.Contains(errb.String(), "usage:") {
 			t.Errorf("%v: stderr has no usage:\n%s", args, errb.String())
+		}
+	}
+}
+
+// A bad flag value is a usage error naming the flag (exit 2), not a
+// config error blamed on the config file.
+func TestKubeVersionFlagUsageError(t *testing.T) {
+	var out, errb strings.Builder
+	code := Main("", []string{"-c", "/nonexistent/inject.yaml", "--kube-version", "banana", "app.yaml"}, strings.NewReader(""), &out, &errb)
+	if code != exitUsage {
+		t.Errorf("exit %d, want %d", code, exitUsage)
+	}
+	first, _, _ := strings.Cut(errb.String(), "\n")
+	if want := `inject-sidecars: --kube-version "banana" is not a Kubernetes version: give one such as 1.30 or v1.30.2`; first != want {
+		t.Errorf("first line\n%s\nwant\n%s", first, want)
+	}
+}
+
+// TestUsageNamesEveryFlag: the hand-written usage lists every flag the
+// command defines, with its shorthand, and no flag it does not define.
+func TestUsageNamesEveryFlag(t *testing.T) {
+	var o Options
+	fs := flagSet("inject-sidecars", &o)
+	u := strings.ReplaceAll(usage, "PROG", "inject-sidecars")
+	n := 0
+	fs.VisitAll(func(f *pflag.Flag) {
+		n++
+		want := "      --" + f.Name + " "
+		if f.Shorthand != "" {
+			want = "  -" + f.Shorthand + ", --" + f.Name + " "
+		}
+		if !strings.Contains(u, want) {
+			t.Errorf("usage lacks %q:\n%s", want, u)
+		}
+	})
+	if listed := strings.Count(u, "\n  -") + strings.Count(u, "\n      --"); listed != n {
+		t.Errorf("usage lists %d flags, the command defines %d:\n%s", listed, n, u)
+	}
+}
+
+// --help ends with the exit codes, two examples and where the docs are.
+func TestHelp(t *testing.T) {
+	var out, errb strings.Builder
+	if code := Main("", []string{"--help"}, strings.NewReader(""), &out, &errb); code != exitOK {
+		t.Fatalf("exit %d:\n%s", code, errb.String())
+	}
+	for _, want := range []string{
+		"--diff ",
+		"exit codes:\n  0  success (warnings allowed)\n  1  errors (bad input, bad config, conflicts): nothing was written\n  2  usage error: a bad flag or flag value\n  3  --check or --diff found changes\n",
+		"examples:\n  inject-sidecars -c sidecars.yaml manifests/ -i ",
+		"  inject-sidecars -c sidecars.yaml --diff app.yaml ",
+		"docs: https://github.com/inject-sidecars/inject-sidecars#readme",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--help lacks %q:\n%s", want, out.String())
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/inject-sidecars/inject-sidecars/fn"
 	"github.com/inject-sidecars/inject-sidecars/internal/safetext"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlfile"
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
 
@@ -25,6 +26,9 @@ type PlainOptions struct {
 	Configs, Inputs []string
 	Output          string
 	InPlace, Check  bool
+	// Diff, with Check, prints a unified diff of each file that would
+	// change to Stdout.
+	Diff            bool
 	Uninject, Quiet bool
 	// Report is where the JSON resource report goes, if anywhere.
 	Report string
@@ -87,74 +91,16 @@ func RunPlain(o PlainOptions) (code int) {
 	}
 	filter := &transform.Filter{Injections: injections}
 	filter.Prepare(namespaces)
-	configFiles := map[string]*framework.File{}
-	for name, path := range configPaths {
-		configFiles[name] = &framework.File{Path: path}
-	}
-	// What the run keeps of each document is small: the rows of the
-	// summary, the report's figures, the results worth printing.
-	var (
-		printed   framework.Results
-		rows      = &summaryRows{}
-		report    = newReport(o.Report != "")
-		matched   = make([]bool, len(injections))
-		changed   = map[*yamlfile.Source]bool{}
-		checks    []string
-		fallbacks []string
-		failed    bool
-	)
-	err = pipeline(srcs, filter, !o.Check, out, func(d *docOut) {
-		changed[d.src] = changed[d.src] || d.changed
-		if d.fallback != "" {
-			fallbacks = append(fallbacks, safetext.Message(fmt.Sprintf("[info] %s, document %d: re-encoded, its formatting not kept: %s", safetext.Value(displayPath(d.src.Path)), d.index, d.fallback)))
-		}
-		if d.outcome == nil {
-			return
-		}
-		file := &framework.File{Path: d.src.Path, Index: d.index}
-		rs := d.outcome.Results
-		for i, m := range d.outcome.Matched() {
-			matched[i] = matched[i] || m
-		}
-		for _, r := range rs {
-			failed = failed || r.Severity == transform.Error
-			if r.Changed() {
-				checks = append(checks, fmt.Sprintf("%s: %s (%s)", safetext.Value(r.Ref.String()), r.Injection, r.Action))
-			}
-		}
-		for _, r := range fn.Results(rs, func(*yaml.Node) *framework.File { return file }, configFiles) {
-			if r.Severity != framework.Info {
-				printed = append(printed, r)
-			}
-		}
-		rows.add(displayPath(d.src.Path), rs)
-		for _, u := range d.outcome.Usage {
-			report.add(&u, d.src.Path)
-		}
-	})
+	t := newTally(len(injections), o.Report != "", configPaths)
+	err = pipeline(srcs, filter, !o.Check || o.Diff, out, t.add)
 	if err != nil {
 		out.discard()
 		printError(o.Stderr, "%v", err)
 		return exitError
 	}
-	printed = append(printed, fn.Results(filter.Unmatched(matched), nil, configFiles)...)
-	for _, r := range printed {
-		printResult(o.Stderr, r, fileSuffix(r.File))
-	}
-	if !o.Quiet {
-		how := written
-		switch {
-		case failed:
-			how = notWritten
-		case o.Check:
-			how = checked
-		}
-		rows.print(o.Stderr, how)
-		if line := report.totalsLine(how); line != "" {
-			fmt.Fprintln(o.Stderr, line)
-		}
-	}
-	if failed {
+	t.print(o, filter.Unmatched(t.matched))
+	report, checks := t.report, t.checks
+	if t.failed {
 		out.discard()
 		fmt.Fprintln(o.Stderr, "inject-sidecars: errors found; nothing was written")
 		return exitError
@@ -166,17 +112,103 @@ func RunPlain(o PlainOptions) (code int) {
 			return exitError
 		}
 	}
+	if o.Diff {
+		return diff(o.Stdout, o.Stderr, out, checks)
+	}
 	if o.Check {
-		return check(o.Stdout, srcs, changed, checks)
+		return check(o.Stdout, srcs, t.changed, checks)
 	}
 	if err := out.commit(o.Stdout); err != nil {
 		printError(o.Stderr, "%v", err)
 		return exitError
 	}
-	for _, f := range fallbacks {
+	for _, f := range t.fallbacks {
 		fmt.Fprintln(o.Stderr, f)
 	}
 	return 0
+}
+
+// tally is what a run keeps of each document, which is small: the rows
+// of the summary, the report's figures, the results worth printing.
+type tally struct {
+	configFiles map[string]*framework.File
+	printed     framework.Results
+	rows        *summaryRows
+	report      *report
+	matched     []bool
+	changed     map[*yamlfile.Source]bool
+	checks      []string
+	fallbacks   []string
+	failed      bool
+}
+
+// newTally readies a tally for a run of that many injections, from the
+// config files by injection name.
+func newTally(injections int, report bool, configPaths map[string]string) *tally {
+	configFiles := map[string]*framework.File{}
+	for name, path := range configPaths {
+		configFiles[name] = &framework.File{Path: path}
+	}
+	return &tally{
+		configFiles: configFiles, rows: &summaryRows{}, report: newReport(report),
+		matched: make([]bool, injections), changed: map[*yamlfile.Source]bool{},
+	}
+}
+
+// print prints the warnings and errors, then (unless -q) the summary.
+// unmatched are the warnings about injections that matched nothing.
+func (t *tally) print(o PlainOptions, unmatched []transform.Result) {
+	for _, r := range append(t.printed, fn.Results(unmatched, nil, t.configFiles)...) {
+		printResult(o.Stderr, r, fileSuffix(r.File))
+	}
+	if o.Quiet {
+		return
+	}
+	how := written
+	switch {
+	case t.failed:
+		how = notWritten
+	case o.Check:
+		how = checked
+	}
+	t.rows.print(o.Stderr, how)
+	if line := t.report.totalsLine(how); line != "" {
+		fmt.Fprintln(o.Stderr, line)
+	}
+}
+
+// add takes in one document, as the pipeline hands it over.
+func (t *tally) add(d *docOut) {
+	t.changed[d.src] = t.changed[d.src] || d.changed
+	if d.fallback != "" {
+		t.fallbacks = append(t.fallbacks, safetext.Message(fmt.Sprintf("[info] %s, document %d: re-encoded, its formatting not kept: %s", safetext.Value(displayPath(d.src.Path)), d.index, d.fallback)))
+	}
+	if d.warning != nil {
+		t.printed = append(t.printed, d.warning)
+	}
+	if d.outcome == nil {
+		return
+	}
+	file := &framework.File{Path: d.src.Path, Index: d.index}
+	rs := d.outcome.Results
+	for i, m := range d.outcome.Matched() {
+		t.matched[i] = t.matched[i] || m
+	}
+	for _, r := range rs {
+		t.failed = t.failed || r.Severity == transform.Error
+		if r.Changed() {
+			t.checks = append(t.checks, fmt.Sprintf("%s: %s (%s)", safetext.Value(r.Ref.String()), r.Injection, r.Action))
+		}
+	}
+	for _, r := range fn.Results(rs, func(*yaml.Node) *framework.File { return file }, t.configFiles) {
+		if r.Severity != framework.Info {
+			t.printed = append(t.printed, r)
+		}
+	}
+	t.rows.add(displayPath(d.src.Path), rs)
+	for _, u := range d.outcome.Usage {
+		t.report.add(&u, d.src.Path)
+	}
 }
 
 // loadConfigs reads every -c file; a file may hold several configs, as
@@ -199,12 +231,22 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 			ok = false
 			continue
 		}
+		if manifests := manifestsOnly(f); manifests != "" {
+			printError(o.Stderr, "config %s holds Kubernetes manifests (%s), not an injection config: -c takes a SidecarInjection or a ConfigMap; give the manifests after the flags, as in inject-sidecars -c CONFIG %s", path, manifests, path)
+			ok = false
+			continue
+		}
 		n := 0
 		for _, d := range f.Docs {
 			if d.Node == nil {
 				continue
 			}
 			n++
+			if kind := yamlnode.Str(d.Node, "kind"); kind != v1alpha1.Kind && kind != "ConfigMap" {
+				fmt.Fprintf(o.Stderr, "inject-sidecars: config %s, document %d: %s is not an injection config: -c takes a SidecarInjection or a ConfigMap\n", path, d.Index, describeKind(d.Node))
+				ok = false
+				continue
+			}
 			c, err := fn.LoadConfigWith(d.Node, o.Uninject, v1alpha1.Options{KubeVersion: o.KubeVersion})
 			for _, r := range fn.ConfigResults(c, err, &framework.File{Path: path}) {
 				printResult(o.Stderr, r, " ("+safetext.Value(path)+")")
@@ -233,6 +275,69 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 	return out, seen, ok
 }
 
+// manifestsOnly names the resources of a config file that holds no
+// config at all, only other resources (a ConfigMap may be the short
+// config form, so it does not count either way): "" when it holds a
+// config, or nothing but ConfigMaps. The first three are named.
+func manifestsOnly(f *yamlfile.File) string {
+	var names []string
+	for _, d := range f.Docs {
+		if d.Node == nil {
+			continue
+		}
+		switch kind := yamlnode.Str(d.Node, "kind"); kind {
+		case v1alpha1.Kind:
+			return ""
+		case "ConfigMap":
+		default:
+			name := yamlnode.Str(yamlnode.Field(d.Node, "metadata"), "name")
+			names = append(names, strings.TrimSuffix(kind+"/"+name, "/"))
+		}
+	}
+	if len(names) > 3 {
+		names = append(names[:3], fmt.Sprintf("and %d more", len(names)-3))
+	}
+	return strings.Join(names, ", ")
+}
+
+// describeKind names a resource's kind in words: "a Deployment
+// (apps/v1)", or "an object without kind".
+func describeKind(n *yaml.Node) string {
+	kind := yamlnode.Str(n, "kind")
+	if kind == "" {
+		return "an object without kind"
+	}
+	article := "a"
+	if strings.ContainsRune("AEIOU", rune(kind[0])) {
+		article = "an"
+	}
+	return fmt.Sprintf("%s %s (%s)", article, kind, yamlnode.Str(n, "apiVersion"))
+}
+
+// configAmongInputs warns about an injection config found among the
+// inputs: it is not applied (configs come with -c), and is written out
+// as it came. One marked local-config is a kpt package's function config
+// and is expected there.
+func configAmongInputs(n *yaml.Node, file *framework.File) *framework.Result {
+	group, _, _ := strings.Cut(v1alpha1.APIVersion, "/")
+	if n == nil || yamlnode.Str(n, "kind") != v1alpha1.Kind || !strings.HasPrefix(yamlnode.Str(n, "apiVersion"), group+"/") {
+		return nil
+	}
+	meta := yamlnode.Field(n, "metadata")
+	if yamlnode.Str(yamlnode.Field(meta, "annotations"), "config.kubernetes.io/local-config") == "true" {
+		return nil
+	}
+	return &framework.Result{
+		Severity: framework.Warning,
+		Message:  fmt.Sprintf("an injection config among the inputs is not applied, and is written out as it came: give it with -c, as in inject-sidecars -c %s ...", file.Path),
+		ResourceRef: &yaml.ResourceIdentifier{
+			TypeMeta: yaml.TypeMeta{APIVersion: yamlnode.Str(n, "apiVersion"), Kind: v1alpha1.Kind},
+			NameMeta: yaml.NameMeta{Name: yamlnode.Str(meta, "name")},
+		},
+		File: file,
+	}
+}
+
 // outcome says whether a run's changes were written, for the summary.
 type outcome int
 
@@ -250,6 +355,8 @@ type summaryRows struct {
 
 type summaryRow struct {
 	file, workload, injection, action string
+	// reason says why a workload was skipped.
+	reason string
 }
 
 // add adds one document's rows: of several results about one workload
@@ -273,11 +380,11 @@ func (t *summaryRows) add(file string, rs []transform.Result) {
 				inj = "-"
 			}
 			at[k] = len(t.rows)
-			t.rows = append(t.rows, summaryRow{safetext.Value(file), safetext.Value(r.Ref.String()), inj, r.Action})
+			t.rows = append(t.rows, summaryRow{safetext.Value(file), safetext.Value(r.Ref.String()), inj, r.Action, safetext.Value(r.Reason)})
 			continue
 		}
 		if rank[r.Action] > rank[t.rows[i].action] {
-			t.rows[i].action = r.Action
+			t.rows[i].action, t.rows[i].reason = r.Action, r.Reason
 		}
 	}
 }
@@ -298,6 +405,9 @@ func (t *summaryRows) print(w io.Writer, how outcome) {
 			case notWritten:
 				act = "not written (would be " + act + ")"
 			}
+		}
+		if r.action == transform.ActionSkipped && r.reason != "" {
+			act += " (" + r.reason + ")"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.file, r.workload, r.injection, act)
 	}
@@ -327,6 +437,21 @@ func check(w io.Writer, srcs []*yamlfile.Source, changed map[*yamlfile.Source]bo
 		return 3
 	}
 	return 0
+}
+
+// diff prints the unified diff of each file that would change, in input
+// order: exit 3 when anything would change, 0 when everything is up to
+// date.
+func diff(w, stderr io.Writer, out *sink, changes []string) int {
+	if err := out.endFile(); err != nil {
+		printError(stderr, "%v", err)
+		return exitError
+	}
+	io.WriteString(w, out.diffs.String())
+	if len(changes) > 0 {
+		return exitChanged
+	}
+	return exitOK
 }
 
 // outputPlan is where -o writes: one file holding every input's

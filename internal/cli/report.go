@@ -10,8 +10,9 @@ import (
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
 
-// The resource report (SPEC §6): quantities are Kubernetes quantity
-// strings, summed with resource.Quantity, never as floats.
+// The resource report (--report; see "The resource report" in the
+// README): quantities are Kubernetes quantity strings, summed with
+// resource.Quantity, never as floats.
 type (
 	report struct {
 		Workloads []reportWorkload `json:"workloads"`

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlfile"
@@ -78,10 +79,14 @@ type sink struct {
 	staged     *yamlfile.StagedFile
 	buf        strings.Builder
 	curChanged bool
+	// orig holds the current source's text as it came, and diffs the
+	// diffs made so far (--diff).
+	orig, diffs strings.Builder
 }
 
 const (
 	toCheck = iota
+	toDiff
 	toStdout
 	toSingle
 	toFolder
@@ -97,6 +102,8 @@ func newSink(o PlainOptions, plan *outputPlan) (*sink, error) {
 	s := &sink{files: map[*yamlfile.Source]*yamlfile.StagedFile{}, plan: plan}
 	var err error
 	switch {
+	case o.Diff:
+		s.mode = toDiff
 	case o.Check:
 		s.mode = toCheck
 	case o.InPlace:
@@ -126,8 +133,8 @@ func newSink(o PlainOptions, plan *outputPlan) (*sink, error) {
 // write writes a document's text, in order. Into a folder, each file
 // streams into its staged file. In place, a file is written only when
 // one of its documents changed: files that need no change are not
-// touched. A run holds one file open at a time.
-func (s *sink) write(src *yamlfile.Source, text string, changed bool) error {
+// touched, and a run holds one file open at a time.
+func (s *sink) write(src *yamlfile.Source, text, orig string, changed bool) error {
 	switch s.mode {
 	case toCheck:
 		return nil
@@ -145,8 +152,15 @@ func (s *sink) write(src *yamlfile.Source, text string, changed bool) error {
 		}
 		s.cur, s.curChanged, s.staged = src, false, nil
 		s.buf.Reset()
+		s.orig.Reset()
 	}
 	s.curChanged = s.curChanged || changed
+	if s.mode == toDiff {
+		// A diff needs the file's text before and after, in memory.
+		s.buf.WriteString(text)
+		s.orig.WriteString(orig)
+		return nil
+	}
 	if s.staged != nil {
 		_, err := s.staged.WriteString(text)
 		return err
@@ -180,10 +194,18 @@ func (s *sink) spill() error {
 }
 
 // endFile finishes the current source's file; in place, one with no
-// change is dropped.
+// change is dropped; under --diff, a changed one adds its diff.
 func (s *sink) endFile() error {
 	if s.cur == nil {
 		return nil
+	}
+	if s.mode == toDiff {
+		if !s.curChanged {
+			return nil
+		}
+		d, err := unifiedDiff(displayPath(s.cur.Path), s.orig.String(), s.buf.String())
+		s.diffs.WriteString(d)
+		return err
 	}
 	if s.mode == toInPlace && !s.curChanged {
 		if s.staged != nil {
@@ -256,8 +278,10 @@ func (s *sink) commit(stdout io.Writer) error {
 type docOut struct {
 	src      *yamlfile.Source
 	text     string
+	orig     string // the text as it came, for a changed document
 	outcome  *transform.Outcome
-	key      *yaml.Node // stands for the document in results, once its nodes are gone
+	warning  *framework.Result // about the document itself
+	key      *yaml.Node        // stands for the document in results, once its nodes are gone
 	index    int
 	changed  bool
 	fallback string
@@ -349,7 +373,7 @@ func pipeline(srcs []*yamlfile.Source, filter *transform.Filter, render bool, ou
 				halt()
 				continue
 			}
-			if werr := out.write(o.src, o.text, o.changed); werr != nil {
+			if werr := out.write(o.src, o.text, o.orig, o.changed); werr != nil {
 				err = werr
 				halt()
 				continue
@@ -374,6 +398,7 @@ func work(src *yamlfile.Source, d *yamlfile.Document, filter *transform.Filter, 
 		return o
 	}
 	if d.Node != nil {
+		o.warning = configAmongInputs(d.Node, &framework.File{Path: src.Path, Index: d.Index})
 		oc := filter.Document(d.Node)
 		o.key = &yaml.Node{}
 		for i := range oc.Results {
@@ -396,6 +421,10 @@ func work(src *yamlfile.Source, d *yamlfile.Document, filter *transform.Filter, 
 			return o
 		}
 		o.text, o.fallback = text+d.Separator, d.Fallback
+		o.orig = o.text
+		if d.Changed {
+			o.orig = d.Raw + d.Separator
+		}
 	}
 	d.Release()
 	return o

@@ -29,6 +29,9 @@ type Document struct {
 	// Index counts the file's documents as kubectl and kpt do, from 0,
 	// leaving out empty ones: a leading "---" does not make a document.
 	Index int
+	// Line is the file's line the document starts on, from 1: messages
+	// count lines from the top of the file, not of the document.
+	Line int
 
 	docNode *yaml.Node
 	// orig is the tree as parsed, before any change.

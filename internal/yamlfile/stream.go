@@ -280,10 +280,11 @@ var errNotText, errLongLine = errors.New("not text"), errors.New("line too long"
 // does: an empty one (blank lines and comments only) does not count.
 func split(path string, r *bufio.Reader, do func(*Document) error) error {
 	var b strings.Builder
-	index := 0
+	index, start, lines := 0, 1, 0
 	emit := func(sep string) error {
-		d := &Document{Raw: b.String(), Separator: sep, Index: index}
+		d := &Document{Raw: b.String(), Separator: sep, Index: index, Line: start}
 		b.Reset()
+		start = lines + 1
 		if !emptyText(d.Raw) {
 			index++
 		}
@@ -300,6 +301,7 @@ func split(path string, r *bufio.Reader, do func(*Document) error) error {
 			return longLine(path, n)
 		}
 		if len(buf) > 0 {
+			lines = n
 			if bytes.HasPrefix(buf, []byte("---")) {
 				line := string(buf)
 				if rest := strings.TrimSpace(line[3:]); rest != "" && rest[0] != '#' {
@@ -344,7 +346,7 @@ func (d *Document) Parse(path string) error {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		return fmt.Errorf("%s: document %d is not valid YAML: %s", path, d.Index, yamlnode.FirstLine(err))
+		return fmt.Errorf("%s: document %d is not valid YAML: %s", path, d.Index, yamlnode.FirstLine(d.inFile(err)))
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
@@ -363,6 +365,22 @@ func (d *Document) Parse(path string) error {
 	d.docNode = &doc
 	d.orig = snapshot(&doc)
 	return nil
+}
+
+// inFile returns the decoder's error for the document read where it
+// stands in its file: the same text after as many empty lines as come
+// before it, so that the decoder's own line numbers count from the top
+// of the file. Done only on error: the empty lines cost as much as the
+// lines before the document.
+func (d *Document) inFile(err error) error {
+	if d.Line <= 1 {
+		return err
+	}
+	var doc yaml.Node
+	if again := yaml.NewDecoder(strings.NewReader(strings.Repeat("\n", d.Line-1) + d.Raw)).Decode(&doc); again != nil {
+		return again
+	}
+	return err
 }
 
 // Text is what the document writes: its text as it came when unchanged,

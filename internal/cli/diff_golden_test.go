@@ -1,0 +1,144 @@
+package cli_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/cli"
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
+)
+
+// TestDiffGolden runs --diff on each testdata/diff/<case>: a stream on
+// stdin (input.yaml), a folder (input/) and a JSON file (input.json).
+// The diff must be expected.diff, exit 3, and leave every input as it
+// was; git apply of the diff must give exactly what -i writes; and a
+// --diff of the result must print nothing and exit 0.
+func TestDiffGolden(t *testing.T) {
+	cases, err := filepath.Glob("testdata/diff/*/config.yaml")
+	if err != nil || len(cases) == 0 {
+		t.Fatalf("no diff cases found: %v", err)
+	}
+	for _, cfg := range cases {
+		src, err := filepath.Abs(filepath.Dir(cfg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(filepath.Base(src), func(t *testing.T) {
+			work := t.TempDir()
+			copyTree(t, src, work)
+			t.Chdir(work)
+			args, stdin := diffArgs(t)
+			before := snapshotTree(t, ".")
+			var out, errb bytes.Buffer
+			code := cli.Main("", append([]string{"-q", "-c", "config.yaml", "--diff"}, args...), stdin, &out, &errb)
+			if code != 3 {
+				t.Fatalf("exit %d, want 3:\n%s", code, errb.String())
+			}
+			compareGolden(t, filepath.Join(src, "expected.diff"), out.String())
+			if diff := cmp.Diff(before, snapshotTree(t, ".")); diff != "" {
+				t.Fatalf("--diff changed files (-before +after):\n%s", diff)
+			}
+			applied := applyDiff(t, out.Bytes())
+			if applied == nil {
+				return
+			}
+			if len(args) == 0 {
+				args = []string{"stdin"} // the diff names stdin so
+			}
+			var out2, errb2 bytes.Buffer
+			if code := cli.Main("", append([]string{"-q", "-c", "config.yaml", "--diff"}, args...), nil, &out2, &errb2); code != 0 || out2.Len() != 0 {
+				t.Errorf("--diff after applying the diff: exit %d, diff:\n%s%s", code, out2.String(), errb2.String())
+			}
+			restoreTree(t, before)
+			if code := cli.Main("", append([]string{"-q", "-c", "config.yaml", "-i"}, args...), nil, &out2, &errb2); code != 0 {
+				t.Fatalf("-i: exit %d:\n%s", code, errb2.String())
+			}
+			if diff := cmp.Diff(applied, snapshotTree(t, ".")); diff != "" {
+				t.Errorf("git apply of the diff and -i differ (-diff +in place):\n%s", diff)
+			}
+		})
+	}
+}
+
+// diffArgs gives the case's inputs: input/ or input.json as arguments,
+// or input.yaml on stdin (also kept as a file named stdin, which is
+// what the diff names, so that it can be applied).
+func diffArgs(t *testing.T) ([]string, *bytes.Reader) {
+	for _, in := range []string{"input", "input.json"} {
+		if _, err := os.Stat(in); err == nil {
+			return []string{in}, bytes.NewReader(nil)
+		}
+	}
+	data := testkit.ReadFile(t, "input.yaml")
+	if err := os.Rename("input.yaml", "stdin"); err != nil {
+		t.Fatal(err)
+	}
+	return nil, bytes.NewReader(data)
+}
+
+// applyDiff applies a diff with git apply in the current folder and
+// returns the files after; nil (the test skipped that part) without git.
+func applyDiff(t *testing.T, diff []byte) map[string]string {
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Log("git is not installed: the diff is not applied")
+		return nil
+	}
+	cmd := exec.Command(git, "apply", "-")
+	cmd.Stdin = bytes.NewReader(diff)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git apply: %v\n%s", err, out)
+	}
+	return snapshotTree(t, ".")
+}
+
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() == "expected.diff" {
+			return err
+		}
+		rel, err := filepath.Rel(from, p)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Join(to, filepath.Dir(rel)), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), testkit.ReadFile(t, p), 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// snapshotTree maps each file below dir to its text.
+func snapshotTree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files[p] = string(testkit.ReadFile(t, p))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func restoreTree(t *testing.T, files map[string]string) {
+	t.Helper()
+	for p, text := range files {
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
