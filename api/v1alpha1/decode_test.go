@@ -70,6 +70,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad podSecurity", "podSecurity: strict\ncontainers:\n- {name: a, image: x:1}", "spec.podSecurity", "not a Pod Security level"},
 		{"bad override field", "overrides: [command]\ncontainers:\n- {name: a, image: x:1}", "spec.overrides[0]", "not a field owners may override"},
 		{"bad namespaceSelector", "targets:\n- namespaceSelector: 'a in b'\ncontainers:\n- {name: a, image: x:1}", "spec.targets[0].namespaceSelector", "unable to parse requirement"},
+		{"bad admission.validate", "admission: {validate: Block}\ncontainers:\n- {name: a, image: x:1}", "spec.admission.validate", `"Block" is not a validation action`},
+		{"unknown admission field", "admission: {emitt: true}\ncontainers:\n- {name: a, image: x:1}", "spec.admission.emitt", "unknown field"},
 		{"map expected", "podLabels: [a]", "spec.podLabels", "expected map[string]string"},
 		{"nothing to inject", "mode: native", "spec", "nothing to inject"},
 		// Mode is a Go type of its own; the user reads "string".

@@ -230,6 +230,9 @@ func (c *SidecarInjection) Validate() field.ErrorList {
 			fail(at.Child("podSpecPath"), "%q has an empty step", k.PodSpecPath)
 		}
 	}
+	if s.Admission != nil && s.Admission.Validate != "" && !slices.Contains(ValidationActions, s.Admission.Validate) {
+		fail(spec.Child("admission", "validate"), "%q is not a validation action: want Deny, Warn or Audit", s.Admission.Validate)
+	}
 	for i, sel := range s.Targets {
 		if _, err := sel.Compile(spec.Child("targets").Index(i)); err != nil {
 			errs = append(errs, err)
