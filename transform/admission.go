@@ -1,6 +1,8 @@
 package transform
 
 import (
+	"maps"
+	"slices"
 	"text/template"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -124,4 +126,34 @@ func (in *Injection) SidecarList() string {
 // so kubectl logs and exec keep their target.
 func (in *Injection) SetsDefaultContainer() bool {
 	return in.Spec.Mode == v1alpha1.Classic && in.where == "first" && len(in.containers) > 0
+}
+
+// WorkloadKind is a kind that carries a Pod spec, in the groups that
+// serve it (empty: any group), with the path to its Pod spec.
+type WorkloadKind struct {
+	Groups []string
+	Kind   string
+	Path   []string
+}
+
+// WorkloadKinds returns the kinds the injection treats as workloads: the
+// built-in ones, and those the config declares (which win over a
+// built-in kind of the same name), sorted by kind.
+func (in *Injection) WorkloadKinds() []WorkloadKind {
+	byKind := map[string]WorkloadKind{}
+	for k, b := range builtinKinds {
+		byKind[k] = WorkloadKind{Groups: b.groups, Kind: k, Path: b.path}
+	}
+	for _, k := range in.kinds {
+		var groups []string
+		if k.group != "" {
+			groups = []string{k.group}
+		}
+		byKind[k.kind] = WorkloadKind{Groups: groups, Kind: k.kind, Path: k.path}
+	}
+	out := make([]WorkloadKind, 0, len(byKind))
+	for _, k := range slices.Sorted(maps.Keys(byKind)) {
+		out = append(out, byKind[k])
+	}
+	return out
 }
