@@ -43,40 +43,43 @@ func (p *podPolicy) mutation() string {
 	return "size(variables.conflicts) + size(variables.problems) > 0 ? [] :\n" + strings.Join(nonEmpty, " +\n")
 }
 
-// missing is a CEL list of the config's objects of list that the
-// existing list x (of objects with the id field idKey) lacks. Under no
-// conflict, an object whose id is there is the same object: shared.
-func (p *podPolicy) missing(x, list, idKey string, t reflect.Type, typeName string) string {
+// appends are the patches that add the config's objects of list that
+// the existing list at x (JSON Pointer ptr) lacks, one at a time at its
+// end, creating the list first where there is none. Objects are never
+// read back from the Pod into a patch: the server hands CEL typed
+// values that a JSONPatch cannot carry. Under no conflict, an object
+// whose id is there is the same object: shared, not added. filter is a
+// CEL filter over the index i (the app containers), or "" for the pod.
+func (p *podPolicy) appends(x, ptr, list, idKey string, t reflect.Type, typeName, over string) string {
 	objs := p.objects(list, t, typeName)
-	parts := make([]string, len(objs))
+	each := func(cond, path, value string) string {
+		if over == "" {
+			return fmt.Sprintf("(%s ? [%s] : [])", cond, op(path, value))
+		}
+		return fmt.Sprintf("%s.filter(i, %s).map(i, %s)", over, cond, op(path, value))
+	}
+	parts := []string{each("!has("+x+")", ptr, "[]")}
 	for i, n := range p.inj.Objects(list) {
 		id, _ := p.str(n, idKey, field.NewPath("spec", list).Index(i))
-		parts[i] = fmt.Sprintf("(has(%s) && %s.exists(x, x.%s == %s) ? [] : [%s])", x, x, idKey, id, objs[i])
+		parts = append(parts, each(fmt.Sprintf("!(has(%s) && %s.exists(x, x.%s == %s))", x, x, idKey, id), ptr+` + "/-"`, objs[i]))
 	}
-	return strings.Join(parts, " + ")
+	return strings.Join(parts, " +\n")
 }
 
-// appPatches set each app container's mounts (or env) to what it has
-// plus what the injection adds.
+// appPatches add the injection's mounts (or env) to each app container.
 func (p *podPolicy) appPatches(list, idKey string, t reflect.Type) []string {
 	if len(p.inj.Objects(list)) == 0 {
 		return nil
 	}
-	c := "object.spec.containers[i]"
-	have := fmt.Sprintf("(has(%s.%s) ? %s.%s : [])", c, list, c, list)
-	return []string{fmt.Sprintf(`variables.apps.map(i, %s)`,
-		op(`"/spec/containers/" + string(i) + "/`+list+`"`, have+" + "+p.missing(c+"."+list, list, idKey, t, "Object.spec.containers."+list)))}
+	return []string{p.appends("object.spec.containers[i]."+list, `"/spec/containers/" + string(i) + "/`+list+`"`, list, idKey, t, "Object.spec.containers."+list, "variables.apps")}
 }
 
-// podListPatch sets the pod's volumes (or pull secrets) to what it has
-// plus what the injection adds.
+// podListPatch adds the injection's volumes (or pull secrets) to the pod.
 func (p *podPolicy) podListPatch(list string, t reflect.Type) string {
 	if len(p.inj.Objects(list)) == 0 {
 		return ""
 	}
-	x := "object.spec." + list
-	have := fmt.Sprintf("(has(%s) ? %s : [])", x, x)
-	return "[" + op(quote("/spec/"+list), have+" + "+p.missing(x, list, "name", t, "Object.spec."+list)) + "]"
+	return p.appends("object.spec."+list, quote("/spec/"+list), list, "name", t, "Object.spec."+list, "")
 }
 
 // placementPatch inserts a block of containers where transform's
@@ -128,9 +131,9 @@ func (p *podPolicy) metadataPatches() []string {
 	if len(p.spec.PodLabels) > 0 {
 		out = append(out, mapPatch("labels", p.spec.PodLabels, nil))
 	}
-	extra := map[string]string{transform.StatusAnnotation: "variables.newStatus"}
+	extra := map[string]string{transform.StatusAnnotation: "string(variables.newStatus)"}
 	if p.inj.SetsDefaultContainer() {
-		extra[transform.DefaultContainerAnnotation] = "variables.firstApp"
+		extra[transform.DefaultContainerAnnotation] = "string(variables.firstApp)"
 	}
 	return append(out, mapPatch("annotations", p.spec.PodAnnotations, extra))
 }

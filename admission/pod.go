@@ -26,9 +26,9 @@ const StatusHash = "admission"
 // At admission a Pod stands for its workload: the controller that owns
 // it (ownerReferences with controller: true), or the Pod itself.
 const (
-	podController = `(has(object.metadata.ownerReferences) ? object.metadata.ownerReferences.filter(r, has(r.controller) && r.controller) : [])`
-	podAPIVersion = `(size(` + podController + `) > 0 ? ` + podController + `[0].apiVersion : "v1")`
-	podName       = `(size(` + podController + `) > 0 ? ` + podController + `[0].name : has(object.metadata.name) && object.metadata.name != "" ? object.metadata.name : has(object.metadata.generateName) && object.metadata.generateName.endsWith("-") ? object.metadata.generateName.substring(0, size(object.metadata.generateName) - 1) : has(object.metadata.generateName) ? object.metadata.generateName : "")`
+	podController  = `(has(object.metadata.ownerReferences) ? object.metadata.ownerReferences.filter(r, has(r.controller) && r.controller) : [])`
+	podAPIVersion  = `(size(` + podController + `) > 0 ? ` + podController + `[0].apiVersion : "v1")`
+	podName        = `(size(` + podController + `) > 0 ? ` + podController + `[0].name : has(object.metadata.name) && object.metadata.name != "" ? object.metadata.name : has(object.metadata.generateName) && object.metadata.generateName.endsWith("-") ? object.metadata.generateName.substring(0, size(object.metadata.generateName) - 1) : has(object.metadata.generateName) ? object.metadata.generateName : "")`
 	podLabels      = `(has(object.metadata.labels) ? object.metadata.labels : {})`
 	podAnnotations = `(has(object.metadata.annotations) ? object.metadata.annotations : {})`
 )
