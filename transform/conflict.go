@@ -85,12 +85,7 @@ func anchorIn(n *yaml.Node) string {
 }
 
 // targetList is the name of the list sidecars go into.
-func (c *change) targetList() string {
-	if c.inj.Spec.Mode == v1alpha1.Native {
-		return "initContainers"
-	}
-	return "containers"
-}
+func (c *change) targetList() string { return c.inj.SidecarList() }
 
 func (c *change) oldHas(list func(*Entry) []string, name string) bool {
 	return c.old != nil && contains(list(c.old), name)

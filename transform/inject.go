@@ -84,13 +84,11 @@ func (c *change) render() error {
 	}
 	if c.inj.Spec.Mode == v1alpha1.Native {
 		for _, s := range c.sidecars {
-			if yamlnode.Field(s, "restartPolicy") == nil {
-				setAfter(s, "restartPolicy", newScalar("Always"), "image")
-			}
+			withRestartPolicy(s)
 		}
 	}
 	c.annos = c.inj.Spec.PodAnnotations
-	if c.inj.Spec.Mode == v1alpha1.Classic && c.inj.where == "first" && len(c.sidecars) > 0 {
+	if c.inj.SetsDefaultContainer() {
 		// kubectl logs and exec keep their target: the app's first
 		// container, not another injection's classic sidecar.
 		firstApp := ""
@@ -189,26 +187,14 @@ func (c *change) apply() {
 		}
 		return out
 	}
-	if len(c.sidecars)+len(c.inits) > 0 {
-		if c.inj.Spec.Mode == v1alpha1.Native {
-			block := append(append([]*yaml.Node(nil), c.sidecars...), c.inits...)
-			list, prior, ok := ensure(spec, "initContainers", yaml.SequenceNode, "containers")
-			created("initContainers", prior, ok)
-			insertAt(list, c.inj.position(list), block)
-			e.InitContainers = names(block)
+	for _, pl := range c.inj.placements(c.sidecars, c.inits) {
+		list, prior, ok := ensure(spec, pl.List, yaml.SequenceNode, pl.Before)
+		created(pl.List, prior, ok)
+		insertAt(list, pl.index(list), pl.Nodes)
+		if pl.List == "containers" {
+			e.Containers = names(pl.Nodes)
 		} else {
-			if len(c.sidecars) > 0 {
-				list, prior, ok := ensure(spec, "containers", yaml.SequenceNode, "")
-				created("containers", prior, ok)
-				insertAt(list, c.inj.position(list), c.sidecars)
-				e.Containers = names(c.sidecars)
-			}
-			if len(c.inits) > 0 {
-				list, prior, ok := ensure(spec, "initContainers", yaml.SequenceNode, "containers")
-				created("initContainers", prior, ok)
-				insertAt(list, 0, c.inits)
-				e.InitContainers = names(c.inits)
-			}
+			e.InitContainers = names(pl.Nodes)
 		}
 	}
 
@@ -274,24 +260,6 @@ func setEach(m *yaml.Node, kv map[string]string) []string {
 		added = append(added, k)
 	}
 	return added
-}
-
-// position returns where in list the sidecars go. check has made sure a
-// named container is there.
-func (in *Injection) position(list *yaml.Node) int {
-	switch in.where {
-	case "first":
-		return 0
-	case "before":
-		if i := named(list, in.anchor); i >= 0 {
-			return i
-		}
-	case "after":
-		if i := named(list, in.anchor); i >= 0 {
-			return i + 1
-		}
-	}
-	return len(list.Content)
 }
 
 // summary says in a few words what the entry added.

@@ -75,6 +75,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad override field", "overrides: [command]\ncontainers:\n- {name: a, image: x:1}", "spec.overrides[0]", "not a field owners may override"},
 		{"bad namespaceSelector", "targets:\n- namespaceSelector: 'a in b'\ncontainers:\n- {name: a, image: x:1}", "spec.targets[0].namespaceSelector", "unable to parse requirement"},
 		{"map expected", "podLabels: [a]", "spec.podLabels", "expected an object, got array"},
+		{"bad admission.validate", "admission: {validate: Block}\ncontainers:\n- {name: a, image: x:1}", "spec.admission.validate", `"Block" is not a validation action`},
+		{"unknown admission field", "admission: {emitt: true}\ncontainers:\n- {name: a, image: x:1}", "spec.admission.emitt", "unknown field"},
 		{"nothing to inject", "mode: native", "spec", "nothing to inject"},
 		// No Go type names: a struct or a map is an object, a slice a list.
 		{"object expected", "containers:\n- name: a\n  image: x:1\n  resources: oops", "spec.containers[0].resources", "expected an object, got string"},

@@ -36,6 +36,7 @@ spec:
   kubernetesVersion: "1.30"
   podSecurity: restricted
   action: inject
+  admission: {validate: Deny, emit: true}
 `)
 	if err != nil {
 		t.Fatal(err)

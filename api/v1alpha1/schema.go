@@ -98,6 +98,15 @@ func (OverrideField) JSONSchema() *jsonschema.Schema {
 	return enum("a container field workload owners may override", values...)
 }
 
+// JSONSchema lists the validation actions.
+func (ValidationAction) JSONSchema() *jsonschema.Schema {
+	values := make([]string, len(ValidationActions))
+	for i, a := range ValidationActions {
+		values[i] = string(a)
+	}
+	return enum("what the API server does with a workload that lacks the injection", values...)
+}
+
 // JSONSchema gives the positions' form.
 func (Position) JSONSchema() *jsonschema.Schema {
 	return &jsonschema.Schema{Type: "string", Pattern: `^(first|last|(before|after):.+)$`,

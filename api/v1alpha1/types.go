@@ -93,7 +93,28 @@ type Spec struct {
 	Overrides []OverrideField `json:"overrides,omitempty" jsonschema_description:"What workload owners may override with the inject-sidecars.dev/overrides annotation: image, resources, env, args. Default: [resources]."`
 	// Action is inject (default) or uninject.
 	Action Action `json:"action,omitempty" jsonschema_description:"inject (default) or uninject: remove what this injection added."`
+	// Admission configures the admission policies generated for this
+	// injection (inject-sidecars --admission-policy).
+	Admission *Admission `json:"admission,omitempty" jsonschema_description:"What the generated admission policies add: validate (Deny, Warn or Audit) checks that workloads carry the injection; emit (KRM mode) adds the policies to the output."`
 }
+
+// Admission configures the admission policies of an injection.
+type Admission struct {
+	// Validate adds a ValidatingAdmissionPolicy that checks that the
+	// workloads the targets select carry the injection's containers with
+	// the config's images: Deny refuses them, Warn warns, Audit records.
+	Validate ValidationAction `json:"validate,omitempty" jsonschema_description:"Deny, Warn or Audit: add a ValidatingAdmissionPolicy that checks that the workloads the targets select carry the injection's containers with the config's images."`
+	// Emit makes the KRM function add the policies to its output items,
+	// at admission/<injection>.yaml.
+	Emit bool `json:"emit,omitempty" jsonschema_description:"KRM mode: add the admission policies to the output items, at admission/<injection>.yaml."`
+}
+
+// ValidationAction is what a ValidatingAdmissionPolicy does with a
+// workload that lacks the injection.
+type ValidationAction string
+
+// The validation actions, as the API server spells them.
+var ValidationActions = []ValidationAction{"Deny", "Warn", "Audit"}
 
 // Object is an object the injection adds to a pod: its typed value, for
 // validation, and the user's own YAML for it, which is what gets injected

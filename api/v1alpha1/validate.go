@@ -343,6 +343,9 @@ func (s *Spec) validateSelection(spec *field.Path) field.ErrorList {
 			errs = append(errs, invalid(at.Child("podSpecPath"), "%q has an empty step", k.PodSpecPath))
 		}
 	}
+	if s.Admission != nil && s.Admission.Validate != "" && !slices.Contains(ValidationActions, s.Admission.Validate) {
+		errs = append(errs, invalid(spec.Child("admission", "validate"), "%q is not a validation action: want Deny, Warn or Audit", s.Admission.Validate))
+	}
 	for _, l := range []struct {
 		name string
 		list []Selector

@@ -67,7 +67,10 @@ type Options struct {
 	Report   string
 	// KubeVersion overrides every config's spec.kubernetesVersion.
 	KubeVersion string
-	Version     bool
+	// AdmissionPolicy prints the configs' admission policies instead
+	// of injecting.
+	AdmissionPolicy bool
+	Version         bool
 	// Usage is the flag help, for usage errors.
 	Usage string
 }
@@ -97,6 +100,7 @@ func flagSet(prog string, o *Options) *pflag.FlagSet {
 	fs.BoolVarP(&o.InPlace, "in-place", "i", false, "rewrite the input files atomically; untouched files are not rewritten")
 	fs.BoolVar(&o.Check, "check", false, "change nothing; exit 3 and list what would change")
 	fs.BoolVar(&o.Diff, "diff", false, "like --check, and print a unified diff of what would change to stdout")
+	fs.BoolVar(&o.AdmissionPolicy, "admission-policy", false, "print the admission policies that make the API server inject the same sidecars; no inputs")
 	fs.BoolVar(&o.Uninject, "uninject", false, "remove what the named injections added")
 	fs.StringVar(&o.KubeVersion, "kube-version", "", "the Kubernetes version the manifests are for (overrides spec.kubernetesVersion)")
 	fs.StringVar(&o.Report, "report", "", "write the JSON resource report (what the sidecars cost) to FILE")
@@ -123,6 +127,12 @@ func (o *Options) check(inputs []string) error {
 		return errors.New("inputs need a config: give -c FILE (with no arguments at all, inject-sidecars is a KRM function reading a ResourceList)")
 	case !o.Plain() && (o.InPlace || o.Check || o.Output != "" || o.Uninject || o.Report != "" || o.KubeVersion != ""):
 		return errors.New("-i, -o, --check, --diff, --uninject, --report and --kube-version work in plain mode: give -c FILE (in KRM mode, set spec.kubernetesVersion)")
+	case o.AdmissionPolicy && !o.Plain():
+		return errors.New("--admission-policy needs the configs: give -c FILE")
+	case o.AdmissionPolicy && len(o.Inputs) > 0:
+		return errors.New("--admission-policy reads only the configs (-c); it takes no inputs")
+	case o.AdmissionPolicy && (o.InPlace || o.Output != "" || o.Check || o.Uninject || o.Report != ""):
+		return errors.New("--admission-policy prints the policies to stdout: it cannot be used with -i, -o, --check, --diff, --uninject or --report")
 	case o.InPlace && o.Output != "":
 		return errors.New("-i and -o cannot be used together")
 	case o.Diff && (o.InPlace || o.Output != ""):
@@ -182,6 +192,8 @@ func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writ
 		}
 		fmt.Fprintf(stdout, "%s\n", b)
 		return exitOK
+	case o.AdmissionPolicy:
+		return RunAdmission(PlainOptions{Configs: o.Configs, KubeVersion: o.KubeVersion, Stderr: stderr, Stdout: stdout})
 	case o.Plain():
 		if len(o.Inputs) == 0 && isTerminal(stdin) {
 			fmt.Fprintf(stderr, "inject-sidecars: no input: give files or folders, or pipe YAML to stdin\n%s", o.Usage)
