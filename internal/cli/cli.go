@@ -219,6 +219,7 @@ const usage = `usage:
   -i, --in-place         rewrite the input files atomically; untouched files are not rewritten
       --check            change nothing; exit 3 and list what would change (CI drift gate)
       --diff             like --check, and print a unified diff of what would change to stdout
+      --admission-policy print the admission policies for the configs; no inputs
       --uninject         remove what the named injections added
       --kube-version V   the Kubernetes version the manifests are for (overrides spec.kubernetesVersion)
       --report FILE      write the JSON resource report (what the sidecars cost) to FILE
