@@ -508,7 +508,8 @@ func planOutput(o PlainOptions, files []*yamlfile.Source, stats map[*yamlfile.So
 }
 
 // checkDestinations refuses, before anything runs, what would write over
-// an input or a config (--report or -o naming one, by os.SameFile), a
+// an input or a config (--report or -o naming one by any path: the same
+// device and inode, what os.SameFile compares), a
 // --report that is a folder, and -i on an input that could be read only
 // once. Each is a usage error naming the flag.
 func checkDestinations(o PlainOptions, srcs []*yamlfile.Source, plan *outputPlan) error {
@@ -558,7 +559,8 @@ func checkDestinations(o PlainOptions, srcs []*yamlfile.Source, plan *outputPlan
 }
 
 // fileIndex finds files by identity (device and inode, as os.SameFile
-// compares them), whatever path names them.
+// compares them), whatever path names them: a map, as a folder output
+// checks each of its files against every input.
 type fileIndex map[[2]uint64]string
 
 func newFileIndex() fileIndex { return fileIndex{} }

@@ -85,3 +85,33 @@ func TestLongLinesAndBinaryFailEarly(t *testing.T) {
 		})
 	}
 }
+
+// The spool's text check finds a long line however the writes cut it.
+func TestTextGuard(t *testing.T) {
+	long := strings.Repeat("a", maxLine+1)
+	tests := []struct {
+		name   string
+		writes []string
+		want   string // what the error says; "" for none
+	}{
+		{"short lines", []string{"a: 1\n", "b: 2\n", "c"}, ""},
+		{"a line of exactly the limit", []string{strings.Repeat("a", maxLine) + "\nb\n"}, ""},
+		{"a long line and its end in one write", []string{"a: 1\n" + long + "\nb: 2\n"}, "x: line 2 is longer than 8 MiB"},
+		{"a long line across writes", []string{"a: 1\n", long[:10], long[10:], "\n"}, "x: line 2 is longer than 8 MiB"},
+		{"a NUL byte", []string{"a: 1\nb: 2\n", "c: \x00"}, "x: not a text file (it has NUL bytes or invalid UTF-8, line 3)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := &textGuard{w: io.Discard, path: "x"}
+			var err error
+			for _, w := range tt.writes {
+				if _, err = g.Write([]byte(w)); err != nil {
+					break
+				}
+			}
+			if (err == nil) != (tt.want == "") || (err != nil && !strings.HasPrefix(err.Error(), tt.want)) {
+				t.Errorf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+}

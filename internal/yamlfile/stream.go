@@ -209,6 +209,7 @@ func (g *textGuard) Write(p []byte) (int, error) {
 			break
 		}
 		if g.line+i > MaxLine {
+			g.line += i
 			break
 		}
 		g.line, g.lines, rest = 0, g.lines+1, rest[i+1:]
