@@ -197,6 +197,7 @@ var diffRows = []diffRow{
 	{field: "volumes", name: "downwardAPI file of spec.nodeName", rule: "validateDownwardAPIVolumeFile: NotSupported", spec: `{volumes: [{name: shared, downwardAPI: {items: [{path: node, fieldRef: {fieldPath: spec.nodeName}}]}}]}`},
 	{field: "volumes", name: "persistentVolumeClaim without a claim", rule: "validatePersistentClaimVolumeSource", spec: `{volumes: [{name: shared, persistentVolumeClaim: {claimName: ''}}]}`},
 	{field: "volumes", name: "image without a reference", rule: "validateImageVolumeSource: reference Required", spec: `{volumes: [{name: shared, image: {pullPolicy: IfNotPresent}}]}`},
+	{field: "volumes", name: "gitRepo into ../x", rule: "validateGitRepoVolumeSource: validateLocalDescendingPath", spec: `{volumes: [{name: shared, gitRepo: {repository: 'https://example.com/r.git', directory: ../x}}]}`},
 	{field: "volumes", name: "csi without a driver", rule: "validateCSIVolumeSource", spec: `{volumes: [{name: shared, csi: {driver: ''}}]}`},
 
 	{field: "spec.volumeMounts", name: "empty mountPath", rule: "ValidateVolumeMounts: mountPath Required", spec: `{volumeMounts: [{name: shared, mountPath: ''}]}`},
