@@ -57,8 +57,12 @@ func (r ContainerRules) ValidateContainer(ctr *corev1.Container, at *field.Path,
 	} else if !isTemplate(ctr.Name) {
 		errs = append(errs, messages(at.Child("name"), ctr.Name, "name", validation.IsDNS1123Label(ctr.Name))...)
 	}
-	if ctr.Image == "" {
+	switch {
+	case ctr.Image == "":
 		errs = append(errs, required(at.Child("image"), "the sidecar's image, such as example/agent:1.0"))
+	case strings.TrimSpace(ctr.Image) != ctr.Image:
+		// Pod templates take it, but every Pod made from one is refused.
+		errs = append(errs, invalidValue(at.Child("image"), ctr.Image, "%q must not have spaces around it", ctr.Image))
 	}
 	errs = append(errs, oneOfEnum(at.Child("terminationMessagePolicy"), ctr.TerminationMessagePolicy, terminationMessagePolicies...)...)
 	errs = append(errs, oneOfEnum(at.Child("imagePullPolicy"), ctr.ImagePullPolicy, pullPolicies...)...)

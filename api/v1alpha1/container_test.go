@@ -42,6 +42,7 @@ func TestContainerRules(t *testing.T) {
 			"spec.containers[0].imagee: unknown field",
 			"spec.containers[1].image: required: the sidecar's image, such as example/agent:1.0"}, []field.ErrorType{inv, req}},
 
+		{"image with spaces", "containers:\n- {name: agent, image: ' example/agent:1.0'}", []string{c0 + `image: " example/agent:1.0" must not have spaces around it`}, []field.ErrorType{inv}},
 		{"imagePullPolicy", "  imagePullPolicy: Sometimes", []string{c0 + `imagePullPolicy: "Sometimes" is not supported: want Always, IfNotPresent or Never`}, []field.ErrorType{ns}},
 		{"init imagePullPolicy", "initContainers:\n- {name: setup, image: 'b:1', imagePullPolicy: Whenever}", []string{`spec.initContainers[0].imagePullPolicy: "Whenever" is not supported: want Always, IfNotPresent or Never`}, []field.ErrorType{ns}},
 		{"terminationMessagePolicy", "  terminationMessagePolicy: Sometimes", []string{c0 + `terminationMessagePolicy: "Sometimes" is not supported: want File or FallbackToLogsOnError`}, []field.ErrorType{ns}},
