@@ -33,6 +33,9 @@ type diffRow struct {
 	// toolOnly, when set, says why the tool refuses what the server
 	// takes: a rule of the injection's own, not the server's.
 	toolOnly string
+	// podOnly: the server refuses it in a Pod, not in a pod template;
+	// the tool refuses it for both (toolOnly says why).
+	podOnly bool
 }
 
 const (
@@ -48,7 +51,7 @@ var diffRows = []diffRow{
 	{field: "name", name: "not a DNS label", rule: "validateContainerCommon: ValidateDNS1123Label", sidecar: `{name: Agent_1}`},
 	{field: "image", name: "empty", rule: "validateContainerCommon: image Required", sidecar: `{image: ''}`},
 	{field: "image", name: "surrounding spaces", rule: "validateContainerOnlyForPod (Pods only)", sidecar: `{image: ' example/agent:1.0 '}`,
-		toolOnly: "a pod template takes it, but the server refuses every Pod made from it"},
+		toolOnly: "a pod template takes it, but the server refuses every Pod made from it", podOnly: true},
 	{field: "command", name: "a command", rule: "(not validated)", sidecar: `{command: [agent, --serve]}`},
 	{field: "args", name: "arguments", rule: "(not validated)", sidecar: `{args: ['--port=9000']}`},
 	{field: "workingDir", name: "a relative working dir", rule: "(not validated)", sidecar: `{workingDir: relative/dir}`},
@@ -245,44 +248,52 @@ func TestDifferentialCoversContainer(t *testing.T) {
 }
 
 // TestE2EAPIServerDifferential: the tool refuses a variant if and only
-// if the API server refuses the workload the injection makes of it.
+// if the API server refuses the workload the injection makes of it, as
+// a Deployment (a pod template) and as a Pod.
 func TestE2EAPIServerDifferential(t *testing.T) {
 	s := kube(t)
 	dir := t.TempDir()
-	for _, row := range diffRows {
-		t.Run(row.field+"/"+row.name, func(t *testing.T) {
-			cfg, want := row.build(t)
-			cfgFile := filepath.Join(dir, "config.json")
-			b, _ := json.Marshal(cfg)
-			if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			input, _ := json.Marshal(diffWorkload(row.override))
-			r := run(t, "", input, binary, "-q", "-c", cfgFile)
-			if r.code != 0 && r.code != 1 {
-				t.Fatalf("exit %d:\n%s", r.code, r.stderr)
-			}
-			server := s.dryRun(t, want)
-			if r.code == 0 {
-				// What the tool made is what the server is asked about
-				// too; the two must agree, or the row's expectation is
-				// built wrong.
-				_, objs, order := objects(t, []byte(r.stdout))
-				if got := s.dryRun(t, objs[order[0]]); got.ok != server.ok {
-					t.Fatalf("the test's picture of the injection is wrong: server on the tool's output %v (%s), on the expected %v (%s)", got.ok, got.message, server.ok, server.message)
-				}
-			}
-			switch toolRefuses := r.code == 1; {
-			case row.toolOnly != "":
-				if !toolRefuses || !server.ok {
-					t.Errorf("a rule of the tool's own (%s): want the tool to refuse (exit %d) and the server to accept (%v: %s)", row.toolOnly, r.code, server.ok, server.message)
-				}
-			case toolRefuses && server.ok:
-				t.Errorf("the tool refuses it (rule %s) and the server accepts it:\n%s", row.rule, r.stderr)
-			case !toolRefuses && !server.ok:
-				t.Errorf("the tool accepts it and the server refuses it (rule %s): %s", row.rule, server.message)
-			}
-		})
+	for _, kind := range []string{"Deployment", "Pod"} {
+		for _, row := range diffRows {
+			t.Run(kind+"/"+row.field+"/"+row.name, func(t *testing.T) {
+				row.check(t, s, kind, filepath.Join(dir, "config.json"))
+			})
+		}
+	}
+}
+
+// check runs the tool and the server on one variant, in one kind of
+// workload.
+func (row diffRow) check(t *testing.T, s *apiServer, kind, cfgFile string) {
+	cfg, want := row.build(t, kind)
+	b, _ := json.Marshal(cfg)
+	if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	input, _ := json.Marshal(diffWorkload(kind, row.override))
+	r := run(t, "", input, binary, "-q", "-c", cfgFile)
+	if r.code != 0 && r.code != 1 {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	server := s.dryRun(t, want)
+	if r.code == 0 {
+		// What the tool made is what the server is asked about too; the
+		// two must agree, or the row's picture of the injection is wrong.
+		_, objs, order := objects(t, []byte(r.stdout))
+		if got := s.dryRun(t, objs[order[0]]); got.ok != server.ok {
+			t.Fatalf("the test's picture of the injection is wrong: server on the tool's output %v (%s), on the expected %v (%s)", got.ok, got.message, server.ok, server.message)
+		}
+	}
+	toolOnly := row.toolOnly != "" && !(row.podOnly && kind == "Pod")
+	switch toolRefuses := r.code == 1; {
+	case toolOnly:
+		if !toolRefuses || !server.ok {
+			t.Errorf("a rule of the tool's own (%s): want the tool to refuse (exit %d) and the server to accept (%v: %s)", row.toolOnly, r.code, server.ok, server.message)
+		}
+	case toolRefuses && server.ok:
+		t.Errorf("the tool refuses it (rule %s) and the server accepts it:\n%s", row.rule, r.stderr)
+	case !toolRefuses && !server.ok:
+		t.Errorf("the tool accepts it and the server refuses it (rule %s): %s", row.rule, server.message)
 	}
 }
 
@@ -292,7 +303,7 @@ func TestE2EAPIServerDifferential(t *testing.T) {
 // initContainers after it; classic: the sidecar last in containers;
 // volumes on the pod; mounts and env on the app container; the owners'
 // override applied).
-func (row diffRow) build(t *testing.T) (cfg, want map[string]any) {
+func (row diffRow) build(t *testing.T, kind string) (cfg, want map[string]any) {
 	t.Helper()
 	sidecar := merge(t, diffSidecar, row.sidecar)
 	spec := merge(t, diffSpec, row.spec)
@@ -319,8 +330,11 @@ func (row diffRow) build(t *testing.T) (cfg, want map[string]any) {
 			}
 		}
 	}
-	want = diffWorkload(row.override)
-	pod := want["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+	want = diffWorkload(kind, row.override)
+	pod := want["spec"].(map[string]any)
+	if kind == "Deployment" {
+		pod = pod["template"].(map[string]any)["spec"].(map[string]any)
+	}
 	app := pod["containers"].([]any)[0].(map[string]any)
 	if spec["mode"] == "classic" {
 		pod["containers"] = append(pod["containers"].([]any), injected)
@@ -342,21 +356,24 @@ func (row diffRow) build(t *testing.T) (cfg, want map[string]any) {
 	return cfg, want
 }
 
-// diffWorkload is the Deployment every variant is injected into; an
-// override row's owners annotate its pod template.
-func diffWorkload(override string) map[string]any {
+// diffWorkload is the Deployment or Pod every variant is injected into;
+// an override row's owners annotate its pod (template).
+func diffWorkload(kind, override string) map[string]any {
 	meta := map[string]any{"labels": map[string]any{"app": "web"}}
 	if override != "" {
 		meta["annotations"] = map[string]any{"inject-sidecars.dev/overrides": "{diff: {containers: [{name: agent, " + strings.TrimPrefix(strings.TrimSpace(override), "{") + "]}}"}
+	}
+	podSpec := map[string]any{"containers": []any{map[string]any{"name": "app", "image": "example/app:1.0"}}}
+	if kind == "Pod" {
+		meta["name"], meta["namespace"] = "web", "differential"
+		return map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": podSpec}
 	}
 	return map[string]any{
 		"apiVersion": "apps/v1", "kind": "Deployment",
 		"metadata": map[string]any{"name": "web", "namespace": "differential"},
 		"spec": map[string]any{
 			"selector": map[string]any{"matchLabels": map[string]any{"app": "web"}},
-			"template": map[string]any{"metadata": meta, "spec": map[string]any{
-				"containers": []any{map[string]any{"name": "app", "image": "example/app:1.0"}},
-			}},
+			"template": map[string]any{"metadata": meta, "spec": podSpec},
 		},
 	}
 }
