@@ -60,7 +60,7 @@ func (r ContainerRules) ValidateContainer(ctr *corev1.Container, at *field.Path,
 	switch {
 	case ctr.Image == "":
 		errs = append(errs, required(at.Child("image"), "the sidecar's image, such as example/agent:1.0"))
-	case strings.TrimSpace(ctr.Image) != ctr.Image:
+	case strings.TrimSpace(ctr.Image) != ctr.Image && !isTemplate(ctr.Image):
 		// Pod templates take it, but every Pod made from one is refused.
 		errs = append(errs, invalidValue(at.Child("image"), ctr.Image, "%q must not have spaces around it", ctr.Image))
 	}
