@@ -91,6 +91,7 @@ var diffRows = []diffRow{
 
 	{field: "env", name: "fileKeyRef of the shared emptyDir", rule: "validateFileKeySelector (EnvFiles)", sidecar: `{env: [{name: A, valueFrom: {fileKeyRef: {volumeName: shared, path: env, key: TOKEN}}}]}`},
 	{field: "env", name: "fileKeyRef path ../x", rule: "validateFileKeySelector: validatePathNoBacksteps", sidecar: `{env: [{name: A, valueFrom: {fileKeyRef: {volumeName: shared, path: ../x, key: TOKEN}}}]}`},
+	{field: "env", name: "fileKeyRef of a configMap volume", rule: "validateFileKeyRefVolumes: emptyDir", sidecar: `{env: [{name: A, valueFrom: {fileKeyRef: {volumeName: shared, path: env, key: TOKEN}}}]}`, spec: `{volumes: [{name: shared, configMap: {name: c}}]}`},
 	{field: "resources", name: "a resource named cpus", rule: "validateContainerResourceName", sidecar: `{resources: {limits: {cpus: '1'}}}`},
 	{field: "resources", name: "requests above limits", rule: "validateResourceRequirements: request <= limit", sidecar: `{resources: {requests: {memory: 64Mi}, limits: {memory: 32Mi}}}`},
 	{field: "resources", name: "a negative request", rule: "ValidateResourceQuantityValue: ValidateNonnegativeQuantity", sidecar: `{resources: {requests: {cpu: '-1'}}}`},

@@ -62,6 +62,7 @@ func TestContainerRules(t *testing.T) {
 		{"resourceFieldRef divisor", "  env: [{name: A, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: '3'}}}]", []string{c0 + "env[0].valueFrom.resourceFieldRef.divisor: 3 is not a divisor of limits.cpu: want 1m or 1"}, []field.ErrorType{inv}},
 		{"secretKeyRef without key", "  env: [{name: A, valueFrom: {secretKeyRef: {name: s}}}]", []string{c0 + "env[0].valueFrom.secretKeyRef.key: required"}, []field.ErrorType{req}},
 		{"fileKeyRef path ..", "  env: [{name: A, valueFrom: {fileKeyRef: {volumeName: v, path: ../x, key: K}}}]", []string{c0 + `env[0].valueFrom.fileKeyRef.path: "../x" must not contain '..'`}, []field.ErrorType{inv}},
+		{"fileKeyRef to a configMap volume", "env: [{name: A, valueFrom: {fileKeyRef: {volumeName: v, path: env, key: K}}}]\nvolumes: [{name: v, configMap: {name: c}}]", []string{`spec.env[0].valueFrom.fileKeyRef.volumeName: volume "v" is not an emptyDir: an env var is read from a file of an emptyDir volume`}, []field.ErrorType{inv}},
 		{"envFrom two sources", "  envFrom: [{configMapRef: {name: a}, secretRef: {name: b}}]", []string{c0 + "envFrom[0]: names configMapRef and secretRef: give one per entry"}, []field.ErrorType{inv}},
 
 		{"resource cpus", "  resources: {limits: {cpus: '1'}}", []string{c0 + `resources.limits[cpus]: "cpus" is not a resource a container can ask for: want cpu, memory, ephemeral-storage, hugepages-<size>, or an extended resource with a domain (example.com/gpu)`}, []field.ErrorType{inv}},
