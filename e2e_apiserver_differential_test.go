@@ -131,6 +131,8 @@ var diffRows = []diffRow{
 	{field: "volumeMounts", name: "HostToContainer", rule: "validateMountPropagation", sidecar: `{volumeMounts: [{name: shared, mountPath: /shared, mountPropagation: HostToContainer}]}`},
 	{field: "volumeMounts", name: "recursiveReadOnly without readOnly", rule: "validateMountRecursiveReadOnly", sidecar: `{volumeMounts: [{name: shared, mountPath: /shared, recursiveReadOnly: Enabled}]}`},
 	{field: "volumeMounts", name: "one path twice", rule: "ValidateVolumeMounts: must be unique", sidecar: `{volumeMounts: [{name: shared, mountPath: /shared}, {name: shared, mountPath: /shared}]}`},
+	{field: "volumeDevices", name: "a device path that is a mount path", rule: "ValidateVolumeDevices: must not already exist as a path in volumeMounts", spec: `{volumes: [{name: shared, emptyDir: {}}, {name: disk, persistentVolumeClaim: {claimName: c}}]}`, sidecar: `{volumeDevices: [{name: disk, devicePath: /shared}]}`},
+	{field: "volumeDevices", name: "a claim as a block device", rule: "ValidateVolumeDevices", spec: `{volumes: [{name: shared, emptyDir: {}}, {name: disk, persistentVolumeClaim: {claimName: c}}]}`, sidecar: `{volumeDevices: [{name: disk, devicePath: /dev/xvda}]}`},
 	{field: "volumeDevices", name: "an emptyDir as a block device", rule: "ValidateVolumeDevices: PersistentVolumeClaim or Ephemeral", sidecar: `{volumeDevices: [{name: shared, devicePath: /dev/xvda}]}`},
 
 	{field: "livenessProbe", name: "periodSeconds -1", rule: "validateProbe: ValidateNonnegativeField", sidecar: `{livenessProbe: {exec: {command: ['true']}, periodSeconds: -1}}`},
