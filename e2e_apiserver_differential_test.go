@@ -33,6 +33,8 @@ type diffRow struct {
 	// toolOnly, when set, says why the tool refuses what the server
 	// takes: a rule of the injection's own, not the server's.
 	toolOnly string
+	// twin: the config has the sidecar twice (the second named agent-2).
+	twin bool
 	// podOnly: the server refuses it in a Pod, not in a pod template;
 	// the tool refuses it for both (toolOnly says why).
 	podOnly bool
@@ -66,6 +68,9 @@ var diffRows = []diffRow{
 	{field: "ports", name: "name not IANA", rule: "validateContainerPorts: IsValidPortName", sidecar: `{ports: [{name: Web_UI, containerPort: 9000}]}`},
 	{field: "ports", name: "name of 16 characters", rule: "validateContainerPorts: IsValidPortName", sidecar: `{ports: [{name: admin-interface1, containerPort: 9000}]}`},
 	{field: "ports", name: "a name used twice", rule: "validateContainerPorts: Duplicate name", sidecar: `{ports: [{name: http, containerPort: 9000}, {name: http, containerPort: 9001}]}`},
+	{field: "ports", name: "a host port twice", rule: "checkHostPortConflicts", sidecar: `{ports: [{containerPort: 9000, hostPort: 9000}, {containerPort: 9001, hostPort: 9000}]}`},
+	{field: "ports", name: "one port in two sidecars", rule: "(not validated)", sidecar: `{ports: [{containerPort: 9000}]}`, twin: true,
+		toolOnly: "the sidecars share the pod's network: the second could never listen"},
 	{field: "ports", name: "hostIP", rule: "(not validated)", sidecar: `{ports: [{containerPort: 9000, hostIP: 10.0.0.1}]}`},
 
 	{field: "envFrom", name: "no source", rule: "ValidateEnvFrom: one of configMapRef, secretRef", sidecar: `{envFrom: [{prefix: A_}]}`},
@@ -310,7 +315,13 @@ func (row diffRow) build(t *testing.T, kind string) (cfg, want map[string]any) {
 	t.Helper()
 	sidecar := merge(t, diffSidecar, row.sidecar)
 	spec := merge(t, diffSpec, row.spec)
-	spec["containers"] = []any{sidecar}
+	sidecars := []any{sidecar}
+	if row.twin {
+		second := maps.Clone(sidecar)
+		second["name"] = "agent-2"
+		sidecars = append(sidecars, second)
+	}
+	spec["containers"] = sidecars
 	var inits []any
 	if row.init != "" {
 		inits = []any{merge(t, diffInit, row.init)}
@@ -339,16 +350,22 @@ func (row diffRow) build(t *testing.T, kind string) (cfg, want map[string]any) {
 		pod = pod["template"].(map[string]any)["spec"].(map[string]any)
 	}
 	app := pod["containers"].([]any)[0].(map[string]any)
+	added := []any{injected}
+	if row.twin {
+		added = append(added, maps.Clone(sidecars[1].(map[string]any)))
+	}
 	if spec["mode"] == "classic" {
-		pod["containers"] = append(pod["containers"].([]any), injected)
+		pod["containers"] = append(pod["containers"].([]any), added...)
 		if len(inits) > 0 {
 			pod["initContainers"] = inits
 		}
 	} else {
-		if injected["restartPolicy"] == nil {
-			injected["restartPolicy"] = "Always"
+		for _, c := range added {
+			if c := c.(map[string]any); c["restartPolicy"] == nil {
+				c["restartPolicy"] = "Always"
+			}
 		}
-		pod["initContainers"] = append([]any{injected}, inits...)
+		pod["initContainers"] = append(added, inits...)
 	}
 	app["volumeMounts"] = spec["volumeMounts"]
 	app["env"] = spec["env"]

@@ -49,6 +49,7 @@ func TestContainerRules(t *testing.T) {
 		{"protocol TCPX", "  ports: [{containerPort: 80, protocol: TCPX}]", []string{c0 + `ports[0].protocol: "TCPX" is not supported: want TCP, UDP or SCTP`}, []field.ErrorType{ns}},
 		{"protocol tcp", "  ports: [{containerPort: 80, protocol: tcp}]", []string{c0 + `ports[0].protocol: "tcp" is not supported: want TCP, UDP or SCTP`}, []field.ErrorType{ns}},
 		{"port name twice", "  ports: [{name: http, containerPort: 80}, {name: http, containerPort: 81}]", []string{c0 + `ports[1].name: port name "http" is used twice in this container`}, []field.ErrorType{dup}},
+		{"host port twice", "  ports: [{containerPort: 80, hostPort: 80}, {containerPort: 81, hostPort: 80}]", []string{c0 + "ports[1].hostPort: host port 80/TCP is used twice in this container"}, []field.ErrorType{dup}},
 		{"port name not IANA", "  ports: [{name: Web_UI, containerPort: 80}]", []string{c0 + `ports[0].name: "Web_UI" is not a valid port name: must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)`}, []field.ErrorType{inv}},
 
 		{"env A=B", "  env: [{name: A=B, value: x}]", []string{c0 + `env[0].name: "A=B" is not a valid environment variable name: a valid environment variable name must consist only of printable ASCII characters other than '='`}, []field.ErrorType{inv}},
