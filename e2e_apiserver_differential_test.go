@@ -33,6 +33,11 @@ type diffRow struct {
 	// toolOnly, when set, says why the tool refuses what the server
 	// takes: a rule of the injection's own, not the server's.
 	toolOnly string
+	// twin: the config has the sidecar twice (the second named agent-2).
+	twin bool
+	// podOnly: the server refuses it in a Pod, not in a pod template;
+	// the tool refuses it for both (toolOnly says why).
+	podOnly bool
 }
 
 const (
@@ -45,9 +50,11 @@ var diffRows = []diffRow{
 	// The base, untouched: both must take it.
 	{field: "-", name: "the valid sidecar", rule: "-"},
 
+	{field: "name", name: "64 characters", rule: "validateContainerCommon: ValidateDNS1123Label", sidecar: `{name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}`},
 	{field: "name", name: "not a DNS label", rule: "validateContainerCommon: ValidateDNS1123Label", sidecar: `{name: Agent_1}`},
 	{field: "image", name: "empty", rule: "validateContainerCommon: image Required", sidecar: `{image: ''}`},
-	{field: "image", name: "surrounding spaces (pod templates take them)", rule: "validateContainerOnlyForPod (Pods only)", sidecar: `{image: ' example/agent:1.0 '}`},
+	{field: "image", name: "surrounding spaces", rule: "validateContainerOnlyForPod (Pods only)", sidecar: `{image: ' example/agent:1.0 '}`,
+		toolOnly: "a pod template takes it, but the server refuses every Pod made from it", podOnly: true},
 	{field: "command", name: "a command", rule: "(not validated)", sidecar: `{command: [agent, --serve]}`},
 	{field: "args", name: "arguments", rule: "(not validated)", sidecar: `{args: ['--port=9000']}`},
 	{field: "workingDir", name: "a relative working dir", rule: "(not validated)", sidecar: `{workingDir: relative/dir}`},
@@ -62,6 +69,9 @@ var diffRows = []diffRow{
 	{field: "ports", name: "name not IANA", rule: "validateContainerPorts: IsValidPortName", sidecar: `{ports: [{name: Web_UI, containerPort: 9000}]}`},
 	{field: "ports", name: "name of 16 characters", rule: "validateContainerPorts: IsValidPortName", sidecar: `{ports: [{name: admin-interface1, containerPort: 9000}]}`},
 	{field: "ports", name: "a name used twice", rule: "validateContainerPorts: Duplicate name", sidecar: `{ports: [{name: http, containerPort: 9000}, {name: http, containerPort: 9001}]}`},
+	{field: "ports", name: "a host port twice", rule: "checkHostPortConflicts", sidecar: `{ports: [{containerPort: 9000, hostPort: 9000}, {containerPort: 9001, hostPort: 9000}]}`},
+	{field: "ports", name: "one port in two sidecars", rule: "(not validated)", sidecar: `{ports: [{containerPort: 9000}]}`, twin: true,
+		toolOnly: "the sidecars share the pod's network: the second could never listen"},
 	{field: "ports", name: "hostIP", rule: "(not validated)", sidecar: `{ports: [{containerPort: 9000, hostIP: 10.0.0.1}]}`},
 
 	{field: "envFrom", name: "no source", rule: "ValidateEnvFrom: one of configMapRef, secretRef", sidecar: `{envFrom: [{prefix: A_}]}`},
@@ -75,6 +85,12 @@ var diffRows = []diffRow{
 	{field: "env", name: "name A=B", rule: "ValidateEnv: IsRelaxedEnvVarName", sidecar: `{env: [{name: A=B, value: x}]}`},
 	{field: "env", name: "empty name", rule: "ValidateEnv: name Required", sidecar: `{env: [{name: '', value: x}]}`},
 	{field: "env", name: "name starting with a digit", rule: "ValidateEnv: IsRelaxedEnvVarName", sidecar: `{env: [{name: '1ABC', value: x}]}`},
+	{field: "env", name: "name with a space", rule: "ValidateEnv: IsRelaxedEnvVarName", sidecar: `{env: [{name: 'MY VAR', value: x}]}`},
+	{field: "env", name: "name not ASCII", rule: "ValidateEnv: IsRelaxedEnvVarName", sidecar: `{env: [{name: 'ÉTAT', value: x}]}`},
+	{field: "env", name: "fieldRef apiVersion v2", rule: "validateObjectFieldSelector: ConvertDownwardAPIFieldLabel", sidecar: `{env: [{name: A, valueFrom: {fieldRef: {apiVersion: v2, fieldPath: metadata.name}}}]}`},
+	{field: "env", name: "fieldRef to all labels", rule: "validateObjectFieldSelector: validEnvDownwardAPIFieldPathExpressions", sidecar: `{env: [{name: A, valueFrom: {fieldRef: {fieldPath: metadata.labels}}}]}`},
+	{field: "env", name: "fieldRef to an annotation with capitals", rule: "validateObjectFieldSelector: subscript", sidecar: `{env: [{name: A, valueFrom: {fieldRef: {fieldPath: "metadata.annotations['Example.com/Key']"}}}]}`},
+	{field: "env", name: "resourceFieldRef to requests.hugepages-2Mi", rule: "validateContainerResourceFieldSelector: hugepages prefix", sidecar: `{env: [{name: A, valueFrom: {resourceFieldRef: {resource: requests.hugepages-2Mi}}}]}`},
 	{field: "env", name: "two valueFrom sources", rule: "validateEnvVarValueFrom: more than one field", sidecar: `{env: [{name: A, valueFrom: {fieldRef: {fieldPath: metadata.name}, secretKeyRef: {name: s, key: k}}}]}`},
 	{field: "env", name: "value and valueFrom", rule: "validateEnvVarValueFrom: value not empty", sidecar: `{env: [{name: A, value: x, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}`},
 	{field: "env", name: "valueFrom with no source", rule: "validateEnvVarValueFrom: must specify one", sidecar: `{env: [{name: A, valueFrom: {}}]}`},
@@ -87,6 +103,7 @@ var diffRows = []diffRow{
 
 	{field: "env", name: "fileKeyRef of the shared emptyDir", rule: "validateFileKeySelector (EnvFiles)", sidecar: `{env: [{name: A, valueFrom: {fileKeyRef: {volumeName: shared, path: env, key: TOKEN}}}]}`},
 	{field: "env", name: "fileKeyRef path ../x", rule: "validateFileKeySelector: validatePathNoBacksteps", sidecar: `{env: [{name: A, valueFrom: {fileKeyRef: {volumeName: shared, path: ../x, key: TOKEN}}}]}`},
+	{field: "env", name: "fileKeyRef of a configMap volume", rule: "validateFileKeyRefVolumes: emptyDir", sidecar: `{env: [{name: A, valueFrom: {fileKeyRef: {volumeName: shared, path: env, key: TOKEN}}}]}`, spec: `{volumes: [{name: shared, configMap: {name: c}}]}`},
 	{field: "resources", name: "a resource named cpus", rule: "validateContainerResourceName", sidecar: `{resources: {limits: {cpus: '1'}}}`},
 	{field: "resources", name: "requests above limits", rule: "validateResourceRequirements: request <= limit", sidecar: `{resources: {requests: {memory: 64Mi}, limits: {memory: 32Mi}}}`},
 	{field: "resources", name: "a negative request", rule: "ValidateResourceQuantityValue: ValidateNonnegativeQuantity", sidecar: `{resources: {requests: {cpu: '-1'}}}`},
@@ -95,6 +112,10 @@ var diffRows = []diffRow{
 	{field: "resources", name: "half an extended resource", rule: "ValidateResourceQuantityValue: must be an integer", sidecar: `{resources: {requests: {example.com/gpu: 500m}, limits: {example.com/gpu: 500m}}}`},
 	{field: "resources", name: "hugepages not a multiple of the page", rule: "validateResourceQuantityHugePageValue", sidecar: `{resources: {limits: {hugepages-2Mi: 3Mi, memory: 32Mi}}}`},
 	{field: "resources", name: "hugepages without cpu or memory", rule: "validateResourceRequirements: HugePages require cpu or memory", sidecar: `{resources: {limits: {hugepages-2Mi: 2Mi}}}`},
+	{field: "resources", name: "requests.cpu as a name", rule: "validateContainerResourceName: standard resource for containers", sidecar: `{resources: {limits: {requests.cpu: '1'}}}`},
+	{field: "resources", name: "a kubernetes.io resource", rule: "validateContainerResourceName: native resource", sidecar: `{resources: {limits: {kubernetes.io/foo: '1'}}}`},
+	{field: "resources", name: "an extended resource with a capital domain", rule: "validateResourceName: IsQualifiedName", sidecar: `{resources: {limits: {Example.com/gpu: '1'}}}`},
+	{field: "resources", name: "an extended resource limit only", rule: "validateResourceRequirements (requests defaulted to limits)", sidecar: `{resources: {limits: {example.com/gpu: '2'}}}`},
 	{field: "resources", name: "ephemeral-storage", rule: "validateContainerResourceName", sidecar: `{resources: {limits: {ephemeral-storage: 1Gi}}}`},
 	{field: "resources", name: "a claim", rule: "validateResourceClaimNames: pod.spec.resourceClaims", sidecar: `{resources: {claims: [{name: gpu}]}}`},
 
@@ -125,7 +146,12 @@ var diffRows = []diffRow{
 	{field: "volumeMounts", name: "Bidirectional, not privileged", rule: "validateMountPropagation: privileged only", sidecar: `{volumeMounts: [{name: shared, mountPath: /shared, mountPropagation: Bidirectional}]}`},
 	{field: "volumeMounts", name: "HostToContainer", rule: "validateMountPropagation", sidecar: `{volumeMounts: [{name: shared, mountPath: /shared, mountPropagation: HostToContainer}]}`},
 	{field: "volumeMounts", name: "recursiveReadOnly without readOnly", rule: "validateMountRecursiveReadOnly", sidecar: `{volumeMounts: [{name: shared, mountPath: /shared, recursiveReadOnly: Enabled}]}`},
+	{field: "volumeMounts", name: "a relative mountPath", rule: "(not validated)", sidecar: `{volumeMounts: [{name: shared, mountPath: relative}]}`},
+	{field: "volumeMounts", name: "absolute subPathExpr", rule: "ValidateVolumeMounts: validateLocalDescendingPath", sidecar: `{volumeMounts: [{name: shared, mountPath: /shared, subPathExpr: /x}]}`},
+	{field: "volumeMounts", name: "recursiveReadOnly IfPossible, read-only", rule: "validateMountRecursiveReadOnly", sidecar: `{volumeMounts: [{name: shared, mountPath: /shared, readOnly: true, recursiveReadOnly: IfPossible}]}`},
 	{field: "volumeMounts", name: "one path twice", rule: "ValidateVolumeMounts: must be unique", sidecar: `{volumeMounts: [{name: shared, mountPath: /shared}, {name: shared, mountPath: /shared}]}`},
+	{field: "volumeDevices", name: "a device path that is a mount path", rule: "ValidateVolumeDevices: must not already exist as a path in volumeMounts", spec: `{volumes: [{name: shared, emptyDir: {}}, {name: disk, persistentVolumeClaim: {claimName: c}}]}`, sidecar: `{volumeDevices: [{name: disk, devicePath: /shared}]}`},
+	{field: "volumeDevices", name: "a claim as a block device", rule: "ValidateVolumeDevices", spec: `{volumes: [{name: shared, emptyDir: {}}, {name: disk, persistentVolumeClaim: {claimName: c}}]}`, sidecar: `{volumeDevices: [{name: disk, devicePath: /dev/xvda}]}`},
 	{field: "volumeDevices", name: "an emptyDir as a block device", rule: "ValidateVolumeDevices: PersistentVolumeClaim or Ephemeral", sidecar: `{volumeDevices: [{name: shared, devicePath: /dev/xvda}]}`},
 
 	{field: "livenessProbe", name: "periodSeconds -1", rule: "validateProbe: ValidateNonnegativeField", sidecar: `{livenessProbe: {exec: {command: ['true']}, periodSeconds: -1}}`},
@@ -174,6 +200,11 @@ var diffRows = []diffRow{
 	{field: "securityContext", name: "seccomp Localhost with an empty profile", rule: "validateSeccompProfileField: validateLocalDescendingPath", sidecar: `{securityContext: {seccompProfile: {type: Localhost, localhostProfile: ''}}}`},
 	{field: "securityContext", name: "appArmor Localhost with a padded profile", rule: "ValidateAppArmorProfileField: whitespace", sidecar: `{securityContext: {appArmorProfile: {type: Localhost, localhostProfile: ' p '}}}`},
 	{field: "securityContext", name: "appArmor type Bogus", rule: "ValidateAppArmorProfileField", sidecar: `{securityContext: {appArmorProfile: {type: Bogus}}}`},
+	{field: "securityContext", name: "windows runAsUserName empty", rule: "validateWindowsSecurityContextOptions", sidecar: `{securityContext: {windowsOptions: {runAsUserName: ''}}}`},
+	{field: "securityContext", name: "windows runAsUserName with two backslashes", rule: "validateWindowsSecurityContextOptions", sidecar: `{securityContext: {windowsOptions: {runAsUserName: 'a\b\c'}}}`},
+	{field: "securityContext", name: "windows runAsUserName with a bad character", rule: "validateWindowsSecurityContextOptions", sidecar: `{securityContext: {windowsOptions: {runAsUserName: 'DOMAIN\us@er'}}}`},
+	{field: "securityContext", name: "windows runAsUserName DOMAIN\\user", rule: "validateWindowsSecurityContextOptions", sidecar: `{securityContext: {windowsOptions: {runAsUserName: 'CORP\agent'}}}`},
+	{field: "securityContext", name: "windows gmsaCredentialSpecName not a DNS name", rule: "validateWindowsSecurityContextOptions", sidecar: `{securityContext: {windowsOptions: {gmsaCredentialSpecName: Bad_Name}}}`},
 	{field: "securityContext", name: "no escalation but CAP_SYS_ADMIN", rule: "ValidateSecurityContext: CAP_SYS_ADMIN", sidecar: `{securityContext: {allowPrivilegeEscalation: false, capabilities: {add: [CAP_SYS_ADMIN]}}}`},
 	{field: "securityContext", name: "restricted-style", rule: "ValidateSecurityContext", sidecar: `{securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: {drop: [ALL]}}}`},
 	{field: "stdin, stdinOnce, tty", name: "all true", rule: "(not validated)", sidecar: `{stdin: true, stdinOnce: true, tty: true}`},
@@ -197,6 +228,13 @@ var diffRows = []diffRow{
 	{field: "volumes", name: "downwardAPI file of spec.nodeName", rule: "validateDownwardAPIVolumeFile: NotSupported", spec: `{volumes: [{name: shared, downwardAPI: {items: [{path: node, fieldRef: {fieldPath: spec.nodeName}}]}}]}`},
 	{field: "volumes", name: "persistentVolumeClaim without a claim", rule: "validatePersistentClaimVolumeSource", spec: `{volumes: [{name: shared, persistentVolumeClaim: {claimName: ''}}]}`},
 	{field: "volumes", name: "image without a reference", rule: "validateImageVolumeSource: reference Required", spec: `{volumes: [{name: shared, image: {pullPolicy: IfNotPresent}}]}`},
+	{field: "volumes", name: "gitRepo into ../x", rule: "validateGitRepoVolumeSource: validateLocalDescendingPath", spec: `{volumes: [{name: shared, gitRepo: {repository: 'https://example.com/r.git', directory: ../x}}]}`},
+	{field: "volumes", name: "emptyDir medium Bogus", rule: "(not validated)", spec: `{volumes: [{name: shared, emptyDir: {medium: Bogus}}]}`},
+	{field: "volumes", name: "secret item mode -1", rule: "validateKeyToPath: fileModeErrorMsg", spec: `{volumes: [{name: shared, secret: {secretName: s, items: [{key: k, path: p, mode: -1}]}}]}`},
+	{field: "volumes", name: "token without a path", rule: "validateProjectionSources: path Required", spec: `{volumes: [{name: shared, projected: {sources: [{serviceAccountToken: {path: ''}}]}}]}`},
+	{field: "volumes", name: "downwardAPI resource without a container", rule: "validateContainerResourceFieldSelector: containerName Required", spec: `{volumes: [{name: shared, downwardAPI: {items: [{path: cpu, resourceFieldRef: {resource: limits.cpu}}]}}]}`},
+	{field: "volumes", name: "configMap item without a key", rule: "validateKeyToPath: key Required", spec: `{volumes: [{name: shared, configMap: {name: c, items: [{key: '', path: p}]}}]}`},
+	{field: "volumes", name: "name of 64 characters", rule: "ValidateVolumes: ValidateDNS1123Label", spec: `{volumes: [{name: shared}, {name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa}]}`},
 	{field: "volumes", name: "csi without a driver", rule: "validateCSIVolumeSource", spec: `{volumes: [{name: shared, csi: {driver: ''}}]}`},
 
 	{field: "spec.volumeMounts", name: "empty mountPath", rule: "ValidateVolumeMounts: mountPath Required", spec: `{volumeMounts: [{name: shared, mountPath: ''}]}`},
@@ -243,44 +281,52 @@ func TestDifferentialCoversContainer(t *testing.T) {
 }
 
 // TestE2EAPIServerDifferential: the tool refuses a variant if and only
-// if the API server refuses the workload the injection makes of it.
+// if the API server refuses the workload the injection makes of it, as
+// a Deployment (a pod template) and as a Pod.
 func TestE2EAPIServerDifferential(t *testing.T) {
 	s := kube(t)
 	dir := t.TempDir()
-	for _, row := range diffRows {
-		t.Run(row.field+"/"+row.name, func(t *testing.T) {
-			cfg, want := row.build(t)
-			cfgFile := filepath.Join(dir, "config.json")
-			b, _ := json.Marshal(cfg)
-			if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			input, _ := json.Marshal(diffWorkload(row.override))
-			r := run(t, "", input, binary, "-q", "-c", cfgFile)
-			if r.code != 0 && r.code != 1 {
-				t.Fatalf("exit %d:\n%s", r.code, r.stderr)
-			}
-			server := s.dryRun(t, want)
-			if r.code == 0 {
-				// What the tool made is what the server is asked about
-				// too; the two must agree, or the row's expectation is
-				// built wrong.
-				_, objs, order := objects(t, []byte(r.stdout))
-				if got := s.dryRun(t, objs[order[0]]); got.ok != server.ok {
-					t.Fatalf("the test's picture of the injection is wrong: server on the tool's output %v (%s), on the expected %v (%s)", got.ok, got.message, server.ok, server.message)
-				}
-			}
-			switch toolRefuses := r.code == 1; {
-			case row.toolOnly != "":
-				if !toolRefuses || !server.ok {
-					t.Errorf("a rule of the tool's own (%s): want the tool to refuse (exit %d) and the server to accept (%v: %s)", row.toolOnly, r.code, server.ok, server.message)
-				}
-			case toolRefuses && server.ok:
-				t.Errorf("the tool refuses it (rule %s) and the server accepts it:\n%s", row.rule, r.stderr)
-			case !toolRefuses && !server.ok:
-				t.Errorf("the tool accepts it and the server refuses it (rule %s): %s", row.rule, server.message)
-			}
-		})
+	for _, kind := range []string{"Deployment", "Pod"} {
+		for _, row := range diffRows {
+			t.Run(kind+"/"+row.field+"/"+row.name, func(t *testing.T) {
+				row.check(t, s, kind, filepath.Join(dir, "config.json"))
+			})
+		}
+	}
+}
+
+// check runs the tool and the server on one variant, in one kind of
+// workload.
+func (row diffRow) check(t *testing.T, s *apiServer, kind, cfgFile string) {
+	cfg, want := row.build(t, kind)
+	b, _ := json.Marshal(cfg)
+	if err := os.WriteFile(cfgFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	input, _ := json.Marshal(diffWorkload(kind, row.override))
+	r := run(t, "", input, binary, "-q", "-c", cfgFile)
+	if r.code != 0 && r.code != 1 {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	server := s.dryRun(t, want)
+	if r.code == 0 {
+		// What the tool made is what the server is asked about too; the
+		// two must agree, or the row's picture of the injection is wrong.
+		_, objs, order := objects(t, []byte(r.stdout))
+		if got := s.dryRun(t, objs[order[0]]); got.ok != server.ok {
+			t.Fatalf("the test's picture of the injection is wrong: server on the tool's output %v (%s), on the expected %v (%s)", got.ok, got.message, server.ok, server.message)
+		}
+	}
+	toolOnly := row.toolOnly != "" && !(row.podOnly && kind == "Pod")
+	switch toolRefuses := r.code == 1; {
+	case toolOnly:
+		if !toolRefuses || !server.ok {
+			t.Errorf("a rule of the tool's own (%s): want the tool to refuse (exit %d) and the server to accept (%v: %s)", row.toolOnly, r.code, server.ok, server.message)
+		}
+	case toolRefuses && server.ok:
+		t.Errorf("the tool refuses it (rule %s) and the server accepts it:\n%s", row.rule, r.stderr)
+	case !toolRefuses && !server.ok:
+		t.Errorf("the tool accepts it and the server refuses it (rule %s): %s", row.rule, server.message)
 	}
 }
 
@@ -290,11 +336,17 @@ func TestE2EAPIServerDifferential(t *testing.T) {
 // initContainers after it; classic: the sidecar last in containers;
 // volumes on the pod; mounts and env on the app container; the owners'
 // override applied).
-func (row diffRow) build(t *testing.T) (cfg, want map[string]any) {
+func (row diffRow) build(t *testing.T, kind string) (cfg, want map[string]any) {
 	t.Helper()
 	sidecar := merge(t, diffSidecar, row.sidecar)
 	spec := merge(t, diffSpec, row.spec)
-	spec["containers"] = []any{sidecar}
+	sidecars := []any{sidecar}
+	if row.twin {
+		second := maps.Clone(sidecar)
+		second["name"] = "agent-2"
+		sidecars = append(sidecars, second)
+	}
+	spec["containers"] = sidecars
 	var inits []any
 	if row.init != "" {
 		inits = []any{merge(t, diffInit, row.init)}
@@ -317,19 +369,28 @@ func (row diffRow) build(t *testing.T) (cfg, want map[string]any) {
 			}
 		}
 	}
-	want = diffWorkload(row.override)
-	pod := want["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+	want = diffWorkload(kind, row.override)
+	pod := want["spec"].(map[string]any)
+	if kind == "Deployment" {
+		pod = pod["template"].(map[string]any)["spec"].(map[string]any)
+	}
 	app := pod["containers"].([]any)[0].(map[string]any)
+	added := []any{injected}
+	if row.twin {
+		added = append(added, maps.Clone(sidecars[1].(map[string]any)))
+	}
 	if spec["mode"] == "classic" {
-		pod["containers"] = append(pod["containers"].([]any), injected)
+		pod["containers"] = append(pod["containers"].([]any), added...)
 		if len(inits) > 0 {
 			pod["initContainers"] = inits
 		}
 	} else {
-		if injected["restartPolicy"] == nil {
-			injected["restartPolicy"] = "Always"
+		for _, c := range added {
+			if c := c.(map[string]any); c["restartPolicy"] == nil {
+				c["restartPolicy"] = "Always"
+			}
 		}
-		pod["initContainers"] = append([]any{injected}, inits...)
+		pod["initContainers"] = append(added, inits...)
 	}
 	app["volumeMounts"] = spec["volumeMounts"]
 	app["env"] = spec["env"]
@@ -340,21 +401,24 @@ func (row diffRow) build(t *testing.T) (cfg, want map[string]any) {
 	return cfg, want
 }
 
-// diffWorkload is the Deployment every variant is injected into; an
-// override row's owners annotate its pod template.
-func diffWorkload(override string) map[string]any {
+// diffWorkload is the Deployment or Pod every variant is injected into;
+// an override row's owners annotate its pod (template).
+func diffWorkload(kind, override string) map[string]any {
 	meta := map[string]any{"labels": map[string]any{"app": "web"}}
 	if override != "" {
 		meta["annotations"] = map[string]any{"inject-sidecars.dev/overrides": "{diff: {containers: [{name: agent, " + strings.TrimPrefix(strings.TrimSpace(override), "{") + "]}}"}
+	}
+	podSpec := map[string]any{"containers": []any{map[string]any{"name": "app", "image": "example/app:1.0"}}}
+	if kind == "Pod" {
+		meta["name"], meta["namespace"] = "web", "differential"
+		return map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": podSpec}
 	}
 	return map[string]any{
 		"apiVersion": "apps/v1", "kind": "Deployment",
 		"metadata": map[string]any{"name": "web", "namespace": "differential"},
 		"spec": map[string]any{
 			"selector": map[string]any{"matchLabels": map[string]any{"app": "web"}},
-			"template": map[string]any{"metadata": meta, "spec": map[string]any{
-				"containers": []any{map[string]any{"name": "app", "image": "example/app:1.0"}},
-			}},
+			"template": map[string]any{"metadata": meta, "spec": podSpec},
 		},
 	}
 }

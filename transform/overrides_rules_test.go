@@ -44,3 +44,22 @@ func TestOverridesKeepTheServerRules(t *testing.T) {
 		})
 	}
 }
+
+// TestRenderedEnvNamesFollowTheServer: an env name that a template
+// renders is held to the server's rule for the cluster version: from
+// 1.32 any printable ASCII but '=' (so "1-web" is fine), before that a
+// C-style name.
+func TestRenderedEnvNamesFollowTheServer(t *testing.T) {
+	const env = "  env:\n  - {name: '1-{{ .Name }}', value: x}\n"
+	if out, rs := runRaw(t, injection(t, "logging", env), deploy); out == deploy {
+		t.Errorf("refused on the latest Kubernetes: %v", rs)
+	}
+	out, rs := runRaw(t, injection(t, "logging", env+"  kubernetesVersion: '1.31'\n"), deploy)
+	if out != deploy || len(rs) != 1 || rs[0].Severity != transform.Error {
+		t.Fatalf("taken on 1.31: %v", rs)
+	}
+	const want = `injection "logging": spec.env[0].name renders as "1-web", which is not valid: a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')`
+	if rs[0].Message != want {
+		t.Errorf("message:\n%s\nwant:\n%s", rs[0].Message, want)
+	}
+}

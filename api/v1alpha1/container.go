@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	"cmp"
+	"fmt"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -57,8 +59,12 @@ func (r ContainerRules) ValidateContainer(ctr *corev1.Container, at *field.Path,
 	} else if !isTemplate(ctr.Name) {
 		errs = append(errs, messages(at.Child("name"), ctr.Name, "name", validation.IsDNS1123Label(ctr.Name))...)
 	}
-	if ctr.Image == "" {
+	switch {
+	case ctr.Image == "":
 		errs = append(errs, required(at.Child("image"), "the sidecar's image, such as example/agent:1.0"))
+	case strings.TrimSpace(ctr.Image) != ctr.Image && !isTemplate(ctr.Image):
+		// Pod templates take it, but every Pod made from one is refused.
+		errs = append(errs, invalidValue(at.Child("image"), ctr.Image, "%q must not have spaces around it", ctr.Image))
 	}
 	errs = append(errs, oneOfEnum(at.Child("terminationMessagePolicy"), ctr.TerminationMessagePolicy, terminationMessagePolicies...)...)
 	errs = append(errs, oneOfEnum(at.Child("imagePullPolicy"), ctr.ImagePullPolicy, pullPolicies...)...)
@@ -102,13 +108,20 @@ func noProbes(ctr *corev1.Container, at *field.Path) field.ErrorList {
 }
 
 // validatePorts: names are IANA service names, unique in the container;
-// ports in 1-65535; a protocol the server knows (it is case-sensitive:
-// tcp is refused).
+// ports in 1-65535, a host port once; a protocol the server knows (it is
+// case-sensitive: tcp is refused).
 func validatePorts(ports []corev1.ContainerPort, at *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	names := map[string]bool{}
+	names, hostPorts := map[string]bool{}, map[string]bool{}
 	for i, p := range ports {
 		pat := at.Index(i)
+		if key := fmt.Sprintf("%s/%s/%d", cmp.Or(p.Protocol, corev1.ProtocolTCP), p.HostIP, p.HostPort); p.HostPort != 0 {
+			if hostPorts[key] {
+				errs = append(errs, field.Duplicate(pat.Child("hostPort"), key))
+				errs[len(errs)-1].Detail = fmt.Sprintf("host port %d/%s is used twice in this container", p.HostPort, cmp.Or(p.Protocol, corev1.ProtocolTCP))
+			}
+			hostPorts[key] = true
+		}
 		if p.Name != "" {
 			msgs := validation.IsValidPortName(p.Name)
 			errs = append(errs, messages(pat.Child("name"), p.Name, "port name", msgs)...)

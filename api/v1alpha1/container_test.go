@@ -42,12 +42,14 @@ func TestContainerRules(t *testing.T) {
 			"spec.containers[0].imagee: unknown field",
 			"spec.containers[1].image: required: the sidecar's image, such as example/agent:1.0"}, []field.ErrorType{inv, req}},
 
+		{"image with spaces", "containers:\n- {name: agent, image: ' example/agent:1.0'}", []string{c0 + `image: " example/agent:1.0" must not have spaces around it`}, []field.ErrorType{inv}},
 		{"imagePullPolicy", "  imagePullPolicy: Sometimes", []string{c0 + `imagePullPolicy: "Sometimes" is not supported: want Always, IfNotPresent or Never`}, []field.ErrorType{ns}},
 		{"init imagePullPolicy", "initContainers:\n- {name: setup, image: 'b:1', imagePullPolicy: Whenever}", []string{`spec.initContainers[0].imagePullPolicy: "Whenever" is not supported: want Always, IfNotPresent or Never`}, []field.ErrorType{ns}},
 		{"terminationMessagePolicy", "  terminationMessagePolicy: Sometimes", []string{c0 + `terminationMessagePolicy: "Sometimes" is not supported: want File or FallbackToLogsOnError`}, []field.ErrorType{ns}},
 		{"protocol TCPX", "  ports: [{containerPort: 80, protocol: TCPX}]", []string{c0 + `ports[0].protocol: "TCPX" is not supported: want TCP, UDP or SCTP`}, []field.ErrorType{ns}},
 		{"protocol tcp", "  ports: [{containerPort: 80, protocol: tcp}]", []string{c0 + `ports[0].protocol: "tcp" is not supported: want TCP, UDP or SCTP`}, []field.ErrorType{ns}},
 		{"port name twice", "  ports: [{name: http, containerPort: 80}, {name: http, containerPort: 81}]", []string{c0 + `ports[1].name: port name "http" is used twice in this container`}, []field.ErrorType{dup}},
+		{"host port twice", "  ports: [{containerPort: 80, hostPort: 80}, {containerPort: 81, hostPort: 80}]", []string{c0 + "ports[1].hostPort: host port 80/TCP is used twice in this container"}, []field.ErrorType{dup}},
 		{"port name not IANA", "  ports: [{name: Web_UI, containerPort: 80}]", []string{c0 + `ports[0].name: "Web_UI" is not a valid port name: must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)`}, []field.ErrorType{inv}},
 
 		{"env A=B", "  env: [{name: A=B, value: x}]", []string{c0 + `env[0].name: "A=B" is not a valid environment variable name: a valid environment variable name must consist only of printable ASCII characters other than '='`}, []field.ErrorType{inv}},
@@ -61,6 +63,7 @@ func TestContainerRules(t *testing.T) {
 		{"resourceFieldRef divisor", "  env: [{name: A, valueFrom: {resourceFieldRef: {resource: limits.cpu, divisor: '3'}}}]", []string{c0 + "env[0].valueFrom.resourceFieldRef.divisor: 3 is not a divisor of limits.cpu: want 1m or 1"}, []field.ErrorType{inv}},
 		{"secretKeyRef without key", "  env: [{name: A, valueFrom: {secretKeyRef: {name: s}}}]", []string{c0 + "env[0].valueFrom.secretKeyRef.key: required"}, []field.ErrorType{req}},
 		{"fileKeyRef path ..", "  env: [{name: A, valueFrom: {fileKeyRef: {volumeName: v, path: ../x, key: K}}}]", []string{c0 + `env[0].valueFrom.fileKeyRef.path: "../x" must not contain '..'`}, []field.ErrorType{inv}},
+		{"fileKeyRef to a configMap volume", "env: [{name: A, valueFrom: {fileKeyRef: {volumeName: v, path: env, key: K}}}]\nvolumes: [{name: v, configMap: {name: c}}]", []string{`spec.env[0].valueFrom.fileKeyRef.volumeName: volume "v" is not an emptyDir: an env var is read from a file of an emptyDir volume`}, []field.ErrorType{inv}},
 		{"envFrom two sources", "  envFrom: [{configMapRef: {name: a}, secretRef: {name: b}}]", []string{c0 + "envFrom[0]: names configMapRef and secretRef: give one per entry"}, []field.ErrorType{inv}},
 
 		{"resource cpus", "  resources: {limits: {cpus: '1'}}", []string{c0 + `resources.limits[cpus]: "cpus" is not a resource a container can ask for: want cpu, memory, ephemeral-storage, hugepages-<size>, or an extended resource with a domain (example.com/gpu)`}, []field.ErrorType{inv}},
@@ -75,6 +78,7 @@ func TestContainerRules(t *testing.T) {
 		{"subPath absolute", "  volumeMounts: [{name: v, mountPath: /v, subPath: /abs}]\nvolumes: [{name: v}]", []string{c0 + `volumeMounts[0].subPath: "/abs" must be a relative path, inside the volume`}, []field.ErrorType{inv}},
 		{"mountPropagation", "volumeMounts: [{name: v, mountPath: /v, mountPropagation: Sideways}]", []string{`spec.volumeMounts[0].mountPropagation: "Sideways" is not supported: want Bidirectional, HostToContainer or None`}, []field.ErrorType{ns}},
 		{"Bidirectional, not privileged", "  volumeMounts: [{name: v, mountPath: /v, mountPropagation: Bidirectional}]\nvolumes: [{name: v}]", []string{c0 + "volumeMounts[0].mountPropagation: Bidirectional propagation is only for privileged containers: set securityContext.privileged: true, or use HostToContainer"}, []field.ErrorType{forb}},
+		{"device path that is a mount path", "  volumeMounts: [{name: v, mountPath: /v}]\n  volumeDevices: [{name: d, devicePath: /v}]\nvolumes: [{name: v}, {name: d, persistentVolumeClaim: {claimName: c}}]", []string{c0 + "volumeMounts[0].mountPath: /v is also a device path of this container (volumeDevices)"}, []field.ErrorType{inv}},
 		{"block device on an emptyDir", "  volumeDevices: [{name: v, devicePath: /dev/x}]\nvolumes: [{name: v, emptyDir: {}}]", []string{c0 + `volumeDevices[0].name: volume "v" is not a claim: a block device needs a persistentVolumeClaim or ephemeral volume`}, []field.ErrorType{inv}},
 
 		{"periodSeconds -1", "  livenessProbe: {exec: {command: ['true']}, periodSeconds: -1}", []string{c0 + "livenessProbe.periodSeconds: -1 is negative: want 0 (the default) or more"}, []field.ErrorType{inv}},
@@ -89,6 +93,7 @@ func TestContainerRules(t *testing.T) {
 		{"seccomp Localhost", "  securityContext: {seccompProfile: {type: Localhost}}", []string{c0 + "securityContext.seccompProfile.localhostProfile: required: the profile, with type Localhost"}, []field.ErrorType{req}},
 		{"appArmor with a profile", "  securityContext: {appArmorProfile: {type: RuntimeDefault, localhostProfile: p}}", []string{c0 + "securityContext.appArmorProfile.localhostProfile: may only be set with type Localhost"}, []field.ErrorType{forb}},
 		{"no escalation and CAP_SYS_ADMIN", "  securityContext: {allowPrivilegeEscalation: false, capabilities: {add: [CAP_SYS_ADMIN]}}", []string{c0 + "securityContext.capabilities.add[0]: CAP_SYS_ADMIN contradicts allowPrivilegeEscalation: false: drop one"}, []field.ErrorType{inv}},
+		{"windows user with two backslashes", "  securityContext: {windowsOptions: {runAsUserName: 'a\\b\\c'}}", []string{c0 + `securityContext.windowsOptions.runAsUserName: "a\\b\\c" is not a Windows user name: it has more than one backslash`}, []field.ErrorType{inv}},
 		{"resizePolicy resource", "  resizePolicy: [{resourceName: gpu, restartPolicy: NotRequired}]", []string{c0 + `resizePolicy[0].resourceName: "gpu" is not supported: want cpu or memory`}, []field.ErrorType{ns}},
 
 		{"resizePolicy RestartContainer, run to completion", "initContainers:\n- {name: setup, image: 'b:1', resizePolicy: [{resourceName: cpu, restartPolicy: RestartContainer}]}", []string{"spec.initContainers[0].resizePolicy[0].restartPolicy: RestartContainer is only for containers that keep running: a run-to-completion init container takes NotRequired"}, []field.ErrorType{inv}},

@@ -11,16 +11,22 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// envName checks an env var name (or an envFrom prefix).
+// IsEnvVarName says what is wrong with an env var name (or an envFrom
+// prefix) for the cluster version: apimachinery's check the server uses.
+func (r ContainerRules) IsEnvVarName(name string) []string {
+	if r.StrictEnvNames {
+		return validation.IsEnvVarName(name)
+	}
+	return validation.IsRelaxedEnvVarName(name)
+}
+
+// envName checks an env var name (or an envFrom prefix); a template is
+// checked once rendered, for each workload.
 func (r ContainerRules) envName(at *field.Path, name string) field.ErrorList {
 	if isTemplate(name) {
 		return nil
 	}
-	msgs := validation.IsRelaxedEnvVarName(name)
-	if r.StrictEnvNames {
-		msgs = validation.IsEnvVarName(name)
-	}
-	return messages(at, name, "environment variable name", msgs)
+	return messages(at, name, "environment variable name", r.IsEnvVarName(name))
 }
 
 // ValidateEnv checks env vars: a name, and at most one source of value.

@@ -39,8 +39,27 @@ func ValidateMounts(mounts []corev1.VolumeMount, ctr *corev1.Container, at *fiel
 			}
 			errs = append(errs, localPath(mat.Child("subPathExpr"), m.SubPathExpr)...)
 		}
+		errs = append(errs, overlapsDevice(m, ctr, mat)...)
 		errs = append(errs, validatePropagation(m, ctr, mat.Child("mountPropagation"))...)
 		errs = append(errs, validateRecursiveReadOnly(m, mat.Child("recursiveReadOnly"))...)
+	}
+	return errs
+}
+
+// overlapsDevice: a volume is mounted or attached as a block device,
+// not both, and a path is one or the other.
+func overlapsDevice(m corev1.VolumeMount, ctr *corev1.Container, at *field.Path) field.ErrorList {
+	if ctr == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	for _, d := range ctr.VolumeDevices {
+		if d.Name == m.Name && m.Name != "" {
+			errs = append(errs, invalidValue(at.Child("name"), m.Name, "volume %q is also a block device of this container (volumeDevices): mount it or attach it, not both", m.Name))
+		}
+		if d.DevicePath == m.MountPath && m.MountPath != "" {
+			errs = append(errs, invalidValue(at.Child("mountPath"), m.MountPath, "%s is also a device path of this container (volumeDevices)", m.MountPath))
+		}
 	}
 	return errs
 }

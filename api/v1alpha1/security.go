@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	"regexp"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -50,7 +51,66 @@ func validateSecurityContext(sc *corev1.SecurityContext, at *field.Path) field.E
 			}
 		}
 	}
+	return append(errs, validateWindowsOptions(sc.WindowsOptions, at.Child("windowsOptions"))...)
+}
+
+var (
+	controlChars = regexp.MustCompile(`[[:cntrl:]]`)
+	// A NetBIOS domain: up to 15 characters, none of \ / : * ? " < > |,
+	// not starting with a dot; or a DNS name.
+	netBIOSDomain = regexp.MustCompile(`^[^\\/:*?"<>|.][^\\/:*?"<>|]{0,14}$`)
+	dnsDomain     = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$`)
+	badUserChars  = regexp.MustCompile(`["/\\:;|=,+*?<>@\[\]]`)
+)
+
+// validateWindowsOptions: a GMSA credential spec's name and size, and a
+// runAsUserName of the form [DOMAIN\]USER as Windows takes it.
+func validateWindowsOptions(w *corev1.WindowsSecurityContextOptions, at *field.Path) field.ErrorList {
+	if w == nil {
+		return nil
+	}
+	var errs field.ErrorList
+	if n := w.GMSACredentialSpecName; n != nil {
+		errs = append(errs, messages(at.Child("gmsaCredentialSpecName"), *n, "GMSA credential spec name", validation.IsDNS1123Subdomain(*n))...)
+	}
+	if spec := w.GMSACredentialSpec; spec != nil && (len(*spec) == 0 || len(*spec) > 64*1024) {
+		errs = append(errs, invalidValue(at.Child("gmsaCredentialSpec"), len(*spec), "must hold 1 byte to 64 KiB, not %d", len(*spec)))
+	}
+	if u := w.RunAsUserName; u != nil {
+		if why := windowsUserProblem(*u); why != "" {
+			errs = append(errs, invalidValue(at.Child("runAsUserName"), *u, "%q is not a Windows user name: %s", *u, why))
+		}
+	}
 	return errs
+}
+
+// windowsUserProblem says what is wrong with a [DOMAIN\]USER name, or "".
+func windowsUserProblem(name string) string {
+	parts := strings.Split(name, `\`)
+	switch {
+	case name == "":
+		return "it is empty"
+	case controlChars.MatchString(name):
+		return "it holds control characters"
+	case len(parts) > 2:
+		return "it has more than one backslash"
+	}
+	user := parts[len(parts)-1]
+	if len(parts) == 2 {
+		domain := parts[0]
+		if len(domain) >= 256 || !(netBIOSDomain.MatchString(domain) || dnsDomain.MatchString(domain)) {
+			return "the domain is neither a NetBIOS nor a DNS name"
+		}
+	}
+	switch {
+	case user == "" || len(user) > 104:
+		return "the user must have 1 to 104 characters"
+	case strings.Trim(user, ". ") == "":
+		return "the user is only dots and spaces"
+	case badUserChars.MatchString(user):
+		return `the user holds one of " / \ : ; | = , + * ? < > @ [ ]`
+	}
+	return ""
 }
 
 // validateProfile checks a seccomp or AppArmor profile: a type, and a

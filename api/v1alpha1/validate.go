@@ -153,6 +153,7 @@ func (s *Spec) validateContainers(spec *field.Path) field.ErrorList {
 				errs = append(errs, uniquePorts(ctr.Ports, at.Child("ports"), ports)...)
 			}
 			errs = append(errs, s.blockDevices(&ctr, at.Child("volumeDevices"))...)
+			errs = append(errs, s.fileKeyVolumes(ctr.Env, at.Child("env"))...)
 		}
 	}
 	return errs
@@ -171,6 +172,30 @@ func (s *Spec) blockDevices(ctr *corev1.Container, at *field.Path) field.ErrorLi
 		}
 	}
 	return errs
+}
+
+// fileKeyVolumes: an env var read from a file (fileKeyRef) reads it from
+// an emptyDir volume. Only the config's own volumes are known here.
+func (s *Spec) fileKeyVolumes(env []corev1.EnvVar, at *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for i, e := range env {
+		if e.ValueFrom == nil || e.ValueFrom.FileKeyRef == nil {
+			continue
+		}
+		name := e.ValueFrom.FileKeyRef.VolumeName
+		for _, v := range s.Volumes {
+			if v.Value.Name == name && !isEmptyDir(&v.Value.VolumeSource) {
+				errs = append(errs, invalidValue(at.Index(i).Child("valueFrom", "fileKeyRef", "volumeName"), name, "volume %q is not an emptyDir: an env var is read from a file of an emptyDir volume", name))
+			}
+		}
+	}
+	return errs
+}
+
+// isEmptyDir reports whether a volume is an emptyDir, as the server
+// defaults one without a source.
+func isEmptyDir(src *corev1.VolumeSource) bool {
+	return src.EmptyDir != nil || len(volumeSources(src)) == 0
 }
 
 // validateRestartPolicy: a native sidecar is an init container with
@@ -280,6 +305,7 @@ func (s *Spec) validateVolumes(at *field.Path) field.ErrorList {
 // validateEnv: the API server's rules, and each name once.
 func (s *Spec) validateEnv(at *field.Path) field.ErrorList {
 	errs := s.Rules().ValidateEnv(objectValues(s.Env), at)
+	errs = append(errs, s.fileKeyVolumes(objectValues(s.Env), at)...)
 	seen := map[string]bool{}
 	for i, e := range s.Env {
 		if e.Value.Name != "" && seen[e.Value.Name] {

@@ -25,7 +25,10 @@ func volumeSources(src *corev1.VolumeSource) []string {
 
 // ValidateVolume checks a volume the injection adds: one source (a
 // volume with none becomes an emptyDir, as the server defaults it), and
-// that source's own rules for the sources sidecars use. The name is
+// that source's own rules for the sources sidecars use (emptyDir,
+// hostPath, secret, configMap, persistentVolumeClaim, downwardAPI,
+// projected, csi, gitRepo, nfs, image); the other sources, for storage
+// systems a sidecar hardly mounts, are left to the server. The name is
 // checked with the config's names.
 func ValidateVolume(vol *corev1.Volume, at *field.Path) field.ErrorList {
 	var errs field.ErrorList
@@ -68,6 +71,11 @@ func ValidateVolume(vol *corev1.Volume, at *field.Path) field.ErrorList {
 		if s.CSI.Driver == "" {
 			errs = append(errs, required(at.Child("csi", "driver"), "the CSI driver's name"))
 		}
+	case s.GitRepo != nil:
+		if s.GitRepo.Repository == "" {
+			errs = append(errs, required(at.Child("gitRepo", "repository"), "the repository to clone"))
+		}
+		errs = append(errs, localPath(at.Child("gitRepo", "directory"), s.GitRepo.Directory)...)
 	case s.NFS != nil:
 		errs = append(errs, validateNFS(s.NFS, at.Child("nfs"))...)
 	case s.Image != nil:
