@@ -125,7 +125,7 @@ func TestHostileInputPlain(t *testing.T) {
 		{"input binary", []string{"-c", cfg, binaryFile}, "", 1, binaryFile + ": not a text file"},
 		{"input a scalar", []string{"-c", cfg, scalar}, "", 1, "not a Kubernetes resource"},
 		{"bad document separator", []string{"-c", cfg, badSep}, "", 1, `invalid document separator "--- {b: 2}"`},
-		{"config of another kind", []string{"-c", notConfig, good}, "", 1, "v1/Pod is not supported"},
+		{"config of another kind", []string{"-c", notConfig, good}, "", 1, "holds Kubernetes manifests (Pod/p), not an injection config: -c takes a SidecarInjection or a ConfigMap"},
 		{"empty config", []string{"-c", emptyCfg, good}, "", 1, "no SidecarInjection or ConfigMap in it"},
 		{"two configs of one name", []string{"-c", cfg, "-c", cfg, good}, "", 1, `injection "mesh" is already defined in ` + cfg},
 		{"stdin not YAML", []string{"-c", cfg}, "kind: [\n", 1, "-: document 0 is not valid YAML"},

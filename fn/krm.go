@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"github.com/inject-sidecars/inject-sidecars/internal/workers"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 	"github.com/inject-sidecars/inject-sidecars/transform"
@@ -72,8 +73,12 @@ func ParseResourceList(data []byte) (*ResourceList, error) {
 		return nil, fmt.Errorf("stdin is %s: expected a ResourceList (kind: ResourceList)", yamlnode.Describe(root))
 	}
 	if kind := yamlnode.Str(root, "kind"); kind != kio.ResourceListKind {
-		if kind == "" {
+		switch kind {
+		case "":
 			kind = "an object without kind"
+		case v1alpha1.Kind:
+			// The config alone, piped in: the user meant plain mode.
+			return nil, fmt.Errorf("stdin is a SidecarInjection, an injection config: give it with -c, and the manifests after it (inject-sidecars -c inject.yaml app.yaml); with no arguments, inject-sidecars reads a ResourceList")
 		}
 		return nil, fmt.Errorf("stdin is %s: expected a ResourceList (kind: ResourceList); to run on manifests, use -c CONFIG", kind)
 	}

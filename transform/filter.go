@@ -104,6 +104,10 @@ type Filter struct {
 	kinds map[string]bool
 	// namespaces are the Namespace objects of the input, by name.
 	namespaces map[string]*namespace
+	// lineOffset is how many lines of its file come before the document
+	// being visited, so that messages count lines from the top of the
+	// file (see DocumentAt).
+	lineOffset int
 }
 
 // namespace is a Namespace object of the input: what namespaceSelector,
@@ -187,8 +191,13 @@ func (f *Filter) Prepare(docs []*yaml.Node) {
 // Document runs every injection on one document (a resource, or a List
 // of them) and returns what it did. It only reads f, so documents may be
 // handled concurrently once f is prepared.
-func (f *Filter) Document(doc *yaml.Node) *Outcome {
-	v := &Filter{Injections: f.Injections, kinds: f.kinds, namespaces: f.namespaces}
+func (f *Filter) Document(doc *yaml.Node) *Outcome { return f.DocumentAt(doc, 1) }
+
+// DocumentAt is Document for a document that starts on that line of its
+// file: the line numbers messages give count from the top of the file,
+// not of the document.
+func (f *Filter) DocumentAt(doc *yaml.Node, line int) *Outcome {
+	v := &Filter{Injections: f.Injections, kinds: f.kinds, namespaces: f.namespaces, lineOffset: max(line-1, 0)}
 	matched := make([]bool, len(f.Injections))
 	v.visit(doc, matched)
 	return &Outcome{Results: v.Results, Usage: v.Usage, matched: matched}
@@ -245,6 +254,9 @@ func (f *Filter) visit(item *yaml.Node, matched []bool) {
 		// guess, and kubectl refuses such a file. So do we.
 		w := newWorkload(item, item, "")
 		for _, d := range dups {
+			if d.First > 0 {
+				d.Line, d.First = d.Line+f.lineOffset, d.First+f.lineOffset
+			}
 			ref := w.ref
 			f.Results = append(f.Results, Result{Severity: Error, Message: d.String(), Item: item, Ref: &ref, Field: d.Path, Action: ActionFailed})
 		}

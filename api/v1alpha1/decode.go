@@ -61,6 +61,9 @@ type Options struct {
 	// KubeVersion, when set, overrides spec.kubernetesVersion (the
 	// --kube-version flag).
 	KubeVersion string
+	// Line is the line of its file the config starts on, when known, so
+	// that messages count lines from the top of the file.
+	Line int
 }
 
 // DecodeWith is Decode with options.
@@ -85,6 +88,9 @@ func DecodeWith(n *yaml.Node, opts Options) (*SidecarInjection, error) {
 			ce.Ref = "functionConfig"
 		}
 		for _, d := range dups {
+			if d.First > 0 && opts.Line > 1 {
+				d.Line, d.First = d.Line+opts.Line-1, d.First+opts.Line-1
+			}
 			ce.Errors = append(ce.Errors, &field.Error{Type: field.ErrorTypeDuplicate, Field: d.Path, Detail: d.String()})
 		}
 		return nil, ce

@@ -70,6 +70,20 @@ func TestPlainMessages(t *testing.T) {
 			notWant: []string{"map[string]interface", "invalid map key"},
 		},
 		{
+			name:  "a key twice in the second document of an input names the file's lines",
+			files: map[string]string{"inject.yaml": msgConfig, "app.yaml": msgApp + "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nmetadata:\n  name: q\n"},
+			args:  []string{"-c", "inject.yaml", "app.yaml"},
+			code:  1,
+			want:  []string{`[error] v1/Pod/p metadata: duplicate key "metadata" (line 24; first at line 22): a YAML mapping holds each key once (app.yaml, document 2)`},
+		},
+		{
+			name:  "a key twice in the second config of a file names the file's lines",
+			files: map[string]string{"inject.yaml": msgConfig + "---\n" + strings.Replace(msgConfig, "name: logging\nspec:\n", "name: mesh\nspec:\n  optIn: true\n  optIn: false\n", 1), "app.yaml": msgApp},
+			args:  []string{"-c", "inject.yaml", "app.yaml"},
+			code:  1,
+			want:  []string{`[error] inject-sidecars.dev/v1alpha1/SidecarInjection/mesh spec.optIn: duplicate key "optIn" (line 19; first at line 18): a YAML mapping holds each key once (inject.yaml)`},
+		},
+		{
 			name:  "a YAML error in the second document names the file's line",
 			files: map[string]string{"inject.yaml": msgConfig, "app.yaml": msgApp + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  k: [unclosed\n"},
 			args:  []string{"-c", "inject.yaml", "app.yaml"},

@@ -247,7 +247,7 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 				ok = false
 				continue
 			}
-			c, err := fn.LoadConfigWith(d.Node, o.Uninject, v1alpha1.Options{KubeVersion: o.KubeVersion})
+			c, err := fn.LoadConfigWith(d.Node, o.Uninject, v1alpha1.Options{KubeVersion: o.KubeVersion, Line: d.Line})
 			for _, r := range fn.ConfigResults(c, err, &framework.File{Path: path}) {
 				printResult(o.Stderr, r, " ("+safetext.Value(path)+")")
 			}

@@ -399,7 +399,7 @@ func work(src *yamlfile.Source, d *yamlfile.Document, filter *transform.Filter, 
 	}
 	if d.Node != nil {
 		o.warning = configAmongInputs(d.Node, &framework.File{Path: src.Path, Index: d.Index})
-		oc := filter.Document(d.Node)
+		oc := filter.DocumentAt(d.Node, d.Line)
 		o.key = &yaml.Node{}
 		for i := range oc.Results {
 			if oc.Results[i].Changed() {
