@@ -69,24 +69,62 @@ var reported = []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory}
 // resources and overhead. Containers are defaulted first as the API
 // server defaults them: a resource with a limit and no request requests
 // the limit.
-func podResources(spec *yaml.Node) Resources {
-	pod := &corev1.Pod{}
-	read := func(list string) []corev1.Container {
-		var out []corev1.Container
-		for _, n := range yamlnode.Seq(spec, list) {
-			c := corev1.Container{Name: yamlnode.Str(n, "name")}
-			if yamlnode.Str(n, "restartPolicy") == string(corev1.ContainerRestartPolicyAlways) {
-				always := corev1.ContainerRestartPolicyAlways
-				c.RestartPolicy = &always
-			}
-			c.Resources = resourceRequirements(yamlnode.Field(n, "resources"))
-			defaultRequests(&c)
-			out = append(out, c)
-		}
-		return out
+func podResources(spec *yaml.Node) Resources { return (&meter{}).measure(spec) }
+
+// meter measures one workload's pod across its injections, in time
+// linear in the number of injections' containers: each injection needs
+// the pod's resources before and after it, and a pod that 1,000
+// injections fill holds 1,000 sidecars. Before is what the previous
+// injection left (nothing else changes the pod in between), each
+// container's figures are read from YAML once, and the helpers are given
+// the pod with its containers summed into one and each run of native
+// sidecars into one: the same figures (the helpers add containers and
+// native sidecars, and a run of sidecars only grows what the init
+// containers after it see), at the cost of a few additions per
+// container instead of a map per container.
+type meter struct {
+	read map[*yaml.Node]*corev1.Container
+	spec *yaml.Node
+	last Resources
+}
+
+// before returns the pod's resources before a change.
+func (m *meter) before(spec *yaml.Node) Resources {
+	if spec == m.spec {
+		return m.last
 	}
-	pod.Spec.Containers = read("containers")
-	pod.Spec.InitContainers = read("initContainers")
+	return m.measure(spec)
+}
+
+// after measures the pod after a change, and keeps it for the next.
+func (m *meter) after(spec *yaml.Node) Resources {
+	m.spec, m.last = spec, m.measure(spec)
+	return m.last
+}
+
+func (m *meter) measure(spec *yaml.Node) Resources {
+	pod := &corev1.Pod{}
+	if ctrs := yamlnode.Seq(spec, "containers"); len(ctrs) > 0 {
+		sum := corev1.Container{}
+		for _, n := range ctrs {
+			addResources(&sum, m.container(n))
+		}
+		pod.Spec.Containers = []corev1.Container{sum}
+	}
+	always := corev1.ContainerRestartPolicyAlways
+	for _, n := range yamlnode.Seq(spec, "initContainers") {
+		c := m.container(n)
+		if !restartable(c) {
+			pod.Spec.InitContainers = append(pod.Spec.InitContainers, *c)
+			continue
+		}
+		last := len(pod.Spec.InitContainers) - 1
+		if last < 0 || !restartable(&pod.Spec.InitContainers[last]) {
+			pod.Spec.InitContainers = append(pod.Spec.InitContainers, corev1.Container{RestartPolicy: &always})
+			last++
+		}
+		addResources(&pod.Spec.InitContainers[last], c)
+	}
 	pod.Spec.Overhead = quantities(yamlnode.Field(spec, "overhead"))
 	if r := yamlnode.Field(spec, "resources"); r != nil {
 		rr := resourceRequirements(r)
@@ -96,6 +134,49 @@ func podResources(spec *yaml.Node) Resources {
 		Requests: figures(resourcehelper.PodRequests(pod, resourcehelper.PodResourcesOptions{})),
 		Limits:   figures(resourcehelper.PodLimits(pod, resourcehelper.PodResourcesOptions{})),
 	}
+}
+
+// container reads a container's restart policy and resources, once.
+func (m *meter) container(n *yaml.Node) *corev1.Container {
+	if c, ok := m.read[n]; ok {
+		return c
+	}
+	c := &corev1.Container{}
+	if yamlnode.Str(n, "restartPolicy") == string(corev1.ContainerRestartPolicyAlways) {
+		always := corev1.ContainerRestartPolicyAlways
+		c.RestartPolicy = &always
+	}
+	c.Resources = resourceRequirements(yamlnode.Field(n, "resources"))
+	defaultRequests(c)
+	if m.read == nil {
+		m.read = map[*yaml.Node]*corev1.Container{}
+	}
+	m.read[n] = c
+	return c
+}
+
+func restartable(c *corev1.Container) bool {
+	return c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+}
+
+// addResources adds c's requests and limits to sum's, as the helpers add
+// them: a resource c does not set adds nothing.
+func addResources(sum, c *corev1.Container) {
+	add := func(to *corev1.ResourceList, l corev1.ResourceList) {
+		for name, q := range l {
+			if *to == nil {
+				*to = corev1.ResourceList{}
+			}
+			if have, ok := (*to)[name]; ok {
+				have.Add(q)
+				(*to)[name] = have
+			} else {
+				(*to)[name] = q.DeepCopy()
+			}
+		}
+	}
+	add(&sum.Resources.Requests, c.Resources.Requests)
+	add(&sum.Resources.Limits, c.Resources.Limits)
 }
 
 // defaultRequests does what the API server's defaulting does: a
