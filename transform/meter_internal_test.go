@@ -19,10 +19,10 @@ func everyContainer(spec *yaml.Node) Resources {
 	pod := &corev1.Pod{}
 	m := &meter{}
 	for _, n := range yamlnode.Seq(spec, "containers") {
-		pod.Spec.Containers = append(pod.Spec.Containers, *m.container(n))
+		pod.Spec.Containers = append(pod.Spec.Containers, m.container(n).c)
 	}
 	for _, n := range yamlnode.Seq(spec, "initContainers") {
-		pod.Spec.InitContainers = append(pod.Spec.InitContainers, *m.container(n))
+		pod.Spec.InitContainers = append(pod.Spec.InitContainers, m.container(n).c)
 	}
 	pod.Spec.Overhead = quantities(yamlnode.Field(spec, "overhead"))
 	return Resources{
@@ -36,7 +36,7 @@ func everyContainer(spec *yaml.Node) Resources {
 // some resources unset.
 func randomPod(r *rand.Rand) string {
 	cpu := []string{"10m", "100m", "1", "1.5", "250m", "2"}
-	mem := []string{"32Mi", "64M", "1Gi", "100000", "512Mi", "1G"}
+	mem := []string{"32Mi", "64M", "1Gi", "100000", "512Mi", "1G", "0.5", "1.5Gi", "9Ei"}
 	figures := func() string {
 		var parts []string
 		for _, kind := range []string{"requests", "limits"} {
@@ -46,6 +46,9 @@ func randomPod(r *rand.Rand) string {
 			}
 			if r.Intn(3) > 0 {
 				kv = append(kv, "memory: "+mem[r.Intn(len(mem))])
+			}
+			if r.Intn(12) == 0 {
+				kv = append(kv, "ephemeral-storage: 1Gi") // not summed as thousandths
 			}
 			if len(kv) > 0 {
 				parts = append(parts, kind+": {"+strings.Join(kv, ", ")+"}")
