@@ -117,18 +117,26 @@ func (c *change) appContainers() []*yaml.Node {
 	return out
 }
 
-// check finds conflicts without changing anything. What the earlier run
-// of this injection added does not count: an upgrade removes it first.
-func (c *change) check() []conflict {
+// containerClashes finds the pod's containers named like one this change
+// adds, and the ports the sidecars would share with the pod's containers
+// (run-to-completion init containers are gone before the sidecars start).
+// A pod may hold a thousand sidecars of other injections: this walk
+// builds no string unless it finds something.
+func (c *change) containerClashes(newNames map[string]bool) []conflict {
 	var out []conflict
 	spec, at := c.p.spec, c.p.path
-	newNames := c.newNames()
-
-	// Container names, across containers and initContainers.
 	type portKey struct {
 		port, proto string
 	}
-	ports, hostPorts := map[portKey]string{}, map[portKey]string{}
+	type portAt struct {
+		list, key string
+		i, j      int
+	}
+	withPorts := false
+	for _, s := range c.sidecars {
+		withPorts = withPorts || len(yamlnode.Seq(s, "ports")) > 0
+	}
+	ports, hostPorts := map[portKey]portAt{}, map[portKey]portAt{}
 	for _, list := range []string{"containers", "initContainers"} {
 		own := oldContainers
 		if list == "initContainers" {
@@ -149,17 +157,16 @@ func (c *change) check() []conflict {
 					continue // its ports go with it
 				}
 			}
-			if list == "initContainers" && yamlnode.Str(ctr, "restartPolicy") != "Always" {
-				continue // run-to-completion: gone before the sidecars start
+			if !withPorts || c.oldHas(own, name) || list == "initContainers" && yamlnode.Str(ctr, "restartPolicy") != "Always" {
+				continue
 			}
 			for j, p := range yamlnode.Seq(ctr, "ports") {
 				proto := protocol(p)
-				pp := fmt.Sprintf("%s.ports[%d]", path, j)
 				if v := yamlnode.Str(p, "containerPort"); v != "" {
-					ports[portKey{v, proto}] = pp + ".containerPort"
+					ports[portKey{v, proto}] = portAt{list, "containerPort", i, j}
 				}
 				if v := yamlnode.Str(p, "hostPort"); v != "" {
-					hostPorts[portKey{v, proto}] = pp + ".hostPort"
+					hostPorts[portKey{v, proto}] = portAt{list, "hostPort", i, j}
 				}
 			}
 		}
@@ -167,18 +174,30 @@ func (c *change) check() []conflict {
 	for _, s := range c.sidecars {
 		for _, p := range yamlnode.Seq(s, "ports") {
 			proto := protocol(p)
-			if v := yamlnode.Str(p, "containerPort"); v != "" {
-				if path, ok := ports[portKey{v, proto}]; ok {
-					out = append(out, conflict{path, fmt.Sprintf("port %s/%s of sidecar %q is already used in the pod", v, proto, yamlnode.Str(s, "name")), false, ""})
-				}
-			}
-			if v := yamlnode.Str(p, "hostPort"); v != "" {
-				if path, ok := hostPorts[portKey{v, proto}]; ok {
-					out = append(out, conflict{path, fmt.Sprintf("hostPort %s/%s of sidecar %q is already used in the pod", v, proto, yamlnode.Str(s, "name")), false, ""})
+			for _, kind := range []struct {
+				key, what string
+				used      map[portKey]portAt
+			}{{"containerPort", "port", ports}, {"hostPort", "hostPort", hostPorts}} {
+				v := yamlnode.Str(p, kind.key)
+				if pa, ok := kind.used[portKey{v, proto}]; ok && v != "" {
+					out = append(out, conflict{fmt.Sprintf("%s.%s[%d].ports[%d].%s", at, pa.list, pa.i, pa.j, pa.key),
+						fmt.Sprintf("%s %s/%s of sidecar %q is already used in the pod", kind.what, v, proto, yamlnode.Str(s, "name")), false, ""})
 				}
 			}
 		}
 	}
+
+	return out
+}
+
+// check finds conflicts without changing anything. What the earlier run
+// of this injection added does not count: an upgrade removes it first.
+func (c *change) check() []conflict {
+	var out []conflict
+	spec, at := c.p.spec, c.p.path
+	newNames := c.newNames()
+
+	out = append(out, c.containerClashes(newNames)...)
 
 	// hostNetwork: the pod uses the node's ports, and Kubernetes
 	// requires hostPort to equal containerPort.

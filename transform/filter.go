@@ -442,7 +442,7 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 			return false
 		}
 		summary := c.old.summary()
-		before := podResources(p.spec)
+		before := w.meter.before(p.spec)
 		c.remove(c.old)
 		f.result(w, inj, Info, ActionUninjected, "", "uninjected %q: removed %s%s", inj.name(), summary, f.record(w, inj, p, before))
 		return true
@@ -457,7 +457,7 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 			return true
 		}
 		if c.old != nil {
-			before := podResources(p.spec)
+			before := w.meter.before(p.spec)
 			c.remove(c.old)
 			f.result(w, inj, Info, ActionRemoved, "", "removed %q: the workload is no longer targeted%s", inj.name(), f.record(w, inj, p, before))
 		}
@@ -465,7 +465,7 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 	}
 	if why, reason := optedOut(w, meta, inj); why != "" {
 		if c.old != nil {
-			before := podResources(p.spec)
+			before := w.meter.before(p.spec)
 			c.remove(c.old)
 			f.result(w, inj, Info, ActionRemoved, "", "removed %q: %s%s", inj.name(), why, f.record(w, inj, p, before))
 			return true
@@ -501,7 +501,7 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 	if !f.podSecurity(w, c) {
 		return true
 	}
-	before := podResources(p.spec)
+	before := w.meter.before(p.spec)
 	f.advice(w, c)
 	c.apply()
 	cost := f.record(w, inj, p, before)
@@ -578,7 +578,7 @@ func (f *Filter) podSecurity(w *workload, c *change) bool {
 // record adds the workload's usage to the report and returns what the
 // injection changed per pod, for the result's message.
 func (f *Filter) record(w *workload, inj *Injection, p *pod, before Resources) string {
-	u := Usage{Item: w.item, Ref: w.ref, Injection: inj.name(), Before: before, After: podResources(p.spec)}
+	u := Usage{Item: w.item, Ref: w.ref, Injection: inj.name(), Before: before, After: w.meter.after(p.spec)}
 	u.Replicas, u.PerNode = w.replicas()
 	f.Usage = append(f.Usage, u)
 	if d := u.Delta().describe(); d != "" {

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -69,24 +70,63 @@ var reported = []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory}
 // resources and overhead. Containers are defaulted first as the API
 // server defaults them: a resource with a limit and no request requests
 // the limit.
-func podResources(spec *yaml.Node) Resources {
-	pod := &corev1.Pod{}
-	read := func(list string) []corev1.Container {
-		var out []corev1.Container
-		for _, n := range yamlnode.Seq(spec, list) {
-			c := corev1.Container{Name: yamlnode.Str(n, "name")}
-			if yamlnode.Str(n, "restartPolicy") == string(corev1.ContainerRestartPolicyAlways) {
-				always := corev1.ContainerRestartPolicyAlways
-				c.RestartPolicy = &always
-			}
-			c.Resources = resourceRequirements(yamlnode.Field(n, "resources"))
-			defaultRequests(&c)
-			out = append(out, c)
-		}
-		return out
+func podResources(spec *yaml.Node) Resources { return (&meter{}).measure(spec) }
+
+// meter measures one workload's pod across its injections, in time
+// linear in the number of injections' containers: each injection needs
+// the pod's resources before and after it, and a pod that 1,000
+// injections fill holds 1,000 sidecars. Before is what the previous
+// injection left (nothing else changes the pod in between), each
+// container's figures are read from YAML once, and the helpers are given
+// the pod with its containers summed into one and each run of native
+// sidecars into one: the same figures (the helpers add containers and
+// native sidecars, and a run of sidecars only grows what the init
+// containers after it see), summed as integers, not a map per container.
+type meter struct {
+	read map[*yaml.Node]*measured
+	spec *yaml.Node
+	last Resources
+}
+
+// measured is one container as the meter reads it: its restart policy
+// and resources, and the same figures as thousandths (millicores,
+// millibytes) when that holds them exactly.
+type measured struct {
+	c     corev1.Container
+	figs  figs
+	exact bool
+}
+
+// figs are CPU and memory requests and limits in thousandths, each with
+// whether it is set and the unit style it was written in.
+type figs struct {
+	v      [4]int64
+	set    [4]bool
+	format [4]resource.Format
+}
+
+var figNames = [4]struct {
+	requests bool
+	name     corev1.ResourceName
+}{{true, corev1.ResourceCPU}, {true, corev1.ResourceMemory}, {false, corev1.ResourceCPU}, {false, corev1.ResourceMemory}}
+
+// before returns the pod's resources before a change.
+func (m *meter) before(spec *yaml.Node) Resources {
+	if spec == m.spec {
+		return m.last
 	}
-	pod.Spec.Containers = read("containers")
-	pod.Spec.InitContainers = read("initContainers")
+	return m.measure(spec)
+}
+
+// after measures the pod after a change, and keeps it for the next.
+func (m *meter) after(spec *yaml.Node) Resources {
+	m.spec, m.last = spec, m.measure(spec)
+	return m.last
+}
+
+func (m *meter) measure(spec *yaml.Node) Resources {
+	pod := &corev1.Pod{}
+	pod.Spec.Containers, pod.Spec.InitContainers = m.summed(yamlnode.Seq(spec, "containers"), yamlnode.Seq(spec, "initContainers"))
 	pod.Spec.Overhead = quantities(yamlnode.Field(spec, "overhead"))
 	if r := yamlnode.Field(spec, "resources"); r != nil {
 		rr := resourceRequirements(r)
@@ -96,6 +136,186 @@ func podResources(spec *yaml.Node) Resources {
 		Requests: figures(resourcehelper.PodRequests(pod, resourcehelper.PodResourcesOptions{})),
 		Limits:   figures(resourcehelper.PodLimits(pod, resourcehelper.PodResourcesOptions{})),
 	}
+}
+
+// summed returns the containers as one, and the init containers with
+// each run of native sidecars as one.
+func (m *meter) summed(ctrs, inits []*yaml.Node) (containers, initContainers []corev1.Container) {
+	always := corev1.ContainerRestartPolicyAlways
+	type part struct {
+		one  *measured // a run-to-completion init container
+		figs figs
+	}
+	var parts []part
+	var sum figs
+	for _, n := range ctrs {
+		c := m.container(n)
+		if !c.exact || !sum.add(&c.figs) {
+			return m.summedSlowly(ctrs, inits)
+		}
+	}
+	for _, n := range inits {
+		c := m.container(n)
+		if !c.exact {
+			return m.summedSlowly(ctrs, inits)
+		}
+		if !restartable(&c.c) {
+			parts = append(parts, part{one: c})
+			continue
+		}
+		if len(parts) == 0 || parts[len(parts)-1].one != nil {
+			parts = append(parts, part{})
+		}
+		if !parts[len(parts)-1].figs.add(&c.figs) {
+			return m.summedSlowly(ctrs, inits)
+		}
+	}
+	if len(ctrs) > 0 {
+		containers = []corev1.Container{{Resources: sum.requirements()}}
+	}
+	for _, p := range parts {
+		if p.one != nil {
+			initContainers = append(initContainers, p.one.c)
+		} else {
+			initContainers = append(initContainers, corev1.Container{RestartPolicy: &always, Resources: p.figs.requirements()})
+		}
+	}
+	return containers, initContainers
+}
+
+// summedSlowly is summed for figures that thousandths do not hold (a
+// resource other than CPU and memory, an amount beyond int64).
+func (m *meter) summedSlowly(ctrs, inits []*yaml.Node) (containers, initContainers []corev1.Container) {
+	always := corev1.ContainerRestartPolicyAlways
+	if len(ctrs) > 0 {
+		sum := corev1.Container{}
+		for _, n := range ctrs {
+			addResources(&sum, &m.container(n).c)
+		}
+		containers = []corev1.Container{sum}
+	}
+	for _, n := range inits {
+		c := &m.container(n).c
+		if !restartable(c) {
+			initContainers = append(initContainers, *c)
+			continue
+		}
+		last := len(initContainers) - 1
+		if last < 0 || !restartable(&initContainers[last]) {
+			initContainers = append(initContainers, corev1.Container{RestartPolicy: &always})
+			last++
+		}
+		addResources(&initContainers[last], c)
+	}
+	return containers, initContainers
+}
+
+// container reads a container's restart policy and resources, once.
+func (m *meter) container(n *yaml.Node) *measured {
+	if c, ok := m.read[n]; ok {
+		return c
+	}
+	c := &measured{}
+	if yamlnode.Str(n, "restartPolicy") == string(corev1.ContainerRestartPolicyAlways) {
+		always := corev1.ContainerRestartPolicyAlways
+		c.c.RestartPolicy = &always
+	}
+	c.c.Resources = resourceRequirements(yamlnode.Field(n, "resources"))
+	defaultRequests(&c.c)
+	c.figs, c.exact = thousandths(c.c.Resources)
+	if m.read == nil {
+		m.read = map[*yaml.Node]*measured{}
+	}
+	m.read[n] = c
+	return c
+}
+
+// thousandths reads requirements as figs, and reports whether they hold
+// them exactly.
+func thousandths(r corev1.ResourceRequirements) (figs, bool) {
+	var f figs
+	if len(r.Requests)+len(r.Limits) == 0 {
+		return f, true
+	}
+	n := 0
+	for i, fn := range figNames {
+		l := r.Limits
+		if fn.requests {
+			l = r.Requests
+		}
+		q, ok := l[fn.name]
+		if !ok {
+			continue
+		}
+		n++
+		v := q.MilliValue()
+		if v < 0 || resource.NewMilliQuantity(v, q.Format).Cmp(q) != 0 {
+			return f, false
+		}
+		f.v[i], f.set[i], f.format[i] = v, true, q.Format
+	}
+	return f, n == len(r.Requests)+len(r.Limits)
+}
+
+// add adds g to f as the helpers add resource lists (the unit style of
+// the first figure stays), and reports false on overflow.
+func (f *figs) add(g *figs) bool {
+	for i := range f.v {
+		if !g.set[i] {
+			continue
+		}
+		if !f.set[i] {
+			f.v[i], f.set[i], f.format[i] = g.v[i], true, g.format[i]
+			continue
+		}
+		if f.v[i] > math.MaxInt64-g.v[i] {
+			return false
+		}
+		f.v[i] += g.v[i]
+	}
+	return true
+}
+
+func (f *figs) requirements() corev1.ResourceRequirements {
+	var r corev1.ResourceRequirements
+	for i, fn := range figNames {
+		if !f.set[i] {
+			continue
+		}
+		l := &r.Limits
+		if fn.requests {
+			l = &r.Requests
+		}
+		if *l == nil {
+			*l = corev1.ResourceList{}
+		}
+		(*l)[fn.name] = *resource.NewMilliQuantity(f.v[i], f.format[i])
+	}
+	return r
+}
+
+func restartable(c *corev1.Container) bool {
+	return c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+}
+
+// addResources adds c's requests and limits to sum's, as the helpers add
+// them: a resource c does not set adds nothing.
+func addResources(sum, c *corev1.Container) {
+	add := func(to *corev1.ResourceList, l corev1.ResourceList) {
+		for name, q := range l {
+			if *to == nil {
+				*to = corev1.ResourceList{}
+			}
+			if have, ok := (*to)[name]; ok {
+				have.Add(q)
+				(*to)[name] = have
+			} else {
+				(*to)[name] = q.DeepCopy()
+			}
+		}
+	}
+	add(&sum.Resources.Requests, c.Resources.Requests)
+	add(&sum.Resources.Limits, c.Resources.Limits)
 }
 
 // defaultRequests does what the API server's defaulting does: a

@@ -68,6 +68,8 @@ type workload struct {
 	// pending are the status annotations written and not encoded yet,
 	// by the annotations mapping they are in.
 	pending map[*yaml.Node]*pendingStatus
+	// meter measures the pod's resources for every injection's report.
+	meter meter
 }
 
 // pendingStatus is a status annotation as the last injection left it:
