@@ -55,6 +55,7 @@ e2e: tools
 fuzz:
 	$(GO) test ./fn -run '^$$' -fuzz '^FuzzResourceList$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/cli -run '^$$' -fuzz '^FuzzPlain$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/cli -run '^$$' -fuzz '^FuzzAliases$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./fn -run '^$$' -fuzz '^FuzzConfig$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/yamlfile -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/yamlfile -run '^$$' -fuzz '^FuzzEdits$$' -fuzztime $(FUZZTIME)
