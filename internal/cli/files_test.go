@@ -302,3 +302,33 @@ func TestReadOnceInputs(t *testing.T) {
 		}
 	})
 }
+
+// -i holds at most spillAt of a file before one of its documents
+// changes: a larger file spills into its staged file, which is dropped
+// again, leaving the file untouched, when nothing in it changes, and
+// written whole when its change comes last.
+func TestInPlaceLargeFiles(t *testing.T) {
+	dir, cfg, _ := filesDir(t)
+	var filler strings.Builder
+	for i := 0; filler.Len() < 2*spillAt; i++ {
+		filler.WriteString("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c" + strconv.Itoa(i) + "}\ndata: {k: v}\n")
+	}
+	changedLast := filler.String() + "---\n" + strings.Replace(trustApp, "NAME", "last", 1)
+	write(t, dir, map[string]string{"in/untouched.yaml": filler.String(), "in/changed.yaml": changedLast})
+	untouched := filepath.Join(dir, "in/untouched.yaml")
+	before, _ := os.Stat(untouched)
+	_, want, _ := runFiles(t, PlainOptions{Configs: []string{cfg}, Inputs: []string{filepath.Join(dir, "in/changed.yaml")}}, "")
+	if code, _, stderr := runFiles(t, PlainOptions{Configs: []string{cfg}, Inputs: []string{filepath.Join(dir, "in")}, InPlace: true}, ""); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "in/changed.yaml")); string(got) != want || !strings.Contains(want, "name: proxy") {
+		t.Errorf("changed.yaml is not what the run to stdout gives (%d bytes, want %d)", len(got), len(want))
+	}
+	after, _ := os.Stat(untouched)
+	if !os.SameFile(before, after) || !after.ModTime().Equal(before.ModTime()) {
+		t.Errorf("untouched.yaml was rewritten")
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "in", ".*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}

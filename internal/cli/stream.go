@@ -293,16 +293,8 @@ type docOut struct {
 // handed to each, in input order, as soon as it is written.
 func pipeline(srcs []*yamlfile.Source, filter *transform.Filter, render bool, out *sink, each func(*docOut)) (err error) {
 	workers := runtime.GOMAXPROCS(0)
-	type job struct {
-		seq int
-		src *yamlfile.Source
-		doc *yamlfile.Document
-	}
 	jobs := make(chan job)
-	done := make(chan struct {
-		seq int
-		out *docOut
-	})
+	done := make(chan finished)
 	window := make(chan struct{}, 4*workers) // documents in flight
 	stop := make(chan struct{})
 	var stopOnce sync.Once
@@ -311,29 +303,7 @@ func pipeline(srcs []*yamlfile.Source, filter *transform.Filter, render bool, ou
 	var readErr error
 	go func() {
 		defer close(jobs)
-		seq := 0
-		for _, src := range srcs {
-			err := src.Each(func(d *yamlfile.Document) error {
-				select {
-				case window <- struct{}{}:
-				case <-stop:
-					return errStopped
-				}
-				select {
-				case jobs <- job{seq, src, d}:
-				case <-stop:
-					return errStopped
-				}
-				seq++
-				return nil
-			})
-			if err != nil {
-				if !errors.Is(err, errStopped) {
-					readErr = err
-				}
-				return
-			}
-		}
+		readErr = feed(srcs, jobs, window, stop)
 	}()
 	var wg sync.WaitGroup
 	for range workers {
@@ -341,10 +311,7 @@ func pipeline(srcs []*yamlfile.Source, filter *transform.Filter, render bool, ou
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				done <- struct {
-					seq int
-					out *docOut
-				}{j.seq, work(j.src, j.doc, filter, render)}
+				done <- finished{j.seq, work(j.src, j.doc, filter, render)}
 			}
 		}()
 	}
@@ -388,6 +355,48 @@ func pipeline(srcs []*yamlfile.Source, filter *transform.Filter, render bool, ou
 }
 
 var errStopped = errors.New("stopped")
+
+// job is a document to inject, and finished what came of it; seq is the
+// document's place in the input order.
+type job struct {
+	seq int
+	src *yamlfile.Source
+	doc *yamlfile.Document
+}
+
+type finished struct {
+	seq int
+	out *docOut
+}
+
+// feed reads the sources' documents into jobs, in order, each once the
+// window has room for it, until stop.
+func feed(srcs []*yamlfile.Source, jobs chan<- job, window chan<- struct{}, stop <-chan struct{}) error {
+	seq := 0
+	for _, src := range srcs {
+		err := src.Each(func(d *yamlfile.Document) error {
+			select {
+			case window <- struct{}{}:
+			case <-stop:
+				return errStopped
+			}
+			select {
+			case jobs <- job{seq, src, d}:
+			case <-stop:
+				return errStopped
+			}
+			seq++
+			return nil
+		})
+		if errors.Is(err, errStopped) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // work parses, injects and renders one document, then lets its nodes go:
 // results point at a small stand-in node instead of the document.

@@ -213,3 +213,23 @@ func TestWriteFilesFolder(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// A symlink to nothing is neither written through (which would create a
+// file wherever it points) nor replaced.
+func TestWriteFilesDanglingLink(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "report.json")
+	if err := os.Symlink(filepath.Join(dir, "elsewhere", "x.json"), link); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteFiles([]Staged{{Path: link, Data: []byte("{}\n")}})
+	if err == nil || !strings.Contains(err.Error(), link+" is a symlink to a missing file") {
+		t.Errorf("error: %v", err)
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&fs.ModeSymlink == 0 {
+		t.Errorf("the link was replaced")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "elsewhere")); err == nil {
+		t.Errorf("a folder was made where the link points")
+	}
+}
