@@ -63,7 +63,7 @@ func FuzzAliases(f *testing.F) {
 			code := cli.RunPlain(cli.PlainOptions{Configs: []string{cfg}, Quiet: true, Uninject: uninject, Stdin: bytes.NewReader(in), Stdout: &out, Stderr: &errb})
 			return out.String(), errb.String(), code
 		}
-		hang := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("hang on %q", data)) })
+		hang := time.AfterFunc(hangAfter(data), func() { panic(fmt.Sprintf("hang on %.300q", data)) })
 		defer hang.Stop()
 		out, stderr, code := run(data, false)
 		if strings.Contains(stderr, "this is a bug") {

@@ -32,7 +32,7 @@ func FuzzPlain(f *testing.F) {
 			code := cli.RunPlain(cli.PlainOptions{Configs: []string{cfg}, Quiet: true, Stdin: bytes.NewReader(in), Stdout: &out, Stderr: &errb})
 			return out.String(), errb.String(), code
 		}
-		hang := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("hang on %q", data)) })
+		hang := time.AfterFunc(hangAfter(data), func() { panic(fmt.Sprintf("hang on %.300q", data)) })
 		defer hang.Stop()
 		out, stderr, code := run(data)
 		if strings.Contains(stderr, "this is a bug") {
@@ -48,4 +48,12 @@ func FuzzPlain(f *testing.F) {
 			t.Fatalf("second run differs (exit %d):\n%s\nfirst:\n%q\nsecond:\n%q", code, stderr, out, again)
 		}
 	})
+}
+
+// hangAfter is how long a run of the fuzz function may take before it
+// counts as a hang: ten seconds, and a second more per 64 KiB, since the
+// corpus seeds (2 MB for argocd's install) run twice under -race on two
+// busy cores in CI. Generated inputs are small, so a hang is still caught.
+func hangAfter(data []byte) time.Duration {
+	return 10*time.Second + time.Duration(len(data)>>16)*time.Second
 }
