@@ -77,9 +77,10 @@ type sink struct {
 	// curChanged whether any of its documents changed.
 	buf        strings.Builder
 	curChanged bool
-	// orig holds the current source's text as it came, and diffs the
-	// diffs made so far (--diff).
-	orig, diffs strings.Builder
+	// docs holds the current source's documents as they came and as
+	// they would be written, and diffs the diffs made so far (--diff).
+	docs  []docText
+	diffs strings.Builder
 }
 
 const (
@@ -145,12 +146,14 @@ func (s *sink) write(src *yamlfile.Source, text, orig string, changed bool) erro
 		}
 		s.cur, s.curChanged = src, false
 		s.buf.Reset()
-		s.orig.Reset()
+		s.docs = s.docs[:0]
+	}
+	if s.mode == toDiff {
+		s.docs = append(s.docs, docText{before: orig, after: text})
+		s.curChanged = s.curChanged || changed
+		return nil
 	}
 	s.buf.WriteString(text)
-	if s.mode == toDiff {
-		s.orig.WriteString(orig)
-	}
 	s.curChanged = s.curChanged || changed
 	return nil
 }
@@ -162,9 +165,8 @@ func (s *sink) flush() error {
 		return nil
 	}
 	if s.mode == toDiff {
-		d, err := unifiedDiff(displayPath(src.Path), s.orig.String(), s.buf.String())
-		s.diffs.WriteString(d)
-		return err
+		s.diffs.WriteString(unifiedDiff(displayPath(src.Path), s.docs))
+		return nil
 	}
 	path, mode := src.Path, src.Mode
 	if s.mode == toFolder {
