@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,7 +117,8 @@ func TestOutputNeverLosesAnInput(t *testing.T) {
 }
 
 // Documents are counted as kubectl counts them: a leading "---" does not
-// make one.
+// make one. Lines are counted from the top of the file, so they move with
+// what comes before.
 func TestDocumentNumbering(t *testing.T) {
 	bad := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {a: b, a: c}\nspec:\n  containers:\n  - {name: app, image: 'app:1'}\n"
 	var msgs []string
@@ -127,7 +129,12 @@ func TestDocumentNumbering(t *testing.T) {
 		if code != exitError {
 			t.Fatalf("exit %d", code)
 		}
-		msgs = append(msgs, stderr)
+		line := 15 + strings.Count(prefix, "\n")
+		at := fmt.Sprintf("(line %d; first at line %d)", line, line)
+		if !strings.Contains(stderr, at) {
+			t.Errorf("the message does not name the file's line %d:\n%s", line, stderr)
+		}
+		msgs = append(msgs, strings.Replace(stderr, at, "(LINE)", 1))
 	}
 	for _, m := range msgs {
 		if !strings.Contains(m, "(in.yaml, document 1)") || m != msgs[0] {
