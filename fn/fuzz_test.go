@@ -45,7 +45,9 @@ func FuzzResourceList(f *testing.F) {
 	f.Add([]byte(""))
 	f.Add([]byte("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: 5\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		hang := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("hang on %q", data)) })
+		// Ten seconds, and one more per 64 KiB: the corpus seeds (2 MB)
+		// run under -race on two busy cores in CI.
+		hang := time.AfterFunc(10*time.Second+time.Duration(len(data)>>16)*time.Second, func() { panic(fmt.Sprintf("hang on %.300q", data)) })
 		defer hang.Stop()
 		var out bytes.Buffer
 		if _, err := fn.Run(bytes.NewReader(data), &out, nil); err != nil {

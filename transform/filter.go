@@ -315,7 +315,7 @@ func (f *Filter) result(w *workload, inj *Injection, sev Severity, action, field
 	})
 }
 
-// skipped is result for a workload left alone, with the reason the
+// skipped records a workload left alone, with the reason the
 // summary table gives.
 func (f *Filter) skipped(w *workload, inj *Injection, sev Severity, fieldPath, reason, format string, args ...any) {
 	f.result(w, inj, sev, ActionSkipped, fieldPath, format, args...)

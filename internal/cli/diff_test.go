@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,10 +36,7 @@ func TestUnifiedDiff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := unifiedDiff(tt.path, tt.before, tt.after)
-			if err != nil {
-				t.Fatal(err)
-			}
+			got := unifiedDiff(tt.path, []docText{{tt.before, tt.after}})
 			if got != tt.want {
 				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
 			}
@@ -46,41 +44,146 @@ func TestUnifiedDiff(t *testing.T) {
 	}
 }
 
+// TestUnifiedDiffDocuments: documents are matched one by one, and the
+// hunks of neighbouring documents merge when their context meets, as in a
+// diff of the whole file (the expected text is what GNU diff -U3 prints
+// for the same two files).
+func TestUnifiedDiffDocuments(t *testing.T) {
+	doc := func(name string, extra string) string {
+		return "kind: Pod\nmetadata:\n  name: " + name + "\nspec:\n" + extra + "  containers: []\n---\n"
+	}
+	docs := []docText{
+		{doc("a", ""), doc("a", "")},
+		{doc("b", ""), doc("b", "  x: 1\n")},
+		{doc("c", ""), doc("c", "  y: 2\n")},
+		{doc("d", ""), doc("d", "")},
+		{doc("e", ""), doc("e", "")},
+		{"kind: Pod\nmetadata:\n  name: f\n", "kind: Pod\nmetadata:\n  name: f\n  labels: {z: 3}\n"},
+	}
+	want := `--- a/all.yaml
++++ b/all.yaml
+@@ -8,12 +8,14 @@
+ metadata:
+   name: b
+ spec:
++  x: 1
+   containers: []
+ ---
+ kind: Pod
+ metadata:
+   name: c
+ spec:
++  y: 2
+   containers: []
+ ---
+ kind: Pod
+@@ -31,3 +33,4 @@
+ kind: Pod
+ metadata:
+   name: f
++  labels: {z: 3}
+`
+	if got := unifiedDiff("all.yaml", docs); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
 // TestUnifiedDiffApplies checks the diffs with the tool users apply
-// them with: git apply turns before into after.
+// them with: git apply turns before into after, for one document and
+// for many.
 func TestUnifiedDiffApplies(t *testing.T) {
 	git, err := exec.LookPath("git")
 	if err != nil {
 		t.Skip("git is not installed")
 	}
-	pairs := [][2]string{
-		{"a\nb\nc\n", "a\nb\nb2\nc\n"},
-		{"a\nb", "a\nx\nb"},
-		{"a", "a\n"},
-		{"k: v\n" + strings.Repeat("- x\n", 40) + "end: 1\n", "k: v\n" + strings.Repeat("- x\n", 20) + "- y\n" + strings.Repeat("- x\n", 20) + "end: 2\n"},
+	many := func(n int, change func(i int) bool) []docText {
+		var docs []docText
+		for i := range n {
+			d := fmt.Sprintf("kind: ConfigMap\nmetadata:\n  name: c%d\ndata:\n  k: v\n---\n", i)
+			after := d
+			if change(i) {
+				after = strings.Replace(d, "data:\n", "data:\n  new: yes\n", 1)
+			}
+			docs = append(docs, docText{d, after})
+		}
+		return docs
 	}
-	for i, p := range pairs {
+	cases := [][]docText{
+		{{"a\nb\nc\n", "a\nb\nb2\nc\n"}},
+		{{"a\nb", "a\nx\nb"}},
+		{{"a", "a\n"}},
+		{{"k: v\n" + strings.Repeat("- x\n", 40) + "end: 1\n", "k: v\n" + strings.Repeat("- x\n", 20) + "- y\n" + strings.Repeat("- x\n", 20) + "end: 2\n"}},
+		many(50, func(i int) bool { return i%7 == 0 }),
+		many(50, func(i int) bool { return i%2 == 0 }),
+		many(3000, func(int) bool { return true }),
+		// One List of thousands of items is one document: matched
+		// piece by piece between the lines both sides hold once.
+		{bigList(3000)},
+	}
+	for i, docs := range cases {
+		var before, after strings.Builder
+		for _, d := range docs {
+			before.WriteString(d.before)
+			after.WriteString(d.after)
+		}
 		dir := t.TempDir()
 		file := filepath.Join(dir, "f.yaml")
-		if err := os.WriteFile(file, []byte(p[0]), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		d, err := unifiedDiff("f.yaml", p[0], p[1])
-		if err != nil {
+		if err := os.WriteFile(file, []byte(before.String()), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		cmd := exec.Command(git, "apply", "-")
 		cmd.Dir = dir
-		cmd.Stdin = strings.NewReader(d)
+		cmd.Stdin = strings.NewReader(unifiedDiff("f.yaml", docs))
 		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("pair %d: git apply: %v\n%s\n%s", i, err, out, d)
+			t.Fatalf("case %d: git apply: %v\n%s", i, err, out)
 		}
 		got, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if string(got) != p[1] {
-			t.Errorf("pair %d: after git apply %q, want %q", i, got, p[1])
+		if string(got) != after.String() {
+			t.Errorf("case %d: after git apply the file differs from what the run would write", i)
 		}
+	}
+}
+
+// bigList is a List of n ConfigMaps, and the same List with a key added
+// to each item, as one document.
+func bigList(n int) docText {
+	var before, after strings.Builder
+	before.WriteString("apiVersion: v1\nkind: List\nitems:\n")
+	after.WriteString("apiVersion: v1\nkind: List\nitems:\n")
+	for i := range n {
+		item := fmt.Sprintf("- kind: ConfigMap\n  metadata:\n    name: c%d\n  data:\n    k: v\n", i)
+		before.WriteString(item)
+		after.WriteString(strings.Replace(item, "  data:\n", "  data:\n    new: yes\n", 1))
+	}
+	return docText{before.String(), after.String()}
+}
+
+func TestLongestIncreasing(t *testing.T) {
+	tests := []struct{ in, want [][2]int }{
+		{nil, nil},
+		{[][2]int{{0, 0}, {1, 1}, {2, 2}}, [][2]int{{0, 0}, {1, 1}, {2, 2}}},
+		// a moved line: the longest order both keep wins.
+		{[][2]int{{3, 0}, {0, 1}, {1, 2}, {2, 3}}, [][2]int{{0, 1}, {1, 2}, {2, 3}}},
+		{[][2]int{{2, 0}, {0, 1}, {3, 2}, {1, 3}, {4, 4}}, [][2]int{{0, 1}, {1, 3}, {4, 4}}},
+	}
+	for _, tt := range tests {
+		if got := longestIncreasing(tt.in); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("longestIncreasing(%v) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestUniqueAnchors(t *testing.T) {
+	a := []string{"x\n", "u1\n", "x\n", "u2\n", "u3\n"}
+	b := []string{"u1\n", "x\n", "u3\n", "new\n", "u2\n"}
+	// u1, u2, u3 are each once on both sides; u1 then u3 keeps the order
+	// in both (u2 and u3 swapped places), and so does u1 then u2: the
+	// first found of the longest wins.
+	got := uniqueAnchors(a, b)
+	if len(got) != 2 || got[0] != [2]int{1, 0} {
+		t.Errorf("uniqueAnchors = %v, want u1 and one of u2, u3", got)
 	}
 }

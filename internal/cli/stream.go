@@ -79,9 +79,10 @@ type sink struct {
 	staged     *yamlfile.StagedFile
 	buf        strings.Builder
 	curChanged bool
-	// orig holds the current source's text as it came, and diffs the
-	// diffs made so far (--diff).
-	orig, diffs strings.Builder
+	// docs holds the current source's documents as they came and as
+	// they would be written, and diffs the diffs made so far (--diff).
+	docs  []docText
+	diffs strings.Builder
 }
 
 const (
@@ -152,13 +153,11 @@ func (s *sink) write(src *yamlfile.Source, text, orig string, changed bool) erro
 		}
 		s.cur, s.curChanged, s.staged = src, false, nil
 		s.buf.Reset()
-		s.orig.Reset()
+		s.docs = s.docs[:0]
 	}
 	s.curChanged = s.curChanged || changed
 	if s.mode == toDiff {
-		// A diff needs the file's text before and after, in memory.
-		s.buf.WriteString(text)
-		s.orig.WriteString(orig)
+		s.docs = append(s.docs, docText{before: orig, after: text})
 		return nil
 	}
 	if s.staged != nil {
@@ -203,9 +202,8 @@ func (s *sink) endFile() error {
 		if !s.curChanged {
 			return nil
 		}
-		d, err := unifiedDiff(displayPath(s.cur.Path), s.orig.String(), s.buf.String())
-		s.diffs.WriteString(d)
-		return err
+		s.diffs.WriteString(unifiedDiff(displayPath(s.cur.Path), s.docs))
+		return nil
 	}
 	if s.mode == toInPlace && !s.curChanged {
 		if s.staged != nil {

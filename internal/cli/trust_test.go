@@ -3,9 +3,9 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 )
@@ -116,10 +116,9 @@ func TestOutputNeverLosesAnInput(t *testing.T) {
 	})
 }
 
-var lineNumber = regexp.MustCompile(`line \d+`)
-
 // Documents are counted as kubectl counts them: a leading "---" does not
-// make one.
+// make one. Lines are counted from the top of the file, so they move with
+// what comes before.
 func TestDocumentNumbering(t *testing.T) {
 	bad := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {a: b, a: c}\nspec:\n  containers:\n  - {name: app, image: 'app:1'}\n"
 	var msgs []string
@@ -130,9 +129,12 @@ func TestDocumentNumbering(t *testing.T) {
 		if code != exitError {
 			t.Fatalf("exit %d", code)
 		}
-		// Lines count from the top of the file, so the prefix moves
-		// them; document numbers must not move.
-		msgs = append(msgs, lineNumber.ReplaceAllString(stderr, "line N"))
+		line := 15 + strings.Count(prefix, "\n")
+		at := fmt.Sprintf("(line %d; first at line %d)", line, line)
+		if !strings.Contains(stderr, at) {
+			t.Errorf("the message does not name the file's line %d:\n%s", line, stderr)
+		}
+		msgs = append(msgs, strings.Replace(stderr, at, "(LINE)", 1))
 	}
 	for _, m := range msgs {
 		if !strings.Contains(m, "(in.yaml, document 1)") || m != msgs[0] {
