@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -124,25 +125,11 @@ func processItems(rl *ResourceList, items []itemText) (framework.Results, []stri
 		fc = rl.FunctionConfig.YNode()
 		file = annotationLocator(fc)
 	}
-	parse := func(it itemText) (*yaml.Node, error) {
-		var doc, extra yaml.Node
-		dec := yaml.NewDecoder(strings.NewReader(it.yaml))
-		if err := dec.Decode(&doc); err != nil {
-			return nil, errWhole
-		}
-		if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
-			return nil, errWhole // more than the item: the whole read says what
-		}
-		if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-			return nil, errWhole // the whole read says what is wrong
-		}
-		return doc.Content[0], nil
-	}
 	out := make([]string, len(items))
 	c, err := LoadConfig(fc, false)
 	if err != nil {
 		for i, it := range items {
-			if _, err := parse(it); err != nil {
+			if _, err := parseItem(it); err != nil {
 				return nil, nil, err
 			}
 			out[i] = it.raw
@@ -151,60 +138,26 @@ func processItems(rl *ResourceList, items []itemText) (framework.Results, []stri
 	}
 	results := ConfigResults(c, nil, file)
 	f := &transform.Filter{Injections: []*transform.Injection{c.Injection}}
-	var namespaces []*yaml.Node
-	for _, it := range items {
-		// A backslash: the kind may be spelt with an escape
-		// ("\u004eamespace"); what decides is the decoded kind.
-		if strings.Contains(it.yaml, "Namespace") || strings.Contains(it.yaml, `\`) {
-			n, err := parse(it)
-			if err != nil {
-				return nil, nil, err
-			}
-			namespaces = append(namespaces, n)
-		}
+	namespaces, err := itemNamespaces(items)
+	if err != nil {
+		return nil, nil, err
 	}
 	f.Prepare(namespaces)
 	configFile := map[string]*framework.File{c.Injection.Metadata.Name: file}
 
 	const window = 256
-	type done struct {
-		results framework.Results
-		matched []bool
-		err     error
-	}
-	dones := make([]done, window)
+	dones := make([]itemDone, window)
 	matched := make([]bool, 1)
 	for start := 0; start < len(items); start += window {
 		n := min(window, len(items)-start)
 		workers.Each(n, func(i int) {
-			it := items[start+i]
-			node, err := parse(it)
-			if err != nil {
-				dones[i] = done{err: err}
-				return
-			}
-			o := f.Document(node)
-			changed := false
-			for _, r := range o.Results {
-				changed = changed || r.Changed()
-			}
-			dones[i] = done{results: Results(o.Results, annotationLocator, configFile), matched: o.Matched()}
-			if !changed {
-				out[start+i] = it.raw
-				return
-			}
-			keepOwnComments(node)
-			var b bytes.Buffer
-			if err := encode(&b, &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{node}}); err != nil {
-				dones[i] = done{err: err}
-				return
-			}
-			out[start+i] = b.String()
+			dones[i] = processItem(f, items[start+i], configFile)
 		})
 		for i := 0; i < n; i++ {
 			if dones[i].err != nil {
 				return nil, nil, dones[i].err
 			}
+			out[start+i] = dones[i].text
 			results = append(results, dones[i].results...)
 			for j, m := range dones[i].matched {
 				matched[j] = matched[j] || m
@@ -212,6 +165,70 @@ func processItems(rl *ResourceList, items []itemText) (framework.Results, []stri
 		}
 	}
 	return append(results, Results(f.Unmatched(matched), nil, configFile)...), out, nil
+}
+
+// parseItem reads one item's text as one YAML mapping, or says errWhole:
+// anything else (more than the item, not a mapping, a syntax error) the
+// whole read reports.
+func parseItem(it itemText) (*yaml.Node, error) {
+	var doc, extra yaml.Node
+	dec := yaml.NewDecoder(strings.NewReader(it.yaml))
+	if err := dec.Decode(&doc); err != nil {
+		return nil, errWhole
+	}
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return nil, errWhole
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, errWhole
+	}
+	return doc.Content[0], nil
+}
+
+// itemNamespaces parses the items that may be Namespaces. A backslash
+// counts: the kind may be spelt with an escape ("\u004eamespace"), and
+// what decides is the decoded kind.
+func itemNamespaces(items []itemText) ([]*yaml.Node, error) {
+	var namespaces []*yaml.Node
+	for _, it := range items {
+		if strings.Contains(it.yaml, "Namespace") || strings.Contains(it.yaml, `\`) {
+			n, err := parseItem(it)
+			if err != nil {
+				return nil, err
+			}
+			namespaces = append(namespaces, n)
+		}
+	}
+	return namespaces, nil
+}
+
+// itemDone is what one item gives: its results, which injections it
+// matched, and its output text (the input's own text when unchanged).
+type itemDone struct {
+	results framework.Results
+	matched []bool
+	text    string
+	err     error
+}
+
+// processItem injects into one item, on a worker.
+func processItem(f *transform.Filter, it itemText, configFile map[string]*framework.File) itemDone {
+	node, err := parseItem(it)
+	if err != nil {
+		return itemDone{err: err}
+	}
+	o := f.Document(node)
+	d := itemDone{results: Results(o.Results, annotationLocator, configFile), matched: o.Matched(), text: it.raw}
+	if !slices.ContainsFunc(o.Results, transform.Result.Changed) {
+		return d
+	}
+	keepOwnComments(node)
+	var b bytes.Buffer
+	if err := encode(&b, &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{node}}); err != nil {
+		return itemDone{err: err}
+	}
+	d.text = b.String()
+	return d
 }
 
 // writeItems writes pre-rendered items: each ends with its line end.
