@@ -294,17 +294,6 @@ func TestPropertiesKeepFormatting(t *testing.T) {
 	}
 }
 
-// isSubsequence reports whether every line of a appears in b, in order.
-func isSubsequence(a, b []string) bool {
-	j := 0
-	for _, l := range b {
-		if j < len(a) && l == a[j] {
-			j++
-		}
-	}
-	return j == len(a)
-}
-
 // TestPropertiesDrift checks that "up to date" means the workload holds
 // what the config renders for it today, on generated workloads: a
 // templated value follows a metadata edit, a container added after
