@@ -573,11 +573,12 @@ func TestFormats(t *testing.T) {
 			if code != 0 || twice != once {
 				t.Fatalf("seed %d %v: a second run changed the output (exit %d, %s):\n%s", seed, args, code, stderr, cmp.Diff(once, twice))
 			}
-			if len(args) != 2 || args[1] != cfg {
+			if len(args) != 2 || args[1] != cfg || seed%2 == 1 {
 				continue
 			}
-			// An upgrade: the next version of the config over the injected
-			// file gives what it gives on the original, byte for byte.
+			// An upgrade (on every other seed, for time): the next version
+			// of the config over the injected file gives what it gives on
+			// the original, byte for byte.
 			up, stderr, code := plain(t, []byte(once), "-c", v2)
 			if code != 0 || strings.Contains(stderr, "re-encoded") {
 				t.Fatalf("seed %d: upgrade: exit %d:\n%s", seed, code, stderr)
