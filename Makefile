@@ -40,7 +40,7 @@ install:
 # The whole suite, end-to-end tests under real kpt and the pinned
 # kustomize included. CI runs exactly this.
 test: tools
-	KUSTOMIZE=$(ABSBIN)/kustomize HELM3=$(ABSBIN)/helm3 HELM4=$(ABSBIN)/helm4 $(GO) test -race -count=1 ./...
+	KUSTOMIZE=$(ABSBIN)/kustomize HELM3=$(ABSBIN)/helm3 HELM4=$(ABSBIN)/helm4 $(GO) test -race -count=1 -timeout 40m ./...
 
 # gofmt, go vet, the pinned staticcheck, and a tidy go.mod.
 lint: $(STATICCHECK)
