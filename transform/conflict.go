@@ -101,7 +101,7 @@ func (c *change) appContainers() []*yaml.Node {
 	newNames := c.newNames()
 	for _, ctr := range yamlnode.Seq(c.p.spec, "containers") {
 		name := yamlnode.Str(ctr, "name")
-		if c.st.owns(name) || newNames[name] {
+		if c.owns(name) || newNames[name] {
 			continue
 		}
 		if len(c.inj.Spec.AppContainers) > 0 && !contains(c.inj.Spec.AppContainers, name) {

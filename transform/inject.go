@@ -15,12 +15,14 @@ import (
 // workload, and the status the pod carries. It holds state; build a new
 // one for every pair.
 type change struct {
-	inj  *Injection
-	w    *workload
-	p    *pod
-	st   Status
-	old  *Entry // what an earlier run of this injection added, if any
-	next *Entry
+	inj *Injection
+	w   *workload
+	p   *pod
+	st  Status
+	// owners indexes st's container names.
+	owners owners
+	old    *Entry // what an earlier run of this injection added, if any
+	next   *Entry
 
 	sidecars, inits, volumes, mounts, env, secrets []*yaml.Node
 	// annos are the pod annotations to set: the config's, and in classic
@@ -95,7 +97,7 @@ func (c *change) render() error {
 		// container, not another injection's classic sidecar.
 		firstApp := ""
 		for _, ctr := range yamlnode.Seq(c.p.spec, "containers") {
-			if name := yamlnode.Str(ctr, "name"); !c.st.owns(name) {
+			if name := yamlnode.Str(ctr, "name"); !c.owns(name) {
 				firstApp = name
 				break
 			}
@@ -225,7 +227,8 @@ func (c *change) apply() {
 	e.PodAnnotations = setEach(annotations, c.annos)
 
 	c.st[c.inj.name()] = e
-	c.w.writeStatus(annotations, c.st)
+	c.owners.count(e, 1)
+	c.w.writeStatus(annotations, c.st, c.owners)
 }
 
 // addEach adds each object to the list at key in parent, identified by
