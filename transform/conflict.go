@@ -131,6 +131,9 @@ func (c *change) containerClashes(newNames map[string]bool) []conflict {
 	for _, s := range c.sidecars {
 		withPorts = withPorts || len(yamlnode.Seq(s, "ports")) > 0
 	}
+	if !withPorts && !c.w.names.anyOf(spec, newNames) {
+		return nil // nothing in the pod is named like what this change adds
+	}
 	ports, hostPorts := map[portKey]portAt{}, map[portKey]portAt{}
 	for _, list := range []string{"containers", "initContainers"} {
 		own := oldContainers

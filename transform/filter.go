@@ -534,10 +534,12 @@ func (f *Filter) record(w *workload, inj *Injection, p *pod, before Resources) s
 // otherMeshes are the proxies other meshes inject, by container name.
 var otherMeshes = map[string]string{"istio-proxy": "Istio", "linkerd-proxy": "Linkerd"}
 
+var meshProxies = map[string]bool{"istio-proxy": true, "linkerd-proxy": true}
+
 // advice warns when the pod already carries another mesh's proxy: two
 // proxies in one pod fight over its traffic.
 func (f *Filter) advice(w *workload, c *change) {
-	if len(c.sidecars) == 0 {
+	if len(c.sidecars) == 0 || !w.names.anyOf(c.p.spec, meshProxies) {
 		return
 	}
 	for _, list := range []string{"containers", "initContainers"} {

@@ -2,11 +2,12 @@ package transform
 
 import (
 	"fmt"
-	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
@@ -74,6 +75,56 @@ type workload struct {
 	pods map[string]foundPod
 	// parsed are the status annotations read, by their value node.
 	parsed map[*yaml.Node]*pendingStatus
+	// names counts the names of the pod's containers.
+	names podNames
+}
+
+// podNames counts the names in a pod's containers and initContainers,
+// kept from one injection to the next: a list that is the last one with
+// containers put in front or at the end costs only what was added (the
+// rest is compared by pointer), so that a thousand injections do not each
+// read a thousand names.
+type podNames struct {
+	spec  *yaml.Node
+	lists [2][]*yaml.Node
+	count map[string]int
+}
+
+// anyOf reports whether a container of the pod has one of names.
+func (pn *podNames) anyOf(spec *yaml.Node, names map[string]bool) bool {
+	pn.update(spec)
+	for name := range names {
+		if pn.count[name] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (pn *podNames) update(spec *yaml.Node) {
+	if pn.spec != spec {
+		*pn = podNames{spec: spec, count: map[string]int{}}
+	}
+	for i, key := range []string{"containers", "initContainers"} {
+		nodes, old := yamlnode.Seq(spec, key), pn.lists[i]
+		n, o := len(nodes), len(old)
+		var added []*yaml.Node
+		switch {
+		case n >= o && slices.Equal(nodes[n-o:], old):
+			added = nodes[:n-o]
+		case n >= o && slices.Equal(nodes[:o], old):
+			added = nodes[o:]
+		default:
+			for _, c := range old {
+				pn.count[yamlnode.Str(c, "name")]--
+			}
+			added = nodes
+		}
+		for _, c := range added {
+			pn.count[yamlnode.Str(c, "name")]++
+		}
+		pn.lists[i] = append(old[:0], nodes...)
+	}
 }
 
 // pendingStatus is a status annotation as the last injection left it:
