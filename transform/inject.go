@@ -149,6 +149,9 @@ func (c *change) apply() {
 	// Replace: clashing containers go first, wherever they are.
 	newNames := c.newNames()
 	for _, list := range []string{"containers", "initContainers"} {
+		if !c.w.names.anyOf(spec, newNames) {
+			break // nothing to replace: the usual case, found without a walk
+		}
 		if l := yamlnode.Field(spec, list); l != nil && l.Kind == yaml.SequenceNode {
 			for i := len(l.Content) - 1; i >= 0; i-- {
 				if newNames[yamlnode.Str(l.Content[i], "name")] {

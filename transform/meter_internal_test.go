@@ -145,3 +145,48 @@ func TestMeterFollowsChanges(t *testing.T) {
 		}
 	}
 }
+
+// podNames keeps its counts right through any change to the lists.
+func TestPodNamesFollowChanges(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	n, err := yaml.Parse(randomPod(r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := n.YNode()
+	var pn podNames
+	for step := range 500 {
+		list := yamlnode.Field(spec, []string{"containers", "initContainers"}[r.Intn(2)])
+		extra, err := yaml.Parse(randomPod(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		add := yamlnode.Seq(extra.YNode(), "containers")
+		switch k := len(list.Content); {
+		case r.Intn(3) == 0 && k > 0:
+			i := r.Intn(k)
+			list.Content = append(list.Content[:i], list.Content[i+1:]...)
+		case r.Intn(2) == 0:
+			list.Content = append(list.Content, add...)
+		default:
+			list.Content = append(slices.Clone(add), list.Content...)
+		}
+		pn.update(spec)
+		want := map[string]int{}
+		for _, key := range []string{"containers", "initContainers"} {
+			for _, c := range yamlnode.Seq(spec, key) {
+				want[yamlnode.Str(c, "name")]++
+			}
+		}
+		for name, c := range pn.count {
+			if c != want[name] {
+				t.Fatalf("step %d: %q counted %d, want %d", step, name, c, want[name])
+			}
+		}
+		for name, c := range want {
+			if pn.count[name] != c {
+				t.Fatalf("step %d: %q counted %d, want %d", step, name, pn.count[name], c)
+			}
+		}
+	}
+}
