@@ -146,20 +146,7 @@ func (c *change) apply() {
 		e.Created[key] = prior
 	}
 
-	// Replace: clashing containers go first, wherever they are.
-	newNames := c.newNames()
-	for _, list := range []string{"containers", "initContainers"} {
-		if !c.w.names.anyOf(spec, newNames) {
-			break // nothing to replace: the usual case, found without a walk
-		}
-		if l := yamlnode.Field(spec, list); l != nil && l.Kind == yaml.SequenceNode {
-			for i := len(l.Content) - 1; i >= 0; i-- {
-				if newNames[yamlnode.Str(l.Content[i], "name")] {
-					removeAt(l, i)
-				}
-			}
-		}
-	}
+	c.dropReplaced()
 
 	// Mounts and env into the app containers.
 	if len(c.mounts)+len(c.env) > 0 {
@@ -232,6 +219,26 @@ func (c *change) apply() {
 	c.st[c.inj.name()] = e
 	c.owners.count(e, 1)
 	c.w.writeStatus(annotations, c.st, c.owners)
+}
+
+// dropReplaced takes away the pod's containers named like one this change
+// adds (check has made sure that only happens with replace), wherever
+// they are.
+func (c *change) dropReplaced() {
+	spec := c.p.spec
+	newNames := c.newNames()
+	for _, list := range []string{"containers", "initContainers"} {
+		if !c.w.names.anyOf(spec, newNames) {
+			break // nothing to replace: the usual case, found without a walk
+		}
+		if l := yamlnode.Field(spec, list); l != nil && l.Kind == yaml.SequenceNode {
+			for i := len(l.Content) - 1; i >= 0; i-- {
+				if newNames[yamlnode.Str(l.Content[i], "name")] {
+					removeAt(l, i)
+				}
+			}
+		}
+	}
 }
 
 // addEach adds each object to the list at key in parent, identified by
