@@ -106,7 +106,7 @@ func (c *change) appContainers() []*yaml.Node {
 	newNames := c.newNames()
 	for _, ctr := range yamlnode.Seq(c.p.spec, "containers") {
 		name := yamlnode.Str(ctr, "name")
-		if c.st.owns(name) || newNames[name] {
+		if c.owns(name) || newNames[name] {
 			continue
 		}
 		if len(c.inj.Spec.AppContainers) > 0 && !contains(c.inj.Spec.AppContainers, name) {
@@ -135,6 +135,9 @@ func (c *change) containerClashes(newNames map[string]bool) []conflict {
 	withPorts := false
 	for _, s := range c.sidecars {
 		withPorts = withPorts || len(yamlnode.Seq(s, "ports")) > 0
+	}
+	if !withPorts && !c.w.names.anyOf(spec, newNames) {
+		return nil // nothing in the pod is named like what this change adds
 	}
 	ports, hostPorts := map[portKey]portAt{}, map[portKey]portAt{}
 	for _, list := range []string{"containers", "initContainers"} {

@@ -415,7 +415,7 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		}
 		return selected
 	}
-	p, err := findPod(w, path)
+	p, err := w.findPod(path)
 	if err != nil {
 		if !selected {
 			return false
@@ -430,12 +430,12 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		return true
 	}
 	meta := yamlnode.Field(p.holder, "metadata")
-	st, err := w.readStatus(meta)
+	st, own, err := w.readStatus(meta)
 	if err != nil {
 		f.result(w, inj, Error, ActionFailed, yamlnode.Key(p.metaPath+".annotations", StatusAnnotation), "%s %s: %v", w.ref.Kind, w.ref.Name, err)
 		return true
 	}
-	c := &change{inj: inj, w: w, p: p, st: st, old: st[inj.name()]}
+	c := &change{inj: inj, w: w, p: p, st: st, owners: own, old: st[inj.name()]}
 
 	if inj.Spec.Action == v1alpha1.Uninject {
 		if c.old == nil || !selected {
@@ -590,16 +590,18 @@ func (f *Filter) record(w *workload, inj *Injection, p *pod, before Resources) s
 // otherMeshes are the proxies other meshes inject, by container name.
 var otherMeshes = map[string]string{"istio-proxy": "Istio", "linkerd-proxy": "Linkerd"}
 
+var meshProxies = map[string]bool{"istio-proxy": true, "linkerd-proxy": true}
+
 // advice warns when the pod already carries another mesh's proxy: two
 // proxies in one pod fight over its traffic.
 func (f *Filter) advice(w *workload, c *change) {
-	if len(c.sidecars) == 0 {
+	if len(c.sidecars) == 0 || !w.names.anyOf(c.p.spec, meshProxies) {
 		return
 	}
 	for _, list := range []string{"containers", "initContainers"} {
 		for i, ctr := range yamlnode.Seq(c.p.spec, list) {
 			name := yamlnode.Str(ctr, "name")
-			if mesh, ok := otherMeshes[name]; ok && !c.st.owns(name) {
+			if mesh, ok := otherMeshes[name]; ok && !c.owns(name) {
 				f.result(w, c.inj, Warning, "", fmt.Sprintf("%s.%s[%d]", c.p.path, list, i),
 					"the pod already carries %s's proxy (%s): a second proxy from %q may fight it over the pod's traffic; inject one mesh, or exclude this workload", mesh, name, c.inj.name())
 			}

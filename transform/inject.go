@@ -15,12 +15,14 @@ import (
 // workload, and the status the pod carries. It holds state; build a new
 // one for every pair.
 type change struct {
-	inj  *Injection
-	w    *workload
-	p    *pod
-	st   Status
-	old  *Entry // what an earlier run of this injection added, if any
-	next *Entry
+	inj *Injection
+	w   *workload
+	p   *pod
+	st  Status
+	// owners indexes st's container names.
+	owners owners
+	old    *Entry // what an earlier run of this injection added, if any
+	next   *Entry
 
 	sidecars, inits, volumes, mounts, env, secrets []*yaml.Node
 	// annos are the pod annotations to set: the config's, and in classic
@@ -93,7 +95,7 @@ func (c *change) render() error {
 		// container, not another injection's classic sidecar.
 		firstApp := ""
 		for _, ctr := range yamlnode.Seq(c.p.spec, "containers") {
-			if name := yamlnode.Str(ctr, "name"); !c.st.owns(name) {
+			if name := yamlnode.Str(ctr, "name"); !c.owns(name) {
 				firstApp = name
 				break
 			}
@@ -142,17 +144,7 @@ func (c *change) apply() {
 		e.Created[key] = prior
 	}
 
-	// Replace: clashing containers go first, wherever they are.
-	newNames := c.newNames()
-	for _, list := range []string{"containers", "initContainers"} {
-		if l := yamlnode.Field(spec, list); l != nil && l.Kind == yaml.SequenceNode {
-			for i := len(l.Content) - 1; i >= 0; i-- {
-				if newNames[yamlnode.Str(l.Content[i], "name")] {
-					removeAt(l, i)
-				}
-			}
-		}
-	}
+	c.dropReplaced()
 
 	// Mounts and env into the app containers.
 	if len(c.mounts)+len(c.env) > 0 {
@@ -211,7 +203,28 @@ func (c *change) apply() {
 	e.PodAnnotations = setEach(annotations, c.annos)
 
 	c.st[c.inj.name()] = e
-	c.w.writeStatus(annotations, c.st)
+	c.owners.count(e, 1)
+	c.w.writeStatus(annotations, c.st, c.owners)
+}
+
+// dropReplaced takes away the pod's containers named like one this change
+// adds (check has made sure that only happens with replace), wherever
+// they are.
+func (c *change) dropReplaced() {
+	spec := c.p.spec
+	newNames := c.newNames()
+	for _, list := range []string{"containers", "initContainers"} {
+		if !c.w.names.anyOf(spec, newNames) {
+			break // nothing to replace: the usual case, found without a walk
+		}
+		if l := yamlnode.Field(spec, list); l != nil && l.Kind == yaml.SequenceNode {
+			for i := len(l.Content) - 1; i >= 0; i-- {
+				if newNames[yamlnode.Str(l.Content[i], "name")] {
+					removeAt(l, i)
+				}
+			}
+		}
+	}
 }
 
 // addEach adds each object to the list at key in parent, identified by

@@ -3,6 +3,7 @@ package transform
 import (
 	"fmt"
 	"math/rand"
+	"slices"
 	"strings"
 	"testing"
 
@@ -97,6 +98,94 @@ func TestMeterMatchesTheHelpers(t *testing.T) {
 		} {
 			if q.got != q.want {
 				t.Fatalf("pod %d, %s: %s, want %s\n%s", i, q.name, q.got, q.want, text)
+			}
+		}
+	}
+}
+
+// One meter over a pod that injections change one after the other
+// (sidecars put first or last, taken out, put in the middle) gives what
+// the helpers give for the pod as it is after each change.
+func TestMeterFollowsChanges(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	for round := range 50 {
+		n, err := yaml.Parse(randomPod(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec := n.YNode()
+		m := &meter{}
+		for step := range 40 {
+			list := yamlnode.Field(spec, "initContainers")
+			if r.Intn(3) == 0 {
+				list = yamlnode.Field(spec, "containers")
+			}
+			extra, err := yaml.Parse(randomPod(r))
+			if err != nil {
+				t.Fatal(err)
+			}
+			add := yamlnode.Seq(extra.YNode(), "initContainers")
+			switch k := len(list.Content); {
+			case r.Intn(4) == 0 && k > 0:
+				i := r.Intn(k)
+				list.Content = append(list.Content[:i], list.Content[i+1:]...)
+			case r.Intn(3) == 0:
+				list.Content = append(list.Content, add...)
+			case r.Intn(3) == 0 && k > 0:
+				i := r.Intn(k)
+				list.Content = append(list.Content[:i], append(slices.Clone(add), list.Content[i:]...)...)
+			default:
+				list.Content = append(slices.Clone(add), list.Content...)
+			}
+			got, want := m.after(spec), everyContainer(spec)
+			if got.Requests.CPU.String() != want.Requests.CPU.String() || got.Requests.Memory.String() != want.Requests.Memory.String() ||
+				got.Limits.CPU.String() != want.Limits.CPU.String() || got.Limits.Memory.String() != want.Limits.Memory.String() {
+				t.Fatalf("round %d, step %d: %+v, want %+v", round, step, got, want)
+			}
+		}
+	}
+}
+
+// podNames keeps its counts right through any change to the lists.
+func TestPodNamesFollowChanges(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	n, err := yaml.Parse(randomPod(r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := n.YNode()
+	var pn podNames
+	for step := range 500 {
+		list := yamlnode.Field(spec, []string{"containers", "initContainers"}[r.Intn(2)])
+		extra, err := yaml.Parse(randomPod(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		add := yamlnode.Seq(extra.YNode(), "containers")
+		switch k := len(list.Content); {
+		case r.Intn(3) == 0 && k > 0:
+			i := r.Intn(k)
+			list.Content = append(list.Content[:i], list.Content[i+1:]...)
+		case r.Intn(2) == 0:
+			list.Content = append(list.Content, add...)
+		default:
+			list.Content = append(slices.Clone(add), list.Content...)
+		}
+		pn.update(spec)
+		want := map[string]int{}
+		for _, key := range []string{"containers", "initContainers"} {
+			for _, c := range yamlnode.Seq(spec, key) {
+				want[yamlnode.Str(c, "name")]++
+			}
+		}
+		for name, c := range pn.count {
+			if c != want[name] {
+				t.Fatalf("step %d: %q counted %d, want %d", step, name, c, want[name])
+			}
+		}
+		for name, c := range want {
+			if pn.count[name] != c {
+				t.Fatalf("step %d: %q counted %d, want %d", step, name, pn.count[name], c)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	"slices"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -131,8 +132,7 @@ func removeAt(seq *yaml.Node, i int) {
 
 // insertAt inserts nodes into seq before index i.
 func insertAt(seq *yaml.Node, i int, nodes []*yaml.Node) {
-	tail := append([]*yaml.Node(nil), seq.Content[i:]...)
-	seq.Content = append(append(seq.Content[:i], nodes...), tail...)
+	seq.Content = slices.Insert(seq.Content, i, nodes...)
 }
 
 // copyNode deep-copies n. Scalars for which render returns ok are replaced

@@ -3,6 +3,7 @@ package transform
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -83,9 +84,10 @@ func podResources(spec *yaml.Node) Resources { return (&meter{}).measure(spec) }
 // native sidecars, and a run of sidecars only grows what the init
 // containers after it see), summed as integers, not a map per container.
 type meter struct {
-	read map[*yaml.Node]*measured
-	spec *yaml.Node
-	last Resources
+	read        map[*yaml.Node]*measured
+	spec        *yaml.Node
+	last        Resources
+	ctrs, inits summedList
 }
 
 // measured is one container as the meter reads it: its restart policy
@@ -141,39 +143,16 @@ func (m *meter) measure(spec *yaml.Node) Resources {
 // summed returns the containers as one, and the init containers with
 // each run of native sidecars as one.
 func (m *meter) summed(ctrs, inits []*yaml.Node) (containers, initContainers []corev1.Container) {
+	ctrParts, ok := m.sum(&m.ctrs, ctrs, true)
+	initParts, ok2 := m.sum(&m.inits, inits, false)
+	if !ok || !ok2 {
+		return m.summedSlowly(ctrs, inits)
+	}
 	always := corev1.ContainerRestartPolicyAlways
-	type part struct {
-		one  *measured // a run-to-completion init container
-		figs figs
+	for _, p := range ctrParts {
+		containers = append(containers, corev1.Container{Resources: p.figs.requirements()})
 	}
-	var parts []part
-	var sum figs
-	for _, n := range ctrs {
-		c := m.container(n)
-		if !c.exact || !sum.add(&c.figs) {
-			return m.summedSlowly(ctrs, inits)
-		}
-	}
-	for _, n := range inits {
-		c := m.container(n)
-		if !c.exact {
-			return m.summedSlowly(ctrs, inits)
-		}
-		if !restartable(&c.c) {
-			parts = append(parts, part{one: c})
-			continue
-		}
-		if len(parts) == 0 || parts[len(parts)-1].one != nil {
-			parts = append(parts, part{})
-		}
-		if !parts[len(parts)-1].figs.add(&c.figs) {
-			return m.summedSlowly(ctrs, inits)
-		}
-	}
-	if len(ctrs) > 0 {
-		containers = []corev1.Container{{Resources: sum.requirements()}}
-	}
-	for _, p := range parts {
+	for _, p := range initParts {
 		if p.one != nil {
 			initContainers = append(initContainers, p.one.c)
 		} else {
@@ -181,6 +160,82 @@ func (m *meter) summed(ctrs, inits []*yaml.Node) (containers, initContainers []c
 		}
 	}
 	return containers, initContainers
+}
+
+// part is a run-to-completion init container, or a run of containers
+// summed.
+type part struct {
+	one  *measured
+	figs figs
+}
+
+// summedList is a list of containers as the meter last summed it.
+type summedList struct {
+	nodes []*yaml.Node
+	parts []part
+}
+
+// sum sums a list of containers into parts (with oneRun, all into one
+// run), and reports false when thousandths do not hold them. A list that
+// is the last one with containers put in front (native sidecars, first)
+// or at the end (classic ones, last) costs only what was added: the rest
+// is compared by pointer.
+func (m *meter) sum(last *summedList, nodes []*yaml.Node, oneRun bool) ([]part, bool) {
+	n, o := len(nodes), len(last.nodes)
+	var parts []part
+	ok := false
+	switch {
+	case last.parts != nil && n >= o && slices.Equal(nodes[n-o:], last.nodes):
+		if parts, ok = m.compress(nodes[:n-o], oneRun); ok {
+			parts, ok = join(parts, last.parts)
+		}
+	case last.parts != nil && n >= o && slices.Equal(nodes[:o], last.nodes):
+		var more []part
+		if more, ok = m.compress(nodes[o:], oneRun); ok {
+			parts, ok = join(slices.Clone(last.parts), more)
+		}
+	default:
+		parts, ok = m.compress(nodes, oneRun)
+	}
+	// parts is only read from here on: the next sum copies what it uses.
+	last.nodes, last.parts = append(last.nodes[:0], nodes...), nil
+	if ok {
+		last.parts = parts
+	}
+	return parts, ok
+}
+
+// compress sums nodes into parts.
+func (m *meter) compress(nodes []*yaml.Node, oneRun bool) ([]part, bool) {
+	parts := []part{}
+	for _, n := range nodes {
+		c := m.container(n)
+		if !c.exact {
+			return nil, false
+		}
+		if !oneRun && !restartable(&c.c) {
+			parts = append(parts, part{one: c})
+			continue
+		}
+		if len(parts) == 0 || parts[len(parts)-1].one != nil {
+			parts = append(parts, part{})
+		}
+		if !parts[len(parts)-1].figs.add(&c.figs) {
+			return nil, false
+		}
+	}
+	return parts, true
+}
+
+// join appends b to a, summing a's last run and b's first.
+func join(a, b []part) ([]part, bool) {
+	if len(a) > 0 && len(b) > 0 && a[len(a)-1].one == nil && b[0].one == nil {
+		if !a[len(a)-1].figs.add(&b[0].figs) {
+			return nil, false
+		}
+		b = b[1:]
+	}
+	return append(a, b...), true
 }
 
 // summedSlowly is summed for figures that thousandths do not hold (a

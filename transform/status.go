@@ -112,14 +112,7 @@ func (e *Entry) envNames(ctr string) []string {
 }
 
 // owns reports whether any injection recorded the container name.
-func (st Status) owns(name string) bool {
-	for _, e := range st {
-		if contains(e.Containers, name) || contains(e.InitContainers, name) {
-			return true
-		}
-	}
-	return false
-}
+func (c *change) owns(name string) bool { return c.owners[name] > 0 }
 
 // handOver moves the created marks of a removed entry whose fields are
 // still in use to another entry, so that whichever injection leaves last

@@ -45,13 +45,14 @@ func (c *change) remove(e *Entry) {
 	for name, have := range c.st {
 		if have == e {
 			delete(c.st, name)
+			c.owners.count(e, -1)
 		}
 	}
 	if annotations != nil {
 		if len(c.st) == 0 {
 			c.w.dropStatus(annotations)
 		} else {
-			c.w.writeStatus(annotations, c.st)
+			c.w.writeStatus(annotations, c.st, c.owners)
 		}
 	}
 
@@ -78,7 +79,7 @@ func (c *change) remove(e *Entry) {
 	}
 	if len(kept) > 0 && len(c.st) > 0 {
 		c.st.handOver(e, func(k string) bool { return contains(kept, k) })
-		c.w.writeStatus(annotations, c.st)
+		c.w.writeStatus(annotations, c.st, c.owners)
 	}
 }
 

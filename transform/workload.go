@@ -2,11 +2,12 @@ package transform
 
 import (
 	"fmt"
-	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
@@ -70,6 +71,60 @@ type workload struct {
 	pending map[*yaml.Node]*pendingStatus
 	// meter measures the pod's resources for every injection's report.
 	meter meter
+	// pods are the pods found, by podSpecPath.
+	pods map[string]foundPod
+	// parsed are the status annotations read, by their value node.
+	parsed map[*yaml.Node]*pendingStatus
+	// names counts the names of the pod's containers.
+	names podNames
+}
+
+// podNames counts the names in a pod's containers and initContainers,
+// kept from one injection to the next: a list that is the last one with
+// containers put in front or at the end costs only what was added (the
+// rest is compared by pointer), so that a thousand injections do not each
+// read a thousand names.
+type podNames struct {
+	spec  *yaml.Node
+	lists [2][]*yaml.Node
+	count map[string]int
+}
+
+// anyOf reports whether a container of the pod has one of names.
+func (pn *podNames) anyOf(spec *yaml.Node, names map[string]bool) bool {
+	pn.update(spec)
+	for name := range names {
+		if pn.count[name] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (pn *podNames) update(spec *yaml.Node) {
+	if pn.spec != spec {
+		*pn = podNames{spec: spec, count: map[string]int{}}
+	}
+	for i, key := range []string{"containers", "initContainers"} {
+		nodes, old := yamlnode.Seq(spec, key), pn.lists[i]
+		n, o := len(nodes), len(old)
+		var added []*yaml.Node
+		switch {
+		case n >= o && slices.Equal(nodes[n-o:], old):
+			added = nodes[:n-o]
+		case n >= o && slices.Equal(nodes[:o], old):
+			added = nodes[o:]
+		default:
+			for _, c := range old {
+				pn.count[yamlnode.Str(c, "name")]--
+			}
+			added = nodes
+		}
+		for _, c := range added {
+			pn.count[yamlnode.Str(c, "name")]++
+		}
+		pn.lists[i] = append(old[:0], nodes...)
+	}
 }
 
 // pendingStatus is a status annotation as the last injection left it:
@@ -77,15 +132,38 @@ type workload struct {
 // every injection has run (a status of 1,000 entries encoded after each
 // of 1,000 injections, and parsed before each, would cost a million).
 type pendingStatus struct {
-	node *yaml.Node // the annotation's value
-	st   Status
+	node   *yaml.Node // the annotation's value
+	st     Status
+	owners owners
+}
+
+// owners counts, by container name, the injections whose status entry
+// records a container of that name: asked for each app container by
+// every injection, it is kept up to date, not recounted.
+type owners map[string]int
+
+func newOwners(st Status) owners {
+	o := owners{}
+	for _, e := range st {
+		o.count(e, 1)
+	}
+	return o
+}
+
+// count adds d to the count of each container e records.
+func (o owners) count(e *Entry, d int) {
+	for _, list := range [][]string{e.Containers, e.InitContainers} {
+		for _, name := range list {
+			o[name] += d
+		}
+	}
 }
 
 // writeStatus sets the status annotation of the pod whose annotations
 // mapping this is, as its last annotation (so that where it sits does not
 // depend on the order injections ran in). Its text waits for
 // flushStatus.
-func (w *workload) writeStatus(annotations *yaml.Node, st Status) {
+func (w *workload) writeStatus(annotations *yaml.Node, st Status, o owners) {
 	p := w.pending[annotations]
 	if p == nil {
 		if w.pending == nil {
@@ -94,7 +172,7 @@ func (w *workload) writeStatus(annotations *yaml.Node, st Status) {
 		p = &pendingStatus{node: newScalar("")}
 		w.pending[annotations] = p
 	}
-	p.st = st
+	p.st, p.owners = st, o
 	deleteField(annotations, StatusAnnotation)
 	setField(annotations, StatusAnnotation, p.node, "")
 }
@@ -107,12 +185,49 @@ func (w *workload) dropStatus(annotations *yaml.Node) {
 
 // readStatus returns the pod's status: the one an injection of this run
 // wrote, or else the annotation's, decoded.
-func (w *workload) readStatus(meta *yaml.Node) (Status, error) {
+func (w *workload) readStatus(meta *yaml.Node) (Status, owners, error) {
 	annotations := yamlnode.Field(meta, "annotations")
 	if p := w.pending[annotations]; p != nil && yamlnode.Field(annotations, StatusAnnotation) == p.node {
-		return p.st, nil
+		return p.st, p.owners, nil
 	}
-	return readStatus(meta)
+	n := yamlnode.Field(annotations, StatusAnnotation)
+	if r, ok := w.parsed[n]; ok {
+		return r.st, r.owners, nil
+	}
+	st, err := readStatus(meta)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Read once: a second run of 1,000 injections, each up to date,
+	// would otherwise parse it 1,000 times. Any change installs a new
+	// node (writeStatus), so the node stands for its text.
+	r := &pendingStatus{node: n, st: st, owners: newOwners(st)}
+	if n != nil {
+		if w.parsed == nil {
+			w.parsed = map[*yaml.Node]*pendingStatus{}
+		}
+		w.parsed[n] = r
+	}
+	return r.st, r.owners, nil
+}
+
+// findPod finds the pod for path once: every injection of a run asks.
+func (w *workload) findPod(path []string) (*pod, error) {
+	key := strings.Join(path, "/")
+	if f, ok := w.pods[key]; ok {
+		return f.p, f.err
+	}
+	p, err := findPod(w, path)
+	if w.pods == nil {
+		w.pods = map[string]foundPod{}
+	}
+	w.pods[key] = foundPod{p, err}
+	return p, err
+}
+
+type foundPod struct {
+	p   *pod
+	err error
 }
 
 // flushStatus writes the text of every status annotation written.

@@ -179,3 +179,24 @@ func TestOverrideWithAliasesParses(t *testing.T) {
 		t.Errorf("the alias was not resolved in place:\n%s\n%s", stdout, stderr)
 	}
 }
+
+// What reaches INJECT_SIDECARS_STDERR is as safe as stderr: a config path
+// holding a newline and an escape sequence stays on its line, escaped.
+func TestStderrCopyIsSafe(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "inject.log")
+	t.Setenv(StderrCopyEnv, log)
+	var out, errb bytes.Buffer
+	code := Main("", []string{"-c", "/nonexistent/a\n[error] forged\x1b]0;title\x07.yaml"}, strings.NewReader("kind: Pod\n"), &out, &errb)
+	if code != exitError {
+		t.Fatalf("exit %d, want %d", code, exitError)
+	}
+	got, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]string{"stderr": errb.String(), "the copy": string(got)} {
+		if strings.Count(s, "\n") != 1 || strings.ContainsAny(s, "\x1b\x07") || !strings.Contains(s, `a\n[error] forged\x1b]0;title\a.yaml`) {
+			t.Errorf("%s: %q", name, s)
+		}
+	}
+}
