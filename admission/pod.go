@@ -66,6 +66,9 @@ type podPolicy struct {
 	name string
 	r    *renderer
 	pl   []transform.Placement
+	// selected is the part of the selection that reads the Namespace
+	// (see matchConditions).
+	selected string
 }
 
 func newPodPolicy(inj *transform.Injection) *podPolicy {
@@ -131,6 +134,7 @@ func (p *podPolicy) variables() [][2]string {
 	}
 	owned := quote(`"(?:initC|c)ontainers":\[(?:"[^"]*",)*"`)
 	return [][2]string{
+		{"selected", p.selected},
 		{"annotations", podAnnotations},
 		{"labels", podLabels},
 		{"status", fmt.Sprintf(`%s in variables.annotations ? variables.annotations[%s] : ""`, quote(transform.StatusAnnotation), quote(transform.StatusAnnotation))},

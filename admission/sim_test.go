@@ -190,7 +190,7 @@ func (p *policies) admit(t *testing.T, r *request) outcome {
 		budget := int64(celconfig.RuntimeCELCostBudget)
 		va := r.attributes()
 		req := plugincel.CreateAdmissionRequest(va.Attributes, metav1.GroupVersionResource(r.gvr), metav1.GroupVersionKind(r.gvk))
-		ok, left := p.matches(t, compat, m.Spec.MatchConditions, va, req, r.namespace, budget)
+		ok, left := p.matches(t, compat, m.Spec.MatchConditions, va, req, nil, budget) // the server gives match conditions no namespaceObject
 		budget = left
 		if !ok {
 			continue
@@ -220,7 +220,7 @@ func (p *policies) admit(t *testing.T, r *request) outcome {
 		if !matchesResource(v.Spec.MatchConstraints, r.gvr) {
 			continue
 		}
-		ok, left := p.matches(t, compat, v.Spec.MatchConditions, va, req, r.namespace, budget)
+		ok, left := p.matches(t, compat, v.Spec.MatchConditions, va, req, nil, budget)
 		if !ok {
 			continue
 		}

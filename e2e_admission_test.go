@@ -1,0 +1,420 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/admission"
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
+	"github.com/inject-sidecars/inject-sidecars/fn"
+	"github.com/inject-sidecars/inject-sidecars/transform"
+)
+
+// The admission tests install the generated policies in the real
+// kube-apiserver and create Pods raw: what the server stores must be
+// what the tool writes offline.
+
+// podSpecPaths are where the built-in kinds keep their Pod template.
+var podSpecPaths = map[string][]string{
+	"Pod": {"spec"}, "PodTemplate": {"template", "spec"}, "ReplicationController": {"spec", "template", "spec"},
+	"Deployment": {"spec", "template", "spec"}, "ReplicaSet": {"spec", "template", "spec"}, "StatefulSet": {"spec", "template", "spec"},
+	"DaemonSet": {"spec", "template", "spec"}, "Job": {"spec", "template", "spec"}, "CronJob": {"spec", "jobTemplate", "spec", "template", "spec"},
+}
+
+func dig(m map[string]any, path ...string) map[string]any {
+	for _, p := range path {
+		m, _ = m[p].(map[string]any)
+	}
+	return m
+}
+
+func strMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// asPod turns a workload into the Pod its controller would create, made
+// so that admission reads it as transform reads the workload: owned by
+// the workload (its kind and name), the workload's labels and
+// annotations merged under its template's, generateName for a name.
+func asPod(doc map[string]any) map[string]any {
+	kind, _ := doc["kind"].(string)
+	path := podSpecPaths[kind]
+	meta := strMap(doc["metadata"])
+	tmplMeta := meta
+	if len(path) > 1 {
+		tmplMeta = strMap(dig(doc, path[:len(path)-1]...)["metadata"])
+	}
+	labels, annotations := map[string]any{}, map[string]any{}
+	for _, src := range []map[string]any{meta, tmplMeta} {
+		for k, v := range strMap(src["labels"]) {
+			labels[k] = v
+		}
+		for k, v := range strMap(src["annotations"]) {
+			annotations[k] = v
+		}
+	}
+	name, _ := meta["name"].(string)
+	podMeta := map[string]any{"generateName": name + "-", "namespace": meta["namespace"], "labels": labels, "annotations": annotations}
+	if kind != "Pod" {
+		podMeta["ownerReferences"] = []any{map[string]any{"apiVersion": doc["apiVersion"], "kind": kind, "name": name,
+			"uid": "00000000-0000-4000-8000-000000000001", "controller": true}}
+	}
+	return map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": podMeta, "spec": dig(doc, path...)}
+}
+
+// create creates obj for real (or with dry run) and returns what the
+// server stored, or its refusal.
+func (s *apiServer) create(t *testing.T, path string, obj any, dryRun bool) (map[string]any, string) {
+	t.Helper()
+	body, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dryRun {
+		path += "?dryRun=All"
+	}
+	code, out, _, err := s.do("POST", path, "application/json", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code >= 300 {
+		var st struct{ Message string }
+		json.Unmarshal(out, &st)
+		if st.Message == "" {
+			st.Message = string(out)
+		}
+		return nil, st.Message
+	}
+	var got map[string]any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatal(err)
+	}
+	return got, ""
+}
+
+func (s *apiServer) createPod(t *testing.T, pod map[string]any, dryRun bool) (map[string]any, string) {
+	ns, _ := strMap(pod["metadata"])["namespace"].(string)
+	if ns == "" {
+		ns = "default"
+	}
+	return s.create(t, "/api/v1/namespaces/"+ns+"/pods", pod, dryRun)
+}
+
+func (s *apiServer) remove(t *testing.T, path string) {
+	t.Helper()
+	if code, out, _, err := s.do("DELETE", path, "", nil); err != nil || (code >= 300 && code != 404) {
+		t.Errorf("deleting %s: %d %v %s", path, code, err, out)
+	}
+}
+
+var policyPaths = map[string]string{
+	"MutatingAdmissionPolicy": "mutatingadmissionpolicies", "MutatingAdmissionPolicyBinding": "mutatingadmissionpolicybindings",
+	"ValidatingAdmissionPolicy": "validatingadmissionpolicies", "ValidatingAdmissionPolicyBinding": "validatingadmissionpolicybindings",
+}
+
+// install creates the policies (renamed with suffix, so that a case
+// never meets an earlier case's policy on its way out) and returns a
+// function that deletes them.
+func (s *apiServer) install(t *testing.T, objs []*yaml.RNode, suffix string) func() {
+	t.Helper()
+	var paths []string
+	for _, o := range objs {
+		var m map[string]any
+		b, _ := o.MarshalJSON()
+		json.Unmarshal(b, &m)
+		meta := strMap(m["metadata"])
+		meta["name"] = meta["name"].(string) + suffix
+		if spec := strMap(m["spec"]); spec["policyName"] != nil {
+			spec["policyName"] = spec["policyName"].(string) + suffix
+		}
+		base := "/apis/" + m["apiVersion"].(string) + "/" + policyPaths[m["kind"].(string)]
+		if _, msg := s.create(t, base, m, false); msg != "" {
+			t.Fatalf("creating %s %s: %s", m["kind"], meta["name"], msg)
+		}
+		paths = append(paths, base+"/"+meta["name"].(string))
+	}
+	return func() {
+		for i := len(paths) - 1; i >= 0; i-- {
+			s.remove(t, paths[i])
+		}
+	}
+}
+
+var hashRe = regexp.MustCompile(`"hash":"[^"]*"`)
+
+// stored is what the parity compares of a stored Pod: its labels, its
+// annotations (the status's hash aside: CEL cannot compute the offline
+// SHA-256) and its spec, without the service-account token volume the
+// server may add.
+func stored(pod map[string]any) map[string]any {
+	meta := strMap(pod["metadata"])
+	annotations := map[string]any{}
+	for k, v := range strMap(meta["annotations"]) {
+		annotations[k] = hashRe.ReplaceAllString(fmt.Sprint(v), `"hash":"-"`)
+	}
+	spec := strMap(pod["spec"])
+	if vols, ok := spec["volumes"].([]any); ok {
+		var kept []any
+		for _, v := range vols {
+			if n, _ := strMap(v)["name"].(string); !strings.HasPrefix(n, "kube-api-access-") {
+				kept = append(kept, v)
+			}
+		}
+		spec["volumes"] = kept
+	}
+	return map[string]any{"labels": meta["labels"], "annotations": annotations, "spec": spec}
+}
+
+// applyNamespaceFull applies a Namespace with its labels and annotations
+// (annotations carry the inject default).
+func (s *apiServer) applyNamespaceFull(t *testing.T, name string, labels, annotations map[string]any) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": name, "labels": labels, "annotations": annotations}})
+	code, out, _, err := s.do("PATCH", "/api/v1/namespaces/"+name+"?fieldManager=e2e&force=true", "application/apply-patch+yaml", body)
+	if err != nil || code >= 300 {
+		t.Fatalf("applying Namespace %s: %d %v %s", name, code, err, out)
+	}
+}
+
+// loadInjections reads a config file as plain mode does.
+func loadInjections(t *testing.T, path, kubeVersion string) []*transform.Injection {
+	t.Helper()
+	nodes, err := kio.FromBytes(mustRead(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*transform.Injection
+	for _, n := range nodes {
+		c, err := fn.LoadConfigWith(n.YNode(), false, v1alpha1.Options{KubeVersion: kubeVersion})
+		if err != nil {
+			return nil // a config the tool refuses: nothing to compare
+		}
+		out = append(out, c.Injection)
+	}
+	return out
+}
+
+type admissionCase struct {
+	name, config, input, kubeVersion string
+	uninject                         bool
+}
+
+// admissionCases are every golden case and every example with a config.
+func admissionCases(t *testing.T) []admissionCase {
+	var out []admissionCase
+	configs, _ := filepath.Glob("testdata/*/config.yaml")
+	for _, cfg := range configs {
+		dir := filepath.Dir(cfg)
+		c := admissionCase{name: filepath.Base(dir), config: cfg, input: filepath.Join(dir, "input.yaml")}
+		if args, err := os.ReadFile(filepath.Join(dir, "args")); err == nil {
+			f := strings.Fields(string(args))
+			for i := range f {
+				switch f[i] {
+				case "--uninject":
+					c.uninject = true
+				case "--kube-version":
+					c.kubeVersion = f[i+1]
+				}
+			}
+		}
+		out = append(out, c)
+	}
+	for _, ex := range [][3]string{
+		{"log-collector", "inject.yaml", "app.yaml"}, {"mesh-proxy", "inject.yaml", "app.yaml"}, {"config-reload", "inject.yaml", "app.yaml"},
+		{"cronjob-native-sidecar", "inject.yaml", "cronjob.yaml"}, {"owner-overrides", "inject.yaml", "app.yaml"},
+		{"pod-security", "inject.yaml", "app.yaml"}, {"helm-post-render", "sidecars.yaml", "rendered.yaml"},
+		{"admission-policy", "config.yaml", "app.yaml"},
+	} {
+		dir := filepath.Join("examples", ex[0])
+		out = append(out, admissionCase{name: "examples/" + ex[0], config: filepath.Join(dir, ex[1]), input: filepath.Join(dir, ex[2])})
+	}
+	return out
+}
+
+// docsOf reads a stream into one map per resource (List items apart),
+// repaired as the other API server tests repair them.
+func docsOf(t *testing.T, nodes []*yaml.RNode) []map[string]any {
+	t.Helper()
+	out := make([]map[string]any, len(nodes))
+	for i, n := range nodes {
+		if err := n.YNode().Decode(&out[i]); err != nil {
+			t.Fatal(err)
+		}
+		normalize(out[i])
+	}
+	return out
+}
+
+// podWorkload reports whether doc is a workload whose Pod the parity
+// compares: a built-in kind with a Pod spec, not owned, not local-config.
+func podWorkload(doc map[string]any) bool {
+	path, ok := podSpecPaths[fmt.Sprint(doc["kind"])]
+	meta := strMap(doc["metadata"])
+	return ok && dig(doc, path...) != nil && meta["ownerReferences"] == nil &&
+		strMap(meta["annotations"])["config.kubernetes.io/local-config"] != "true"
+}
+
+// TestE2EAPIServerAdmissionParity: for every golden case and example
+// whose config the policies can express, each workload's Pod created raw
+// through the policies is stored as the offline-injected Pod is; a Pod
+// offline refuses (an error result) the server refuses; Pods the config
+// does not select or that opted out are stored unchanged (offline leaves
+// them unchanged, so the comparison covers them).
+func TestE2EAPIServerAdmissionParity(t *testing.T) {
+	s := kube(t)
+	expressed, compared := 0, 0
+	var refused []string
+	for i, c := range admissionCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			injs := loadInjections(t, c.config, c.kubeVersion)
+			if len(injs) == 0 {
+				refused = append(refused, c.name+": the tool refuses the config")
+				return
+			}
+			var objs []*yaml.RNode
+			for _, inj := range injs {
+				if c.uninject {
+					inj.Spec.Action = v1alpha1.Uninject
+				}
+				g, err := admission.Generate(inj)
+				var cerr *v1alpha1.ConfigError
+				var verr *admission.VersionError
+				if errors.As(err, &cerr) || errors.As(err, &verr) {
+					refused = append(refused, c.name+": "+err.Error())
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				objs = append(objs, g...)
+			}
+			expressed++
+			compared += s.parity(t, c, injs, objs, fmt.Sprintf("-case%d", i))
+		})
+	}
+	t.Logf("%d cases expressed, %d Pods compared; refused at generation:\n%s", expressed, compared, strings.Join(refused, "\n"))
+	if expressed < 40 || compared < 60 {
+		t.Errorf("only %d cases and %d Pods were compared", expressed, compared)
+	}
+}
+
+// parity runs one case and returns how many Pods it compared.
+func (s *apiServer) parity(t *testing.T, c admissionCase, injs []*transform.Injection, objs []*yaml.RNode, suffix string) int {
+	t.Helper()
+	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(mustRead(t, c.input)), OmitReaderAnnotations: true}).Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := docsOf(t, nodes)
+	f := &transform.Filter{Injections: injs}
+	if _, err := f.Filter(nodes); err != nil {
+		t.Fatal(err)
+	}
+	failed := map[*yaml.Node]string{}
+	for _, r := range f.Results {
+		if r.Severity == transform.Error && r.Item != nil {
+			failed[r.Item] = r.Message
+		}
+	}
+	after := docsOf(t, nodes)
+	s.namespaces(t, before)
+	defer s.install(t, objs, suffix)()
+	n := 0
+	for i, doc := range before {
+		if !podWorkload(doc) {
+			continue
+		}
+		name := fmt.Sprintf("%s %v", doc["kind"], strMap(doc["metadata"])["name"])
+		raw, offline := asPod(doc), asPod(after[i])
+		if why, ok := failed[nodes[i].YNode()]; ok {
+			msg := s.await(t, raw, func(_ map[string]any, msg string) bool { return msg != "" })
+			if msg == "" {
+				t.Errorf("%s: offline refuses it (%s), the server stored it", name, why)
+			}
+			continue
+		}
+		want, msg := s.createPod(t, offline, false)
+		if msg != "" {
+			t.Logf("%s: the server refuses the offline-injected Pod: %s", name, msg)
+			continue
+		}
+		s.deletePod(t, want)
+		s.await(t, raw, func(got map[string]any, _ string) bool {
+			return got != nil && reflect.DeepEqual(stored(got), stored(want))
+		})
+		stored1, msg := s.createPod(t, raw, false)
+		if msg != "" {
+			t.Errorf("%s: the server refuses the Pod created raw: %s", name, msg)
+			continue
+		}
+		s.deletePod(t, stored1)
+		if !reflect.DeepEqual(stored(stored1), stored(want)) {
+			a, _ := json.MarshalIndent(stored(want), "", " ")
+			b, _ := json.MarshalIndent(stored(stored1), "", " ")
+			t.Errorf("%s: stored differently:\noffline-injected: %s\ncreated raw:      %s", name, a, b)
+		}
+		n++
+	}
+	return n
+}
+
+// await dry-runs pod until done says the outcome is the expected one
+// (policies take a moment to reach the admission chain), or 15s pass;
+// it returns the last refusal message.
+func (s *apiServer) await(t *testing.T, pod map[string]any, done func(map[string]any, string) bool) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		got, msg := s.createPod(t, pod, true)
+		if done(got, msg) || time.Now().After(deadline) {
+			return msg
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func (s *apiServer) deletePod(t *testing.T, pod map[string]any) {
+	meta := strMap(pod["metadata"])
+	s.remove(t, fmt.Sprintf("/api/v1/namespaces/%v/pods/%v", meta["namespace"], meta["name"]))
+}
+
+// namespaces applies the input's Namespaces (labels and annotations) and
+// resets every other namespace the workloads use.
+func (s *apiServer) namespaces(t *testing.T, docs []map[string]any) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, d := range docs {
+		if d["kind"] == "Namespace" {
+			meta := strMap(d["metadata"])
+			name := fmt.Sprint(meta["name"])
+			seen[name] = true
+			s.applyNamespaceFull(t, name, strMap(meta["labels"]), strMap(meta["annotations"]))
+		}
+	}
+	for _, d := range docs {
+		ns, _ := strMap(d["metadata"])["namespace"].(string)
+		if ns == "" {
+			ns = "default"
+		}
+		if !seen[ns] {
+			seen[ns] = true
+			s.applyNamespaceFull(t, ns, nil, nil)
+		}
+	}
+}
