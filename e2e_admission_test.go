@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -129,30 +130,74 @@ var policyPaths = map[string]string{
 }
 
 // install creates the policies (renamed with suffix, so that a case
-// never meets an earlier case's policy on its way out) and returns a
-// function that deletes them.
+// never meets an earlier case's policy on its way out), then a sentinel
+// pair of policies; it returns once the sentinel is seen at work, and
+// the function it returns deletes them all and returns once the
+// sentinel is gone. Policies reach the admission chain through
+// informers, in the order they were written, so the sentinel says when
+// the case's policies are in place, and when they are gone.
 func (s *apiServer) install(t *testing.T, objs []*yaml.RNode, suffix string) func() {
 	t.Helper()
 	var paths []string
-	for _, o := range objs {
-		var m map[string]any
-		b, _ := o.MarshalJSON()
-		json.Unmarshal(b, &m)
+	for _, m := range append(renamed(t, objs, suffix), sentinel(suffix)...) {
 		meta := strMap(m["metadata"])
-		meta["name"] = meta["name"].(string) + suffix
-		if spec := strMap(m["spec"]); spec["policyName"] != nil {
-			spec["policyName"] = spec["policyName"].(string) + suffix
-		}
 		base := "/apis/" + m["apiVersion"].(string) + "/" + policyPaths[m["kind"].(string)]
 		if _, msg := s.create(t, base, m, false); msg != "" {
 			t.Fatalf("creating %s %s: %s", m["kind"], meta["name"], msg)
 		}
 		paths = append(paths, base+"/"+meta["name"].(string))
 	}
+	probe := map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"generateName": "probe-", "namespace": "default",
+		"labels": map[string]any{"e2e-sentinel": "x" + suffix}}, "spec": map[string]any{"containers": []any{map[string]any{"name": "c", "image": "busybox:1.36"}}}}
+	s.await(t, probe, func(_ map[string]any, msg string) bool { return strings.Contains(msg, "sentinel seen=yes") })
 	return func() {
 		for i := len(paths) - 1; i >= 0; i-- {
 			s.remove(t, paths[i])
 		}
+		s.await(t, probe, func(got map[string]any, _ string) bool {
+			return got != nil && strMap(strMap(got["metadata"])["labels"])["e2e-sentinel-seen"] == nil
+		})
+	}
+}
+
+// renamed are the policies as maps, their names suffixed.
+func renamed(t *testing.T, objs []*yaml.RNode, suffix string) []map[string]any {
+	var out []map[string]any
+	for _, o := range objs {
+		var m map[string]any
+		b, err := o.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.Unmarshal(b, &m)
+		meta := strMap(m["metadata"])
+		meta["name"] = meta["name"].(string) + suffix
+		if spec := strMap(m["spec"]); spec["policyName"] != nil {
+			spec["policyName"] = spec["policyName"].(string) + suffix
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// sentinel is a mutating policy that labels the probe Pod and a
+// validating one that refuses it, saying whether it was labelled.
+func sentinel(suffix string) []map[string]any {
+	name := "e2e-sentinel" + suffix
+	rules := map[string]any{"resourceRules": []any{map[string]any{"apiGroups": []any{""}, "apiVersions": []any{"v1"}, "operations": []any{"CREATE"}, "resources": []any{"pods"}}}}
+	match := []any{map[string]any{"name": "probe", "expression": fmt.Sprintf(`has(object.metadata.labels) && "e2e-sentinel" in object.metadata.labels && object.metadata.labels["e2e-sentinel"] == "x%s"`, suffix)}}
+	obj := func(apiVersion, kind string, spec map[string]any) map[string]any {
+		return map[string]any{"apiVersion": apiVersion, "kind": kind, "metadata": map[string]any{"name": name}, "spec": spec}
+	}
+	return []map[string]any{
+		obj("admissionregistration.k8s.io/v1", "MutatingAdmissionPolicy", map[string]any{"matchConstraints": rules, "matchConditions": match,
+			"failurePolicy": "Fail", "reinvocationPolicy": "Never", "mutations": []any{map[string]any{"patchType": "JSONPatch",
+				"jsonPatch": map[string]any{"expression": `[JSONPatch{op: "add", path: "/metadata/labels/e2e-sentinel-seen", value: "yes"}]`}}}}),
+		obj("admissionregistration.k8s.io/v1", "MutatingAdmissionPolicyBinding", map[string]any{"policyName": name}),
+		obj("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy", map[string]any{"matchConstraints": rules, "matchConditions": match,
+			"failurePolicy": "Fail", "validations": []any{map[string]any{"expression": "false",
+				"messageExpression": `"sentinel seen=" + ("e2e-sentinel-seen" in object.metadata.labels ? object.metadata.labels["e2e-sentinel-seen"] : "no")`}}}),
+		obj("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding", map[string]any{"policyName": name, "validationActions": []any{"Deny"}}),
 	}
 }
 
@@ -321,6 +366,16 @@ func (s *apiServer) parity(t *testing.T, c admissionCase, injs []*transform.Inje
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, n := range nodes {
+		// A Pod always has metadata; a template may not, and transform
+		// records creating it. Give each template its metadata, so both
+		// sides start from the same Pod.
+		if path, ok := podSpecPaths[n.GetKind()]; ok && len(path) > 1 {
+			if _, err := n.Pipe(yaml.LookupCreate(yaml.MappingNode, append(path[:len(path)-1:len(path)-1], "metadata")...)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	before := docsOf(t, nodes)
 	f := &transform.Filter{Injections: injs}
 	if _, err := f.Filter(nodes); err != nil {
@@ -364,10 +419,8 @@ func (s *apiServer) parity(t *testing.T, c admissionCase, injs []*transform.Inje
 			continue
 		}
 		s.deletePod(t, stored1)
-		if !reflect.DeepEqual(stored(stored1), stored(want)) {
-			a, _ := json.MarshalIndent(stored(want), "", " ")
-			b, _ := json.MarshalIndent(stored(stored1), "", " ")
-			t.Errorf("%s: stored differently:\noffline-injected: %s\ncreated raw:      %s", name, a, b)
+		if d := cmp.Diff(stored(want), stored(stored1)); d != "" {
+			t.Errorf("%s: stored differently (-offline-injected +created raw):\n%s", name, d)
 		}
 		n++
 	}
@@ -379,7 +432,7 @@ func (s *apiServer) parity(t *testing.T, c admissionCase, injs []*transform.Inje
 // it returns the last refusal message.
 func (s *apiServer) await(t *testing.T, pod map[string]any, done func(map[string]any, string) bool) string {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		got, msg := s.createPod(t, pod, true)
 		if done(got, msg) || time.Now().After(deadline) {
@@ -416,5 +469,72 @@ func (s *apiServer) namespaces(t *testing.T, docs []map[string]any) {
 			seen[ns] = true
 			s.applyNamespaceFull(t, ns, nil, nil)
 		}
+	}
+}
+
+// TestAdmissionPolicyExample: examples/admission-policy/policies.yaml is
+// what --admission-policy prints for its config today.
+func TestAdmissionPolicyExample(t *testing.T) {
+	r := run(t, "", nil, binary, "--admission-policy", "-c", "examples/admission-policy/config.yaml")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if want := string(mustRead(t, "examples/admission-policy/policies.yaml")); r.stdout != want {
+		t.Errorf("examples/admission-policy/policies.yaml is out of date: regenerate it with\n  go run . --admission-policy -c examples/admission-policy/config.yaml > examples/admission-policy/policies.yaml")
+	}
+}
+
+// TestE2EAPIServerAdmissionValidate: with spec.admission.validate: Deny,
+// the server refuses a Deployment that skipped the pipeline, saying how
+// to fix it, and takes the offline-injected one; and the example's Pod,
+// created raw, comes back injected as its README shows.
+func TestE2EAPIServerAdmissionValidate(t *testing.T) {
+	s := kube(t)
+	injs := loadInjections(t, "examples/admission-policy/config.yaml", "")
+	objs, err := admission.Generate(injs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes, err := kio.FromBytes(mustRead(t, "examples/admission-policy/app.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := docsOf(t, nodes)
+	if _, err := (&transform.Filter{Injections: injs}).Filter(nodes); err != nil {
+		t.Fatal(err)
+	}
+	after := docsOf(t, nodes)
+	s.namespaces(t, before)
+	defer s.install(t, objs, "-validate")()
+
+	deployments := "/apis/apps/v1/namespaces/shop/deployments"
+	_, msg := s.create(t, deployments, before[0], true)
+	for _, want := range []string{`Deployment web lacks injection "logging"`, `container "fluent-bit" with image fluent/fluent-bit:3.1.4 in initContainers`, "inject-sidecars -c CONFIG", `inject-sidecars.dev/inject: "false"`} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the un-injected Deployment: refusal %q does not say %q", msg, want)
+		}
+	}
+	if _, msg := s.create(t, deployments, after[0], true); msg != "" {
+		t.Errorf("the offline-injected Deployment is refused: %s", msg)
+	}
+	optedOut := before[0]
+	strMap(optedOut["metadata"])["annotations"] = map[string]any{transform.InjectAnnotation: "false"}
+	if _, msg := s.create(t, deployments, optedOut, true); msg != "" {
+		t.Errorf("the opted-out Deployment is refused: %s", msg)
+	}
+
+	got, msg := s.createPod(t, before[1], true)
+	if msg != "" {
+		t.Fatalf("the Pod created raw is refused: %s", msg)
+	}
+	want, msg := s.createPod(t, after[1], true)
+	if msg != "" {
+		t.Fatalf("the offline-injected Pod is refused: %s", msg)
+	}
+	if d := cmp.Diff(stored(want), stored(got)); d != "" {
+		t.Errorf("the Pod created raw (-offline-injected +created raw):\n%s", d)
+	}
+	if n := len(strMap(got["spec"])["initContainers"].([]any)); n != 1 {
+		t.Errorf("the Pod created raw has %d init containers, want the sidecar", n)
 	}
 }

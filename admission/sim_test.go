@@ -202,7 +202,7 @@ func (p *policies) admit(t *testing.T, r *request) outcome {
 		if err != nil || res.Error != nil {
 			t.Fatalf("%s: mutation: %v %v", m.Name, err, res.Error)
 		}
-		out.costs[m.Name] = int64(celconfig.RuntimeCELCostBudget) - rest
+		out.costs["MutatingAdmissionPolicy "+m.Name] = int64(celconfig.RuntimeCELCostBudget) - rest
 		obj, err := patch.NewJSONPatcher(ev).Patch(c.CreateContext(ctx), patch.Request{
 			MatchedResource: r.gvr, VersionedAttributes: va, ObjectInterfaces: admission.NewObjectInterfacesFromScheme(scheme),
 			Namespace: r.namespace,
@@ -245,7 +245,7 @@ func (p *policies) admit(t *testing.T, r *request) outcome {
 				out.denied = fmt.Sprint(mres[0].EvalResult.Value())
 			}
 		}
-		out.costs[v.Name] = int64(celconfig.RuntimeCELCostBudget) - left
+		out.costs["ValidatingAdmissionPolicy "+v.Name] = int64(celconfig.RuntimeCELCostBudget) - left
 	}
 	return out
 }

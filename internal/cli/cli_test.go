@@ -38,6 +38,10 @@ func TestFromFlags(t *testing.T) {
 		{name: "in place without inputs", args: []string{"-c", "a", "-i"}, wantErr: "-i needs input files"},
 		{name: "in place on stdin", args: []string{"-c", "a", "-i", "-"}, wantErr: "-i cannot rewrite stdin"},
 		{name: "config needs a value", args: []string{"-c"}, wantErr: "flag needs an argument"},
+		{name: "admission policy", args: []string{"--admission-policy", "-c", "a.yaml", "--kube-version", "1.35"}, want: Options{Configs: []string{"a.yaml"}, AdmissionPolicy: true, KubeVersion: "1.35"}},
+		{name: "admission policy needs configs", args: []string{"--admission-policy"}, wantErr: "--admission-policy needs the configs"},
+		{name: "admission policy takes no inputs", args: []string{"--admission-policy", "-c", "a.yaml", "x/"}, wantErr: "takes no inputs"},
+		{name: "admission policy prints", args: []string{"--admission-policy", "-c", "a.yaml", "--check"}, wantErr: "cannot be used with -i, -o, --check"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
