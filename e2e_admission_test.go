@@ -136,10 +136,10 @@ var policyPaths = map[string]string{
 // sentinel is gone. Policies reach the admission chain through
 // informers, in the order they were written, so the sentinel says when
 // the case's policies are in place, and when they are gone.
-func (s *apiServer) install(t *testing.T, objs []*yaml.RNode, suffix string) func() {
+func (s *apiServer) install(t *testing.T, objs []map[string]any, suffix string) func() {
 	t.Helper()
 	var paths []string
-	for _, m := range append(renamed(t, objs, suffix), sentinel(suffix)...) {
+	for _, m := range append(objs, sentinel(suffix)...) {
 		meta := strMap(m["metadata"])
 		base := "/apis/" + m["apiVersion"].(string) + "/" + policyPaths[m["kind"].(string)]
 		if _, msg := s.create(t, base, m, false); msg != "" {
@@ -160,8 +160,10 @@ func (s *apiServer) install(t *testing.T, objs []*yaml.RNode, suffix string) fun
 	}
 }
 
-// renamed are the policies as maps, their names suffixed.
-func renamed(t *testing.T, objs []*yaml.RNode, suffix string) []map[string]any {
+// renamed are the policies as maps, their names suffixed; with a case
+// label, each policy also matches only what carries it, so that the
+// policies of every case can be in place at once.
+func renamed(t *testing.T, objs []*yaml.RNode, suffix, caseLabel string) []map[string]any {
 	var out []map[string]any
 	for _, o := range objs {
 		var m map[string]any
@@ -172,8 +174,14 @@ func renamed(t *testing.T, objs []*yaml.RNode, suffix string) []map[string]any {
 		json.Unmarshal(b, &m)
 		meta := strMap(m["metadata"])
 		meta["name"] = meta["name"].(string) + suffix
-		if spec := strMap(m["spec"]); spec["policyName"] != nil {
+		spec := strMap(m["spec"])
+		if spec["policyName"] != nil {
 			spec["policyName"] = spec["policyName"].(string) + suffix
+		}
+		if caseLabel != "" && spec["matchConstraints"] != nil {
+			conds, _ := spec["matchConditions"].([]any)
+			spec["matchConditions"] = append(conds, map[string]any{"name": "e2e-case", "expression": fmt.Sprintf(
+				`has(object.metadata.labels) && %q in object.metadata.labels && object.metadata.labels[%q] == %q`, caseLabelKey, caseLabelKey, caseLabel)})
 		}
 		out = append(out, m)
 	}
@@ -200,6 +208,9 @@ func sentinel(suffix string) []map[string]any {
 		obj("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding", map[string]any{"policyName": name, "validationActions": []any{"Deny"}}),
 	}
 }
+
+// caseLabelKey marks the Pods of one parity case (on both sides).
+const caseLabelKey = "e2e.inject-sidecars.dev/case"
 
 var hashRe = regexp.MustCompile(`"hash":"[^"]*"`)
 
@@ -320,48 +331,71 @@ func podWorkload(doc map[string]any) bool {
 // through the policies is stored as the offline-injected Pod is; a Pod
 // offline refuses (an error result) the server refuses; Pods the config
 // does not select or that opted out are stored unchanged (offline leaves
-// them unchanged, so the comparison covers them).
+// them unchanged, so the comparison covers them). Every case's policies
+// are installed at once, each matching only its case's Pods.
 func TestE2EAPIServerAdmissionParity(t *testing.T) {
 	s := kube(t)
-	expressed, compared := 0, 0
 	var refused []string
+	var cases []*parityCase
+	var all []map[string]any
 	for i, c := range admissionCases(t) {
-		t.Run(c.name, func(t *testing.T) {
-			injs := loadInjections(t, c.config, c.kubeVersion)
-			if len(injs) == 0 {
-				refused = append(refused, c.name+": the tool refuses the config")
-				return
-			}
-			var objs []*yaml.RNode
-			for _, inj := range injs {
-				if c.uninject {
-					inj.Spec.Action = v1alpha1.Uninject
-				}
-				g, err := admission.Generate(inj)
-				var cerr *v1alpha1.ConfigError
-				var verr *admission.VersionError
-				if errors.As(err, &cerr) || errors.As(err, &verr) {
-					refused = append(refused, c.name+": "+err.Error())
-					return
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				objs = append(objs, g...)
-			}
-			expressed++
-			compared += s.parity(t, c, injs, objs, fmt.Sprintf("-case%d", i))
-		})
+		pc, objs, why := prepare(t, c, fmt.Sprintf("case%d", i))
+		if why != "" {
+			refused = append(refused, c.name+": "+why)
+			continue
+		}
+		cases = append(cases, pc)
+		all = append(all, renamed(t, objs, "-"+pc.label, pc.label)...)
 	}
-	t.Logf("%d cases expressed, %d Pods compared; refused at generation:\n%s", expressed, compared, strings.Join(refused, "\n"))
-	if expressed < 40 || compared < 60 {
-		t.Errorf("only %d cases and %d Pods were compared", expressed, compared)
+	defer s.install(t, all, "-parity")()
+	compared := 0
+	for _, pc := range cases {
+		t.Run(pc.name, func(t *testing.T) { compared += s.compare(t, pc) })
+	}
+	t.Logf("%d cases expressed, %d Pods compared; refused at generation:\n%s", len(cases), compared, strings.Join(refused, "\n"))
+	if len(cases) < 40 || compared < 60 {
+		t.Errorf("only %d cases and %d Pods were compared", len(cases), compared)
 	}
 }
 
-// parity runs one case and returns how many Pods it compared.
-func (s *apiServer) parity(t *testing.T, c admissionCase, injs []*transform.Injection, objs []*yaml.RNode, suffix string) int {
+// parityCase is one case made ready: its Namespaces, and each
+// workload's Pod as it came and as offline injection left it.
+type parityCase struct {
+	name, label string
+	namespaces  []map[string]any
+	pods        []podPair
+}
+
+type podPair struct {
+	name           string
+	raw, offline   map[string]any
+	offlineRefusal string // the error offline reported, if any
+}
+
+// prepare generates a case's policies and its Pods; why says why the
+// policies cannot express it.
+func prepare(t *testing.T, c admissionCase, label string) (*parityCase, []*yaml.RNode, string) {
 	t.Helper()
+	injs := loadInjections(t, c.config, c.kubeVersion)
+	if len(injs) == 0 {
+		return nil, nil, "the tool refuses the config"
+	}
+	var objs []*yaml.RNode
+	for _, inj := range injs {
+		if c.uninject {
+			inj.Spec.Action = v1alpha1.Uninject
+		}
+		g, err := admission.Generate(inj)
+		var cerr *v1alpha1.ConfigError
+		var verr *admission.VersionError
+		if errors.As(err, &cerr) || errors.As(err, &verr) {
+			return nil, nil, err.Error()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs = append(objs, g...)
+	}
 	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(mustRead(t, c.input)), OmitReaderAnnotations: true}).Read()
 	if err != nil {
 		t.Fatal(err)
@@ -388,39 +422,51 @@ func (s *apiServer) parity(t *testing.T, c admissionCase, injs []*transform.Inje
 		}
 	}
 	after := docsOf(t, nodes)
-	s.namespaces(t, before)
-	defer s.install(t, objs, suffix)()
-	n := 0
+	pc := &parityCase{name: c.name, label: label, namespaces: before}
 	for i, doc := range before {
 		if !podWorkload(doc) {
 			continue
 		}
-		name := fmt.Sprintf("%s %v", doc["kind"], strMap(doc["metadata"])["name"])
-		raw, offline := asPod(doc), asPod(after[i])
-		if why, ok := failed[nodes[i].YNode()]; ok {
-			msg := s.await(t, raw, func(_ map[string]any, msg string) bool { return msg != "" })
-			if msg == "" {
-				t.Errorf("%s: offline refuses it (%s), the server stored it", name, why)
+		pair := podPair{name: fmt.Sprintf("%s %v", doc["kind"], strMap(doc["metadata"])["name"]),
+			raw: asPod(doc), offline: asPod(after[i]), offlineRefusal: failed[nodes[i].YNode()]}
+		for _, p := range []map[string]any{pair.raw, pair.offline} {
+			strMap(p["metadata"])["labels"].(map[string]any)[caseLabelKey] = label
+		}
+		pc.pods = append(pc.pods, pair)
+	}
+	return pc, objs, ""
+}
+
+// compare creates a case's Pods and returns how many it compared.
+func (s *apiServer) compare(t *testing.T, pc *parityCase) int {
+	t.Helper()
+	s.namespaces(t, pc.namespaces)
+	n := 0
+	for _, p := range pc.pods {
+		if p.offlineRefusal != "" {
+			if msg := s.await(t, p.raw, func(_ map[string]any, msg string) bool { return msg != "" }); msg == "" {
+				t.Errorf("%s: offline refuses it (%s), the server stored it", p.name, p.offlineRefusal)
 			}
 			continue
 		}
-		want, msg := s.createPod(t, offline, false)
+		want, msg := s.createPod(t, p.offline, false)
 		if msg != "" {
-			t.Logf("%s: the server refuses the offline-injected Pod: %s", name, msg)
+			t.Logf("%s: the server refuses the offline-injected Pod: %s", p.name, msg)
 			continue
 		}
 		s.deletePod(t, want)
-		s.await(t, raw, func(got map[string]any, _ string) bool {
+		// Namespace labels reach admission through an informer: wait.
+		s.await(t, p.raw, func(got map[string]any, _ string) bool {
 			return got != nil && reflect.DeepEqual(stored(got), stored(want))
 		})
-		stored1, msg := s.createPod(t, raw, false)
+		got, msg := s.createPod(t, p.raw, false)
 		if msg != "" {
-			t.Errorf("%s: the server refuses the Pod created raw: %s", name, msg)
+			t.Errorf("%s: the server refuses the Pod created raw: %s", p.name, msg)
 			continue
 		}
-		s.deletePod(t, stored1)
-		if d := cmp.Diff(stored(want), stored(stored1)); d != "" {
-			t.Errorf("%s: stored differently (-offline-injected +created raw):\n%s", name, d)
+		s.deletePod(t, got)
+		if d := cmp.Diff(stored(want), stored(got)); d != "" {
+			t.Errorf("%s: stored differently (-offline-injected +created raw):\n%s", p.name, d)
 		}
 		n++
 	}
@@ -505,7 +551,7 @@ func TestE2EAPIServerAdmissionValidate(t *testing.T) {
 	}
 	after := docsOf(t, nodes)
 	s.namespaces(t, before)
-	defer s.install(t, objs, "-validate")()
+	defer s.install(t, renamed(t, objs, "-validate", ""), "-validate")()
 
 	deployments := "/apis/apps/v1/namespaces/shop/deployments"
 	_, msg := s.create(t, deployments, before[0], true)
