@@ -113,6 +113,7 @@ func TestParity(t *testing.T) {
 		{"namespace opts in", sidecar + "  optIn: true\n", app, "metadata: {name: shop, annotations: {inject-sidecars.dev/inject: 'true'}}", "injected"},
 		{"name conflict, error", sidecar, "metadata: {name: web, namespace: shop}\nspec:\n  containers: [{name: fluent-bit, image: 'app:1'}]\n", "", "container \"fluent-bit\" already exists"},
 		{"name conflict, skip", sidecar + "  onConflict: skip\n", "metadata: {name: web, namespace: shop}\nspec:\n  containers: [{name: fluent-bit, image: 'app:1'}]\n", "", "unchanged"},
+		{"hostNetwork with hostPort != containerPort", "  containers:\n  - {name: agent, image: 'a:1', ports: [{containerPort: 9100, hostPort: 19100}]}\n", "metadata: {name: web, namespace: shop}\nspec:\n  hostNetwork: true\n  containers: [{name: app, image: 'app:1'}]\n", "", "hostPort 19100 and containerPort 9100"},
 		{"port conflict", "  containers:\n  - {name: fluent-bit, image: 'f:1', ports: [{containerPort: 8080}]}\n", app, "", "port 8080/TCP"},
 		{"volume conflict", sidecar + "  volumes: [{name: data, emptyDir: {}}]\n", "metadata: {name: web, namespace: shop}\nspec:\n  containers: [{name: app, image: 'app:1'}]\n  volumes: [{name: data, configMap: {name: x}}]\n", "", "volume \"data\" already exists"},
 		{"mount conflict", sidecar + "  volumes: [{name: logs, emptyDir: {}}]\n  volumeMounts: [{name: logs, mountPath: /logs}]\n", "metadata: {name: web, namespace: shop}\nspec:\n  containers: [{name: app, image: 'app:1', volumeMounts: [{name: data, mountPath: /logs}]}]\n  volumes: [{name: data, emptyDir: {}}]\n", "", "already mounts something else at /logs"},
@@ -165,3 +166,4 @@ func TestParity(t *testing.T) {
 		})
 	}
 }
+
