@@ -166,4 +166,3 @@ func TestParity(t *testing.T) {
 		})
 	}
 }
-
