@@ -403,7 +403,7 @@ func prepare(t *testing.T, c admissionCase, label string) (*parityCase, []*yaml.
 		t.Fatal(err)
 	}
 	for _, n := range nodes {
-		templateAsPod(t, n)
+		templateAsPod(t, n, label)
 	}
 	before := docsOf(t, nodes)
 	f := &transform.Filter{Injections: injs}
@@ -443,28 +443,36 @@ func prepare(t *testing.T, c admissionCase, label string) (*parityCase, []*yaml.
 }
 
 // templateAsPod gives a workload's Pod template what the Pod made from
-// it holds (see asPod): metadata, and the workload's labels and
-// annotations under its own. Transform records the fields it creates,
-// so both sides must start from the same Pod.
-func templateAsPod(t *testing.T, n *yaml.RNode) {
+// it holds (see asPod): metadata, no nulls (an API object has none), the
+// case label, and the workload's labels and annotations under its own.
+// Transform records the fields it creates, so both sides must start
+// from the same Pod.
+func templateAsPod(t *testing.T, n *yaml.RNode, label string) {
 	t.Helper()
 	path, ok := podSpecPaths[n.GetKind()]
-	if !ok || len(path) == 1 {
+	if !ok {
 		return
 	}
-	meta := append(path[:len(path)-1:len(path)-1], "metadata")
-	if _, err := n.Pipe(yaml.LookupCreate(yaml.MappingNode, meta...)); err != nil {
+	own := map[string]map[string]string{"labels": n.GetLabels(caseLabelKey), "annotations": n.GetAnnotations()}
+	own["labels"][caseLabelKey] = label
+	meta, err := n.Pipe(yaml.LookupCreate(yaml.MappingNode, append(path[:len(path)-1:len(path)-1], "metadata")...))
+	if err != nil {
 		t.Fatal(err)
 	}
-	for key, own := range map[string]map[string]string{"labels": n.GetLabels(), "annotations": n.GetAnnotations()} {
-		if len(own) == 0 {
+	for key, values := range own {
+		if f := meta.Field(key); f != nil && f.Value.YNode().Tag == yaml.NodeTagNull {
+			if _, err := meta.Pipe(yaml.Clear(key)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(values) == 0 {
 			continue
 		}
-		m, err := n.Pipe(yaml.LookupCreate(yaml.MappingNode, append(meta, key)...))
+		m, err := meta.Pipe(yaml.LookupCreate(yaml.MappingNode, key))
 		if err != nil {
 			t.Fatal(err)
 		}
-		for k, v := range own {
+		for k, v := range values {
 			if m.Field(k) == nil {
 				if err := m.PipeE(yaml.SetField(k, yaml.NewStringRNode(v))); err != nil {
 					t.Fatal(err)

@@ -27,7 +27,7 @@ func TestAdmissionPolicy(t *testing.T) {
 		{"validate adds the workloads policy", "  admission: {validate: Warn}\n", "", 0, []string{"name: inject-sidecars-logging-workloads", "- Warn"}, nil},
 		{"replace is refused", "  onConflict: replace\n", "", 1, nil, []string{"spec.onConflict: cannot be an admission policy: admission policies cannot replace"}},
 		{"podSecurity is refused", "  podSecurity: restricted\n", "", 1, nil, []string{"spec.podSecurity: cannot be an admission policy: Pod Security checks have no CEL form"}},
-		{"a template with no CEL form is refused", "  initContainers: [{name: i, image: 'i:1', args: ['{{ printf \"%s\" .Name }}']}]\n", "", 1, nil, []string{`spec.initContainers[0].args[0]: cannot be an admission policy: {{ printf "%s" .Name }} has no CEL equivalent`}},
+		{"a template with no CEL form is refused", "  initContainers: [{name: i, image: 'i:1', args: ['{{ printf \"%s\" .Name }}']}]\n", "", 1, nil, []string{`spec.initContainers[0].args[0]: cannot be an admission policy: {{printf "%s" .Name}} has no CEL equivalent`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
