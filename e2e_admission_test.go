@@ -295,7 +295,7 @@ func admissionCases(t *testing.T) []admissionCase {
 		{"log-collector", "inject.yaml", "app.yaml"}, {"mesh-proxy", "inject.yaml", "app.yaml"}, {"config-reload", "inject.yaml", "app.yaml"},
 		{"cronjob-native-sidecar", "inject.yaml", "cronjob.yaml"}, {"owner-overrides", "inject.yaml", "app.yaml"},
 		{"pod-security", "inject.yaml", "app.yaml"}, {"helm-post-render", "sidecars.yaml", "rendered.yaml"},
-		{"admission-policy", "config.yaml", "app.yaml"},
+		{"admission-policy", "inject.yaml", "app.yaml"},
 	} {
 		dir := filepath.Join("examples", ex[0])
 		out = append(out, admissionCase{name: "examples/" + ex[0], config: filepath.Join(dir, ex[1]), input: filepath.Join(dir, ex[2])})
@@ -570,12 +570,12 @@ func (s *apiServer) namespaces(t *testing.T, docs []map[string]any) {
 // TestAdmissionPolicyExample: examples/admission-policy/policies.yaml is
 // what --admission-policy prints for its config today.
 func TestAdmissionPolicyExample(t *testing.T) {
-	r := run(t, "", nil, binary, "--admission-policy", "-c", "examples/admission-policy/config.yaml")
+	r := run(t, "", nil, binary, "--admission-policy", "-c", "examples/admission-policy/inject.yaml")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	if want := string(mustRead(t, "examples/admission-policy/policies.yaml")); r.stdout != want {
-		t.Errorf("examples/admission-policy/policies.yaml is out of date: regenerate it with\n  go run . --admission-policy -c examples/admission-policy/config.yaml > examples/admission-policy/policies.yaml")
+		t.Errorf("examples/admission-policy/policies.yaml is out of date: regenerate it with\n  go run . --admission-policy -c examples/admission-policy/inject.yaml > examples/admission-policy/policies.yaml")
 	}
 }
 
@@ -585,7 +585,7 @@ func TestAdmissionPolicyExample(t *testing.T) {
 // created raw, comes back injected as its README shows.
 func TestE2EAPIServerAdmissionValidate(t *testing.T) {
 	s := kube(t)
-	injs := loadInjections(t, "examples/admission-policy/config.yaml", "")
+	injs := loadInjections(t, "examples/admission-policy/inject.yaml", "")
 	objs, err := admission.Generate(injs[0])
 	if err != nil {
 		t.Fatal(err)
