@@ -222,7 +222,9 @@ func (r *renderer) template(t *template.Template, path *field.Path) string {
 	if len(parts) == 0 {
 		return `""`
 	}
-	return "(" + strings.Join(parts, " + ") + ")"
+	// string(): the Pod's fields are dyn, and a list or map literal
+	// must hold one type.
+	return "string(" + strings.Join(parts, " + ") + ")"
 }
 
 func (r *renderer) action(nd *parse.ActionNode, path *field.Path) (string, bool) {

@@ -40,7 +40,7 @@ func (p *podPolicy) mutation() string {
 			nonEmpty = append(nonEmpty, l)
 		}
 	}
-	return "size(variables.conflicts) + size(variables.problems) > 0 ? [] :\n" + strings.Join(nonEmpty, " +\n")
+	return "!variables.selected || size(variables.conflicts) + size(variables.problems) > 0 ? [] :\n" + strings.Join(nonEmpty, " +\n")
 }
 
 // appends are the patches that add the config's objects of list that

@@ -66,6 +66,9 @@ type podPolicy struct {
 	name string
 	r    *renderer
 	pl   []transform.Placement
+	// selected is the part of the selection that reads the Namespace
+	// (see matchConditions).
+	selected string
 }
 
 func newPodPolicy(inj *transform.Injection) *podPolicy {
@@ -131,6 +134,7 @@ func (p *podPolicy) variables() [][2]string {
 	}
 	owned := quote(`"(?:initC|c)ontainers":\[(?:"[^"]*",)*"`)
 	return [][2]string{
+		{"selected", p.selected},
 		{"annotations", podAnnotations},
 		{"labels", podLabels},
 		{"status", fmt.Sprintf(`%s in variables.annotations ? variables.annotations[%s] : ""`, quote(transform.StatusAnnotation), quote(transform.StatusAnnotation))},
@@ -237,7 +241,8 @@ func (p *podPolicy) conflicts() string {
 }
 
 // portConflicts: a sidecar's containerPort or hostPort that a container
-// of the pod (or a native sidecar) already uses, same protocol.
+// of the pod (or a native sidecar) already uses, same protocol; on a
+// hostNetwork pod, a sidecar hostPort that is not its containerPort.
 func (p *podPolicy) portConflicts() []string {
 	var out []string
 	running := `(has(object.spec.initContainers) ? object.spec.initContainers.filter(c, has(c.restartPolicy) && c.restartPolicy == "Always") : []) + object.spec.containers`
@@ -247,6 +252,10 @@ func (p *podPolicy) portConflicts() []string {
 			proto := yamlnode.Str(port, "protocol")
 			if proto == "" {
 				proto = "TCP"
+			}
+			if hp, cp := yamlnode.Str(port, "hostPort"), yamlnode.Str(port, "containerPort"); hp != "" && hp != cp {
+				out = append(out, when("has(object.spec.hostNetwork) && object.spec.hostNetwork",
+					fmt.Sprintf(`"sidecar \"" + %s + "\" has hostPort %s and containerPort %s, but on a hostNetwork pod Kubernetes requires them to be equal"`, sname, hp, cp)))
 			}
 			for _, key := range []string{"containerPort", "hostPort"} {
 				v := yamlnode.Str(port, key)

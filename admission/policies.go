@@ -3,6 +3,7 @@ package admission
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	admv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,6 +26,10 @@ var podRules = &admv1.MatchResources{ResourceRules: []admv1.NamedRuleWithOperati
 
 // matchConditions are the config's selection at admission: not injected
 // yet, not local-config, targets and excludes, the inject annotation.
+// The API server evaluates match conditions without namespaceObject, so
+// those that read the Namespace (namespaceSelector, its inject
+// annotation) become the variable "selected", which the mutation and
+// the validations check first.
 func (p *podPolicy) matchConditions() []admv1.MatchCondition {
 	conds := []admv1.MatchCondition{
 		{Name: "not-injected-yet", Expression: notInjected(p.name)},
@@ -35,7 +40,27 @@ func (p *podPolicy) matchConditions() []admv1.MatchCondition {
 	if sel != "" {
 		conds = append(conds, admv1.MatchCondition{Name: "targeted", Expression: sel})
 	}
-	return append(conds, admv1.MatchCondition{Name: "opted-in", Expression: optedIn(podTarget, p.name, p.spec.OptIn)})
+	conds = append(conds, admv1.MatchCondition{Name: "opted-in", Expression: optedIn(podTarget, p.name, p.spec.OptIn)})
+	conds, p.selected = splitNamespaced(conds)
+	return conds
+}
+
+// splitNamespaced takes the conditions that read namespaceObject out of
+// conds, and returns them as one CEL expression ("true" when none).
+func splitNamespaced(conds []admv1.MatchCondition) ([]admv1.MatchCondition, string) {
+	var kept []admv1.MatchCondition
+	var ns []string
+	for _, c := range conds {
+		if strings.Contains(c.Expression, "namespaceObject") {
+			ns = append(ns, "("+c.Expression+")")
+			continue
+		}
+		kept = append(kept, c)
+	}
+	if len(ns) == 0 {
+		return kept, "true"
+	}
+	return kept, strings.Join(ns, " &&\n")
 }
 
 func vars(named [][2]string) []admv1.Variable {
@@ -51,13 +76,13 @@ func vars(named [][2]string) []admv1.Variable {
 func (p *podPolicy) policies(apiVersion string) ([]any, error) {
 	name := Name(p.name)
 	mutation := p.mutation() // renders every object: errors and template keys are known after it
+	conds := p.matchConditions()
 	named := p.variables()
 	status, err := p.statusVariables()
 	if err != nil {
 		return nil, err
 	}
 	named = append(named, status...)
-	conds := p.matchConditions()
 	fail := admv1.Fail
 	meta := func(kind, version string) (metav1.TypeMeta, metav1.ObjectMeta) {
 		return metav1.TypeMeta{APIVersion: version, Kind: kind}, metav1.ObjectMeta{Name: name, Labels: map[string]string{"app.kubernetes.io/managed-by": "inject-sidecars"}}
@@ -67,13 +92,13 @@ func (p *podPolicy) policies(apiVersion string) ([]any, error) {
 	vapTM, vapOM := meta("ValidatingAdmissionPolicy", vapVersion)
 	vapBTM, vapBOM := meta("ValidatingAdmissionPolicyBinding", vapVersion)
 	validations := []admv1.Validation{{
-		Expression:        "size(variables.problems) == 0",
+		Expression:        "!variables.selected || size(variables.problems) == 0",
 		MessageExpression: fmt.Sprintf(`%s + variables.problems.join("; ")`, quote(fmt.Sprintf("injection %q cannot be added to this Pod: ", p.name))),
 		Reason:            ptr(metav1.StatusReasonInvalid),
 	}}
 	if p.spec.OnConflict == v1alpha1.ConflictError {
 		validations = append(validations, admv1.Validation{
-			Expression:        "size(variables.conflicts) == 0",
+			Expression:        "!variables.selected || size(variables.conflicts) == 0",
 			MessageExpression: fmt.Sprintf(`%s + variables.conflicts.join("; ") + %s`, quote(fmt.Sprintf("injection %q conflicts with this Pod: ", p.name)), quote("; rename or remove what clashes in the Pod, or set onConflict: skip in the injection's config")),
 			Reason:            ptr(metav1.StatusReasonInvalid),
 		})

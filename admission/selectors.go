@@ -24,8 +24,8 @@ type target struct {
 }
 
 const (
-	nsLabels      = `(has(namespaceObject.metadata.labels) ? namespaceObject.metadata.labels : {})`
-	nsAnnotations = `(has(namespaceObject.metadata.annotations) ? namespaceObject.metadata.annotations : {})`
+	nsLabels      = `(has(namespaceObject.metadata) && has(namespaceObject.metadata.labels) ? namespaceObject.metadata.labels : {})`
+	nsAnnotations = `(has(namespaceObject.metadata) && has(namespaceObject.metadata.annotations) ? namespaceObject.metadata.annotations : {})`
 )
 
 // selected is CEL for the config's targets and excludes: an OR of the

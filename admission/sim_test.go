@@ -190,7 +190,7 @@ func (p *policies) admit(t *testing.T, r *request) outcome {
 		budget := int64(celconfig.RuntimeCELCostBudget)
 		va := r.attributes()
 		req := plugincel.CreateAdmissionRequest(va.Attributes, metav1.GroupVersionResource(r.gvr), metav1.GroupVersionKind(r.gvk))
-		ok, left := p.matches(t, compat, m.Spec.MatchConditions, va, req, r.namespace, budget)
+		ok, left := p.matches(t, compat, m.Spec.MatchConditions, va, req, nil, budget) // the server gives match conditions no namespaceObject
 		budget = left
 		if !ok {
 			continue
@@ -202,7 +202,7 @@ func (p *policies) admit(t *testing.T, r *request) outcome {
 		if err != nil || res.Error != nil {
 			t.Fatalf("%s: mutation: %v %v", m.Name, err, res.Error)
 		}
-		out.costs[m.Name] = int64(celconfig.RuntimeCELCostBudget) - rest
+		out.costs["MutatingAdmissionPolicy "+m.Name] = int64(celconfig.RuntimeCELCostBudget) - rest
 		obj, err := patch.NewJSONPatcher(ev).Patch(c.CreateContext(ctx), patch.Request{
 			MatchedResource: r.gvr, VersionedAttributes: va, ObjectInterfaces: admission.NewObjectInterfacesFromScheme(scheme),
 			Namespace: r.namespace,
@@ -220,7 +220,7 @@ func (p *policies) admit(t *testing.T, r *request) outcome {
 		if !matchesResource(v.Spec.MatchConstraints, r.gvr) {
 			continue
 		}
-		ok, left := p.matches(t, compat, v.Spec.MatchConditions, va, req, r.namespace, budget)
+		ok, left := p.matches(t, compat, v.Spec.MatchConditions, va, req, nil, budget)
 		if !ok {
 			continue
 		}
@@ -245,7 +245,7 @@ func (p *policies) admit(t *testing.T, r *request) outcome {
 				out.denied = fmt.Sprint(mres[0].EvalResult.Value())
 			}
 		}
-		out.costs[v.Name] = int64(celconfig.RuntimeCELCostBudget) - left
+		out.costs["ValidatingAdmissionPolicy "+v.Name] = int64(celconfig.RuntimeCELCostBudget) - left
 	}
 	return out
 }

@@ -105,6 +105,7 @@ func workloadPolicies(inj *transform.Injection) ([]any, field.ErrorList) {
 		conds = append(conds, admv1.MatchCondition{Name: "targeted", Expression: sel})
 	}
 	conds = append(conds, admv1.MatchCondition{Name: "opted-in", Expression: optedIn(t, inj.Metadata.Name, inj.Spec.OptIn)})
+	conds, selectedNS := splitNamespaced(conds)
 	r := &renderer{inj: inj, subj: subject{Name: t.Name, Namespace: t.Namespace, Kind: t.Kind, Labels: objLabels, Annotations: objAnnotations}}
 	missing := workloadChecks(inj, r)
 	errs = append(errs, r.errs...)
@@ -121,9 +122,9 @@ func workloadPolicies(inj *transform.Injection) ([]any, field.ErrorList) {
 			Spec: admv1.ValidatingAdmissionPolicySpec{
 				MatchConstraints: workloadRules(kinds),
 				MatchConditions:  conds,
-				Variables:        []admv1.Variable{{Name: "podSpec", Expression: podSpec}, {Name: "missing", Expression: missing}},
+				Variables:        []admv1.Variable{{Name: "selected", Expression: selectedNS}, {Name: "podSpec", Expression: podSpec}, {Name: "missing", Expression: missing}},
 				Validations: []admv1.Validation{{
-					Expression: "size(variables.missing) == 0",
+					Expression: "!variables.selected || size(variables.missing) == 0",
 					MessageExpression: fmt.Sprintf(`request.kind.kind + " " + object.metadata.name + %s + variables.missing.join("; ") + %s`,
 						quote(fmt.Sprintf(" lacks injection %q: ", inj.Metadata.Name)), quote(fix)),
 					Reason: ptr(metav1.StatusReasonInvalid),

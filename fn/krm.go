@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/admission"
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"github.com/inject-sidecars/inject-sidecars/internal/workers"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
@@ -300,7 +302,9 @@ func processKRM(in io.Reader, onInput func(int64)) (rl *ResourceList) {
 			rl.Results = append(rl.Results, bugResult(r))
 		}
 	}()
-	if rest, items, ok := splitItems(string(data)); ok {
+	// A config that may emit admission policies (spec.admission.emit)
+	// is run on the whole list, where the policies join the items.
+	if rest, items, ok := splitItems(string(data)); ok && !strings.Contains(rest, "emit") {
 		if head, err := ParseResourceList([]byte(rest)); err == nil && len(head.Items) == 0 {
 			results, texts, err := processItems(head, items)
 			if err == nil {
@@ -372,5 +376,40 @@ func Process(rl *ResourceList) framework.Results {
 			keepOwnComments(r.Item)
 		}
 	}
-	return append(results, Results(f.Results, annotationLocator, map[string]*framework.File{c.Injection.Metadata.Name: file})...)
+	results = append(results, Results(f.Results, annotationLocator, map[string]*framework.File{c.Injection.Metadata.Name: file})...)
+	if a := c.Injection.Spec.Admission; a != nil && a.Emit {
+		items, errs := admissionItems(c.Injection, file)
+		rl.Items = append(rl.Items, items...)
+		results = append(results, errs...)
+	}
+	return results
+}
+
+// admissionItems are the injection's admission policies as output items,
+// at admission/<injection>.yaml, or error results saying what of the
+// config admission cannot express.
+func admissionItems(inj *transform.Injection, file *framework.File) ([]*yaml.RNode, framework.Results) {
+	objs, err := admission.Generate(inj)
+	var cerr *v1alpha1.ConfigError
+	switch {
+	case errors.As(err, &cerr):
+		var out framework.Results
+		for _, fe := range cerr.Errors {
+			out = append(out, &framework.Result{Severity: framework.Error, File: file, Field: &framework.Field{Path: fe.Field},
+				Message: fmt.Sprintf("%s: %s cannot be an admission policy (spec.admission.emit): %s", cerr.Ref, fe.Field, fe.Detail)})
+		}
+		return nil, out
+	case err != nil:
+		return nil, framework.Results{{Severity: framework.Error, File: file, Message: fmt.Sprintf("%s: spec.admission.emit: %v", inj.Ref(), err)}}
+	}
+	path := "admission/" + inj.Metadata.Name + ".yaml"
+	for i, o := range objs {
+		for k, v := range map[kioutil.AnnotationKey]string{kioutil.PathAnnotation: path, kioutil.LegacyPathAnnotation: path,
+			kioutil.IndexAnnotation: strconv.Itoa(i), kioutil.LegacyIndexAnnotation: strconv.Itoa(i)} {
+			if err := o.PipeE(yaml.SetAnnotation(k, v)); err != nil {
+				return nil, framework.Results{{Severity: framework.Error, Message: err.Error()}}
+			}
+		}
+	}
+	return objs, nil
 }

@@ -44,6 +44,10 @@ func TestFromFlags(t *testing.T) {
 		{name: "diff needs plain mode", args: []string{"--diff"}, wantErr: "work in plain mode"},
 		{name: "kube version", args: []string{"-c", "a", "--kube-version", "v1.30.2", "x"}, want: Options{Configs: []string{"a"}, Inputs: []string{"x"}, KubeVersion: "v1.30.2"}},
 		{name: "kube version that is not one", args: []string{"-c", "a", "--kube-version", "banana", "x"}, wantErr: `--kube-version "banana" is not a Kubernetes version: give one such as 1.30 or v1.30.2`},
+		{name: "admission policy", args: []string{"--admission-policy", "-c", "a.yaml", "--kube-version", "1.35"}, want: Options{Configs: []string{"a.yaml"}, AdmissionPolicy: true, KubeVersion: "1.35"}},
+		{name: "admission policy needs configs", args: []string{"--admission-policy"}, wantErr: "--admission-policy needs the configs"},
+		{name: "admission policy takes no inputs", args: []string{"--admission-policy", "-c", "a.yaml", "x/"}, wantErr: "takes no inputs"},
+		{name: "admission policy prints", args: []string{"--admission-policy", "-c", "a.yaml", "--check"}, wantErr: "cannot be used with -i, -o, --check"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
