@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+	"golang.org/x/term"
 	"k8s.io/apimachinery/pkg/util/version"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 
@@ -276,11 +277,10 @@ func buildVersion(version string) string {
 	return "(devel)"
 }
 
+// isTerminal reports whether r is a terminal, where someone is typing.
+// A character device is not enough: /dev/null is one too, and as stdin
+// it is an empty input, said as such.
 func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	f, ok := r.(interface{ Fd() uintptr })
+	return ok && term.IsTerminal(int(f.Fd()))
 }

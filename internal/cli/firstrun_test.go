@@ -1,6 +1,10 @@
 package cli
 
 import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -79,5 +83,50 @@ would change mp.yaml
 `
 	if got := strings.ReplaceAll(stdout, dir+"/", ""); got != want {
 		t.Errorf("--check printed\n%s\nwant\n%s", got, want)
+	}
+}
+
+// Empty stdin (no bytes, or only whitespace) is one line and exit 1,
+// whether stdin is read for want of inputs or named with -; /dev/null
+// is empty stdin, not a terminal. A stream of empty documents is not
+// empty: it was written on purpose, and passes through.
+func TestEmptyStdin(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "mp.yaml": firstRunDeployments})
+	cfg := filepath.Join(dir, "sidecars.yaml")
+	devNull := func() io.Reader {
+		f, err := os.Open(os.DevNull)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	const msg = "inject-sidecars: stdin is empty: give manifests on stdin or as file arguments\n"
+	tests := []struct {
+		name       string
+		args       []string
+		stdin      io.Reader
+		wantCode   int
+		wantStderr string
+	}{
+		{"no inputs, /dev/null", []string{"-c", cfg}, devNull(), exitError, msg},
+		{"-, /dev/null", []string{"-c", cfg, "-"}, devNull(), exitError, msg},
+		{"-q, /dev/null", []string{"-q", "-c", cfg}, devNull(), exitError, msg},
+		{"only whitespace", []string{"-c", cfg}, strings.NewReader(" \n\t\r\n\n"), exitError, msg},
+		{"after a file", []string{"-c", cfg, filepath.Join(dir, "mp.yaml"), "-"}, devNull(), exitError, msg},
+		{"empty documents", []string{"-q", "-c", cfg}, strings.NewReader("---\n# nothing yet\n---\n"), exitOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := Main("", tt.args, tt.stdin, &stdout, &stderr)
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d:\n%s", code, tt.wantCode, stderr.String())
+			}
+			if tt.wantStderr != "" && stderr.String() != tt.wantStderr {
+				t.Errorf("stderr\n%q\nwant\n%q", stderr.String(), tt.wantStderr)
+			}
+		})
 	}
 }

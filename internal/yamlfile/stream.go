@@ -35,6 +35,7 @@ type Source struct {
 	ReadOnce bool
 	file     string // what Each reads
 	data     []byte // or this, where no spool could be made
+	blank    bool   // read once, and it held only whitespace
 }
 
 // MaxLine is the longest line an input may have. A line is read whole
@@ -61,9 +62,7 @@ func Sources(inputs []string, stdin io.Reader) (srcs []*Source, cleanup func(), 
 	for _, in := range inputs {
 		var add []*Source
 		if in == "-" {
-			var s *Source
-			s, err = spool("-", "stdin.yaml", stdin)
-			add = []*Source{s}
+			add, err = stdinSource(stdin)
 		} else {
 			add, err = sourcesOf(in)
 		}
@@ -74,6 +73,20 @@ func Sources(inputs []string, stdin io.Reader) (srcs []*Source, cleanup func(), 
 		}
 	}
 	return srcs, cleanup, nil
+}
+
+// ErrEmptyStdin is stdin that held nothing but whitespace: nobody meant
+// to inject into nothing (a stream of empty documents, "---" alone, was
+// written on purpose, and is read as such).
+var ErrEmptyStdin = errors.New("stdin is empty: give manifests on stdin or as file arguments")
+
+// stdinSource spools stdin, which must hold more than whitespace.
+func stdinSource(stdin io.Reader) ([]*Source, error) {
+	s, err := spool("-", "stdin.yaml", stdin)
+	if err == nil && s.blank {
+		err = ErrEmptyStdin
+	}
+	return []*Source{s}, err
 }
 
 // sourcesOf lists what one input path holds. A symlink to a folder is
@@ -173,7 +186,8 @@ func spool(path, rel string, r io.Reader) (*Source, error) {
 		src.file, dst = f.Name(), f
 		defer f.Close()
 	}
-	n, err := io.Copy(&textGuard{w: dst, path: path}, r)
+	guard := &textGuard{w: dst, path: path}
+	n, err := io.Copy(guard, r)
 	var bad *inputError
 	if errors.As(err, &bad) {
 		return src, err
@@ -186,7 +200,7 @@ func spool(path, rel string, r io.Reader) (*Source, error) {
 			return src, fmt.Errorf("reading %s: %v", name, UnwrapPathError(err))
 		}
 	}
-	src.Size, src.data = n, mem.Bytes()
+	src.Size, src.data, src.blank = n, mem.Bytes(), !guard.text
 	return src, nil
 }
 
@@ -196,9 +210,11 @@ type textGuard struct {
 	w           io.Writer
 	path        string
 	line, lines int
+	text        bool // something but whitespace went through
 }
 
 func (g *textGuard) Write(p []byte) (int, error) {
+	g.text = g.text || len(bytes.TrimSpace(p)) > 0
 	if bytes.IndexByte(p, 0) >= 0 {
 		return 0, notText(g.path, g.lines+1+bytes.Count(p[:bytes.IndexByte(p, 0)], []byte{'\n'}))
 	}
