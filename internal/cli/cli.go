@@ -15,7 +15,6 @@ import (
 
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
-	"k8s.io/apimachinery/pkg/util/version"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
@@ -117,8 +116,8 @@ func (o *Options) check(inputs []string) error {
 	o.Inputs = inputs
 	o.Check = o.Check || o.Diff
 	if o.KubeVersion != "" {
-		if _, err := version.ParseGeneric(o.KubeVersion); err != nil {
-			return fmt.Errorf("--kube-version %q is not a Kubernetes version: give one such as 1.30 or v1.30.2", o.KubeVersion)
+		if _, err := v1alpha1.ParseKubeVersion(o.KubeVersion); err != nil {
+			return fmt.Errorf("--kube-version %q is not a Kubernetes version: give %s", o.KubeVersion, v1alpha1.KubeVersionForm)
 		}
 	}
 	switch {

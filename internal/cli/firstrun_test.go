@@ -130,3 +130,44 @@ func TestEmptyStdin(t *testing.T) {
 		})
 	}
 }
+
+// A Kubernetes version is MAJOR.MINOR or MAJOR.MINOR.PATCH (optional v,
+// and a suffix after a full version), in the flag and in the config: a
+// bad flag is a usage error naming the flag, never a config error blamed
+// on the config file; a bad field is a config error naming the field.
+func TestKubeVersionIsStrict(t *testing.T) {
+	dir := t.TempDir()
+	badField := strings.Replace(firstRunConfig, "spec:\n", "spec:\n  kubernetesVersion: \"1.30x\"\n", 1)
+	write(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "bad.yaml": badField, "mp.yaml": firstRunDeployments})
+	cfg, app := filepath.Join(dir, "sidecars.yaml"), filepath.Join(dir, "mp.yaml")
+	const form = "give MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 1.30 or v1.30.2"
+	tests := []struct {
+		name      string
+		args      []string
+		wantCode  int
+		wantFirst string
+	}{
+		{"trailing letter", []string{"-c", cfg, "--kube-version", "1.30x", app}, exitUsage,
+			`inject-sidecars: --kube-version "1.30x" is not a Kubernetes version: ` + form},
+		{"four parts", []string{"-c", cfg, "--kube-version", "1.30.2.4", app}, exitUsage,
+			`inject-sidecars: --kube-version "1.30.2.4" is not a Kubernetes version: ` + form},
+		{"old and bad", []string{"-c", cfg, "--kube-version", "1.2x", app}, exitUsage,
+			`inject-sidecars: --kube-version "1.2x" is not a Kubernetes version: ` + form},
+		{"a cluster's own version", []string{"-q", "-c", cfg, "--kube-version", "v1.30.2-gke.100", app}, exitOK, ""},
+		{"the field", []string{"-c", filepath.Join(dir, "bad.yaml"), app}, exitError,
+			`[error] inject-sidecars.dev/v1alpha1/SidecarInjection/logging spec.kubernetesVersion: "1.30x" is not a Kubernetes version: want MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 1.30 or v1.30.2 (bad.yaml)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := Main("", tt.args, strings.NewReader(""), &stdout, &stderr)
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d:\n%s", code, tt.wantCode, stderr.String())
+			}
+			first, _, _ := strings.Cut(strings.ReplaceAll(stderr.String(), dir+"/", ""), "\n")
+			if first != tt.wantFirst {
+				t.Errorf("first line of stderr\n%s\nwant\n%s", first, tt.wantFirst)
+			}
+		})
+	}
+}
