@@ -171,3 +171,65 @@ func TestKubeVersionIsStrict(t *testing.T) {
 		})
 	}
 }
+
+// A file reached twice (a symlink in a folder to a file beside it, or
+// the same path given twice) is read once, where it was first reached,
+// with one warning naming the second path: its workloads are not
+// written, counted or mirrored twice.
+func TestSameFileIsReadOnce(t *testing.T) {
+	const warn = "[warning] dir/b.yaml is the same file as dir/a.yaml: read once, as dir/a.yaml\n"
+	tests := []struct {
+		name       string
+		inputs     []string
+		wantRows   string
+		wantWarn   string
+		wantOutput []string // files under out/, with -o out
+	}{
+		{"symlink in a folder", []string{"dir"}, "dir/a.yaml", warn, []string{"a.yaml"}},
+		{"a file given twice", []string{"dir/a.yaml", "dir/a.yaml"}, "dir/a.yaml",
+			"[warning] dir/a.yaml is given more than once: read once\n", []string{"a.yaml"}},
+		{"a file and a link to it", []string{"dir/a.yaml", "dir/b.yaml"}, "dir/a.yaml", warn, []string{"a.yaml"}},
+		{"a file and its folder", []string{"dir/a.yaml", "dir"}, "dir/a.yaml",
+			"[warning] dir/a.yaml is given more than once: read once\n" + warn, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			write(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "dir/a.yaml": firstRunDeployments})
+			if err := os.Symlink("a.yaml", filepath.Join(dir, "dir/b.yaml")); err != nil {
+				t.Fatal(err)
+			}
+			code, stdout, stderr := plainRun(t, dir, []string{"sidecars.yaml"}, append([]string(nil), tt.inputs...), PlainOptions{})
+			if code != exitOK {
+				t.Fatalf("exit %d:\n%s", code, stderr)
+			}
+			if n := strings.Count(stdout, "kind: Deployment\n"); n != 1 {
+				t.Errorf("the Deployment came out %d times:\n%s", n, stdout)
+			}
+			warnings, table, _ := strings.Cut(stderr, "FILE ")
+			if warnings != tt.wantWarn {
+				t.Errorf("warnings\n%s\nwant\n%s", warnings, tt.wantWarn)
+			}
+			if strings.Count(table, tt.wantRows+" ") != 2 || strings.Count(table, "\n") != 4 || !strings.Contains(table, "across 2 replicas") {
+				t.Errorf("the summary counts the file more than once:\n%s", table)
+			}
+			if tt.wantOutput == nil {
+				return
+			}
+			if code, _, stderr := plainRun(t, dir, []string{"sidecars.yaml"}, append([]string(nil), tt.inputs...), PlainOptions{Output: "out/", Quiet: true}); code != exitOK {
+				t.Fatalf("-o out/: exit %d:\n%s", code, stderr)
+			}
+			entries, err := os.ReadDir(filepath.Join(dir, "out"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range entries {
+				got = append(got, e.Name())
+			}
+			if strings.Join(got, " ") != strings.Join(tt.wantOutput, " ") {
+				t.Errorf("-o out/ wrote %v, want %v", got, tt.wantOutput)
+			}
+		})
+	}
+}

@@ -60,6 +60,7 @@ func RunPlain(o PlainOptions) (code int) {
 		printError(o.Stderr, "%v", err)
 		return exitError
 	}
+	warnRepeats(o.Stderr, srcs)
 	if o.OnInput != nil {
 		var total int64
 		for _, s := range srcs {
@@ -125,6 +126,21 @@ func RunPlain(o PlainOptions) (code int) {
 		fmt.Fprintln(o.Stderr, f)
 	}
 	return 0
+}
+
+// warnRepeats says, one line each, which inputs were a file already
+// read (a symlink to it, the path given twice), and so were skipped.
+func warnRepeats(w io.Writer, srcs []*yamlfile.Source) {
+	for _, s := range srcs {
+		path := safetext.Value(s.Path)
+		for _, again := range s.Again {
+			msg := fmt.Sprintf("[warning] %s is the same file as %s: read once, as %s", safetext.Value(again), path, path)
+			if again == s.Path {
+				msg = fmt.Sprintf("[warning] %s is given more than once: read once", path)
+			}
+			fmt.Fprintln(w, safetext.Message(msg))
+		}
+	}
 }
 
 // tally is what a run keeps of each document, which is small: the rows
