@@ -133,6 +133,9 @@ func (o *Options) check(inputs []string) error {
 		return errors.New("--admission-policy reads only the configs (-c); it takes no inputs")
 	case o.AdmissionPolicy && (o.InPlace || o.Output != "" || o.Check || o.Uninject || o.Report != ""):
 		return errors.New("--admission-policy prints the policies to stdout: it cannot be used with -i, -o, --check, --diff, --uninject or --report")
+	case o.Report == "-":
+		// Not a file named "-": stdout is taken.
+		return errors.New("--report -: stdout carries the manifests; give a file path")
 	case o.InPlace && o.Output != "":
 		return errors.New("-i and -o cannot be used together")
 	case o.Diff && (o.InPlace || o.Output != ""):

@@ -233,3 +233,26 @@ func TestSameFileIsReadOnce(t *testing.T) {
 		})
 	}
 }
+
+// --report - would be a file named "-": stdout is taken by the
+// manifests, so it is a usage error.
+func TestReportToStdoutIsAUsageError(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "mp.yaml": firstRunDeployments})
+	t.Chdir(dir)
+	var stdout, stderr bytes.Buffer
+	code := Main("", []string{"-c", "sidecars.yaml", "--report", "-", "mp.yaml"}, strings.NewReader(""), &stdout, &stderr)
+	if code != exitUsage {
+		t.Errorf("exit %d, want %d:\n%s", code, exitUsage, stderr.String())
+	}
+	first, _, _ := strings.Cut(stderr.String(), "\n")
+	if want := "inject-sidecars: --report -: stdout carries the manifests; give a file path"; first != want {
+		t.Errorf("first line\n%s\nwant\n%s", first, want)
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "-")); !os.IsNotExist(err) {
+		t.Errorf("a file named - was written (%v)", err)
+	}
+	if stdout.Len() > 0 {
+		t.Errorf("stdout got %d bytes", stdout.Len())
+	}
+}
