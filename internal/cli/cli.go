@@ -208,6 +208,11 @@ func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writ
 			Stdin: stdin, Stdout: stdout, Stderr: stderr, OnInput: tuneGC, Usage: o.Usage,
 		})
 	}
+	if isTerminal(stdin) {
+		// Nobody types a ResourceList: this is someone trying the tool.
+		printError(stderr, "stdin is a terminal: with no arguments inject-sidecars is a KRM function reading a ResourceList on stdin; to inject into files, run inject-sidecars -c CONFIG FILE... (see inject-sidecars --help)")
+		return exitUsage
+	}
 	return runKRM(stdin, stdout, stderr)
 }
 

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // What a first-time user ran into, following the README.
@@ -254,5 +255,49 @@ func TestReportToStdoutIsAUsageError(t *testing.T) {
 	}
 	if stdout.Len() > 0 {
 		t.Errorf("stdout got %d bytes", stdout.Len())
+	}
+}
+
+// With no arguments at a terminal, nobody is piping a ResourceList: one
+// line says what the command is for, exit 2, rather than a wait for
+// input and an empty ResourceList. A pty's master side is a terminal
+// as term.IsTerminal sees one; /dev/null is not (it is empty stdin).
+func TestNoArgumentsAtATerminal(t *testing.T) {
+	tty, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pty to stand for a terminal: %v", err)
+	}
+	t.Cleanup(func() { tty.Close() })
+	type result struct {
+		code           int
+		stdout, stderr string
+	}
+	run := func(args []string, stdin io.Reader) result {
+		done := make(chan result, 1)
+		go func() {
+			var stdout, stderr bytes.Buffer
+			code := Main("", args, stdin, &stdout, &stderr)
+			done <- result{code, stdout.String(), stderr.String()}
+		}()
+		select {
+		case r := <-done:
+			return r
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%v: still waiting for stdin after 10s", args)
+		}
+		return result{}
+	}
+	r := run(nil, tty)
+	want := "inject-sidecars: stdin is a terminal: with no arguments inject-sidecars is a KRM function reading a ResourceList on stdin; to inject into files, run inject-sidecars -c CONFIG FILE... (see inject-sidecars --help)\n"
+	if r.code != exitUsage || r.stderr != want || r.stdout != "" {
+		t.Errorf("exit %d, stdout %q, stderr\n%s\nwant exit %d and\n%s", r.code, r.stdout, r.stderr, exitUsage, want)
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	if r := run(nil, null); r.code != exitError || !strings.Contains(r.stderr, "stdin is empty: expected a ResourceList") {
+		t.Errorf("/dev/null: exit %d, want %d and stdin is empty:\n%s", r.code, exitError, r.stderr)
 	}
 }
