@@ -62,11 +62,7 @@ func RunPlain(o PlainOptions) (code int) {
 	}
 	warnRepeats(o.Stderr, srcs)
 	if o.OnInput != nil {
-		var total int64
-		for _, s := range srcs {
-			total += s.Size
-		}
-		o.OnInput(total)
+		o.OnInput(totalSize(srcs))
 	}
 	namespaces, stats, err := scan(srcs)
 	if err != nil {
@@ -126,6 +122,15 @@ func RunPlain(o PlainOptions) (code int) {
 		fmt.Fprintln(o.Stderr, f)
 	}
 	return 0
+}
+
+// totalSize is the size of the inputs, in bytes.
+func totalSize(srcs []*yamlfile.Source) int64 {
+	var total int64
+	for _, s := range srcs {
+		total += s.Size
+	}
+	return total
 }
 
 // warnRepeats says, one line each, which inputs were a file already
