@@ -348,7 +348,7 @@ func TestE2EPlainCheck(t *testing.T) {
 	if r.code != 3 {
 		t.Fatalf("--check on un-injected input: exit %d, want 3\n%s", r.code, r.stderr)
 	}
-	mustContain(t, "--check output", r.stdout, "would change "+in, "Deployment/web: logging (injected)")
+	mustContain(t, "--check output", r.stdout, "would change "+in, "Deployment/web: logging would be injected")
 	r = run(t, "", nil, binary, "-q", "--check", "-c", cfg, "testdata/pattern-log-collector/expected.yaml")
 	if r.code != 0 || r.stdout != "" {
 		t.Fatalf("--check on injected input: exit %d, want 0\n%s%s", r.code, r.stdout, r.stderr)

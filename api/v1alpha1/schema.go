@@ -47,6 +47,11 @@ func Schema() ([]byte, error) {
 	if c, ok := s.Definitions["Container"]; ok {
 		c.Required = append(c.Required, "image")
 	}
+	if spec, ok := s.Definitions["Spec"]; ok {
+		if v, ok := spec.Properties.Get("kubernetesVersion"); ok {
+			v.Pattern = kubeVersionPattern
+		}
+	}
 	return json.MarshalIndent(s, "", "  ")
 }
 

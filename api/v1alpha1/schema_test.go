@@ -101,6 +101,7 @@ func TestSchemaRejectsBadConfigs(t *testing.T) {
 		"mode not in enum":     "spec:\n  mode: both\n",
 		"onConflict not enum":  "spec:\n  onConflict: ignore\n",
 		"bad position":         "spec:\n  position: middle\n",
+		"kubernetesVersion":    "spec:\n  kubernetesVersion: 1.30x\n",
 		"container, no image":  "spec:\n  containers: [{name: a}]\n",
 		"container, no name":   "spec:\n  containers: [{image: 'a:1'}]\n",
 		"unknown in container": "spec:\n  containers: [{name: a, image: 'a:1', imagee: b}]\n",

@@ -100,7 +100,7 @@ func (s *Spec) validateSettings(spec *field.Path) field.ErrorList {
 	oneOf(spec.Child("mode"), string(s.Mode), string(Native), string(Classic), string(Auto))
 	kube, err := s.KubeVersion()
 	if err != nil {
-		errs = append(errs, invalid(spec.Child("kubernetesVersion"), "%q is not a Kubernetes version: want one such as 1.30 or v1.30.2", s.KubernetesVersion))
+		errs = append(errs, invalid(spec.Child("kubernetesVersion"), "%q is not a Kubernetes version: want %s", s.KubernetesVersion, KubeVersionForm))
 	}
 	if kube != nil && s.Mode == Native && kube.LessThan(version.MajorMinor(1, 28)) {
 		errs = append(errs, invalid(spec.Child("mode"), "native sidecars need Kubernetes 1.29 or later (1.28 with the SidecarContainers feature gate), and kubernetesVersion is %s: the cluster would run each sidecar as an init container that blocks the app from starting; use mode: classic or auto", s.KubernetesVersion))
@@ -402,7 +402,7 @@ func (s *Spec) KubeVersion() (*version.Version, error) {
 	if s.KubernetesVersion == "" {
 		return nil, nil
 	}
-	return version.ParseGeneric(s.KubernetesVersion)
+	return ParseKubeVersion(s.KubernetesVersion)
 }
 
 // Matcher is a compiled Selector.

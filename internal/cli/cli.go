@@ -14,7 +14,7 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
-	"k8s.io/apimachinery/pkg/util/version"
+	"golang.org/x/term"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
@@ -116,8 +116,8 @@ func (o *Options) check(inputs []string) error {
 	o.Inputs = inputs
 	o.Check = o.Check || o.Diff
 	if o.KubeVersion != "" {
-		if _, err := version.ParseGeneric(o.KubeVersion); err != nil {
-			return fmt.Errorf("--kube-version %q is not a Kubernetes version: give one such as 1.30 or v1.30.2", o.KubeVersion)
+		if _, err := v1alpha1.ParseKubeVersion(o.KubeVersion); err != nil {
+			return fmt.Errorf("--kube-version %q is not a Kubernetes version: give %s", o.KubeVersion, v1alpha1.KubeVersionForm)
 		}
 	}
 	switch {
@@ -133,6 +133,9 @@ func (o *Options) check(inputs []string) error {
 		return errors.New("--admission-policy reads only the configs (-c); it takes no inputs")
 	case o.AdmissionPolicy && (o.InPlace || o.Output != "" || o.Check || o.Uninject || o.Report != ""):
 		return errors.New("--admission-policy prints the policies to stdout: it cannot be used with -i, -o, --check, --diff, --uninject or --report")
+	case o.Report == "-":
+		// Not a file named "-": stdout is taken.
+		return errors.New("--report -: stdout carries the manifests; give a file path")
 	case o.InPlace && o.Output != "":
 		return errors.New("-i and -o cannot be used together")
 	case o.Diff && (o.InPlace || o.Output != ""):
@@ -205,6 +208,11 @@ func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writ
 			Stdin: stdin, Stdout: stdout, Stderr: stderr, OnInput: tuneGC, Usage: o.Usage,
 		})
 	}
+	if isTerminal(stdin) {
+		// Nobody types a ResourceList: this is someone trying the tool.
+		printError(stderr, "stdin is a terminal: with no arguments inject-sidecars is a KRM function reading a ResourceList on stdin; to inject into files, run inject-sidecars -c CONFIG FILE... (see inject-sidecars --help)")
+		return exitUsage
+	}
 	return runKRM(stdin, stdout, stderr)
 }
 
@@ -276,11 +284,10 @@ func buildVersion(version string) string {
 	return "(devel)"
 }
 
+// isTerminal reports whether r is a terminal, where someone is typing.
+// A character device is not enough: /dev/null is one too, and as stdin
+// it is an empty input, said as such.
 func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	f, ok := r.(interface{ Fd() uintptr })
+	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -43,7 +43,7 @@ func TestFromFlags(t *testing.T) {
 		{name: "diff writes nothing", args: []string{"-c", "a", "--diff", "-i", "x"}, wantErr: "--diff writes nothing: it cannot be used with -i or -o"},
 		{name: "diff needs plain mode", args: []string{"--diff"}, wantErr: "work in plain mode"},
 		{name: "kube version", args: []string{"-c", "a", "--kube-version", "v1.30.2", "x"}, want: Options{Configs: []string{"a"}, Inputs: []string{"x"}, KubeVersion: "v1.30.2"}},
-		{name: "kube version that is not one", args: []string{"-c", "a", "--kube-version", "banana", "x"}, wantErr: `--kube-version "banana" is not a Kubernetes version: give one such as 1.30 or v1.30.2`},
+		{name: "kube version that is not one", args: []string{"-c", "a", "--kube-version", "banana", "x"}, wantErr: `--kube-version "banana" is not a Kubernetes version: give MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 1.30 or v1.30.2`},
 		{name: "admission policy", args: []string{"--admission-policy", "-c", "a.yaml", "--kube-version", "1.35"}, want: Options{Configs: []string{"a.yaml"}, AdmissionPolicy: true, KubeVersion: "1.35"}},
 		{name: "admission policy needs configs", args: []string{"--admission-policy"}, wantErr: "--admission-policy needs the configs"},
 		{name: "admission policy takes no inputs", args: []string{"--admission-policy", "-c", "a.yaml", "x/"}, wantErr: "takes no inputs"},
@@ -89,7 +89,7 @@ func TestKubeVersionFlagUsageError(t *testing.T) {
 		t.Errorf("exit %d, want %d", code, exitUsage)
 	}
 	first, _, _ := strings.Cut(errb.String(), "\n")
-	if want := `inject-sidecars: --kube-version "banana" is not a Kubernetes version: give one such as 1.30 or v1.30.2`; first != want {
+	if want := `inject-sidecars: --kube-version "banana" is not a Kubernetes version: give MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 1.30 or v1.30.2`; first != want {
 		t.Errorf("first line\n%s\nwant\n%s", first, want)
 	}
 }

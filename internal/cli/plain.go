@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -61,12 +60,9 @@ func RunPlain(o PlainOptions) (code int) {
 		printError(o.Stderr, "%v", err)
 		return exitError
 	}
+	warnRepeats(o.Stderr, srcs)
 	if o.OnInput != nil {
-		var total int64
-		for _, s := range srcs {
-			total += s.Size
-		}
-		o.OnInput(total)
+		o.OnInput(totalSize(srcs))
 	}
 	namespaces, stats, err := scan(srcs)
 	if err != nil {
@@ -113,7 +109,7 @@ func RunPlain(o PlainOptions) (code int) {
 		}
 	}
 	if o.Diff {
-		return diff(o.Stdout, o.Stderr, out, checks)
+		return diff(o.Stdout, o.Stderr, out, len(checks) > 0)
 	}
 	if o.Check {
 		return check(o.Stdout, srcs, t.changed, checks)
@@ -128,6 +124,30 @@ func RunPlain(o PlainOptions) (code int) {
 	return 0
 }
 
+// totalSize is the size of the inputs, in bytes.
+func totalSize(srcs []*yamlfile.Source) int64 {
+	var total int64
+	for _, s := range srcs {
+		total += s.Size
+	}
+	return total
+}
+
+// warnRepeats says, one line each, which inputs were a file already
+// read (a symlink to it, the path given twice), and so were skipped.
+func warnRepeats(w io.Writer, srcs []*yamlfile.Source) {
+	for _, s := range srcs {
+		path := safetext.Value(s.Path)
+		for _, again := range s.Again {
+			msg := fmt.Sprintf("[warning] %s is the same file as %s: read once, as %s", safetext.Value(again), path, path)
+			if again == s.Path {
+				msg = fmt.Sprintf("[warning] %s is given more than once: read once", path)
+			}
+			fmt.Fprintln(w, safetext.Message(msg))
+		}
+	}
+}
+
 // tally is what a run keeps of each document, which is small: the rows
 // of the summary, the report's figures, the results worth printing.
 type tally struct {
@@ -137,7 +157,7 @@ type tally struct {
 	report      *report
 	matched     []bool
 	changed     map[*yamlfile.Source]bool
-	checks      []string
+	checks      []checkLine
 	fallbacks   []string
 	failed      bool
 }
@@ -197,7 +217,7 @@ func (t *tally) add(d *docOut) {
 	for _, r := range rs {
 		t.failed = t.failed || r.Severity == transform.Error
 		if r.Changed() {
-			t.checks = append(t.checks, fmt.Sprintf("%s: %s (%s)", safetext.Value(r.Ref.String()), r.Injection, r.Action))
+			t.checks = append(t.checks, checkLine{d.src, fmt.Sprintf("%s: %s %s", safetext.Value(r.Ref.String()), r.Injection, actionWords(r.Action, "", checked))})
 		}
 	}
 	for _, r := range fn.Results(rs, func(*yaml.Node) *framework.File { return file }, t.configFiles) {
@@ -397,21 +417,28 @@ func (t *summaryRows) print(w io.Writer, how outcome) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "FILE\tWORKLOAD\tINJECTION\tACTION")
 	for _, r := range t.rows {
-		act := r.action
-		if (transform.Result{Action: act}).Changed() {
-			switch how {
-			case checked:
-				act = "would be " + act
-			case notWritten:
-				act = "not written (would be " + act + ")"
-			}
-		}
-		if r.action == transform.ActionSkipped && r.reason != "" {
-			act += " (" + r.reason + ")"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.file, r.workload, r.injection, act)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.file, r.workload, r.injection, actionWords(r.action, r.reason, how))
 	}
 	tw.Flush()
+}
+
+// actionWords says what happened to a workload, as the summary and the
+// --check list both say it: a change not written says so, a skip says
+// why.
+func actionWords(action, reason string, how outcome) string {
+	act := action
+	if (transform.Result{Action: action}).Changed() {
+		switch how {
+		case checked:
+			act = "would be " + act
+		case notWritten:
+			act = "not written (would be " + act + ")"
+		}
+	}
+	if action == transform.ActionSkipped && reason != "" {
+		act += " (" + reason + ")"
+	}
+	return act
 }
 
 func displayPath(p string) string {
@@ -421,34 +448,45 @@ func displayPath(p string) string {
 	return p
 }
 
-// check lists what a run would change, for a CI drift gate: exit 3 when
-// anything would, 0 when everything is up to date.
-func check(w io.Writer, srcs []*yamlfile.Source, changed map[*yamlfile.Source]bool, lines []string) int {
+// checkLine is one workload --check lists, under the file it is in.
+type checkLine struct {
+	src  *yamlfile.Source
+	text string
+}
+
+// check lists what a run would change, for a CI drift gate: each file
+// that would change, in input order, with its workloads under it, in
+// the order they come; exit 3 when anything would, 0 when everything is
+// up to date.
+func check(w io.Writer, srcs []*yamlfile.Source, changed map[*yamlfile.Source]bool, lines []checkLine) int {
+	bySource := map[*yamlfile.Source][]string{}
+	for _, l := range lines {
+		bySource[l.src] = append(bySource[l.src], l.text)
+	}
 	for _, s := range srcs {
 		if changed[s] {
 			fmt.Fprintf(w, "would change %s\n", safetext.Value(s.Path))
 		}
-	}
-	sort.Strings(lines)
-	for _, l := range lines {
-		fmt.Fprintln(w, "  "+l)
+		for _, l := range bySource[s] {
+			fmt.Fprintln(w, "  "+l)
+		}
 	}
 	if len(lines) > 0 {
-		return 3
+		return exitChanged
 	}
-	return 0
+	return exitOK
 }
 
 // diff prints the unified diff of each file that would change, in input
 // order: exit 3 when anything would change, 0 when everything is up to
 // date.
-func diff(w, stderr io.Writer, out *sink, changes []string) int {
+func diff(w, stderr io.Writer, out *sink, changes bool) int {
 	if err := out.endFile(); err != nil {
 		printError(stderr, "%v", err)
 		return exitError
 	}
 	io.WriteString(w, out.diffs.String())
-	if len(changes) > 0 {
+	if changes {
 		return exitChanged
 	}
 	return exitOK

@@ -191,7 +191,7 @@ func TestCheckFindsDrift(t *testing.T) {
 	data, _ := os.ReadFile(filepath.Join(dir, "app.yaml"))
 	write(t, dir, map[string]string{"app.yaml": strings.Replace(string(data), "namespace: dev", "namespace: prod", 1)})
 	code, stdout, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"app.yaml"}, PlainOptions{Check: true})
-	if code != 3 || !strings.Contains(stdout, "Pod/prod/web: mesh (upgraded)") {
+	if code != 3 || !strings.Contains(stdout, "Pod/prod/web: mesh would be upgraded") {
 		t.Errorf("exit %d:\n%s\n%s", code, stdout, stderr)
 	}
 }

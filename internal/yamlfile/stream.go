@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -33,8 +34,13 @@ type Source struct {
 	// ReadOnce is set for an input that could be read only once: it was
 	// spooled, and there is no file to rewrite.
 	ReadOnce bool
-	file     string // what Each reads
-	data     []byte // or this, where no spool could be made
+	// Again lists the later inputs that were this same file (a symlink
+	// to it, the path given twice): not read again.
+	Again []string
+	id    fileID // which file it is; zero for stdin
+	file  string // what Each reads
+	data  []byte // or this, where no spool could be made
+	blank bool   // read once, and it held only whitespace
 }
 
 // MaxLine is the longest line an input may have. A line is read whole
@@ -58,22 +64,82 @@ func Sources(inputs []string, stdin io.Reader) (srcs []*Source, cleanup func(), 
 	if len(inputs) == 0 {
 		inputs = []string{"-"}
 	}
+	seen := map[fileID]*Source{}
 	for _, in := range inputs {
 		var add []*Source
-		if in == "-" {
-			var s *Source
-			s, err = spool("-", "stdin.yaml", stdin)
-			add = []*Source{s}
-		} else {
+		switch {
+		case in == "-":
+			add, err = stdinSource(stdin)
+		case readBefore(seen, in):
+			// Not opened again: a FIFO would wait for a second writer.
+			continue
+		default:
 			add, err = sourcesOf(in)
 		}
-		srcs = append(srcs, add...)
+		srcs = append(srcs, readOnce(seen, add)...)
 		if err != nil {
 			cleanup()
 			return nil, func() {}, err
 		}
 	}
 	return srcs, cleanup, nil
+}
+
+// ErrEmptyStdin is stdin that held nothing but whitespace: nobody meant
+// to inject into nothing (a stream of empty documents, "---" alone, was
+// written on purpose, and is read as such).
+var ErrEmptyStdin = errors.New("stdin is empty: give manifests on stdin or as file arguments")
+
+// stdinSource spools stdin, which must hold more than whitespace.
+func stdinSource(stdin io.Reader) ([]*Source, error) {
+	s, err := spool("-", "stdin.yaml", stdin)
+	if err == nil && s.blank {
+		err = ErrEmptyStdin
+	}
+	return []*Source{s}, err
+}
+
+// fileID is a file's device and inode, what os.SameFile compares.
+type fileID struct{ dev, ino uint64 }
+
+func idOf(st fs.FileInfo) fileID {
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		return fileID{uint64(sys.Dev), sys.Ino}
+	}
+	return fileID{}
+}
+
+// readBefore reports whether the input names a file (not a folder)
+// already listed, and notes it there.
+func readBefore(seen map[fileID]*Source, in string) bool {
+	st, err := os.Stat(in)
+	if err != nil || st.IsDir() {
+		return false
+	}
+	first := seen[idOf(st)]
+	if first != nil {
+		first.Again = append(first.Again, in)
+	}
+	return first != nil
+}
+
+// readOnce keeps the sources not seen before, and notes the others on
+// the source that first reached their file.
+func readOnce(seen map[fileID]*Source, add []*Source) []*Source {
+	kept := add[:0]
+	for _, s := range add {
+		if s == nil || s.id == (fileID{}) {
+			kept = append(kept, s)
+			continue
+		}
+		if first := seen[s.id]; first != nil {
+			first.Again = append(first.Again, s.Path)
+			continue
+		}
+		seen[s.id] = s
+		kept = append(kept, s)
+	}
+	return kept
 }
 
 // sourcesOf lists what one input path holds. A symlink to a folder is
@@ -87,7 +153,7 @@ func sourcesOf(in string) ([]*Source, error) {
 	case st.IsDir():
 		return folderSources(in)
 	case st.Mode().IsRegular():
-		return []*Source{{Path: in, Rel: filepath.Base(in), Mode: st.Mode().Perm(), Size: st.Size(), file: in}}, nil
+		return []*Source{{Path: in, Rel: filepath.Base(in), Mode: st.Mode().Perm(), Size: st.Size(), file: in, id: idOf(st)}}, nil
 	}
 	f, err := os.Open(in)
 	if err != nil {
@@ -95,6 +161,7 @@ func sourcesOf(in string) ([]*Source, error) {
 	}
 	defer f.Close()
 	s, err := spool(in, filepath.Base(in), f)
+	s.id = idOf(st)
 	return []*Source{s}, err
 }
 
@@ -136,7 +203,7 @@ func folderSources(in string) ([]*Source, error) {
 		if !st.Mode().IsRegular() {
 			return fmt.Errorf("input %s: not a regular file; give it as an input of its own to read it", path)
 		}
-		srcs = append(srcs, &Source{Path: path, Rel: filepath.FromSlash(rel), Mode: st.Mode().Perm(), Size: st.Size(), file: path})
+		srcs = append(srcs, &Source{Path: path, Rel: filepath.FromSlash(rel), Mode: st.Mode().Perm(), Size: st.Size(), file: path, id: idOf(st)})
 		return nil
 	})
 	return srcs, err
@@ -173,7 +240,8 @@ func spool(path, rel string, r io.Reader) (*Source, error) {
 		src.file, dst = f.Name(), f
 		defer f.Close()
 	}
-	n, err := io.Copy(&textGuard{w: dst, path: path}, r)
+	guard := &textGuard{w: dst, path: path}
+	n, err := io.Copy(guard, r)
 	var bad *inputError
 	if errors.As(err, &bad) {
 		return src, err
@@ -186,7 +254,7 @@ func spool(path, rel string, r io.Reader) (*Source, error) {
 			return src, fmt.Errorf("reading %s: %v", name, UnwrapPathError(err))
 		}
 	}
-	src.Size, src.data = n, mem.Bytes()
+	src.Size, src.data, src.blank = n, mem.Bytes(), !guard.text
 	return src, nil
 }
 
@@ -196,9 +264,11 @@ type textGuard struct {
 	w           io.Writer
 	path        string
 	line, lines int
+	text        bool // something but whitespace went through
 }
 
 func (g *textGuard) Write(p []byte) (int, error) {
+	g.text = g.text || len(bytes.TrimSpace(p)) > 0
 	if bytes.IndexByte(p, 0) >= 0 {
 		return 0, notText(g.path, g.lines+1+bytes.Count(p[:bytes.IndexByte(p, 0)], []byte{'\n'}))
 	}
