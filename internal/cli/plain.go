@@ -39,7 +39,8 @@ type PlainOptions struct {
 	// OnInput, when set, is told the total size of the inputs once they
 	// are read.
 	OnInput func(bytes int64)
-	// Usage is the flag help printed after a usage error.
+	// Usage is what follows a usage error's line: the command gives a
+	// pointer to --help.
 	Usage string
 }
 
