@@ -224,11 +224,13 @@ func (d *decoder) field(n *yaml.Node, path *field.Path, dst reflect.Value) {
 // records every error with its field path: a bad quantity and an unknown
 // field in one entry are both reported.
 func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
-	if bad := unquotedTemplates(n, path); len(bad) > 0 {
+	bad := unquotedTemplates(n, path)
+	if len(bad) > 0 {
 		d.errs = append(d.errs, bad...)
-		return false
+		n = d.quoteTemplates(n, path)
 	}
 	n, ok := d.quantities(n, path)
+	ok = ok && len(bad) == 0
 	data, err := toJSON(n)
 	if err != nil {
 		d.fail(path, "%v", err)

@@ -1,0 +1,57 @@
+package v1alpha1_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
+)
+
+// configErrors lists every error of a config, "field: message", so a
+// test sees the follow-on errors a fix must not add.
+func configErrors(t *testing.T, err error) []string {
+	t.Helper()
+	var ce *v1alpha1.ConfigError
+	if !errors.As(err, &ce) {
+		t.Fatalf("got %v, want a config error", err)
+	}
+	var out []string
+	for _, fe := range ce.Errors {
+		out = append(out, fe.Field+": "+fe.Detail)
+	}
+	return out
+}
+
+// TestDecodeMessages checks the whole list of errors, word for word, of
+// the mistakes a first-time user makes: each is said once, at the place
+// it is, with the fix, and nothing follows from it.
+func TestDecodeMessages(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      []string
+	}{
+		{
+			name: "an unquoted template hides no other field",
+			src:  header + "spec:\n  containers:\n  - name: fluent-bit\n    image: {{ .Name }}\n",
+			want: []string{`spec.containers[0].image: a template must be quoted, or YAML reads it as an object: write image: "{{ .Name }}"`},
+		},
+		{
+			name: "an unquoted template beside a real mistake",
+			src:  header + "spec:\n  containers:\n  - image: x:1\n    env:\n    - name: A\n      value: {{ .Name }}\n",
+			want: []string{
+				`spec.containers[0].env[0].value: a template must be quoted, or YAML reads it as an object: write value: "{{ .Name }}"`,
+				"spec.containers[0].name: required",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := decode(t, tt.src)
+			if diff := cmp.Diff(tt.want, configErrors(t, err)); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
