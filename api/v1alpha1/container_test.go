@@ -34,7 +34,7 @@ func TestContainerRules(t *testing.T) {
 		// (port 0) gives no follow-on error; the entry's other problems
 		// are still reported.
 		{"wrong type, no follow-on", "containers:\n- name: agent\n  ports: [{containerPort: http}]", []string{
-			"spec.containers[0].ports.containerPort: expected int32, got string",
+			"spec.containers[0].ports[0].containerPort: expected a whole number, got string",
 			"spec.containers[0].image: required: the sidecar's image, such as example/agent:1.0"}, []field.ErrorType{inv, req}},
 		{"a whole entry of the wrong type", "containers:\n- oops", []string{
 			"spec.containers[0]: expected an object, got string"}, []field.ErrorType{inv}},

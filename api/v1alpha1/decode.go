@@ -251,12 +251,7 @@ func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
 	if err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			at := path
-			if te.Field != "" {
-				at = at.Child(te.Field)
-			}
-			d.fail(at, "expected %s, got %s", typeName(te.Type), te.Value)
-			d.broken = append(d.broken, brokenField{path.String(), te.Field})
+			d.typeMismatch(n, path, te)
 		} else {
 			d.fail(path, "%s", strings.TrimPrefix(err.Error(), "json: "))
 			d.broken = append(d.broken, brokenField{path.String(), ""})

@@ -35,7 +35,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"duplicate names across lists", "containers:\n- {name: a, image: x:1}\ninitContainers:\n- {name: a, image: y:1}", "spec.initContainers[0].name", "already the name of spec.containers[0]"},
 		{"bad quantity", "containers:\n- name: a\n  image: x:1\n  resources:\n    limits:\n      cpu: lots", "spec.containers[0].resources.limits.cpu", `"lots" is not a quantity`},
 		{"bad sizeLimit", "volumes:\n- name: v\n  emptyDir:\n    sizeLimit: huge", "spec.volumes[0].emptyDir.sizeLimit", "not a quantity"},
-		{"wrong type", "containers:\n- name: a\n  image: x:1\n  ports:\n  - containerPort: http", "spec.containers[0].ports.containerPort", "expected int32, got string"},
+		{"wrong type", "containers:\n- name: a\n  image: x:1\n  ports:\n  - containerPort: http", "spec.containers[0].ports[0].containerPort", "expected a whole number, got string"},
 		{"port out of range", "containers:\n- name: a\n  image: x:1\n  ports:\n  - containerPort: 70000", "spec.containers[0].ports[0].containerPort", "70000 is not a port"},
 		{"port zero", "containers:\n- name: a\n  image: x:1\n  ports:\n  - containerPort: 0", "spec.containers[0].ports[0].containerPort", "0 is not a port"},
 		{"hostPort out of range", "containers:\n- name: a\n  image: x:1\n  ports:\n  - {containerPort: 80, hostPort: 65536}", "spec.containers[0].ports[0].hostPort", "65536 is not a port"},

@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -38,4 +40,90 @@ func (d *decoder) quoteTemplates(n *yaml.Node, path *field.Path) *yaml.Node {
 		return &c
 	}
 	return walk(n, "")
+}
+
+// locate finds where in n (decoded at path) the value that did not fit
+// lies: encoding/json names the field as a dotted path without list
+// indexes (ports.containerPort), the user needs the entry
+// (ports[0].containerPort). jsonKind is the kind encoding/json saw
+// ("string", "number", ...). It returns path.Child(dotted) when nothing
+// fits better, and the value's node when found.
+func locate(n *yaml.Node, path *field.Path, dotted, jsonKind string) (*field.Path, *yaml.Node) {
+	var find func(m *yaml.Node, at *field.Path, steps []string) (*field.Path, *yaml.Node)
+	find = func(m *yaml.Node, at *field.Path, steps []string) (*field.Path, *yaml.Node) {
+		if m.Kind == yaml.SequenceNode && len(steps) > 0 {
+			for i, el := range m.Content {
+				if p, v := find(el, at.Index(i), steps); v != nil {
+					return p, v
+				}
+			}
+			return nil, nil
+		}
+		if len(steps) == 0 {
+			scalar := m.Kind == yaml.ScalarNode
+			if scalar && scalarKind(m) == jsonKind || !scalar && (jsonKind == "object" || jsonKind == "array") {
+				return at, m
+			}
+			return nil, nil
+		}
+		if m.Kind != yaml.MappingNode {
+			return nil, nil
+		}
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == steps[0] {
+				return find(m.Content[i+1], at.Child(steps[0]), steps[1:])
+			}
+		}
+		return nil, nil
+	}
+	var steps []string
+	if dotted != "" {
+		steps = strings.Split(dotted, ".")
+	}
+	if p, v := find(n, path, steps); v != nil {
+		return p, v
+	}
+	if dotted == "" {
+		return path, nil
+	}
+	return path.Child(dotted), nil
+}
+
+// scalarKind is the kind encoding/json gives a YAML scalar's value.
+func scalarKind(n *yaml.Node) string {
+	var v any
+	if err := n.Decode(&v); err != nil {
+		return ""
+	}
+	switch v.(type) {
+	case string:
+		return "string"
+	case bool:
+		return "bool"
+	case nil:
+		return "null"
+	case int, int64, uint64, float64:
+		return "number"
+	}
+	return ""
+}
+
+// typeMismatch is the message for a value of the wrong type, at the
+// entry where it is, with the fix where there is one.
+func (d *decoder) typeMismatch(n *yaml.Node, path *field.Path, te *json.UnmarshalTypeError) {
+	at, _ := locate(n, path, te.Field, te.Value)
+	d.errs = append(d.errs, invalid(at, "expected %s, got %s", userType(te.Type), te.Value))
+	d.broken = append(d.broken, brokenField{path.String(), te.Field})
+}
+
+// userType is typeName with numbers in words: int32 is a Go type name.
+func userType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return typeName(t)
 }

@@ -45,6 +45,11 @@ func TestDecodeMessages(t *testing.T) {
 				"spec.containers[0].name: required",
 			},
 		},
+		{
+			name: "a port's name where its number goes, at the port's entry",
+			src:  header + "spec:\n  containers:\n  - name: a\n    image: x:1\n    ports:\n    - containerPort: 80\n    - containerPort: http\n",
+			want: []string{"spec.containers[0].ports[1].containerPort: expected a whole number, got string"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
