@@ -2,7 +2,9 @@ package v1alpha1
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -108,12 +110,48 @@ func scalarKind(n *yaml.Node) string {
 	return ""
 }
 
+// quoteHint is the fix for a number or boolean written where text
+// belongs: YAML reads kubernetesVersion: 1.30 as the number 1.3.
+func quoteHint(key string, n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode || key == "" {
+		return ""
+	}
+	hint := fmt.Sprintf(": write %s: %q", key, n.Value)
+	var v any
+	if err := n.Decode(&v); err == nil {
+		if f, ok := v.(float64); ok {
+			if read := strconv.FormatFloat(f, 'f', -1, 64); read != n.Value {
+				hint += fmt.Sprintf(" (YAML reads %s as the number %s)", n.Value, read)
+			}
+		}
+	}
+	return hint
+}
+
 // typeMismatch is the message for a value of the wrong type, at the
 // entry where it is, with the fix where there is one.
 func (d *decoder) typeMismatch(n *yaml.Node, path *field.Path, te *json.UnmarshalTypeError) {
-	at, _ := locate(n, path, te.Field, te.Value)
-	d.errs = append(d.errs, invalid(at, "expected %s, got %s", userType(te.Type), te.Value))
+	at, v := locate(n, path, te.Field, te.Value)
+	msg := fmt.Sprintf("expected %s, got %s", userType(te.Type), te.Value)
+	if typeName(te.Type) == "string" && (te.Value == "number" || te.Value == "bool") {
+		key := te.Field
+		if key == "" {
+			key = lastStep(path)
+		}
+		msg += quoteHint(key[strings.LastIndex(key, ".")+1:], v)
+	}
+	d.errs = append(d.errs, invalid(at, "%s", msg))
 	d.broken = append(d.broken, brokenField{path.String(), te.Field})
+}
+
+// lastStep is the name of a path's last field (kubernetesVersion of
+// spec.kubernetesVersion), "" when it ends in an index.
+func lastStep(path *field.Path) string {
+	s := path.String()
+	if strings.HasSuffix(s, "]") {
+		return ""
+	}
+	return s[strings.LastIndex(s, ".")+1:]
 }
 
 // userType is typeName with numbers in words: int32 is a Go type name.

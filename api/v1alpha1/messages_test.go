@@ -46,6 +46,11 @@ func TestDecodeMessages(t *testing.T) {
 			},
 		},
 		{
+			name: "a version YAML reads as a number",
+			src:  header + "spec:\n  kubernetesVersion: 1.30\n  containers:\n  - {name: a, image: x:1}\n",
+			want: []string{`spec.kubernetesVersion: expected string, got number: write kubernetesVersion: "1.30" (YAML reads 1.30 as the number 1.3)`},
+		},
+		{
 			name: "a port's name where its number goes, at the port's entry",
 			src:  header + "spec:\n  containers:\n  - name: a\n    image: x:1\n    ports:\n    - containerPort: 80\n    - containerPort: http\n",
 			want: []string{"spec.containers[0].ports[1].containerPort: expected a whole number, got string"},
