@@ -76,9 +76,14 @@ func ConfigResults(c *Config, err error, file *framework.File) framework.Results
 	switch {
 	case errors.As(err, &ce):
 		for _, fe := range ce.Errors {
+			ref := configRef(ce.Name)
+			if ce.Resource != nil {
+				written := *ce.Resource
+				ref = &written
+			}
 			out = append(out, &framework.Result{
 				Message: fe.Detail, Severity: framework.Error,
-				ResourceRef: configRef(ce.Name), Field: &framework.Field{Path: fe.Field}, File: file,
+				ResourceRef: ref, Field: &framework.Field{Path: fe.Field}, File: file,
 			})
 		}
 	case err != nil:

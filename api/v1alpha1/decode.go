@@ -25,6 +25,9 @@ type ConfigError struct {
 	// metadata.name, when it has one.
 	Ref, Name string
 	Errors    field.ErrorList
+	// Resource, when set, is the object as the user wrote it (a
+	// ConfigMap, a mistyped kind or apiVersion): results name it.
+	Resource *yaml.ResourceIdentifier
 }
 
 func (e *ConfigError) Error() string {
@@ -101,12 +104,7 @@ func DecodeWith(n *yaml.Node, opts Options) (*SidecarInjection, error) {
 	case kind == "ConfigMap" && apiVersion == "v1":
 		return decodeConfigMap(n, opts)
 	}
-	got := strings.TrimPrefix(apiVersion+"/"+kind, "/")
-	if kind == "" {
-		got = "an object without kind"
-	}
-	return nil, &ConfigError{Ref: "functionConfig", Errors: field.ErrorList{invalid(field.NewPath("kind"),
-		"functionConfig of kind %s is not supported: want %s/%s or v1/ConfigMap", got, APIVersion, Kind)}}
+	return nil, unsupported(n, apiVersion, kind)
 }
 
 // specField is a field of Spec, found by its json name.

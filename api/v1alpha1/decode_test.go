@@ -125,7 +125,7 @@ func TestDecodeDocumentErrors(t *testing.T) {
 		{"spec not an object", header + "spec: 3\n", "spec", "expected an object"},
 		{"unknown top-level field", header + "spec:\n  env: [{name: A, value: x}]\nstatus: {}\n", "status", "unknown field"},
 		{"other kind", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n", "kind", "v1/Secret is not supported: want inject-sidecars.dev/v1alpha1/SidecarInjection or v1/ConfigMap"},
-		{"other version", "apiVersion: inject-sidecars.dev/v2\nkind: SidecarInjection\nmetadata: {name: s}\n", "kind", "inject-sidecars.dev/v2/SidecarInjection is not supported"},
+		{"other version", "apiVersion: inject-sidecars.dev/v2\nkind: SidecarInjection\nmetadata: {name: s}\n", "apiVersion", `"inject-sidecars.dev/v2" is not supported: use inject-sidecars.dev/v1alpha1`},
 		{"configmap unknown key", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  name: p\n  image: e:1\n  colour: blue\n", "data.colour", "takes image, kinds, kubeVersion, mode, name, position"},
 		{"configmap missing image", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  name: p\n", "data.image", "required"},
 		{"configmap bad mode", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  name: p\n  image: e:1\n  mode: both\n", "spec.mode", "not one of"},

@@ -1,0 +1,79 @@
+package v1alpha1
+
+import (
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
+)
+
+// group is the API group of the config kinds.
+var group, _, _ = strings.Cut(APIVersion, "/")
+
+// LooksLikeConfig reports whether n was meant as a SidecarInjection,
+// whatever its version or the spelling of its kind: its apiVersion is
+// ours, or its kind is SidecarInjection give or take the case or two
+// letters. Such a document is told what to fix, not that it is a
+// manifest.
+func LooksLikeConfig(n *yaml.Node) bool {
+	kind := yamlnode.Str(n, "kind")
+	return strings.HasPrefix(yamlnode.Str(n, "apiVersion"), group+"/") ||
+		strings.EqualFold(kind, Kind) || editDistance(kind, Kind) <= 2
+}
+
+// unsupported says what is wrong with a functionConfig that is neither a
+// SidecarInjection of this version nor a v1 ConfigMap, naming the object
+// as written.
+func unsupported(n *yaml.Node, apiVersion, kind string) *ConfigError {
+	name := yamlnode.Str(yamlnode.Field(n, "metadata"), "name")
+	ce := &ConfigError{Ref: "functionConfig", Name: name, Resource: &yaml.ResourceIdentifier{
+		TypeMeta: yaml.TypeMeta{APIVersion: apiVersion, Kind: kind}, NameMeta: yaml.NameMeta{Name: name}}}
+	if kind != "" {
+		ce.Ref = strings.TrimSuffix(kind+"/"+name, "/")
+	}
+	fail := func(path, format string, args ...any) *ConfigError {
+		ce.Errors = field.ErrorList{invalid(field.NewPath(path), format, args...)}
+		return ce
+	}
+	switch {
+	case kind == Kind && apiVersion == "":
+		return fail("apiVersion", "required: write apiVersion: %s", APIVersion)
+	case kind == Kind:
+		return fail("apiVersion", "%q is not supported: use %s", apiVersion, APIVersion)
+	case kind == "ConfigMap":
+		return fail("apiVersion", "%q is not supported: a ConfigMap is apiVersion: v1", apiVersion)
+	case kind == "" && LooksLikeConfig(n):
+		return fail("kind", "required: write kind: %s", Kind)
+	case LooksLikeConfig(n):
+		return fail("kind", "%q is not a config kind: did you mean %s?", kind, Kind)
+	}
+	got := strings.TrimPrefix(apiVersion+"/"+kind, "/")
+	if kind == "" {
+		got = "an object without kind"
+	}
+	return fail("kind", "functionConfig of kind %s is not supported: want %s/%s or v1/ConfigMap", got, APIVersion, Kind)
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes:
+// how many letters to add, drop or change to get one from the other.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,67 @@
+package cli_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/cli"
+)
+
+// newcomerConfig is msgConfig's head: a test appends the spec it needs.
+const newcomerHead = "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata:\n  name: logging\n"
+
+// newcomerSidecar is a spec that needs no warning.
+const newcomerSidecar = "spec:\n  containers:\n  - name: fluent-bit\n    image: fluent/fluent-bit:3.1.4\n    resources:\n      requests: {cpu: 10m, memory: 32Mi}\n      limits: {memory: 64Mi}\n"
+
+// TestNewcomerMessages checks every line a first-time user's mistakes
+// print, word for word (no follow-on line may appear): one line each,
+// the place and the fix. Configs the schema refuses live here rather
+// than among the golden cases, which the schema checks.
+func TestNewcomerMessages(t *testing.T) {
+	tests := []struct {
+		name   string
+		config string
+		input  string
+		code   int
+		want   []string
+	}{
+		{
+			name:   "no apiVersion",
+			config: strings.TrimPrefix(newcomerHead, "apiVersion: inject-sidecars.dev/v1alpha1\n") + newcomerSidecar,
+			code:   1,
+			want:   []string{"[error] SidecarInjection/logging apiVersion: required: write apiVersion: inject-sidecars.dev/v1alpha1 (inject.yaml)"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			input := tt.input
+			if input == "" {
+				input = msgApp
+			}
+			for name, text := range map[string]string{"inject.yaml": tt.config, "app.yaml": input} {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t.Chdir(dir)
+			var out, errb bytes.Buffer
+			code := cli.Main("", []string{"-q", "-c", "inject.yaml", "app.yaml"}, strings.NewReader(""), &out, &errb)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d", code, tt.code)
+			}
+			got := strings.Split(strings.TrimSuffix(errb.String(), "\n"), "\n")
+			if code == 1 && len(got) > 0 && got[len(got)-1] == "inject-sidecars: errors found; nothing was written" {
+				got = got[:len(got)-1]
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("stderr (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
