@@ -36,6 +36,24 @@ func TestNewcomerMessages(t *testing.T) {
 			code:   1,
 			want:   []string{"[error] SidecarInjection/logging apiVersion: required: write apiVersion: inject-sidecars.dev/v1alpha1 (inject.yaml)"},
 		},
+		{
+			name:   "a kind with a letter too many",
+			config: strings.Replace(newcomerHead, "kind: SidecarInjection", "kind: SidecarInjections", 1) + newcomerSidecar,
+			code:   1,
+			want:   []string{`[error] inject-sidecars.dev/v1alpha1/SidecarInjections/logging kind: "SidecarInjections" is not a config kind: did you mean SidecarInjection? (inject.yaml)`},
+		},
+		{
+			name:   "a kind in lower case, in another group",
+			config: strings.Replace(strings.Replace(newcomerHead, "kind: SidecarInjection", "kind: sidecarinjection", 1), "inject-sidecars.dev/v1alpha1", "example.com/v1", 1) + newcomerSidecar,
+			code:   1,
+			want:   []string{`[error] example.com/v1/sidecarinjection/logging kind: "sidecarinjection" is not a config kind: did you mean SidecarInjection? (inject.yaml)`},
+		},
+		{
+			name:   "our apiVersion with another kind",
+			config: strings.Replace(newcomerHead, "kind: SidecarInjection", "kind: Injection", 1) + newcomerSidecar,
+			code:   1,
+			want:   []string{`[error] inject-sidecars.dev/v1alpha1/Injection/logging kind: "Injection" is not a config kind: did you mean SidecarInjection? (inject.yaml)`},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -243,7 +243,7 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 				continue
 			}
 			n++
-			if kind := yamlnode.Str(d.Node, "kind"); kind != v1alpha1.Kind && kind != "ConfigMap" {
+			if kind := yamlnode.Str(d.Node, "kind"); kind != "ConfigMap" && !v1alpha1.LooksLikeConfig(d.Node) {
 				fmt.Fprintf(o.Stderr, "inject-sidecars: config %s, document %d: %s is not an injection config: -c takes a SidecarInjection or a ConfigMap\n", path, d.Index, describeKind(d.Node))
 				ok = false
 				continue
@@ -277,7 +277,7 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 }
 
 // manifestsOnly names the resources of a config file that holds no
-// config at all, only other resources (a ConfigMap may be the short
+// config at all (a SidecarInjection, even mistyped), only other resources (a ConfigMap may be the short
 // config form, so it does not count either way): "" when it holds a
 // config, or nothing but ConfigMaps. The first three are named.
 func manifestsOnly(f *yamlfile.File) string {
@@ -286,9 +286,10 @@ func manifestsOnly(f *yamlfile.File) string {
 		if d.Node == nil {
 			continue
 		}
+		if v1alpha1.LooksLikeConfig(d.Node) {
+			return "" // a config, if mistyped: Decode says what to fix
+		}
 		switch kind := yamlnode.Str(d.Node, "kind"); kind {
-		case v1alpha1.Kind:
-			return ""
 		case "ConfigMap":
 		default:
 			name := yamlnode.Str(yamlnode.Field(d.Node, "metadata"), "name")
