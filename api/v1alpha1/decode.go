@@ -460,7 +460,7 @@ func decodeConfigMap(n *yaml.Node, opts Options) (*SidecarInjection, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, &ConfigError{Ref: "ConfigMap/" + yamlnode.Str(yamlnode.Field(n, "metadata"), "name"), Name: data["name"], Errors: errs}
+		return nil, configMapError(n, data["name"], errs)
 	}
 	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: v} }
 	mapping := func(kv ...*yaml.Node) *yaml.Node {

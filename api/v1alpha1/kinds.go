@@ -77,3 +77,21 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// kptFunctionInput is the ConfigMap kpt fn eval makes of its "--
+// key=value" arguments: with none, it comes empty.
+const kptFunctionInput = "function-input"
+
+// configMapError names the ConfigMap as the user wrote it (not the
+// SidecarInjection it stands for). An empty one that kpt made means no
+// config was given at all, which is said once.
+func configMapError(n *yaml.Node, name string, errs field.ErrorList) *ConfigError {
+	meta := yamlnode.Field(n, "metadata")
+	cmName := yamlnode.Str(meta, "name")
+	data := yamlnode.Field(n, "data")
+	if cmName == kptFunctionInput && yamlnode.Field(meta, "annotations") == nil && (yamlnode.IsNull(data) || len(data.Content) == 0) {
+		errs = field.ErrorList{invalid(field.NewPath("data"), "no function config: give --fn-config FILE, or -- name=NAME image=IMAGE")}
+	}
+	return &ConfigError{Ref: "ConfigMap/" + cmName, Name: name, Errors: errs, Resource: &yaml.ResourceIdentifier{
+		TypeMeta: yaml.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, NameMeta: yaml.NameMeta{Name: cmName}}}
+}

@@ -65,3 +65,42 @@ func TestDecodeMessages(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigMapMessages: the ConfigMap form's errors name the ConfigMap
+// the user wrote, and kpt's empty one (no config given at all) is said
+// once.
+func TestConfigMapMessages(t *testing.T) {
+	tests := []struct {
+		name, src string
+		ref       string
+		want      []string
+	}{
+		{
+			name: "a mistyped key",
+			src:  "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: proxy\ndata:\n  name: envoy\n  imagee: envoyproxy/envoy:v1.31.0\n",
+			ref:  "v1/ConfigMap/proxy",
+			want: []string{
+				"data.imagee: unknown key: the ConfigMap form takes image, kinds, kubeVersion, mode, name, position",
+				"data.image: required",
+			},
+		},
+		{
+			name: "kpt fn eval with no config",
+			src:  "metadata:\n  name: function-input\ndata: {}\nkind: ConfigMap\napiVersion: v1\n",
+			ref:  "v1/ConfigMap/function-input",
+			want: []string{"data: no function config: give --fn-config FILE, or -- name=NAME image=IMAGE"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := decode(t, tt.src)
+			if diff := cmp.Diff(tt.want, configErrors(t, err)); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+			var ce *v1alpha1.ConfigError
+			if errors.As(err, &ce) && (ce.Resource == nil || ce.Resource.APIVersion+"/"+ce.Resource.Kind+"/"+ce.Resource.Name != tt.ref) {
+				t.Errorf("names %+v, want %s", ce.Resource, tt.ref)
+			}
+		})
+	}
+}

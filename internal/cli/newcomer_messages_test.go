@@ -54,6 +54,15 @@ func TestNewcomerMessages(t *testing.T) {
 			code:   1,
 			want:   []string{`[error] inject-sidecars.dev/v1alpha1/Injection/logging kind: "Injection" is not a config kind: did you mean SidecarInjection? (inject.yaml)`},
 		},
+		{
+			name:   "the ConfigMap form with a mistyped key",
+			config: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: proxy\ndata:\n  name: envoy\n  imagee: envoyproxy/envoy:v1.31.0\n",
+			code:   1,
+			want: []string{
+				"[error] v1/ConfigMap/proxy data.imagee: unknown key: the ConfigMap form takes image, kinds, kubeVersion, mode, name, position (inject.yaml)",
+				"[error] v1/ConfigMap/proxy data.image: required (inject.yaml)",
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
