@@ -133,6 +133,8 @@ type object interface {
 
 type decoder struct {
 	errs field.ErrorList
+	// line is the line of its file the config starts on, when known.
+	line int
 	// broken are the fields that did not decode (of the wrong type):
 	// they hold zero values, so what validation says of them would be
 	// a follow-on error, and is left out.
@@ -145,21 +147,25 @@ func (d *decoder) fail(path *field.Path, format string, args ...any) {
 
 func decodeSidecarInjection(n *yaml.Node, opts Options) (*SidecarInjection, error) {
 	c := &SidecarInjection{APIVersion: APIVersion, Kind: Kind}
-	d := &decoder{}
+	d := &decoder{line: opts.Line}
 	if m := yamlnode.Field(n, "metadata"); m != nil && m.Kind == yaml.MappingNode {
 		c.Metadata.Name = yamlnode.Str(m, "name")
 		c.Metadata.Namespace = yamlnode.Str(m, "namespace")
 	}
+	specMistyped := false
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		switch k := n.Content[i].Value; k {
 		case "apiVersion", "kind", "metadata", "spec":
 		default:
-			d.fail(KeyPath(nil, k), "unknown field")
+			specMistyped = d.unknownField(nil, n.Content[i], topFields, opts.Line) == "spec" || specMistyped
 		}
 	}
 	specPath := field.NewPath("spec")
 	spec := yamlnode.Field(n, "spec")
 	switch {
+	case yamlnode.IsNull(spec) && specMistyped:
+		// specs: was told "did you mean spec?"; that spec is missing
+		// would say it twice.
 	case yamlnode.IsNull(spec):
 		d.fail(specPath, "required: the sidecars to inject")
 	case spec.Kind != yaml.MappingNode:
@@ -170,7 +176,7 @@ func decodeSidecarInjection(n *yaml.Node, opts Options) (*SidecarInjection, erro
 			k, v := spec.Content[i].Value, spec.Content[i+1]
 			f, ok := specFields[k]
 			if !ok {
-				d.fail(KeyPath(specPath, k), "unknown field")
+				d.unknownField(specPath, spec.Content[i], specFieldNames, opts.Line)
 				continue
 			}
 			if yamlnode.IsNull(v) {
@@ -240,6 +246,9 @@ func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
 		var fe kjson.FieldError
 		if errors.As(se, &fe) {
 			msg := strings.TrimSpace(strings.TrimSuffix(se.Error(), fmt.Sprintf("%q", fe.FieldPath())))
+			if msg == "unknown field" {
+				msg = unknownNested(n, fe.FieldPath(), reflect.TypeOf(v), d.line)
+			}
 			d.fail(path.Child(fe.FieldPath()), "%s", msg)
 		} else {
 			d.fail(path, "%v", se)

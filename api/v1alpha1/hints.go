@@ -3,7 +3,9 @@ package v1alpha1
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -164,4 +166,114 @@ func userType(t reflect.Type) string {
 		return "a number"
 	}
 	return typeName(t)
+}
+
+// topFields are the keys of a SidecarInjection.
+var topFields = []string{"apiVersion", "kind", "metadata", "spec"}
+
+// specFieldNames are the keys of spec, sorted, for suggestions.
+var specFieldNames = slices.Sorted(maps.Keys(specFields))
+
+// unknownField reports a key that is not a field, with the line it is
+// on (from the top of the file, when docLine, the line the document
+// starts on, is known) and the field it was likely meant to be, which it
+// returns ("" when none is close).
+func (d *decoder) unknownField(parent *field.Path, key *yaml.Node, known []string, docLine int) string {
+	msg := "unknown field"
+	if docLine > 0 && key.Line > 0 {
+		msg += fmt.Sprintf(" (line %d)", key.Line+docLine-1)
+	}
+	guess := closest(key.Value, known)
+	if guess != "" {
+		msg += ": did you mean " + guess + "?"
+	}
+	d.errs = append(d.errs, invalid(KeyPath(parent, key.Value), "%s", msg))
+	return guess
+}
+
+// unknownNested is the message for an unknown field inside an entry
+// (imagee, ports[1].naem), which the decoder names by a path from the
+// entry n, decoded into t: with its line and the field of t it was
+// likely meant to be.
+func unknownNested(n *yaml.Node, fieldPath string, t reflect.Type, docLine int) string {
+	var key *yaml.Node
+	var known []string
+	for _, step := range strings.Split(fieldPath, ".") {
+		name, index, indexed := strings.Cut(step, "[")
+		t = structOf(t)
+		if n == nil || n.Kind != yaml.MappingNode || t.Kind() != reflect.Struct {
+			return "unknown field"
+		}
+		key, known = nil, jsonNames(t)
+		var value *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == name {
+				key, value = n.Content[i], n.Content[i+1]
+			}
+		}
+		if f, ok := fieldByJSON(t, name); ok {
+			t = f
+		}
+		n = value
+		if indexed && n != nil && n.Kind == yaml.SequenceNode {
+			i, err := strconv.Atoi(strings.TrimSuffix(index, "]"))
+			if err != nil || i >= len(n.Content) {
+				return "unknown field"
+			}
+			n = n.Content[i]
+		}
+	}
+	msg := "unknown field"
+	if key != nil && docLine > 0 {
+		msg += fmt.Sprintf(" (line %d)", key.Line+docLine-1)
+	}
+	if key != nil {
+		if guess := closest(key.Value, known); guess != "" {
+			msg += ": did you mean " + guess + "?"
+		}
+	}
+	return msg
+}
+
+// structOf is the struct type under pointers and slices.
+func structOf(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+		t = t.Elem()
+	}
+	return t
+}
+
+// jsonNames are the json names of a struct's fields, inline ones
+// included.
+func jsonNames(t reflect.Type) []string {
+	var out []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case f.Anonymous && name == "":
+			out = append(out, jsonNames(structOf(f.Type))...)
+		case name != "" && name != "-":
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// fieldByJSON finds a struct's field by its json name, inline ones
+// included.
+func fieldByJSON(t reflect.Type, name string) (reflect.Type, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == name {
+			return f.Type, true
+		}
+		if f.Anonymous && tag == "" {
+			if ft, ok := fieldByJSON(structOf(f.Type), name); ok {
+				return ft, true
+			}
+		}
+	}
+	return nil, false
 }

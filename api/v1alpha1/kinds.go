@@ -95,3 +95,16 @@ func configMapError(n *yaml.Node, name string, errs field.ErrorList) *ConfigErro
 	return &ConfigError{Ref: "ConfigMap/" + cmName, Name: name, Errors: errs, Resource: &yaml.ResourceIdentifier{
 		TypeMeta: yaml.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, NameMeta: yaml.NameMeta{Name: cmName}}}
 }
+
+// closest is the name in names nearest to s, within an edit distance of
+// two (and shorter than s, so that short keys do not all look alike),
+// ignoring case, or "".
+func closest(s string, names []string) string {
+	best, bestD := "", 3
+	for _, n := range names {
+		if d := editDistance(strings.ToLower(s), strings.ToLower(n)); d < bestD && d < len(s) {
+			best, bestD = n, d
+		}
+	}
+	return best
+}

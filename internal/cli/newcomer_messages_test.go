@@ -63,6 +63,27 @@ func TestNewcomerMessages(t *testing.T) {
 				"[error] v1/ConfigMap/proxy data.image: required (inject.yaml)",
 			},
 		},
+		{
+			name:   "a mistyped spec field, in the file's second document",
+			config: "# two configs\n" + strings.Replace(newcomerHead, "logging", "first", 1) + newcomerSidecar + "---\n" + newcomerHead + "spec:\n  # the sidecars\n  contianers:\n  - name: a\n    image: x:1\n",
+			code:   1,
+			want:   []string{"[error] inject-sidecars.dev/v1alpha1/SidecarInjection/logging spec.contianers: unknown field (line 20): did you mean containers? (inject.yaml)"},
+		},
+		{
+			name:   "a mistyped field in an entry",
+			config: newcomerHead + "spec:\n  containers:\n  - name: a\n    image: x:1\n    ports:\n    - containerPort: 1\n    - naem: web\n      containerPort: 2\n  volumes:\n  - name: v\n    emptyDri: {}\n",
+			code:   1,
+			want: []string{
+				"[error] inject-sidecars.dev/v1alpha1/SidecarInjection/logging spec.containers[0].ports[1].naem: unknown field (line 11): did you mean name? (inject.yaml)",
+				"[error] inject-sidecars.dev/v1alpha1/SidecarInjection/logging spec.volumes[0].emptyDri: unknown field (line 15): did you mean emptyDir? (inject.yaml)",
+			},
+		},
+		{
+			name:   "specs: is not also called a missing spec",
+			config: newcomerHead + "specs:\n  containers:\n  - name: a\n    image: x:1\n",
+			code:   1,
+			want:   []string{"[error] inject-sidecars.dev/v1alpha1/SidecarInjection/logging specs: unknown field (line 5): did you mean spec? (inject.yaml)"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
