@@ -277,3 +277,10 @@ func fieldByJSON(t reflect.Type, name string) (reflect.Type, bool) {
 	}
 	return nil, false
 }
+
+// selectorError quotes the selector that did not parse, with
+// apimachinery's reason and the syntax it takes: the reason alone
+// ("found 'web', expected: '('") does not say what was read.
+func selectorError(path *field.Path, selector string, err error) *field.Error {
+	return invalid(path, "%q: not a label selector (%v): write e.g. \"app in (web,api)\" or \"app=web\"", selector, err)
+}

@@ -55,6 +55,11 @@ func TestDecodeMessages(t *testing.T) {
 			src:  header + "spec:\n  containers:\n  - name: a\n    image: x:1\n    ports:\n    - containerPort: 80\n    - containerPort: http\n",
 			want: []string{"spec.containers[0].ports[1].containerPort: expected a whole number, got string"},
 		},
+		{
+			name: "a label selector without its parentheses",
+			src:  header + "spec:\n  targets: [{labelSelector: app in web}]\n  containers:\n  - {name: a, image: x:1}\n",
+			want: []string{`spec.targets[0].labelSelector: "app in web": not a label selector (unable to parse requirement: found 'web' expected: '('): write e.g. "app in (web,api)" or "app=web"`},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
