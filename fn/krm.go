@@ -363,6 +363,9 @@ func Process(rl *ResourceList) framework.Results {
 		return ConfigResults(nil, err, file)
 	}
 	results := ConfigResults(c, nil, file)
+	if file != nil {
+		c.Injection.Source = file.Path
+	}
 	f := &transform.Filter{Injections: []*transform.Injection{c.Injection}}
 	if _, err := f.Filter(rl.Items); err != nil {
 		return append(results, &framework.Result{Severity: framework.Error, Message: err.Error()})

@@ -150,6 +150,9 @@ func processItems(rl *ResourceList, items []itemText) (framework.Results, []stri
 		return ConfigResults(nil, err, file), out, nil
 	}
 	results := ConfigResults(c, nil, file)
+	if file != nil {
+		c.Injection.Source = file.Path
+	}
 	f := &transform.Filter{Injections: []*transform.Injection{c.Injection}}
 	var namespaces []*yaml.Node
 	for _, it := range items {

@@ -84,6 +84,12 @@ func TestNewcomerMessages(t *testing.T) {
 			code:   1,
 			want:   []string{"[error] inject-sidecars.dev/v1alpha1/SidecarInjection/logging specs: unknown field (line 5): did you mean spec? (inject.yaml)"},
 		},
+		{
+			name:   "a template that does not parse",
+			config: newcomerHead + "spec:\n  containers:\n  - name: a\n    image: 'x:{{ .Name }'\n    resources: {requests: {cpu: 1m, memory: 1Mi}, limits: {memory: 1Mi}}\n",
+			code:   1,
+			want:   []string{`[error] inject-sidecars.dev/v1alpha1/SidecarInjection/logging spec.containers[0].image: "x:{{ .Name }" is not a valid template: a {{ has no closing }} (inject.yaml)`},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -257,6 +257,7 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 				continue
 			}
 			inj := c.Injection
+			inj.Source = path
 			name := inj.Metadata.Name
 			if prev, dup := seen[name]; dup {
 				// Two configs of one name would take turns upgrading each
