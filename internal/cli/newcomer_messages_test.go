@@ -90,6 +90,12 @@ func TestNewcomerMessages(t *testing.T) {
 			code:   1,
 			want:   []string{`[error] inject-sidecars.dev/v1alpha1/SidecarInjection/logging spec.containers[0].image: "x:{{ .Name }" is not a valid template: a {{ has no closing }} (inject.yaml)`},
 		},
+		{
+			name:   "a template with a suffix in a config, after a comment",
+			config: "# the log collector\n" + newcomerHead + "spec:\n  containers:\n  - name: fluent-bit\n    image: fluent/fluent-bit:3.1.4\n    env:\n    - name: APP\n      value: {{ .Name }}-x\n",
+			code:   1,
+			want:   []string{`inject-sidecars: config inject.yaml: document 0 is not valid YAML: line 12: a template must be quoted: write value: "{{ .Name }}-x"`},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

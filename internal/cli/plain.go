@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -228,7 +229,7 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 		}
 		f, err := yamlfile.Parse(path, data)
 		if err != nil {
-			printError(o.Stderr, "config %v", err)
+			printError(o.Stderr, "config %s", configSyntax(err))
 			ok = false
 			continue
 		}
@@ -594,4 +595,14 @@ func (x fileIndex) find(path string) string {
 		return x[id]
 	}
 	return ""
+}
+
+// configSyntax words a config file's YAML error: a template in it is the
+// config's own, to be quoted (an input's would be a Helm chart's).
+func configSyntax(err error) string {
+	var se *yamlfile.SyntaxError
+	if errors.As(err, &se) && se.Line > 0 && se.Template() {
+		return fmt.Sprintf("%s: document %d is not valid YAML: line %d: a template must be quoted: %s", se.Path, se.Index, se.Line, se.QuoteHint())
+	}
+	return err.Error()
 }

@@ -8,6 +8,8 @@ import (
 
 	yaml4 "go.yaml.in/yaml/v4"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
 
 // SyntaxError is a document that is not valid YAML, at the line of its
@@ -44,6 +46,22 @@ func (e *SyntaxError) Error() string {
 // Template reports whether the bad line holds a Go template.
 func (e *SyntaxError) Template() bool { return strings.Contains(e.Text, "{{") }
 
+// QuoteHint is the fix for a template left unquoted in a config, where
+// YAML stops at what follows it (value: {{ .Name }}-x): the line with
+// its value quoted.
+func (e *SyntaxError) QuoteHint() string {
+	text := strings.TrimSpace(e.Text)
+	dash := ""
+	if rest, ok := strings.CutPrefix(text, "- "); ok {
+		dash, text = "- ", strings.TrimSpace(rest)
+	}
+	key, value, ok := strings.Cut(text, ": ")
+	if !ok || strings.Contains(key, "{{") {
+		return fmt.Sprintf("write %s%q", dash, text)
+	}
+	return fmt.Sprintf("write %s%s: %q", dash, key, strings.TrimSpace(value))
+}
+
 // maxSearch bounds the bytes read while looking for the bad line: past
 // it, the decoder's words stand alone.
 const maxSearch = 64 << 20
@@ -52,7 +70,7 @@ const maxSearch = 64 << 20
 // err: the line where it goes wrong, and the reason in the decoder's
 // words without its line (yaml v4 gives them apart).
 func (d *Document) syntaxError(path string, err error) *SyntaxError {
-	se := &SyntaxError{Path: path, Index: d.Index, Reason: d.inFile(err).Error()}
+	se := &SyntaxError{Path: path, Index: d.Index, Reason: yamlnode.FirstLine(d.inFile(err))}
 	var pe *yaml4.ParserError
 	var v any
 	if errors.As(yaml4.Unmarshal([]byte(d.Raw), &v), &pe) {
