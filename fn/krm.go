@@ -360,9 +360,9 @@ func Process(rl *ResourceList) framework.Results {
 	}
 	c, err := LoadConfig(fc, false)
 	if err != nil {
-		return ConfigResults(nil, err, file)
+		return krmConfigResults(nil, err, file)
 	}
-	results := ConfigResults(c, nil, file)
+	results := krmConfigResults(c, nil, file)
 	if file != nil {
 		c.Injection.Source = file.Path
 	}

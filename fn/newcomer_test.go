@@ -38,6 +38,16 @@ func TestKRMConfigMessages(t *testing.T) {
 			fc:   "functionConfig:\n  metadata:\n    name: function-input\n  data: {}\n  kind: ConfigMap\n  apiVersion: v1\n",
 			want: []string{"[error] v1/ConfigMap/function-input data: no function config: give --fn-config FILE, or -- name=NAME image=IMAGE"},
 		},
+		{
+			name: "kpt fn render names the config's file",
+			fc:   "functionConfig:\n  apiVersion: inject-sidecars.dev/v1alpha1\n  kind: SidecarInjection\n  metadata:\n    name: logging\n    annotations:\n      config.kubernetes.io/path: 'inject.yaml'\n      internal.config.kubernetes.io/path: 'inject.yaml'\n      internal.config.kubernetes.io/package-path: '/p'\n  spec:\n    contianers: []\n",
+			want: []string{"[error] inject-sidecars.dev/v1alpha1/SidecarInjection/logging spec.contianers: unknown field: did you mean containers? (inject.yaml)"},
+		},
+		{
+			name: "kpt fn eval --fn-config does not say which file",
+			fc:   "functionConfig:\n  apiVersion: inject-sidecars.dev/v1alpha1\n  kind: SidecarInjection\n  metadata:\n    name: logging\n    annotations:\n      internal.config.kubernetes.io/seqindent: 'compact'\n  spec:\n    contianers: []\n",
+			want: []string{"[error] inject-sidecars.dev/v1alpha1/SidecarInjection/logging spec.contianers: unknown field: did you mean containers?"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -99,6 +99,22 @@ func ConfigResults(c *Config, err error, file *framework.File) framework.Results
 	return Safe(out)
 }
 
+// krmConfigResults is ConfigResults for the KRM function: kpt and
+// kustomize print a result without its file, so a config's results name
+// the config's file in their message, when the orchestrator says which
+// it is (kpt fn render, from the Kptfile's configPath). Plain mode
+// prints the file after each result itself.
+func krmConfigResults(c *Config, err error, file *framework.File) framework.Results {
+	out := ConfigResults(c, err, file)
+	if file == nil || file.Path == "" {
+		return out
+	}
+	for _, r := range out {
+		r.Message += " (" + safetext.Value(file.Path) + ")"
+	}
+	return out
+}
+
 // Safe makes every field of the results that can hold the user's text
 // fit for one line, in place, and returns them: the message escaped and
 // bounded, each name, path and value escaped and clipped (see

@@ -147,9 +147,9 @@ func processItems(rl *ResourceList, items []itemText) (framework.Results, []stri
 			}
 			out[i] = it.raw
 		}
-		return ConfigResults(nil, err, file), out, nil
+		return krmConfigResults(nil, err, file), out, nil
 	}
-	results := ConfigResults(c, nil, file)
+	results := krmConfigResults(c, nil, file)
 	if file != nil {
 		c.Injection.Source = file.Path
 	}
