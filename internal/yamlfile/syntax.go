@@ -71,22 +71,31 @@ const maxSearch = 64 << 20
 // words without its line (yaml v4 gives them apart).
 func (d *Document) syntaxError(path string, err error) *SyntaxError {
 	se := &SyntaxError{Path: path, Index: d.Index, Reason: yamlnode.FirstLine(d.inFile(err))}
+	if len(d.Raw) > maxSearch {
+		return se
+	}
+	var n yaml4.Node // a node: aliases are not expanded
 	var pe *yaml4.ParserError
-	var v any
-	if errors.As(yaml4.Unmarshal([]byte(d.Raw), &v), &pe) {
+	if errors.As(yaml4.Unmarshal([]byte(d.Raw), &n), &pe) {
 		se.Reason = pe.Message
 	}
 	lines := strings.SplitAfter(d.Raw, "\n")
+	ends := make([]int, len(lines)+1) // ends[k]: where line k starts
+	for i, l := range lines {
+		ends[i+1] = ends[i] + len(l)
+	}
+	// From the end back, the last prefix that reads: the line after it
+	// is where the text goes wrong (a prefix ending inside a flow
+	// collection spread over lines does not read, so the first prefix
+	// that fails would point too early).
 	k, read := len(lines)-1, 0
-	for ; k > 0 && read < maxSearch; k-- {
-		prefix := strings.Join(lines[:k], "")
-		read += len(prefix)
-		if reads(prefix) {
+	for ; k > 0; k-- {
+		if read += ends[k]; read > maxSearch {
+			return se
+		}
+		if reads(d.Raw[:ends[k]]) {
 			break
 		}
-	}
-	if k > 0 && read >= maxSearch {
-		return se
 	}
 	for ; k < len(lines) && emptyText(lines[k]); k++ {
 	}
