@@ -39,5 +39,5 @@ func LoadConfigWith(n *yaml.Node, uninject bool, opts v1alpha1.Options) (*Config
 	if err != nil {
 		return nil, err
 	}
-	return &Config{Injection: inj, Warnings: c.BestPractices()}, nil
+	return &Config{Injection: inj, Warnings: append(c.BestPractices(), inj.KindWarnings()...)}, nil
 }

@@ -364,9 +364,12 @@ func Process(rl *ResourceList) framework.Results {
 	}
 	c, err := LoadConfig(fc, false)
 	if err != nil {
-		return ConfigResults(nil, err, file)
+		return krmConfigResults(nil, err, file)
 	}
-	results := ConfigResults(c, nil, file)
+	results := krmConfigResults(c, nil, file)
+	if file != nil {
+		c.Injection.Source = file.Path
+	}
 	f := &transform.Filter{Injections: []*transform.Injection{c.Injection}}
 	if _, err := f.Filter(rl.Items); err != nil {
 		return append(results, &framework.Result{Severity: framework.Error, Message: err.Error()})

@@ -76,9 +76,14 @@ func ConfigResults(c *Config, err error, file *framework.File) framework.Results
 	switch {
 	case errors.As(err, &ce):
 		for _, fe := range ce.Errors {
+			ref := configRef(ce.Name)
+			if ce.Resource != nil {
+				written := *ce.Resource
+				ref = &written
+			}
 			out = append(out, &framework.Result{
 				Message: fe.Detail, Severity: framework.Error,
-				ResourceRef: configRef(ce.Name), Field: &framework.Field{Path: fe.Field}, File: file,
+				ResourceRef: ref, Field: &framework.Field{Path: fe.Field}, File: file,
 			})
 		}
 	case err != nil:
@@ -92,6 +97,22 @@ func ConfigResults(c *Config, err error, file *framework.File) framework.Results
 		}
 	}
 	return Safe(out)
+}
+
+// krmConfigResults is ConfigResults for the KRM function: kpt and
+// kustomize print a result without its file, so a config's results name
+// the config's file in their message, when the orchestrator says which
+// it is (kpt fn render, from the Kptfile's configPath). Plain mode
+// prints the file after each result itself.
+func krmConfigResults(c *Config, err error, file *framework.File) framework.Results {
+	out := ConfigResults(c, err, file)
+	if file == nil || file.Path == "" {
+		return out
+	}
+	for _, r := range out {
+		r.Message += " (" + safetext.Value(file.Path) + ")"
+	}
+	return out
 }
 
 // Safe makes every field of the results that can hold the user's text

@@ -134,9 +134,12 @@ func processItems(rl *ResourceList, items []itemText) (framework.Results, []stri
 			}
 			out[i] = it.raw
 		}
-		return ConfigResults(nil, err, file), out, nil
+		return krmConfigResults(nil, err, file), out, nil
 	}
-	results := ConfigResults(c, nil, file)
+	results := krmConfigResults(c, nil, file)
+	if file != nil {
+		c.Injection.Source = file.Path
+	}
 	f := &transform.Filter{Injections: []*transform.Injection{c.Injection}}
 	namespaces, err := itemNamespaces(items)
 	if err != nil {

@@ -481,6 +481,10 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 			}
 			return true
 		}
+		if te := (*TemplateError)(nil); errors.As(err, &te) {
+			f.templateFailed(w, inj, te)
+			return true
+		}
 		f.result(w, inj, Error, ActionFailed, "", "injection %q: %v", inj.name(), err)
 		return true
 	}

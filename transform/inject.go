@@ -43,7 +43,10 @@ func (c *change) render() error {
 			return "", false, nil
 		}
 		v, err := execTemplate(t, data)
-		return v, true, err
+		if err != nil {
+			return "", true, templateError(t, data, err)
+		}
+		return v, true, nil
 	}
 	copyAll := func(nodes []*yaml.Node) ([]*yaml.Node, error) {
 		if len(nodes) == 0 {

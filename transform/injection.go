@@ -16,6 +16,9 @@ import (
 // nodes, so their comments and field order reach the output.
 type Injection struct {
 	*v1alpha1.SidecarInjection
+	// Source is the config's file, when known, for messages that send
+	// the user back to it.
+	Source string
 
 	// where is first, last, before or after; anchor is the container
 	// that before and after refer to.

@@ -36,7 +36,7 @@ var templateFuncs = template.FuncMap{"index": strictIndex}
 func parseTemplate(name, text string) (*tmpl, error) {
 	t, err := template.New(name).Option("missingkey=error").Funcs(templateFuncs).Parse(text)
 	if err != nil {
-		return nil, err
+		return nil, templateSyntax(text)
 	}
 	if err := checkFields(t.Tree.Root); err != nil {
 		return nil, err

@@ -28,18 +28,18 @@ func TestContainerRules(t *testing.T) {
 		// Every problem of an entry at once: an unknown field does not
 		// hide a missing one.
 		{"imagee hides no image", "containers:\n- name: agent\n  imagee: x", []string{
-			c0 + "imagee: unknown field",
+			c0 + "imagee: unknown field: did you mean image?",
 			c0 + "image: required: the sidecar's image, such as example/agent:1.0"}, []field.ErrorType{inv, req}},
 		// A field of the wrong type is reported once: its zero value
 		// (port 0) gives no follow-on error; the entry's other problems
 		// are still reported.
 		{"wrong type, no follow-on", "containers:\n- name: agent\n  ports: [{containerPort: http}]", []string{
-			"spec.containers[0].ports.containerPort: expected int32, got string",
+			"spec.containers[0].ports[0].containerPort: expected a whole number, got string",
 			"spec.containers[0].image: required: the sidecar's image, such as example/agent:1.0"}, []field.ErrorType{inv, req}},
 		{"a whole entry of the wrong type", "containers:\n- oops", []string{
 			"spec.containers[0]: expected an object, got string"}, []field.ErrorType{inv}},
 		{"indexes kept after a bad entry", "containers:\n- {name: a, image: 'a:1', imagee: x}\n- {name: b}", []string{
-			"spec.containers[0].imagee: unknown field",
+			"spec.containers[0].imagee: unknown field: did you mean image?",
 			"spec.containers[1].image: required: the sidecar's image, such as example/agent:1.0"}, []field.ErrorType{inv, req}},
 
 		{"image with spaces", "containers:\n- {name: agent, image: ' example/agent:1.0'}", []string{c0 + `image: " example/agent:1.0" must not have spaces around it`}, []field.ErrorType{inv}},

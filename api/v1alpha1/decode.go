@@ -25,6 +25,9 @@ type ConfigError struct {
 	// metadata.name, when it has one.
 	Ref, Name string
 	Errors    field.ErrorList
+	// Resource, when set, is the object as the user wrote it (a
+	// ConfigMap, a mistyped kind or apiVersion): results name it.
+	Resource *yaml.ResourceIdentifier
 }
 
 func (e *ConfigError) Error() string {
@@ -101,12 +104,7 @@ func DecodeWith(n *yaml.Node, opts Options) (*SidecarInjection, error) {
 	case kind == "ConfigMap" && apiVersion == "v1":
 		return decodeConfigMap(n, opts)
 	}
-	got := strings.TrimPrefix(apiVersion+"/"+kind, "/")
-	if kind == "" {
-		got = "an object without kind"
-	}
-	return nil, &ConfigError{Ref: "functionConfig", Errors: field.ErrorList{invalid(field.NewPath("kind"),
-		"functionConfig of kind %s is not supported: want %s/%s or v1/ConfigMap", got, APIVersion, Kind)}}
+	return nil, unsupported(n, apiVersion, kind)
 }
 
 // specField is a field of Spec, found by its json name.
@@ -135,6 +133,8 @@ type object interface {
 
 type decoder struct {
 	errs field.ErrorList
+	// line is the line of its file the config starts on, when known.
+	line int
 	// broken are the fields that did not decode (of the wrong type):
 	// they hold zero values, so what validation says of them would be
 	// a follow-on error, and is left out.
@@ -147,21 +147,25 @@ func (d *decoder) fail(path *field.Path, format string, args ...any) {
 
 func decodeSidecarInjection(n *yaml.Node, opts Options) (*SidecarInjection, error) {
 	c := &SidecarInjection{APIVersion: APIVersion, Kind: Kind}
-	d := &decoder{}
+	d := &decoder{line: opts.Line}
 	if m := yamlnode.Field(n, "metadata"); m != nil && m.Kind == yaml.MappingNode {
 		c.Metadata.Name = yamlnode.Str(m, "name")
 		c.Metadata.Namespace = yamlnode.Str(m, "namespace")
 	}
+	specMistyped := false
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		switch k := n.Content[i].Value; k {
 		case "apiVersion", "kind", "metadata", "spec":
 		default:
-			d.fail(KeyPath(nil, k), "unknown field")
+			specMistyped = d.unknownField(nil, n.Content[i], topFields, opts.Line) == "spec" || specMistyped
 		}
 	}
 	specPath := field.NewPath("spec")
 	spec := yamlnode.Field(n, "spec")
 	switch {
+	case yamlnode.IsNull(spec) && specMistyped:
+		// specs: was told "did you mean spec?"; that spec is missing
+		// would say it twice.
 	case yamlnode.IsNull(spec):
 		d.fail(specPath, "required: the sidecars to inject")
 	case spec.Kind != yaml.MappingNode:
@@ -172,7 +176,7 @@ func decodeSidecarInjection(n *yaml.Node, opts Options) (*SidecarInjection, erro
 			k, v := spec.Content[i].Value, spec.Content[i+1]
 			f, ok := specFields[k]
 			if !ok {
-				d.fail(KeyPath(specPath, k), "unknown field")
+				d.unknownField(specPath, spec.Content[i], specFieldNames, opts.Line)
 				continue
 			}
 			if yamlnode.IsNull(v) {
@@ -224,11 +228,13 @@ func (d *decoder) field(n *yaml.Node, path *field.Path, dst reflect.Value) {
 // records every error with its field path: a bad quantity and an unknown
 // field in one entry are both reported.
 func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
-	if bad := unquotedTemplates(n, path); len(bad) > 0 {
+	bad := unquotedTemplates(n, path)
+	if len(bad) > 0 {
 		d.errs = append(d.errs, bad...)
-		return false
+		n = d.quoteTemplates(n, path)
 	}
 	n, ok := d.quantities(n, path)
+	ok = ok && len(bad) == 0
 	data, err := toJSON(n)
 	if err != nil {
 		d.fail(path, "%v", err)
@@ -240,6 +246,9 @@ func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
 		var fe kjson.FieldError
 		if errors.As(se, &fe) {
 			msg := strings.TrimSpace(strings.TrimSuffix(se.Error(), fmt.Sprintf("%q", fe.FieldPath())))
+			if msg == "unknown field" {
+				msg = unknownNested(n, fe.FieldPath(), reflect.TypeOf(v), d.line)
+			}
 			d.fail(path.Child(fe.FieldPath()), "%s", msg)
 		} else {
 			d.fail(path, "%v", se)
@@ -249,12 +258,7 @@ func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
 	if err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			at := path
-			if te.Field != "" {
-				at = at.Child(te.Field)
-			}
-			d.fail(at, "expected %s, got %s", typeName(te.Type), te.Value)
-			d.broken = append(d.broken, brokenField{path.String(), te.Field})
+			d.typeMismatch(n, path, te)
 		} else {
 			d.fail(path, "%s", strings.TrimPrefix(err.Error(), "json: "))
 			d.broken = append(d.broken, brokenField{path.String(), ""})
@@ -465,7 +469,7 @@ func decodeConfigMap(n *yaml.Node, opts Options) (*SidecarInjection, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, &ConfigError{Ref: "ConfigMap/" + yamlnode.Str(yamlnode.Field(n, "metadata"), "name"), Name: data["name"], Errors: errs}
+		return nil, configMapError(n, data["name"], errs)
 	}
 	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: v} }
 	mapping := func(kv ...*yaml.Node) *yaml.Node {

@@ -447,17 +447,17 @@ func (s Selector) Compile(path *field.Path) (*Matcher, *field.Error) {
 	var err error
 	if s.LabelSelector != "" {
 		if m.labels, err = labels.Parse(s.LabelSelector); err != nil {
-			return nil, invalid(path.Child("labelSelector"), "%v", err)
+			return nil, selectorError(path.Child("labelSelector"), s.LabelSelector, err)
 		}
 	}
 	if s.AnnotationSelector != "" {
 		if m.annotations, err = labels.Parse(s.AnnotationSelector); err != nil {
-			return nil, invalid(path.Child("annotationSelector"), "%v", err)
+			return nil, selectorError(path.Child("annotationSelector"), s.AnnotationSelector, err)
 		}
 	}
 	if s.NamespaceSelector != "" {
 		if m.namespaceLabels, err = labels.Parse(s.NamespaceSelector); err != nil {
-			return nil, invalid(path.Child("namespaceSelector"), "%v", err)
+			return nil, selectorError(path.Child("namespaceSelector"), s.NamespaceSelector, err)
 		}
 	}
 	return m, nil

@@ -180,7 +180,7 @@ func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writ
 			return exitOK
 		}
 		printError(stderr, "%v", err)
-		fmt.Fprint(stderr, o.Usage)
+		fmt.Fprint(stderr, usageHint)
 		return exitUsage
 	}
 	switch {
@@ -199,13 +199,13 @@ func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writ
 		return RunAdmission(PlainOptions{Configs: o.Configs, KubeVersion: o.KubeVersion, Stderr: stderr, Stdout: stdout})
 	case o.Plain():
 		if len(o.Inputs) == 0 && isTerminal(stdin) {
-			fmt.Fprintf(stderr, "inject-sidecars: no input: give files or folders, or pipe YAML to stdin\n%s", o.Usage)
+			fmt.Fprintf(stderr, "inject-sidecars: no input: give files or folders, or pipe YAML to stdin\n%s", usageHint)
 			return exitUsage
 		}
 		return RunPlain(PlainOptions{
 			Configs: o.Configs, Inputs: o.Inputs, Output: o.Output,
 			InPlace: o.InPlace, Check: o.Check, Diff: o.Diff, Uninject: o.Uninject, Quiet: o.Quiet, Report: o.Report, KubeVersion: o.KubeVersion,
-			Stdin: stdin, Stdout: stdout, Stderr: stderr, OnInput: tuneGC, Usage: o.Usage,
+			Stdin: stdin, Stdout: stdout, Stderr: stderr, OnInput: tuneGC, Usage: usageHint,
 		})
 	}
 	if isTerminal(stdin) {
@@ -215,6 +215,10 @@ func Main(version string, args []string, stdin io.Reader, stdout, stderr io.Writ
 	}
 	return runKRM(stdin, stdout, stderr)
 }
+
+// usageHint follows the one line of a usage error: the whole usage
+// (fifteen lines) would bury that line; --help prints it.
+const usageHint = "run inject-sidecars --help for usage\n"
 
 // usage is the flag help, written out rather than pflag's (which shows
 // every switch as --check[=true|false] and a list as stringArray);

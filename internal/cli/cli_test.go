@@ -74,8 +74,11 @@ func TestRealMainUsageExitCodes(t *testing.T) {
 		if code := Main("", args, strings.NewReader(""), &out, &errb); code != exitUsage {
 			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
 		}
-		if !strings.Contains(errb.String(), "usage:") {
-			t.Errorf("%v: stderr has no usage:\n%s", args, errb.String())
+		// One line saying what is wrong, then where the usage is: the
+		// whole usage would bury that line.
+		lines := strings.Split(strings.TrimSuffix(errb.String(), "\n"), "\n")
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], "inject-sidecars: ") || lines[1] != "run inject-sidecars --help for usage" {
+			t.Errorf("%v: stderr is not one line and the pointer to --help:\n%s", args, errb.String())
 		}
 	}
 }

@@ -88,8 +88,8 @@ func TestPlainMessages(t *testing.T) {
 			files: map[string]string{"inject.yaml": msgConfig, "app.yaml": msgApp + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n  k: [unclosed\n"},
 			args:  []string{"-c", "inject.yaml", "app.yaml"},
 			code:  1,
-			// The document starts on line 20; its data: mapping is on 24.
-			want: []string{"inject-sidecars: app.yaml: document 2 is not valid YAML: yaml: line 24: did not find expected ',' or ']'"},
+			// The document starts on line 20; [unclosed is on 25.
+			want: []string{"inject-sidecars: app.yaml: document 2 is not valid YAML: line 25: did not find expected ',' or ']'"},
 		},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -38,7 +39,8 @@ type PlainOptions struct {
 	// OnInput, when set, is told the total size of the inputs once they
 	// are read.
 	OnInput func(bytes int64)
-	// Usage is the flag help printed after a usage error.
+	// Usage is what follows a usage error's line: the command gives a
+	// pointer to --help.
 	Usage string
 }
 
@@ -247,7 +249,7 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 		}
 		f, err := yamlfile.Parse(path, data)
 		if err != nil {
-			printError(o.Stderr, "config %v", err)
+			printError(o.Stderr, "config %s", configSyntax(err))
 			ok = false
 			continue
 		}
@@ -262,7 +264,7 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 				continue
 			}
 			n++
-			if kind := yamlnode.Str(d.Node, "kind"); kind != v1alpha1.Kind && kind != "ConfigMap" {
+			if kind := yamlnode.Str(d.Node, "kind"); kind != "ConfigMap" && !v1alpha1.LooksLikeConfig(d.Node) {
 				fmt.Fprintf(o.Stderr, "inject-sidecars: config %s, document %d: %s is not an injection config: -c takes a SidecarInjection or a ConfigMap\n", path, d.Index, describeKind(d.Node))
 				ok = false
 				continue
@@ -276,6 +278,7 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 				continue
 			}
 			inj := c.Injection
+			inj.Source = path
 			name := inj.Metadata.Name
 			if prev, dup := seen[name]; dup {
 				// Two configs of one name would take turns upgrading each
@@ -296,7 +299,7 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 }
 
 // manifestsOnly names the resources of a config file that holds no
-// config at all, only other resources (a ConfigMap may be the short
+// config at all (a SidecarInjection, even mistyped), only other resources (a ConfigMap may be the short
 // config form, so it does not count either way): "" when it holds a
 // config, or nothing but ConfigMaps. The first three are named.
 func manifestsOnly(f *yamlfile.File) string {
@@ -305,9 +308,10 @@ func manifestsOnly(f *yamlfile.File) string {
 		if d.Node == nil {
 			continue
 		}
+		if v1alpha1.LooksLikeConfig(d.Node) {
+			return "" // a config, if mistyped: Decode says what to fix
+		}
 		switch kind := yamlnode.Str(d.Node, "kind"); kind {
-		case v1alpha1.Kind:
-			return ""
 		case "ConfigMap":
 		default:
 			name := yamlnode.Str(yamlnode.Field(d.Node, "metadata"), "name")
@@ -629,4 +633,14 @@ func (x fileIndex) find(path string) string {
 		return x[id]
 	}
 	return ""
+}
+
+// configSyntax words a config file's YAML error: a template in it is the
+// config's own, to be quoted (an input's would be a Helm chart's).
+func configSyntax(err error) string {
+	var se *yamlfile.SyntaxError
+	if errors.As(err, &se) && se.Line > 0 && se.Template() {
+		return fmt.Sprintf("%s: document %d is not valid YAML: line %d: a template must be quoted: %s", se.Path, se.Index, se.Line, se.QuoteHint())
+	}
+	return err.Error()
 }

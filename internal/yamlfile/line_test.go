@@ -14,11 +14,17 @@ func TestParseErrorFileLine(t *testing.T) {
 	tests := []struct {
 		name, text, want string
 	}{
-		// The decoder names the line of the mapping it was in (data:).
-		{"first document", bad, "app.yaml: document 0 is not valid YAML: yaml: line 5: did not find expected ',' or ']'"},
-		{"second document, from line 9", service + "---\n" + bad, "app.yaml: document 1 is not valid YAML: yaml: line 13: did not find expected ',' or ']'"},
-		{"after a leading separator and an empty document", "---\n# only a comment\n---\n" + bad, "app.yaml: document 0 is not valid YAML: yaml: line 8: did not find expected ',' or ']'"},
-		{"Windows line ends", strings.ReplaceAll(service+"---\n"+bad, "\n", "\r\n"), "app.yaml: document 1 is not valid YAML: yaml: line 13: did not find expected ',' or ']'"},
+		// The line of [unclosed itself: the decoder alone would name the
+		// line before the mapping it was in (data:), counted from 0.
+		{"first document", bad, "app.yaml: document 0 is not valid YAML: line 6: did not find expected ',' or ']'"},
+		{"second document, from line 9", service + "---\n" + bad, "app.yaml: document 1 is not valid YAML: line 14: did not find expected ',' or ']'"},
+		{"after a leading separator and an empty document", "---\n# only a comment\n---\n" + bad, "app.yaml: document 0 is not valid YAML: line 9: did not find expected ',' or ']'"},
+		{"Windows line ends", strings.ReplaceAll(service+"---\n"+bad, "\n", "\r\n"), "app.yaml: document 1 is not valid YAML: line 14: did not find expected ',' or ']'"},
+		{"a flow mapping over lines before the error", "a: {b: 1,\n  c: 2}\nd: [x\n", "app.yaml: document 0 is not valid YAML: line 3: did not find expected ',' or ']'"},
+		{"a Helm template after a comment and a separator", "# c\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}-x\n",
+			"app.yaml: document 0 is not valid YAML: line 6 holds a template ({{ ... }}): a Helm chart must be rendered with helm template first (helm template NAME CHART | inject-sidecars -c CONFIG)"},
+		{"a Helm template in a list entry", "kind: Pod\nspec:\n  containers:\n  - name: a\n    image: {{ .Values.image }}:{{ .Values.tag }}\n",
+			"app.yaml: document 0 is not valid YAML: line 5 holds a template ({{ ... }}): a Helm chart must be rendered with helm template first (helm template NAME CHART | inject-sidecars -c CONFIG)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -417,7 +417,7 @@ func (d *Document) Parse(path string) error {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		return fmt.Errorf("%s: document %d is not valid YAML: %s", path, d.Index, yamlnode.FirstLine(d.inFile(err)))
+		return d.syntaxError(path, err)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
