@@ -123,7 +123,7 @@ func (c *change) validRendered() error {
 	check("initContainers", c.inits, "name", validation.IsDNS1123Label)
 	check("volumes", c.volumes, "name", validation.IsDNS1123Label)
 	check("volumeMounts", c.mounts, "name", validation.IsDNS1123Label)
-	check("env", c.env, "name", c.inj.Spec.Rules().IsEnvVarName)
+	check("env", c.env, "name", c.inj.Spec.ContainerRules().IsEnvVarName)
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))
 	}
