@@ -125,7 +125,7 @@ func (c *change) validRendered() error {
 	check("initContainers", c.inits, "name", validation.IsDNS1123Label)
 	check("volumes", c.volumes, "name", validation.IsDNS1123Label)
 	check("volumeMounts", c.mounts, "name", validation.IsDNS1123Label)
-	check("env", c.env, "name", c.inj.Spec.Rules().IsEnvVarName)
+	check("env", c.env, "name", c.inj.Spec.ContainerRules().IsEnvVarName)
 	errs = append(errs, c.backsteps()...)
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))

@@ -257,7 +257,7 @@ func (c *change) validOverridden(ov overrides) error {
 				continue
 			}
 			rtc := l.runToCompletion && (ctr.RestartPolicy == nil || *ctr.RestartPolicy != corev1.ContainerRestartPolicyAlways)
-			for _, fe := range c.inj.Spec.Rules().ValidateContainer(&ctr, field.NewPath("spec", l.name).Index(i), rtc) {
+			for _, fe := range c.inj.Spec.ContainerRules().ValidateContainer(&ctr, field.NewPath("spec", l.name).Index(i), rtc) {
 				errs = append(errs, &overrideError{"", fmt.Sprintf("with the overrides applied, %s: %s", fe.Field, fe.Detail)})
 			}
 		}

@@ -41,9 +41,9 @@ type ContainerRules struct {
 	RestartAllContainers bool
 }
 
-// Rules returns the container rules for spec.kubernetesVersion (the
+// ContainerRules returns the container rules for spec.kubernetesVersion (the
 // latest when none is set).
-func (s *Spec) Rules() ContainerRules {
+func (s *Spec) ContainerRules() ContainerRules {
 	v, err := s.KubeVersion()
 	before := func(minor uint) bool { return err == nil && v != nil && v.LessThan(version.MajorMinor(1, minor)) }
 	return ContainerRules{StrictEnvNames: before(32), RestartRules: !before(35), RestartAllContainers: !before(36)}

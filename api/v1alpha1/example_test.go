@@ -19,7 +19,7 @@ func ExampleContainerRules_ValidateContainer() {
 		Ports:           []corev1.ContainerPort{{ContainerPort: 9000, Protocol: "tcp"}},
 		Env:             []corev1.EnvVar{{Name: "A=B", Value: "x"}},
 	}
-	for _, e := range spec.Rules().ValidateContainer(&ctr, field.NewPath("spec", "containers").Index(0), false) {
+	for _, e := range spec.ContainerRules().ValidateContainer(&ctr, field.NewPath("spec", "containers").Index(0), false) {
 		fmt.Printf("%s (%s): %s\n", e.Field, e.Type, e.Detail)
 	}
 	// Output:

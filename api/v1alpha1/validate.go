@@ -132,7 +132,7 @@ func (s *Spec) validateSettings(spec *field.Path) field.ErrorList {
 // the sidecars.
 func (s *Spec) validateContainers(spec *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	rules := s.Rules()
+	rules := s.ContainerRules()
 	names := map[string]string{}
 	ports := map[string]string{}
 	for _, l := range []struct {
@@ -204,7 +204,7 @@ func isEmptyDir(src *corev1.VolumeSource) bool {
 // restartPolicy, and only Always; from 1.35 every container may take
 // Always, Never or OnFailure, and restartPolicyRules beside one.
 func (s *Spec) validateRestartPolicy(ctr *corev1.Container, list string, at *field.Path) field.ErrorList {
-	p, rules := ctr.RestartPolicy, s.Rules()
+	p, rules := ctr.RestartPolicy, s.ContainerRules()
 	policy := at.Child("restartPolicy")
 	switch {
 	case p != nil && list == "containers" && s.Mode == Native && *p != corev1.ContainerRestartPolicyAlways:
@@ -304,7 +304,7 @@ func (s *Spec) validateVolumes(at *field.Path) field.ErrorList {
 
 // validateEnv: the API server's rules, and each name once.
 func (s *Spec) validateEnv(at *field.Path) field.ErrorList {
-	errs := s.Rules().ValidateEnv(objectValues(s.Env), at)
+	errs := s.ContainerRules().ValidateEnv(objectValues(s.Env), at)
 	errs = append(errs, s.fileKeyVolumes(objectValues(s.Env), at)...)
 	seen := map[string]bool{}
 	for i, e := range s.Env {
