@@ -90,6 +90,7 @@ func main() {
 	runs := flag.Int("runs", 5, "runs of each command")
 	sizes := flag.String("sizes", "1000,5000,20000", "numbers of Deployments")
 	ksizes := flag.String("kustomize-sizes", "500,2000", "numbers of Deployments for the kustomize comparison")
+	files := flag.Int("files", 2000, "number of files in the folder cases")
 	peers := flag.Bool("peers", false, "compare with istioctl kube-inject and kubectl-kyverno apply instead (make bench-peers builds them)")
 	flag.Parse()
 	if *peers {
@@ -99,7 +100,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(*bin, *kustomize, *runs, *sizes, *ksizes); err != nil {
+	if err := run(*bin, *kustomize, *runs, *sizes, *ksizes, *files); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -117,7 +118,7 @@ func ints(list string) ([]int, error) {
 	return n, nil
 }
 
-func run(bin, kustomize string, runs int, sizes, ksizes string) error {
+func run(bin, kustomize string, runs int, sizes, ksizes string, files int) error {
 	bin, _ = filepath.Abs(bin)
 	tmp, err := os.MkdirTemp("", "inject-sidecars-bench")
 	if err != nil {
@@ -210,23 +211,12 @@ func run(bin, kustomize string, runs int, sizes, ksizes string) error {
 	}
 	growth("plain stream", n, stream)
 
-	header("plain mode, a folder of one file per Deployment, vs kyaml's package round trip")
-	for _, v := range n[:min(2, len(n))] {
-		dir := filepath.Join(tmp, fmt.Sprintf("files%d", v))
-		if err := gen(filepath.Join(tmp, "unused.yaml"), "-n", fmt.Sprint(v), "-files", dir); err != nil {
-			return err
-		}
-		out := filepath.Join(tmp, "out")
-		r, err := three(fmt.Sprintf("%d files", v),
-			func(env []string) (sample, error) {
-				os.RemoveAll(out)
-				return measureEnv(env, "", fn, "-q", "-c", cfg, "-o", out+"/", dir)
-			},
-			func() (sample, error) { return measure("", rt, "-dir", dir) })
-		if err != nil {
-			return err
-		}
-		row(r)
+	header("plain mode, a folder of one Deployment per file, vs kyaml's package round trip of a copy")
+	if err := folderRows(tmp, fn, rt, cfg, gen, files, runs, three, row); err != nil {
+		return err
+	}
+	if err := configRows(tmp, fn, gen, 100, runs, []int{50, 1000}); err != nil {
+		return err
 	}
 
 	if _, err := os.Stat(kustomize); err != nil {
