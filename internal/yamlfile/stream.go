@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -246,8 +247,19 @@ func (s *Source) Each(do func(*Document) error) error {
 		return fmt.Errorf("input %s: %v", s.Path, UnwrapPathError(err))
 	}
 	defer f.Close()
-	return split(s.Path, bufio.NewReaderSize(f, 1<<16), do)
+	r := readers.Get().(*bufio.Reader)
+	r.Reset(f)
+	defer func() {
+		r.Reset(nil)
+		readers.Put(r)
+	}()
+	return split(s.Path, r, do)
 }
+
+// readers are the sources' read buffers, reused: a folder of thousands
+// of small files is read twice, and a new 64 KiB buffer for each file
+// was most of what the reading allocated.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 1<<16) }}
 
 // readLine reads one line into buf (reused), at most MaxLine long.
 func readLine(r *bufio.Reader, buf []byte) ([]byte, error) {

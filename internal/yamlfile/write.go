@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -119,8 +120,22 @@ func newStaged(path, dir, pattern string, perm fs.FileMode, s StagedFile) (*Stag
 	if err != nil {
 		return nil, fmt.Errorf("staging %s: %v", path, UnwrapPathError(err))
 	}
-	s.f, s.tmp, s.w = f, f.Name(), bufio.NewWriterSize(f, 1<<16)
+	s.f, s.tmp, s.w = f, f.Name(), writers.Get().(*bufio.Writer)
+	s.w.Reset(f)
 	return &s, nil
+}
+
+// writers are the staged files' buffers: a run writes one file at a
+// time, so a few buffers serve thousands of files (a new 64 KiB buffer
+// for each was a tenth of a 2,000-file run's time, cleared and
+// collected).
+var writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 1<<16) }}
+
+// letGo returns the file's buffer to the pool.
+func (s *StagedFile) letGo() {
+	s.w.Reset(nil)
+	writers.Put(s.w)
+	s.w, s.f = nil, nil
 }
 
 // inside refuses a path under root that a symlink (the file itself, or
@@ -192,7 +207,7 @@ func (s *StagedFile) Finish() error {
 	if cerr := s.f.Close(); err == nil {
 		err = cerr
 	}
-	s.w, s.f = nil, nil
+	s.letGo()
 	if err != nil {
 		s.err = fmt.Errorf("staging %s: %v", s.Path, UnwrapPathError(err))
 	}
@@ -219,7 +234,7 @@ func keepOwnerAndMode(f *os.File, st fs.FileInfo) error {
 func (s *StagedFile) Discard() {
 	if s.f != nil {
 		s.f.Close()
-		s.w, s.f = nil, nil
+		s.letGo()
 	}
 	if !s.done {
 		RemoveTemp(s.tmp)
