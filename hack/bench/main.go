@@ -91,6 +91,7 @@ func main() {
 	sizes := flag.String("sizes", "1000,5000,20000", "numbers of Deployments")
 	ksizes := flag.String("kustomize-sizes", "500,2000", "numbers of Deployments for the kustomize comparison")
 	files := flag.Int("files", 2000, "number of files in the folder cases")
+	flag.StringVar(&only, "only", "", "run only these parts, comma-separated: krm, stream, folder, configs, kustomize (all by default)")
 	peers := flag.Bool("peers", false, "compare with istioctl kube-inject and kubectl-kyverno apply instead (make bench-peers builds them)")
 	flag.Parse()
 	if *peers {
@@ -104,6 +105,22 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// only lists the parts to run; empty runs them all.
+var only string
+
+// pick returns n when the part named is to run, else nothing.
+func pick(part string, n []int) []int {
+	if only == "" {
+		return n
+	}
+	for _, p := range strings.Split(only, ",") {
+		if strings.TrimSpace(p) == part {
+			return n
+		}
+	}
+	return nil
 }
 
 func ints(list string) ([]int, error) {
@@ -175,9 +192,8 @@ func run(bin, kustomize string, runs int, sizes, ksizes string, files int) error
 		return result{name, a, a1, b}, nil
 	}
 
-	header("KRM function vs kyaml round trip of the same ResourceList")
-	var krm []result
-	for _, v := range n {
+	var krm, stream []result
+	for _, v := range pick("krm", n) {
 		in := filepath.Join(tmp, "rl.yaml")
 		if err := gen(in, "-n", fmt.Sprint(v)); err != nil {
 			return err
@@ -188,14 +204,15 @@ func run(bin, kustomize string, runs int, sizes, ksizes string, files int) error
 		if err != nil {
 			return err
 		}
+		if len(krm) == 0 {
+			header("KRM function vs kyaml round trip of the same ResourceList")
+		}
 		row(r)
 		krm = append(krm, r)
 	}
 	growth("KRM", n, krm)
 
-	header("plain mode, one stream, vs kyaml round trip of the same stream")
-	var stream []result
-	for _, v := range n {
+	for _, v := range pick("stream", n) {
 		in := filepath.Join(tmp, "plain.yaml")
 		if err := gen(in, "-n", fmt.Sprint(v), "-plain"); err != nil {
 			return err
@@ -206,17 +223,27 @@ func run(bin, kustomize string, runs int, sizes, ksizes string, files int) error
 		if err != nil {
 			return err
 		}
+		if len(stream) == 0 {
+			header("plain mode, one stream, vs kyaml round trip of the same stream")
+		}
 		row(r)
 		stream = append(stream, r)
 	}
 	growth("plain stream", n, stream)
 
-	header("plain mode, a folder of one Deployment per file, vs kyaml's package round trip of a copy")
-	if err := folderRows(tmp, fn, rt, cfg, gen, files, runs, three, row); err != nil {
-		return err
+	if len(pick("folder", n)) > 0 {
+		header("plain mode, a folder of one Deployment per file, vs kyaml's package round trip of a copy")
+		if err := folderRows(tmp, fn, rt, cfg, gen, files, runs, three, row); err != nil {
+			return err
+		}
 	}
-	if err := configRows(tmp, fn, gen, 100, runs, []int{50, 1000}); err != nil {
-		return err
+	if len(pick("configs", n)) > 0 {
+		if err := configRows(tmp, fn, gen, 100, runs, []int{50, 1000}); err != nil {
+			return err
+		}
+	}
+	if len(pick("kustomize", n)) == 0 {
+		return nil
 	}
 
 	if _, err := os.Stat(kustomize); err != nil {
