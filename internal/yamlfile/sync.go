@@ -12,42 +12,39 @@ import (
 // side by side cost a few journal commits, not a thousand.
 const syncers = 32
 
-// syncAll syncs the staged files that asked for it, side by side. A file
-// was closed when it was finished: it is opened again to be synced.
-func syncAll(files []*StagedFile) error {
-	var paths []string
-	for _, s := range files {
-		if s.sync && !s.into {
-			paths = append(paths, s.tmp)
-		}
-	}
-	errs := parallel(paths, func(p string) error {
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		err = f.Sync()
+// syncSlots bounds the background syncs in flight.
+var syncSlots = make(chan struct{}, syncers)
+
+// syncInBackground syncs and closes f on a goroutine of its own, once
+// one of syncSlots is free: the run goes on writing the next file while
+// the file system writes this one.
+func syncInBackground(f *os.File) <-chan error {
+	done := make(chan error, 1)
+	syncSlots <- struct{}{}
+	go func() {
+		err := f.Sync()
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
-		return err
-	})
-	for i, err := range errs {
-		if err != nil {
-			return fmt.Errorf("staging %s: %v", targetOf(files, paths[i]), UnwrapPathError(err))
-		}
-	}
-	return nil
+		<-syncSlots
+		done <- err
+	}()
+	return done
 }
 
-// targetOf names the file a temporary file stands for.
-func targetOf(files []*StagedFile, tmp string) string {
+// syncAll waits for the staged files' background syncs.
+func syncAll(files []*StagedFile) error {
+	var first error
 	for _, s := range files {
-		if s.tmp == tmp {
-			return s.Path
+		if s.synced == nil {
+			continue
 		}
+		if err := <-s.synced; err != nil && first == nil {
+			first = fmt.Errorf("staging %s: %v", s.Path, UnwrapPathError(err))
+		}
+		s.synced = nil
 	}
-	return tmp
+	return first
 }
 
 // syncFolders syncs, once each, the folders synced files were renamed
