@@ -90,6 +90,8 @@ func main() {
 	runs := flag.Int("runs", 5, "runs of each command")
 	sizes := flag.String("sizes", "1000,5000,20000", "numbers of Deployments")
 	ksizes := flag.String("kustomize-sizes", "500,2000", "numbers of Deployments for the kustomize comparison")
+	files := flag.Int("files", 2000, "number of files in the folder cases")
+	flag.StringVar(&only, "only", "", "run only these parts, comma-separated: krm, stream, folder, configs, kustomize (all by default)")
 	peers := flag.Bool("peers", false, "compare with istioctl kube-inject and kubectl-kyverno apply instead (make bench-peers builds them)")
 	flag.Parse()
 	if *peers {
@@ -99,10 +101,26 @@ func main() {
 		}
 		return
 	}
-	if err := run(*bin, *kustomize, *runs, *sizes, *ksizes); err != nil {
+	if err := run(*bin, *kustomize, *runs, *sizes, *ksizes, *files); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// only lists the parts to run; empty runs them all.
+var only string
+
+// pick returns n when the part named is to run, else nothing.
+func pick(part string, n []int) []int {
+	if only == "" {
+		return n
+	}
+	for _, p := range strings.Split(only, ",") {
+		if strings.TrimSpace(p) == part {
+			return n
+		}
+	}
+	return nil
 }
 
 func ints(list string) ([]int, error) {
@@ -117,7 +135,7 @@ func ints(list string) ([]int, error) {
 	return n, nil
 }
 
-func run(bin, kustomize string, runs int, sizes, ksizes string) error {
+func run(bin, kustomize string, runs int, sizes, ksizes string, files int) error {
 	bin, _ = filepath.Abs(bin)
 	tmp, err := os.MkdirTemp("", "inject-sidecars-bench")
 	if err != nil {
@@ -174,9 +192,8 @@ func run(bin, kustomize string, runs int, sizes, ksizes string) error {
 		return result{name, a, a1, b}, nil
 	}
 
-	header("KRM function vs kyaml round trip of the same ResourceList")
-	var krm []result
-	for _, v := range n {
+	var krm, stream []result
+	for _, v := range pick("krm", n) {
 		in := filepath.Join(tmp, "rl.yaml")
 		if err := gen(in, "-n", fmt.Sprint(v)); err != nil {
 			return err
@@ -187,14 +204,15 @@ func run(bin, kustomize string, runs int, sizes, ksizes string) error {
 		if err != nil {
 			return err
 		}
+		if len(krm) == 0 {
+			header("KRM function vs kyaml round trip of the same ResourceList")
+		}
 		row(r)
 		krm = append(krm, r)
 	}
 	growth("KRM", n, krm)
 
-	header("plain mode, one stream, vs kyaml round trip of the same stream")
-	var stream []result
-	for _, v := range n {
+	for _, v := range pick("stream", n) {
 		in := filepath.Join(tmp, "plain.yaml")
 		if err := gen(in, "-n", fmt.Sprint(v), "-plain"); err != nil {
 			return err
@@ -205,28 +223,27 @@ func run(bin, kustomize string, runs int, sizes, ksizes string) error {
 		if err != nil {
 			return err
 		}
+		if len(stream) == 0 {
+			header("plain mode, one stream, vs kyaml round trip of the same stream")
+		}
 		row(r)
 		stream = append(stream, r)
 	}
 	growth("plain stream", n, stream)
 
-	header("plain mode, a folder of one file per Deployment, vs kyaml's package round trip")
-	for _, v := range n[:min(2, len(n))] {
-		dir := filepath.Join(tmp, fmt.Sprintf("files%d", v))
-		if err := gen(filepath.Join(tmp, "unused.yaml"), "-n", fmt.Sprint(v), "-files", dir); err != nil {
+	if len(pick("folder", n)) > 0 {
+		header("plain mode, a folder of one Deployment per file, vs kyaml's package round trip of a copy")
+		if err := folderRows(tmp, fn, rt, cfg, gen, files, runs, three, row); err != nil {
 			return err
 		}
-		out := filepath.Join(tmp, "out")
-		r, err := three(fmt.Sprintf("%d files", v),
-			func(env []string) (sample, error) {
-				os.RemoveAll(out)
-				return measureEnv(env, "", fn, "-q", "-c", cfg, "-o", out+"/", dir)
-			},
-			func() (sample, error) { return measure("", rt, "-dir", dir) })
-		if err != nil {
+	}
+	if len(pick("configs", n)) > 0 {
+		if err := configRows(tmp, fn, gen, 100, runs, []int{50, 1000}); err != nil {
 			return err
 		}
-		row(r)
+	}
+	if len(pick("kustomize", n)) == 0 {
+		return nil
 	}
 
 	if _, err := os.Stat(kustomize); err != nil {

@@ -144,7 +144,11 @@ func main() {
 	filesOut := flag.String("files", "", "write each resource to a file of its own in this folder (a plain-mode folder input)")
 	istioOut := flag.String("istio", "", "also write the equivalent istio injection config to this file")
 	kyvernoOut := flag.String("kyverno", "", "also write the equivalent kyverno policy to this file")
+	configs := flag.Int("configs", 0, "with -config: write this many configs, config i with a sidecar of its own for the workload whose index is i modulo -n (0: the usual one config, for every workload)")
 	flag.Parse()
+	if *configs > 0 {
+		config = manyConfigs(*configs, *n)
+	}
 	if *filesOut != "" {
 		if err := writeFiles(*filesOut, *n, *mixed); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -222,4 +226,24 @@ func writeFiles(dir string, n int, mixed bool) error {
 		}
 	}
 	return nil
+}
+
+// manyConfigs is k configs, config i adding a sidecar, volume and mount
+// of its own to the workloads labelled app=service-(i mod n): many
+// teams' configs over one repository, each picking its own workloads.
+func manyConfigs(k, n int) string {
+	var b strings.Builder
+	for i := 0; i < k; i++ {
+		if i > 0 {
+			b.WriteString("---\n")
+		}
+		own := strings.NewReplacer("app-logs", fmt.Sprintf("app-logs-%d", i), "/var/log/app", fmt.Sprintf("/var/log/app-%d", i))
+		side := own.Replace(strings.Replace(sidecar, "fluent-bit", fmt.Sprintf("fluent-bit-%d", i), 1))
+		fmt.Fprintf(&b, "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata:\n  name: logging-%d\nspec:\n", i)
+		fmt.Fprintf(&b, "  targets:\n  - labelSelector: app=service-%d\n", i%max(n, 1))
+		b.WriteString("  containers:\n" + indent(side, "  ") +
+			"  volumes:\n" + indent(own.Replace(volumes), "  ") +
+			"  volumeMounts:\n" + indent(own.Replace(appMount), "  "))
+	}
+	return b.String()
 }

@@ -115,3 +115,32 @@ func TestTextGuard(t *testing.T) {
 		})
 	}
 }
+
+// A small file is read once: the second pass sees the text the first
+// read, even if the file changed in between, and a large one is read
+// again.
+func TestSmallSourcesReadOnce(t *testing.T) {
+	dir := t.TempDir()
+	small, large := filepath.Join(dir, "small.yaml"), filepath.Join(dir, "large.yaml")
+	os.WriteFile(small, []byte("a: 1\n"), 0o644)
+	os.WriteFile(large, []byte("b: 1\n"+strings.Repeat("# padding\n", holdFile/10+1)), 0o644)
+	srcs, cleanup, err := Sources([]string{dir}, nil)
+	defer cleanup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := func() (out []string) {
+		for _, s := range srcs {
+			if err := s.Each(func(d *Document) error { out = append(out, d.Raw[:5]); return nil }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return out
+	}
+	first := strings.Join(texts(), "|")
+	os.WriteFile(small, []byte("a: 2\n"), 0o644)
+	os.WriteFile(large, []byte("b: 2\n"), 0o644)
+	if got, want := strings.Join(texts(), "|"), strings.Replace(first, "b: 1", "b: 2", 1); got != want {
+		t.Errorf("second pass read %q, want %q (the first pass: %q)", got, want, first)
+	}
+}

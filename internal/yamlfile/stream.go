@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"unicode/utf8"
 
@@ -39,9 +40,19 @@ type Source struct {
 	Again []string
 	id    fileID // which file it is; zero for stdin
 	file  string // what Each reads
-	data  []byte // or this, where no spool could be made
+	data  []byte // or this, where no spool could be made, or held
 	blank bool   // read once, and it held only whitespace
+	hold  bool   // small: read once, the text kept for the next pass
+	held  bool
 }
+
+// A run reads each input twice (for Namespaces, then to inject). A small
+// file's text is kept from the first read for the second, up to a total:
+// a folder of thousands of small files is opened and read once.
+const (
+	holdFile  = 64 << 10
+	holdTotal = 16 << 20
+)
 
 // MaxLine is the longest line an input may have. A line is read whole
 // before it is used, so a limit keeps a file with no line ends (binary
@@ -80,6 +91,12 @@ func Sources(inputs []string, stdin io.Reader) (srcs []*Source, cleanup func(), 
 		if err != nil {
 			cleanup()
 			return nil, func() {}, err
+		}
+	}
+	budget := int64(holdTotal)
+	for _, s := range srcs {
+		if !s.ReadOnce && s.Size <= min(holdFile, budget) {
+			s.hold, budget = true, budget-s.Size
 		}
 	}
 	return srcs, cleanup, nil
@@ -308,7 +325,17 @@ func longLine(path string, line int) error {
 // that). A text check runs as it reads: NUL bytes, invalid UTF-8 or a
 // line longer than MaxLine stop it with an error.
 func (s *Source) Each(do func(*Document) error) error {
-	if s.file == "" {
+	if s.hold && !s.held {
+		data, err := os.ReadFile(s.file)
+		if err != nil {
+			return fmt.Errorf("input %s: %v", s.Path, UnwrapPathError(err))
+		}
+		s.hold = false
+		if len(data) <= 2*holdFile { // else it grew: read it as it comes
+			s.data, s.held = data, true
+		}
+	}
+	if s.file == "" || s.held {
 		return split(s.Path, bufio.NewReader(bytes.NewReader(s.data)), do)
 	}
 	f, err := os.Open(s.file)
@@ -316,8 +343,19 @@ func (s *Source) Each(do func(*Document) error) error {
 		return fmt.Errorf("input %s: %v", s.Path, UnwrapPathError(err))
 	}
 	defer f.Close()
-	return split(s.Path, bufio.NewReaderSize(f, 1<<16), do)
+	r := readers.Get().(*bufio.Reader)
+	r.Reset(f)
+	defer func() {
+		r.Reset(nil)
+		readers.Put(r)
+	}()
+	return split(s.Path, r, do)
 }
+
+// readers are the sources' read buffers, reused: a folder of thousands
+// of small files is read twice, and a new 64 KiB buffer for each file
+// was most of what the reading allocated.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 1<<16) }}
 
 // readLine reads one line into buf (reused), at most MaxLine long.
 func readLine(r *bufio.Reader, buf []byte) ([]byte, error) {

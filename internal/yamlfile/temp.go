@@ -18,8 +18,19 @@ import (
 var temps = struct {
 	sync.Mutex
 	paths  map[string]bool
+	dirs   map[string]*stageDir // staging folders, by the folder they are in
 	closed bool
-}{paths: map[string]bool{}}
+	n      uint64 // names the files in staging folders
+}{paths: map[string]bool{}, dirs: map[string]*stageDir{}}
+
+// stageDir is a staging folder: a private folder (0700, a random name
+// starting with a dot, so a folder input skips it) inside the folder
+// whose files are staged in it, removed once the last of them is renamed
+// into place or removed.
+type stageDir struct {
+	path string
+	refs int
+}
 
 // ErrInterrupted is returned for a temporary file asked for after
 // RemoveTemps.
@@ -34,6 +45,64 @@ func RemoveTemps() {
 	for p := range temps.paths {
 		os.Remove(p)
 		delete(temps.paths, p)
+	}
+	for dir, d := range temps.dirs {
+		os.Remove(d.path)
+		delete(temps.dirs, dir)
+	}
+}
+
+// createStaged makes a new file named after pattern in dir's staging
+// folder, made if needed, with perm less the umask.
+func createStaged(dir, pattern string, perm fs.FileMode) (*os.File, *stageDir, error) {
+	temps.Lock()
+	defer temps.Unlock()
+	if temps.closed {
+		return nil, nil, ErrInterrupted
+	}
+	d := temps.dirs[dir]
+	if d == nil {
+		path, err := os.MkdirTemp(dir, ".inject-sidecars-")
+		if err != nil {
+			return nil, nil, err
+		}
+		d = &stageDir{path: path}
+		temps.dirs[dir] = d
+	}
+	temps.n++
+	prefix, suffix, _ := strings.Cut(pattern, "*")
+	name := filepath.Join(d.path, prefix+strconv.FormatUint(temps.n, 10)+suffix)
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+	if err != nil {
+		releaseLocked(d)
+		return nil, nil, err
+	}
+	d.refs++
+	temps.paths[name] = true
+	return f, d, nil
+}
+
+// release lets a staged file's staging folder go: the last file out
+// removes it.
+func release(d *stageDir) {
+	temps.Lock()
+	defer temps.Unlock()
+	releaseLocked(d)
+}
+
+// releaseLocked is release for a caller that holds the lock.
+func releaseLocked(d *stageDir) {
+	if d == nil {
+		return
+	}
+	if d.refs > 0 {
+		d.refs--
+	}
+	if d.refs == 0 {
+		os.Remove(d.path)
+		if temps.dirs[filepath.Dir(d.path)] == d {
+			delete(temps.dirs, filepath.Dir(d.path))
+		}
 	}
 }
 

@@ -233,3 +233,43 @@ func TestWriteFilesDanglingLink(t *testing.T) {
 		t.Errorf("a folder was made where the link points")
 	}
 }
+
+// A run's files for one folder are staged in one staging folder inside
+// it, which goes when the last of them is renamed or discarded.
+func TestStagingFolder(t *testing.T) {
+	dir := t.TempDir()
+	var staged []*StagedFile
+	for _, name := range []string{"a.yaml", "b.yaml", "c.yaml"} {
+		s, err := Stage(filepath.Join(dir, name), StageOptions{Sync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.WriteString(name + "\n")
+		staged = append(staged, s)
+	}
+	folders, _ := filepath.Glob(filepath.Join(dir, ".inject-sidecars-*"))
+	if len(folders) != 1 {
+		t.Fatalf("staging folders = %v, want one", folders)
+	}
+	if st, err := os.Stat(folders[0]); err != nil || st.Mode().Perm() != 0o700 {
+		t.Errorf("staging folder mode = %v (%v), want 0700", st.Mode().Perm(), err)
+	}
+	if in, _ := os.ReadDir(folders[0]); len(in) != 3 {
+		t.Errorf("staging folder holds %d files, want 3", len(in))
+	}
+	staged[2].Discard()
+	if err := CommitAll(staged[:2]); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	for _, name := range []string{"a.yaml", "b.yaml"} {
+		if got, _ := os.ReadFile(filepath.Join(dir, name)); string(got) != name+"\n" {
+			t.Errorf("%s = %q", name, got)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "c.yaml")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the discarded c.yaml was written (%v)", err)
+	}
+}
