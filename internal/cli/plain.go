@@ -56,6 +56,10 @@ func RunPlain(o PlainOptions) (code int) {
 	if !ok {
 		return exitError
 	}
+	if err := checkInputs(o); err != nil {
+		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n%s", err, o.Usage)
+		return exitUsage
+	}
 	srcs, cleanup, err := yamlfile.Sources(o.Inputs, o.Stdin)
 	defer cleanup()
 	if err != nil {
@@ -547,6 +551,34 @@ func planOutput(o PlainOptions, files []*yamlfile.Source, stats map[*yamlfile.So
 		plan.paths[f] = out
 	}
 	return plan, nil
+}
+
+// checkInputs refuses, before any input is opened, stdin named twice
+// (it can be read once) and -i on an input that is not a regular file or
+// a folder: opening a FIFO would wait for a writer and consume its data.
+// os.Stat follows symlinks, so a link to a FIFO is refused too.
+func checkInputs(o PlainOptions) error {
+	stdin := 0
+	for _, in := range o.Inputs {
+		if in == "-" {
+			if stdin++; stdin > 1 {
+				return errors.New("stdin (-) given twice: it can be read only once; give - once")
+			}
+		}
+	}
+	if !o.InPlace {
+		return nil
+	}
+	for _, in := range o.Inputs {
+		if in == "-" {
+			return errors.New("-i cannot rewrite stdin")
+		}
+		st, err := os.Stat(in)
+		if err == nil && !st.IsDir() && !st.Mode().IsRegular() {
+			return fmt.Errorf("-i cannot rewrite %s: it is not a regular file (a pipe, FIFO or device); give -o PATH", in)
+		}
+	}
+	return nil
 }
 
 // checkDestinations refuses, before anything runs, what would write over
