@@ -610,6 +610,9 @@ func checkDestinations(o PlainOptions, srcs []*yamlfile.Source, plan *outputPlan
 		if st, err := os.Stat(o.Report); err == nil && st.IsDir() {
 			return fmt.Errorf("--report %s is a folder: give a file path", o.Report)
 		}
+		if err := reportClash(o, srcs, plan); err != nil {
+			return err
+		}
 		if what := known.find(o.Report); what != "" {
 			return fmt.Errorf("--report %s is %s: give another path", o.Report, what)
 		}
@@ -630,6 +633,41 @@ func checkDestinations(o PlainOptions, srcs []*yamlfile.Source, plan *outputPlan
 		}
 	}
 	return nil
+}
+
+// reportClash refuses a --report path that -o would also write (the
+// single output file, or any file mirrored under the output folder): one
+// of the two would be lost. Paths are compared cleaned and absolute, and,
+// where both files exist, by os.SameFile.
+func reportClash(o PlainOptions, srcs []*yamlfile.Source, plan *outputPlan) error {
+	if plan == nil {
+		return nil
+	}
+	if plan.single != "" {
+		if samePath(plan.single, o.Report) {
+			return fmt.Errorf("-o %s and --report %s name the same file: give --report another path", plan.single, o.Report)
+		}
+		return nil
+	}
+	for _, s := range srcs {
+		if out := plan.paths[s]; samePath(out, o.Report) {
+			return fmt.Errorf("-o %s would write %s over --report %s: give --report a path outside the output folder", o.Output, out, o.Report)
+		}
+	}
+	return nil
+}
+
+// samePath reports whether two paths name one file: the same cleaned
+// absolute path, or, when both exist, the same file (os.SameFile).
+func samePath(a, b string) bool {
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	if errA == nil && errB == nil && absA == absB {
+		return true
+	}
+	stA, errA := os.Stat(a)
+	stB, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(stA, stB)
 }
 
 // fileIndex finds files by identity (device and inode, as os.SameFile
