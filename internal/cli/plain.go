@@ -57,8 +57,7 @@ func RunPlain(o PlainOptions) (code int) {
 		return exitError
 	}
 	if err := checkInputs(o); err != nil {
-		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n%s", err, o.Usage)
-		return exitUsage
+		return usageError(o, err)
 	}
 	srcs, cleanup, err := yamlfile.Sources(o.Inputs, o.Stdin)
 	defer cleanup()
@@ -83,8 +82,7 @@ func RunPlain(o PlainOptions) (code int) {
 		}
 	}
 	if err := checkDestinations(o, srcs, plan); err != nil {
-		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n%s", err, o.Usage)
-		return exitUsage
+		return usageError(o, err)
 	}
 	out, err := newSink(o, plan)
 	if err != nil {
@@ -94,31 +92,29 @@ func RunPlain(o PlainOptions) (code int) {
 	filter := &transform.Filter{Injections: injections}
 	filter.Prepare(namespaces)
 	t := newTally(len(injections), o.Report != "", configPaths)
-	err = pipeline(srcs, filter, !o.Check || o.Diff, out, t.add)
-	if err != nil {
+	if err := pipeline(srcs, filter, !o.Check || o.Diff, out, t.add); err != nil {
 		out.discard()
 		printError(o.Stderr, "%v", err)
 		return exitError
 	}
 	t.print(o, filter.Unmatched(t.matched))
-	report, checks := t.report, t.checks
 	if t.failed {
 		out.discard()
 		fmt.Fprintln(o.Stderr, "inject-sidecars: errors found; nothing was written")
 		return exitError
 	}
 	if o.Report != "" {
-		if err := report.write(o.Report); err != nil {
+		if err := t.report.write(o.Report); err != nil {
 			out.discard()
 			printError(o.Stderr, "%v", err)
 			return exitError
 		}
 	}
 	if o.Diff {
-		return diff(o.Stdout, o.Stderr, out, len(checks) > 0)
+		return diff(o.Stdout, o.Stderr, out, len(t.checks) > 0)
 	}
 	if o.Check {
-		return check(o.Stdout, srcs, t.changed, checks)
+		return check(o.Stdout, srcs, t.changed, t.checks)
 	}
 	if err := out.commit(o.Stdout); err != nil {
 		printError(o.Stderr, "%v", err)
@@ -551,6 +547,12 @@ func planOutput(o PlainOptions, files []*yamlfile.Source, stats map[*yamlfile.So
 		plan.paths[f] = out
 	}
 	return plan, nil
+}
+
+// usageError prints a usage error's line and the pointer to --help.
+func usageError(o PlainOptions, err error) int {
+	fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n%s", err, o.Usage)
+	return exitUsage
 }
 
 // checkInputs refuses, before any input is opened, stdin named twice
