@@ -52,7 +52,7 @@ func unifiedDiff(path string, docs []docText) string {
 	}
 	var w strings.Builder
 	name := strings.TrimPrefix(filepath.ToSlash(filepath.Clean(path)), "/")
-	fmt.Fprintf(&w, "--- a/%s\n+++ b/%s\n", name, name)
+	fmt.Fprintf(&w, "--- %s\n+++ %s\n", quotePath("a/"+name), quotePath("b/"+name))
 	for _, g := range groups {
 		first, end := g[0], g[len(g)-1]
 		fmt.Fprintf(&w, "@@ -%s +%s @@\n", hunkRange(first.I1, end.I2), hunkRange(first.J1, end.J2))
@@ -66,6 +66,44 @@ func unifiedDiff(path string, docs []docText) string {
 		}
 	}
 	return w.String()
+}
+
+// cEscapes are the bytes git's quote_c_style writes as a backslash and
+// the letter at the same place in cLetters.
+const cEscapes, cLetters = "\a\b\t\n\v\f\r\"\\", `abtnvfr"\`
+
+// quotePath writes a diff header's name as git does (quote_c_style):
+// a name that holds a control character, a '"', a '\\', DEL or any
+// byte from 0x80 (so a bidi control or any non-ASCII letter) is put in
+// double quotes, with C escapes (\n, \t, \", \\, ...) and every other
+// such byte as three octal digits. A newline or ESC in a file name
+// then cannot forge lines in a log, and `git apply` reads the name back.
+// Other names are written as they are.
+func quotePath(name string) string {
+	quote := func(c byte) bool { return c < 0x20 || c == '"' || c == '\\' || c >= 0x7f }
+	i := 0
+	for i < len(name) && !quote(name[i]) {
+		i++
+	}
+	if i == len(name) {
+		return name
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch k := strings.IndexByte(cEscapes, c); {
+		case k >= 0:
+			b.WriteByte('\\')
+			b.WriteByte(cLetters[k])
+		case quote(c):
+			fmt.Fprintf(&b, "\\%03o", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 // smallMatch is the size (lines before and after together) up to which

@@ -187,3 +187,54 @@ func TestUniqueAnchors(t *testing.T) {
 		t.Errorf("uniqueAnchors = %v, want u1 and one of u2, u3", got)
 	}
 }
+
+// A file name with a newline, a quote, ESC, a bidi control or any other
+// byte git quotes is written in the --- and +++ lines as git writes it
+// (the same line as git diff's), so the header holds no raw control
+// character and cannot forge lines in a log, and git apply still applies
+// the diff. Names that need no quoting stay as they are.
+func TestUnifiedDiffQuotesNames(t *testing.T) {
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("git is not installed")
+	}
+	docs := []docText{{"a\nb\n", "a\nx\nb\n"}}
+	for _, tt := range []struct{ name, plusLine string }{
+		{"we\"ird\nname.yaml", `+++ "b/we\"ird\nname.yaml"`},
+		{"esc\x1b[31m.yaml", `+++ "b/esc\033[31m.yaml"`},
+		{"bidi\u202egpj.yaml", `+++ "b/bidi\342\200\256gpj.yaml"`},
+		{"tab\tand\\back\x7f.yaml", `+++ "b/tab\tand\\back\177.yaml"`},
+		{"sub dir/plain-name.yaml", "+++ b/sub dir/plain-name.yaml"},
+	} {
+		dir := t.TempDir()
+		file := filepath.Join(dir, tt.name)
+		os.MkdirAll(filepath.Dir(file), 0o755)
+		if err := os.WriteFile(file, []byte(docs[0].before), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		diff := unifiedDiff(tt.name, docs)
+		lines := strings.SplitN(diff, "\n", 3)
+		if want := "--- " + strings.Replace(tt.plusLine, "+++ ", "", 1); lines[0] != strings.Replace(want, "b/", "a/", 1) || lines[1] != tt.plusLine {
+			t.Errorf("%q: header\n%s\n%s\nwant\n%s", tt.name, lines[0], lines[1], tt.plusLine)
+		}
+		for _, c := range []byte(lines[0] + lines[1]) {
+			if c < 0x20 || c >= 0x7f {
+				t.Errorf("%q: the header holds the raw byte %#x", tt.name, c)
+			}
+		}
+		cmd := exec.Command(git, "-c", "core.quotePath=true", "diff", "--no-index", "--", os.DevNull, tt.name)
+		cmd.Dir = dir
+		out, _ := cmd.Output()
+		// (git ends a name with a space with a tab, for patch(1).)
+		if !strings.Contains(strings.ReplaceAll(string(out), "\t\n", "\n"), "\n"+tt.plusLine+"\n") {
+			t.Errorf("%q: git diff writes the name otherwise:\n%s", tt.name, out)
+		}
+		apply := exec.Command(git, "apply", "-")
+		apply.Dir, apply.Stdin = dir, strings.NewReader(diff)
+		if out, err := apply.CombinedOutput(); err != nil {
+			t.Errorf("%q: git apply: %v\n%s", tt.name, err, out)
+		} else if got, _ := os.ReadFile(file); string(got) != docs[0].after {
+			t.Errorf("%q: after git apply: %q", tt.name, got)
+		}
+	}
+}

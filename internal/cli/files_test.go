@@ -65,7 +65,9 @@ func TestDestinationNamesAnInput(t *testing.T) {
 		{"--report a folder", PlainOptions{Inputs: []string{app}, Report: in}, "--report " + in + " is a folder: give a file path"},
 		{"-o an input", PlainOptions{Inputs: []string{app}, Output: app}, "-o " + app + " is the input " + app},
 		{"-o the input folder", PlainOptions{Inputs: []string{in}, Output: in}, "over the input " + filepath.Join(in, "b.yaml")},
-		{"-o onto the --report file", PlainOptions{Inputs: []string{app}, Output: filepath.Join(dir, "r.yaml"), Report: filepath.Join(dir, "r.yaml")}, "is the --report file"},
+		{"-o onto the --report file", PlainOptions{Inputs: []string{app}, Output: filepath.Join(dir, "r.yaml"), Report: filepath.Join(dir, "r.yaml")}, "-o " + filepath.Join(dir, "r.yaml") + " and --report " + filepath.Join(dir, "r.yaml") + " name the same file"},
+		{"-o and --report one new file", PlainOptions{Inputs: []string{app}, Output: filepath.Join(dir, "n.yaml"), Report: filepath.Join(dir, "in", "..", "n.yaml")}, "and --report " + filepath.Join(dir, "in", "..", "n.yaml") + " name the same file"},
+		{"-o DIR mirrors onto the --report file", PlainOptions{Inputs: []string{app}, Output: filepath.Join(dir, "od") + "/", Report: filepath.Join(dir, "od", "app.yaml")}, "would write " + filepath.Join(dir, "od", "app.yaml") + " over --report"},
 	}
 	write(t, dir, map[string]string{"r.yaml": "old\n"})
 	before := readTree(t, dir)

@@ -56,6 +56,9 @@ func RunPlain(o PlainOptions) (code int) {
 	if !ok {
 		return exitError
 	}
+	if err := checkInputs(o); err != nil {
+		return usageError(o, err)
+	}
 	srcs, cleanup, err := yamlfile.Sources(o.Inputs, o.Stdin)
 	defer cleanup()
 	if err != nil {
@@ -79,8 +82,7 @@ func RunPlain(o PlainOptions) (code int) {
 		}
 	}
 	if err := checkDestinations(o, srcs, plan); err != nil {
-		fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n%s", err, o.Usage)
-		return exitUsage
+		return usageError(o, err)
 	}
 	out, err := newSink(o, plan)
 	if err != nil {
@@ -90,31 +92,29 @@ func RunPlain(o PlainOptions) (code int) {
 	filter := &transform.Filter{Injections: injections}
 	filter.Prepare(namespaces)
 	t := newTally(len(injections), o.Report != "", configPaths)
-	err = pipeline(srcs, filter, !o.Check || o.Diff, out, t.add)
-	if err != nil {
+	if err := pipeline(srcs, filter, !o.Check || o.Diff, out, t.add); err != nil {
 		out.discard()
 		printError(o.Stderr, "%v", err)
 		return exitError
 	}
 	t.print(o, filter.Unmatched(t.matched))
-	report, checks := t.report, t.checks
 	if t.failed {
 		out.discard()
 		fmt.Fprintln(o.Stderr, "inject-sidecars: errors found; nothing was written")
 		return exitError
 	}
 	if o.Report != "" {
-		if err := report.write(o.Report); err != nil {
+		if err := t.report.write(o.Report); err != nil {
 			out.discard()
 			printError(o.Stderr, "%v", err)
 			return exitError
 		}
 	}
 	if o.Diff {
-		return diff(o.Stdout, o.Stderr, out, len(checks) > 0)
+		return diff(o.Stdout, o.Stderr, out, len(t.checks) > 0)
 	}
 	if o.Check {
-		return check(o.Stdout, srcs, t.changed, checks)
+		return check(o.Stdout, srcs, t.changed, t.checks)
 	}
 	if err := out.commit(o.Stdout); err != nil {
 		printError(o.Stderr, "%v", err)
@@ -549,6 +549,40 @@ func planOutput(o PlainOptions, files []*yamlfile.Source, stats map[*yamlfile.So
 	return plan, nil
 }
 
+// usageError prints a usage error's line and the pointer to --help.
+func usageError(o PlainOptions, err error) int {
+	fmt.Fprintf(o.Stderr, "inject-sidecars: %v\n%s", err, o.Usage)
+	return exitUsage
+}
+
+// checkInputs refuses, before any input is opened, stdin named twice
+// (it can be read once) and -i on an input that is not a regular file or
+// a folder: opening a FIFO would wait for a writer and consume its data.
+// os.Stat follows symlinks, so a link to a FIFO is refused too.
+func checkInputs(o PlainOptions) error {
+	stdin := 0
+	for _, in := range o.Inputs {
+		if in == "-" {
+			if stdin++; stdin > 1 {
+				return errors.New("stdin (-) given twice: it can be read only once; give - once")
+			}
+		}
+	}
+	if !o.InPlace {
+		return nil
+	}
+	for _, in := range o.Inputs {
+		if in == "-" {
+			return errors.New("-i cannot rewrite stdin")
+		}
+		st, err := os.Stat(in)
+		if err == nil && !st.IsDir() && !st.Mode().IsRegular() {
+			return fmt.Errorf("-i cannot rewrite %s: it is not a regular file (a pipe, FIFO or device); give -o PATH", in)
+		}
+	}
+	return nil
+}
+
 // checkDestinations refuses, before anything runs, what would write over
 // an input or a config (--report or -o naming one by any path: the same
 // device and inode, what os.SameFile compares), a
@@ -578,6 +612,9 @@ func checkDestinations(o PlainOptions, srcs []*yamlfile.Source, plan *outputPlan
 		if st, err := os.Stat(o.Report); err == nil && st.IsDir() {
 			return fmt.Errorf("--report %s is a folder: give a file path", o.Report)
 		}
+		if err := reportClash(o, srcs, plan); err != nil {
+			return err
+		}
 		if what := known.find(o.Report); what != "" {
 			return fmt.Errorf("--report %s is %s: give another path", o.Report, what)
 		}
@@ -598,6 +635,41 @@ func checkDestinations(o PlainOptions, srcs []*yamlfile.Source, plan *outputPlan
 		}
 	}
 	return nil
+}
+
+// reportClash refuses a --report path that -o would also write (the
+// single output file, or any file mirrored under the output folder): one
+// of the two would be lost. Paths are compared cleaned and absolute, and,
+// where both files exist, by os.SameFile.
+func reportClash(o PlainOptions, srcs []*yamlfile.Source, plan *outputPlan) error {
+	if plan == nil {
+		return nil
+	}
+	if plan.single != "" {
+		if samePath(plan.single, o.Report) {
+			return fmt.Errorf("-o %s and --report %s name the same file: give --report another path", plan.single, o.Report)
+		}
+		return nil
+	}
+	for _, s := range srcs {
+		if out := plan.paths[s]; samePath(out, o.Report) {
+			return fmt.Errorf("-o %s would write %s over --report %s: give --report a path outside the output folder", o.Output, out, o.Report)
+		}
+	}
+	return nil
+}
+
+// samePath reports whether two paths name one file: the same cleaned
+// absolute path, or, when both exist, the same file (os.SameFile).
+func samePath(a, b string) bool {
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	if errA == nil && errB == nil && absA == absB {
+		return true
+	}
+	stA, errA := os.Stat(a)
+	stB, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(stA, stB)
 }
 
 // fileIndex finds files by identity (device and inode, as os.SameFile

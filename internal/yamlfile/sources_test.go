@@ -79,3 +79,41 @@ func TestSourcesReadAFileOnce(t *testing.T) {
 		t.Errorf("sources\n%v\nwant\n%v", paths, want)
 	}
 }
+
+// A symlink in a folder input that stays inside the folder is read,
+// whether it is absolute or relative and however the folder is named
+// (a relative path, a path through a symlinked folder); one that leads
+// out is refused.
+func TestSourcesLinkInsideFolder(t *testing.T) {
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, "S/in"), 0o755)
+	for name, data := range map[string]string{"S/in/a.yaml": "kind: A\n", "S/out.yaml": "kind: O\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for link, target := range map[string]string{"S/in/abs.yaml": filepath.Join(dir, "S/in/a.yaml"), "S/in/rel.yaml": "a.yaml", "L": "S"} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	for _, in := range []string{"S/in", "./S/in/", "L/in", filepath.Join(dir, "S/in"), filepath.Join(dir, "L/in")} {
+		srcs, cleanup, err := Sources([]string{in}, nil)
+		cleanup()
+		if err != nil || len(srcs) != 1 || len(srcs[0].Again) != 2 {
+			t.Errorf("%s: %d sources, error %v; want a.yaml read once, reached three ways", in, len(srcs), err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(dir, "S/out.yaml"), filepath.Join(dir, "S/in/out.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if _, cleanup, err := Sources([]string{"S/in"}, nil); err == nil || !strings.Contains(err.Error(), "out of the folder") {
+		t.Errorf("a link out of the folder: error %v, want a refusal", err)
+	} else {
+		cleanup()
+	}
+}

@@ -188,7 +188,7 @@ func sourcesOf(in string) ([]*Source, error) {
 // it). Links to folders are not followed, and only regular files are
 // read, as kubectl apply -f DIR does.
 func folderSources(in string) ([]*Source, error) {
-	realRoot, err := filepath.EvalSymlinks(in)
+	realRoot, err := realPath(in)
 	if err != nil {
 		return nil, fmt.Errorf("input %s: %v", in, UnwrapPathError(err))
 	}
@@ -228,7 +228,7 @@ func folderSources(in string) ([]*Source, error) {
 
 // linkInside refuses a symlink in a folder input that leads out of it.
 func linkInside(path, realRoot, root string) error {
-	real, err := filepath.EvalSymlinks(path)
+	real, err := realPath(path)
 	if err != nil {
 		return fmt.Errorf("input %s: %v", path, UnwrapPathError(err))
 	}
@@ -236,6 +236,16 @@ func linkInside(path, realRoot, root string) error {
 		return fmt.Errorf("input %s: a symlink to %s, out of the folder %s; give that file as an input of its own to read it", path, real, root)
 	}
 	return nil
+}
+
+// realPath is path with every symlink resolved, made absolute: a folder
+// named by a relative path and a link's absolute target compare alike.
+func realPath(path string) (string, error) {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Abs(real)
 }
 
 // spool reads an input that can be read only once into a temporary file
