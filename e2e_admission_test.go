@@ -20,6 +20,7 @@ import (
 	"github.com/inject-sidecars/inject-sidecars/admission"
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"github.com/inject-sidecars/inject-sidecars/fn"
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
 
@@ -400,7 +401,14 @@ func prepare(t *testing.T, c admissionCase, label string) (*parityCase, []*yaml.
 	}
 	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(mustRead(t, c.input)), OmitReaderAnnotations: true}).Read()
 	if err != nil {
-		t.Fatal(err)
+		// A case about input the tool refuses (a duplicate key): there
+		// is no Pod to create.
+		return nil, nil, "the input does not read: " + err.Error()
+	}
+	for _, n := range nodes {
+		if dups := yamlnode.Duplicates(n.YNode(), ""); len(dups) > 0 {
+			return nil, nil, "the input has a duplicate key, which the tool refuses"
+		}
 	}
 	for _, n := range nodes {
 		templateAsPod(t, n, label)
@@ -460,7 +468,10 @@ func templateAsPod(t *testing.T, n *yaml.RNode, label string) {
 		t.Fatal(err)
 	}
 	for key, values := range own {
-		if f := meta.Field(key); f != nil && f.Value.YNode().Tag == yaml.NodeTagNull {
+		// The server stores no null and no empty map here (omitempty):
+		// the raw Pod arrives without them, so the offline side starts
+		// from the same Pod.
+		if f := meta.Field(key); f != nil && (f.Value.YNode().Tag == yaml.NodeTagNull || f.Value.YNode().Kind == yaml.MappingNode && len(f.Value.YNode().Content) == 0) {
 			if _, err := meta.Pipe(yaml.Clear(key)); err != nil {
 				t.Fatal(err)
 			}

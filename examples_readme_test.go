@@ -35,6 +35,9 @@ var readmeBlocks = map[string][]readmeBlock{
 	"owner-overrides":        {{stdout: "expected.yaml", files: map[string]string{"report.json": "expected.report.json"}}},
 	"helm-post-render":       {{stdout: "expected.yaml"}, {stdout: "helm3.expected.yaml"}, {stdout: "helm4.expected.yaml"}},
 	"kustomize-overlay":      {{stdout: "expected.yaml"}},
+	// Its ```shell blocks need a cluster: TestE2EAPIServerAdmissionValidate
+	// creates that Pod in the real API server with these policies.
+	"admission-policy": {{stdout: "expected.yaml"}, {stdout: "policies.yaml"}},
 	"kpt-package": {
 		{contains: map[string]string{"deployment.yaml": "name: envoy"}},
 		{contains: map[string]string{"deployment.yaml": "name: proxy"}},

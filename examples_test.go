@@ -31,6 +31,7 @@ func TestExamples(t *testing.T) {
 		{dir: "helm-post-render", stdin: "rendered.yaml"},
 		{dir: "pod-security", args: []string{"-q", "-c", "inject.yaml", "app.yaml"}},
 		{dir: "owner-overrides", args: []string{"-q", "-c", "inject.yaml", "app.yaml"}, report: true},
+		{dir: "admission-policy", args: []string{"-q", "-c", "inject.yaml", "app.yaml"}},
 	}
 	for _, ex := range examples {
 		t.Run(ex.dir, func(t *testing.T) {

@@ -60,7 +60,7 @@ func TestHostileInputKRM(t *testing.T) {
 		{"spec of the wrong type", rlHead + deployItem + "functionConfig:\n  apiVersion: inject-sidecars.dev/v1alpha1\n  kind: SidecarInjection\n  metadata: {name: m}\n  spec: [1]\n", "spec: expected an object, got a list", 1},
 		{"bad regexp", rlHead + deployItem + strings.Replace(goodFC, "    containers:", "    targets: [{name: '(['}]\n    containers:", 1), "spec.targets[0].name: error parsing regexp", 1},
 		{"bad label selector", rlHead + deployItem + strings.Replace(goodFC, "    containers:", "    targets: [{labelSelector: 'a in b'}]\n    containers:", 1), "spec.targets[0].labelSelector", 1},
-		{"template that does not parse", rlHead + deployItem + strings.Replace(goodFC, "'envoy:1'", "'envoy:{{ .Name '", 1), "spec.containers[0].image: template", 1},
+		{"template that does not parse", rlHead + deployItem + strings.Replace(goodFC, "'envoy:1'", "'envoy:{{ .Name '", 1), `spec.containers[0].image: "envoy:{{ .Name " is not a valid template`, 1},
 		{"pod spec of the wrong shape", rlHead + "items:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec: {containers: oops}\n" + goodFC, `spec.containers: expected a list, got "oops"`, 1},
 		{"alias bomb in items is refused", rlHead + "items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n  data:\n" + aliasBomb("    ") + goodFC, "YAML aliases expand this document by more than 100000 nodes", 1},
 		{"alias bomb in the config", rlHead + deployItem + strings.Replace(goodFC, "    containers:", "    podAnnotations:\n"+aliasBomb("      ")+"    containers:", 1), "excessive aliasing", 1},
@@ -129,7 +129,7 @@ func TestHostileInputPlain(t *testing.T) {
 		{"empty config", []string{"-c", emptyCfg, good}, "", 1, "no SidecarInjection or ConfigMap in it"},
 		{"two configs of one name", []string{"-c", cfg, "-c", cfg, good}, "", 1, `injection "mesh" is already defined in ` + cfg},
 		{"stdin not YAML", []string{"-c", cfg}, "kind: [\n", 1, "-: document 0 is not valid YAML"},
-		{"empty stdin is an empty stream", []string{"-c", cfg}, "", 0, "matched no workload"},
+		{"empty stdin is an error", []string{"-c", cfg}, "", 1, "stdin is empty: give manifests on stdin or as file arguments"},
 		{"usage: unknown flag", []string{"--nope"}, "", 2, "unknown flag: --nope"},
 		{"usage: -i on stdin", []string{"-c", cfg, "-i", "-"}, "", 2, "-i cannot rewrite stdin"},
 	}
