@@ -408,3 +408,38 @@ func BlockStyle(n *yaml.Node) {
 		BlockStyle(c)
 	}
 }
+
+// MergeKey returns the field path of the first YAML merge key (`<<`) in
+// n, prefixed with prefix, and whether there is one. A quoted "<<" is a
+// plain key, not a merge. Aliases are not followed: their anchors are
+// walked where they are written.
+func MergeKey(n *yaml.Node, prefix string) (string, bool) {
+	if n == nil {
+		return "", false
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, ch := range n.Content {
+			if p, ok := MergeKey(ch, prefix); ok {
+				return p, true
+			}
+		}
+	case yaml.SequenceNode:
+		for i, ch := range n.Content {
+			if p, ok := MergeKey(ch, fmt.Sprintf("%s[%d]", prefix, i)); ok {
+				return p, true
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+				return Key(prefix, k.Value), true
+			}
+			if p, ok := MergeKey(n.Content[i+1], Key(prefix, Resolve(k).Value)); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
+}
