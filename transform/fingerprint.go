@@ -144,6 +144,7 @@ func (c *change) validRendered() error {
 // values passed these rules already, so what fails came from rendering.
 func (c *change) renderedRules() []string {
 	rules := c.inj.Spec.Rules()
+	rules.Rendered = true
 	var errs field.ErrorList
 	decode := func(n *yaml.Node, at *field.Path, v any) bool {
 		if err := decodeNode(n, v); err != nil {
