@@ -160,6 +160,20 @@ logging:
 	if !strings.Contains(rs[0].Message, "aliases expand it") {
 		t.Errorf("message: %s", rs[0].Message)
 	}
+
+	// Few nodes, many bytes: 100 aliases of a 64 KiB string would put
+	// 6.4 MB into the pod.
+	big := `logging:
+  containers:
+  - name: fluent-bit
+    env:
+    - {name: A, value: &big ` + strings.Repeat("x", 64<<10) + `}` + strings.Repeat("\n    - {name: B, value: *big}", 100)
+	in = strings.Replace(deploy, "  namespace: dev\n", "  namespace: dev\n  annotations:\n    inject-sidecars.dev/overrides: |\n"+indent(big, "      ")+"\n", 1)
+	_, rs = runRaw(t, inj, in)
+	oneAction(t, rs, transform.ActionFailed)
+	if !strings.Contains(rs[0].Message, "bytes (1 MiB)") || !strings.Contains(rs[0].Field, "overrides") {
+		t.Errorf("result: %s at %s", rs[0].Message, rs[0].Field)
+	}
 }
 
 // onConflict: replace never takes away an anchor the pod's aliases need:

@@ -295,6 +295,9 @@ func (f *Filter) visitWorkload(w *workload, matched []bool) {
 	if w.localConfig {
 		return
 	}
+	if f.mergeKey(w, matched) {
+		return
+	}
 	if ns := f.namespaces[w.ref.Namespace]; ns != nil {
 		w.ns = ns
 		w.res.NamespaceLabels, w.res.NamespaceKnown = ns.labels, true
@@ -305,6 +308,34 @@ func (f *Filter) visitWorkload(w *workload, matched []bool) {
 		}
 	}
 	w.flushStatus()
+}
+
+// mergeKey refuses a workload that holds a YAML merge key (`<<`)
+// anywhere: yaml.v3 keeps the key as written, so names, opt-outs and
+// containers merged in would be read wrongly. Other documents pass.
+func (f *Filter) mergeKey(w *workload, matched []bool) bool {
+	at, ok := yamlnode.MergeKey(w.node, w.field)
+	if !ok {
+		return false
+	}
+	for _, inj := range f.Injections {
+		path := w.podSpecPath(inj)
+		if path == nil {
+			continue
+		}
+		if _, err := findPod(w, path); err != nil {
+			continue
+		}
+		ref := w.ref
+		f.Results = append(f.Results, Result{Severity: Error, Item: w.item, Ref: &ref, Field: at, Action: ActionFailed,
+			Message: "a YAML merge key (<<): write the keys out: merge keys are not supported in workloads"})
+		// Unread, it may have been any injection's workload.
+		for j := range matched {
+			matched[j] = true
+		}
+		return true
+	}
+	return false
 }
 
 func (f *Filter) result(w *workload, inj *Injection, sev Severity, action, fieldPath, format string, args ...any) {

@@ -201,3 +201,51 @@ func TestSelector(t *testing.T) {
 		})
 	}
 }
+
+func TestMergeKeysInWorkloads(t *testing.T) {
+	inj := injection(t, "logs", "  containers:\n  - name: fluent-bit\n    image: fb:1\n")
+	tests := []struct {
+		name, input, field string
+	}{{
+		name:  "opt-out merged into annotations",
+		input: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    <<: {inject-sidecars.dev/inject: \"false\"}\nspec:\n  containers:\n  - {name: app, image: app:1}\n",
+		field: `metadata.annotations["<<"]`,
+	}, {
+		name:  "container merged in",
+		input: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      containers:\n      - <<: &c {name: fluent-bit, image: \"x:1\"}\n",
+		field: `spec.template.spec.containers[0]["<<"]`,
+	}, {
+		name:  "quoted key is a plain key",
+		input: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations: {\"<<\": x}\nspec:\n  containers:\n  - {name: app, image: app:1}\n",
+	}, {
+		name:  "not a workload",
+		input: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  <<: {a: b}\n",
+	}, {
+		name:  "Deployment without a Pod template",
+		input: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n  labels: {<<: {a: b}}\n",
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, results := run(t, inj, tt.input)
+			var fields []string
+			for _, r := range results {
+				if r.Severity == transform.Error {
+					fields = append(fields, r.Field)
+					if !strings.Contains(r.Message, "merge keys are not supported in workloads") {
+						t.Errorf("message %q", r.Message)
+					}
+				}
+			}
+			var want []string
+			if tt.field != "" {
+				want = []string{tt.field}
+				if strings.Contains(out, "fb:1") {
+					t.Errorf("injected into a refused workload:\n%s", out)
+				}
+			}
+			if diff := cmp.Diff(want, fields); diff != "" {
+				t.Errorf("error fields (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -9,7 +9,9 @@ import (
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
@@ -127,10 +129,72 @@ func (c *change) validRendered() error {
 	check("volumeMounts", c.mounts, "name", validation.IsDNS1123Label)
 	check("env", c.env, "name", c.inj.Spec.ContainerRules().IsEnvVarName)
 	errs = append(errs, c.backsteps()...)
+	if len(errs) == 0 && len(c.inj.templates) > 0 {
+		errs = c.renderedRules()
+	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// renderedRules holds the rendered objects to the API server's rules the
+// config is held to: a template may render an image with a space, an
+// empty or relative mountPath, an absolute subPath. The config's own
+// values passed these rules already, so what fails came from rendering.
+func (c *change) renderedRules() []string {
+	rules := c.inj.Spec.Rules()
+	rules.Rendered = true
+	var errs field.ErrorList
+	decode := func(n *yaml.Node, at *field.Path, v any) bool {
+		if err := decodeNode(n, v); err != nil {
+			errs = append(errs, field.Invalid(at, yamlnode.Describe(n), yamlnode.FirstLine(err)))
+			return false
+		}
+		return true
+	}
+	for _, l := range []struct {
+		name  string
+		nodes []*yaml.Node
+	}{{"containers", c.sidecars}, {"initContainers", c.inits}} {
+		for i, n := range l.nodes {
+			at := field.NewPath("spec", l.name).Index(i)
+			var ctr corev1.Container
+			if decode(n, at, &ctr) {
+				rtc := l.name == "initContainers" && (ctr.RestartPolicy == nil || *ctr.RestartPolicy != corev1.ContainerRestartPolicyAlways)
+				errs = append(errs, rules.ValidateContainer(&ctr, at, rtc)...)
+			}
+		}
+	}
+	for i, n := range c.volumes {
+		var v corev1.Volume
+		if at := field.NewPath("spec", "volumes").Index(i); decode(n, at, &v) {
+			errs = append(errs, v1alpha1.ValidateVolume(&v, at)...)
+		}
+	}
+	mounts, env := make([]corev1.VolumeMount, len(c.mounts)), make([]corev1.EnvVar, len(c.env))
+	for i, n := range c.mounts {
+		decode(n, field.NewPath("spec", "volumeMounts").Index(i), &mounts[i])
+	}
+	for i, n := range c.env {
+		decode(n, field.NewPath("spec", "env").Index(i), &env[i])
+	}
+	errs = append(errs, v1alpha1.ValidateMounts(mounts, nil, field.NewPath("spec", "volumeMounts"))...)
+	errs = append(errs, rules.ValidateEnv(env, field.NewPath("spec", "env"))...)
+	out := make([]string, len(errs))
+	for i, fe := range errs {
+		out[i] = fmt.Sprintf("%s renders as %s, which is not valid: %s", fe.Field, renderedValue(fe.BadValue), fe.Detail)
+	}
+	return out
+}
+
+// renderedValue quotes a rendered value for a message, clipped.
+func renderedValue(v any) string {
+	s, ok := v.(string)
+	if !ok {
+		s = fmt.Sprint(v)
+	}
+	return safetext.Quote(s, safetext.MaxValue)
 }
 
 // backsteps refuses a ".." segment in a rendered hostPath, mountPath or

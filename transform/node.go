@@ -142,7 +142,8 @@ func insertAt(seq *yaml.Node, i int, nodes []*yaml.Node) {
 // document (a config's object in a workload, an owner's override from an
 // annotation in the pod), where an alias would point at nothing and the
 // output would not parse. The expansion is bounded: past MaxAliasNodes
-// nodes reached through aliases, the copy fails.
+// nodes, or MaxAliasBytes bytes of text, reached through aliases, the
+// copy fails.
 func copyNode(n *yaml.Node, render func(*yaml.Node) (string, bool, error)) (*yaml.Node, error) {
 	cp := copier{render: render}
 	return cp.copy(n, false)
@@ -150,8 +151,9 @@ func copyNode(n *yaml.Node, render func(*yaml.Node) (string, bool, error)) (*yam
 
 type copier struct {
 	render func(*yaml.Node) (string, bool, error)
-	// aliased counts the nodes copied through an alias.
-	aliased int
+	// aliased and aliasedBytes count the nodes, and the bytes of their
+	// text, copied through an alias.
+	aliased, aliasedBytes int
 }
 
 func (cp *copier) copy(n *yaml.Node, viaAlias bool) (*yaml.Node, error) {
@@ -167,6 +169,9 @@ func (cp *copier) copy(n *yaml.Node, viaAlias bool) (*yaml.Node, error) {
 	if viaAlias {
 		if cp.aliased++; cp.aliased > yamlnode.MaxAliasNodes {
 			return nil, fmt.Errorf("YAML aliases expand to more than %d nodes: write the values out", yamlnode.MaxAliasNodes)
+		}
+		if cp.aliasedBytes += len(n.Value); cp.aliasedBytes > yamlnode.MaxAliasBytes {
+			return nil, fmt.Errorf("YAML aliases expand to more than %d bytes (1 MiB): write the values out", yamlnode.MaxAliasBytes)
 		}
 	}
 	c := *n

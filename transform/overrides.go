@@ -109,6 +109,9 @@ func (c *change) parseOverrides(v *yaml.Node, at string) (overrides, []*override
 	if yamlnode.AliasNodes(root, yamlnode.MaxAliasNodes) > yamlnode.MaxAliasNodes {
 		return nil, fail(at, "YAML aliases expand it by more than %d nodes: write the values out", yamlnode.MaxAliasNodes)
 	}
+	if yamlnode.AliasBytes(root, yamlnode.MaxAliasBytes) > yamlnode.MaxAliasBytes {
+		return nil, fail(at, "YAML aliases expand it by more than %d bytes (1 MiB): write the values out", yamlnode.MaxAliasBytes)
+	}
 	var errs []*overrideError
 	for _, d := range yamlnode.Duplicates(root, at) {
 		errs = append(errs, &overrideError{d.Path, d.String()})

@@ -39,6 +39,9 @@ type ContainerRules struct {
 	// RestartAllContainers: from 1.36 a rule may restart all containers,
 	// and sidecars (restartPolicy Always) may have rules.
 	RestartAllContainers bool
+	// Rendered: the container's templates are rendered already, so a
+	// value holding "{{" is text to check, not a template to skip.
+	Rendered bool
 }
 
 // ContainerRules returns the container rules for spec.kubernetesVersion (the
@@ -56,13 +59,13 @@ func (r ContainerRules) ValidateContainer(ctr *corev1.Container, at *field.Path,
 	var errs field.ErrorList
 	if ctr.Name == "" {
 		errs = append(errs, required(at.Child("name"), ""))
-	} else if !isTemplate(ctr.Name) {
+	} else if r.Rendered || !isTemplate(ctr.Name) {
 		errs = append(errs, messages(at.Child("name"), ctr.Name, "name", validation.IsDNS1123Label(ctr.Name))...)
 	}
 	switch {
 	case ctr.Image == "":
 		errs = append(errs, required(at.Child("image"), "the sidecar's image, such as example/agent:1.0"))
-	case strings.TrimSpace(ctr.Image) != ctr.Image && !isTemplate(ctr.Image):
+	case strings.TrimSpace(ctr.Image) != ctr.Image && (r.Rendered || !isTemplate(ctr.Image)):
 		// Pod templates take it, but every Pod made from one is refused.
 		errs = append(errs, invalidValue(at.Child("image"), ctr.Image, "%q must not have spaces around it", ctr.Image))
 	}

@@ -23,7 +23,7 @@ func (r ContainerRules) IsEnvVarName(name string) []string {
 // envName checks an env var name (or an envFrom prefix); a template is
 // checked once rendered, for each workload.
 func (r ContainerRules) envName(at *field.Path, name string) field.ErrorList {
-	if isTemplate(name) {
+	if isTemplate(name) && !r.Rendered {
 		return nil
 	}
 	return messages(at, name, "environment variable name", r.IsEnvVarName(name))

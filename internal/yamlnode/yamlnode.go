@@ -208,18 +208,34 @@ func (e *equality) aliased(a, b *yaml.Node) bool {
 // bomb (an anchor of anchors, each used many times) adds billions.
 const MaxAliasNodes = 100_000
 
+// MaxAliasBytes is how many bytes of scalar text a document's aliases
+// may add to it, once expanded: a few aliases of a long string are few
+// nodes but many bytes. The API server refuses objects over about
+// 1.5 MiB, so a real manifest never needs more.
+const MaxAliasBytes = 1 << 20
+
 // AliasNodes counts the nodes n's aliases stand for, each alias counting
 // everything its anchor holds once expanded (aliases inside included),
 // up to limit: it returns a number above limit as soon as the count
 // passes it. A tree without aliases costs one walk, and no allocation.
 func AliasNodes(n *yaml.Node, limit int) int {
-	c := aliasCounter{limit: limit}
+	c := aliasCounter{limit: limit, weight: func(*yaml.Node) int { return 1 }}
+	c.walk(n)
+	return c.total
+}
+
+// AliasBytes counts the bytes of scalar text (keys and values) n's
+// aliases stand for, as AliasNodes counts nodes, up to limit.
+func AliasBytes(n *yaml.Node, limit int) int {
+	c := aliasCounter{limit: limit, weight: func(n *yaml.Node) int { return len(n.Value) }}
 	c.walk(n)
 	return c.total
 }
 
 type aliasCounter struct {
 	limit, total int
+	// weight is what one node counts, its children aside.
+	weight func(*yaml.Node) int
 	// size is the expanded size of each anchored node met, capped at
 	// limit+1.
 	size map[*yaml.Node]int
@@ -238,8 +254,8 @@ func (c *aliasCounter) walk(n *yaml.Node) {
 	}
 }
 
-// expanded is the number of nodes n stands for with its aliases
-// expanded, capped at limit+1.
+// expanded is the size of n with its aliases expanded, capped at
+// limit+1.
 func (c *aliasCounter) expanded(n *yaml.Node) int {
 	if n == nil {
 		return 0
@@ -254,7 +270,7 @@ func (c *aliasCounter) expanded(n *yaml.Node) int {
 		c.size = map[*yaml.Node]int{}
 	}
 	c.size[n] = c.limit + 1 // a node that held itself would be endless
-	s := 1
+	s := min(c.weight(n), c.limit+1)
 	for _, ch := range n.Content {
 		if s += c.expanded(ch); s > c.limit {
 			s = c.limit + 1
@@ -407,4 +423,39 @@ func BlockStyle(n *yaml.Node) {
 	for _, c := range n.Content {
 		BlockStyle(c)
 	}
+}
+
+// MergeKey returns the field path of the first YAML merge key (`<<`) in
+// n, prefixed with prefix, and whether there is one. A quoted "<<" is a
+// plain key, not a merge. Aliases are not followed: their anchors are
+// walked where they are written.
+func MergeKey(n *yaml.Node, prefix string) (string, bool) {
+	if n == nil {
+		return "", false
+	}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, ch := range n.Content {
+			if p, ok := MergeKey(ch, prefix); ok {
+				return p, true
+			}
+		}
+	case yaml.SequenceNode:
+		for i, ch := range n.Content {
+			if p, ok := MergeKey(ch, fmt.Sprintf("%s[%d]", prefix, i)); ok {
+				return p, true
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+				return Key(prefix, k.Value), true
+			}
+			if p, ok := MergeKey(n.Content[i+1], Key(prefix, Resolve(k).Value)); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
 }

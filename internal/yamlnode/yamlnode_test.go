@@ -101,6 +101,33 @@ func TestAliasNodes(t *testing.T) {
 	}
 }
 
+// TestAliasBytes: a few aliases of a long string are few nodes, but many
+// bytes once expanded.
+func TestAliasBytes(t *testing.T) {
+	long := strings.Repeat("x", 600)
+	tests := []struct {
+		name string
+		in   string
+		want int // with limit 1000
+	}{
+		{"no alias", "{a: [1, 2], b: {c: " + long + "}}", 0},
+		{"a name", "{a: &n web, b: *n, c: *n}", 6},
+		{"a block", "{a: &m {xy: 12, y: [2]}, b: *m}", 6},
+		{"nested", "{a: &m [ab, c], b: &n [*m, *m], c: *n}", 3 + 3 + 6},
+		{"a long string twice", "{a: &l " + long + ", b: [*l, *l]}", 1001},
+		{"a bomb stops early", bomb(60), 1001},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := yamlnode.AliasBytes(parse(t, tt.in), 1000)
+			if tt.want > 1000 && got > 1000 || got == tt.want {
+				return
+			}
+			t.Errorf("AliasBytes = %d, want %d", got, tt.want)
+		})
+	}
+}
+
 // TestNamesThroughAliases: a name written as an alias reads as what it
 // stands for.
 func TestNamesThroughAliases(t *testing.T) {
