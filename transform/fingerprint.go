@@ -143,7 +143,7 @@ func (c *change) validRendered() error {
 // empty or relative mountPath, an absolute subPath. The config's own
 // values passed these rules already, so what fails came from rendering.
 func (c *change) renderedRules() []string {
-	rules := c.inj.Spec.Rules()
+	rules := c.inj.Spec.ContainerRules()
 	rules.Rendered = true
 	var errs field.ErrorList
 	decode := func(n *yaml.Node, at *field.Path, v any) bool {
