@@ -76,14 +76,6 @@ func strictJSON(t *testing.T, b []byte, v any) {
 	}
 }
 
-// compiled is a policy's expressions, compiled as the server compiles
-// them at compat (the oldest CEL the target clusters accept for new
-// expressions: one minor below the server's).
-type compiled struct {
-	conditions []plugincel.ConditionEvaluator
-	compiler   *plugincel.CompositedCompiler
-}
-
 func newCompiler(t *testing.T, compat *version.Version, vars []admv1.Variable, authz bool) *plugincel.CompositedCompiler {
 	t.Helper()
 	c, err := plugincel.NewCompositedCompiler(environment.MustBaseEnvSet(compat))

@@ -407,8 +407,15 @@ func admissionItems(inj *transform.Injection, file *framework.File) ([]*yaml.RNo
 	}
 	path := "admission/" + inj.Metadata.Name + ".yaml"
 	for i, o := range objs {
-		for k, v := range map[kioutil.AnnotationKey]string{kioutil.PathAnnotation: path, kioutil.LegacyPathAnnotation: path,
-			kioutil.IndexAnnotation: strconv.Itoa(i), kioutil.LegacyIndexAnnotation: strconv.Itoa(i)} {
+		// Both keys, in a fixed order: older kpt and kustomize read the
+		// legacy ones.
+		annos := [][2]string{
+			{kioutil.PathAnnotation, path}, {kioutil.IndexAnnotation, strconv.Itoa(i)},
+			{kioutil.LegacyPathAnnotation, path},             //lint:ignore SA1019 older kpt and kustomize read the legacy key
+			{kioutil.LegacyIndexAnnotation, strconv.Itoa(i)}, //lint:ignore SA1019 older kpt and kustomize read the legacy key
+		}
+		for _, kv := range annos {
+			k, v := kv[0], kv[1]
 			if err := o.PipeE(yaml.SetAnnotation(k, v)); err != nil {
 				return nil, framework.Results{{Severity: framework.Error, Message: err.Error()}}
 			}
