@@ -456,8 +456,12 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 			f.skipped(w, inj, Warning, nt.path, "no Pod template at "+nt.path, "skipped: the %s has no Pod template at %s", w.ref.Kind, nt.path)
 			return true
 		}
-		at, msg, _ := strings.Cut(err.Error(), ": ")
-		f.result(w, inj, Error, ActionFailed, at, "%s", msg)
+		var pe *podError
+		if errors.As(err, &pe) {
+			f.result(w, inj, Error, ActionFailed, pe.at, "%s", pe.msg)
+			return true
+		}
+		f.result(w, inj, Error, ActionFailed, "", "%v", err)
 		return true
 	}
 	meta := yamlnode.Field(p.holder, "metadata")

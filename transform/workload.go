@@ -324,6 +324,16 @@ type errNoTemplate struct{ path string }
 
 func (e errNoTemplate) Error() string { return e.path + ": no Pod template" }
 
+// podError is a Pod template field of the wrong shape: the field path
+// and what is wrong with it, kept apart so no one parses the text.
+type podError struct{ at, msg string }
+
+func (e *podError) Error() string { return e.at + ": " + e.msg }
+
+func podErrorf(at, format string, args ...any) error {
+	return &podError{at: at, msg: fmt.Sprintf(format, args...)}
+}
+
 // findPod walks path. A missing or null step means there is no template
 // (a warning); a step of the wrong type, or a Pod spec whose lists are not
 // lists of objects, is an error naming the field.
@@ -339,7 +349,7 @@ func findPod(w *workload, path []string) (*pod, error) {
 			return nil, errNoTemplate{at}
 		}
 		if next.Kind != yaml.MappingNode {
-			return nil, fmt.Errorf("%s: expected an object, got %s", at, yamlnode.Describe(next))
+			return nil, podErrorf(at, "expected an object, got %s", yamlnode.Describe(next))
 		}
 		cur = next
 	}
@@ -356,11 +366,11 @@ func findPod(w *workload, path []string) (*pod, error) {
 			continue
 		}
 		if v.Kind != yaml.SequenceNode {
-			return nil, fmt.Errorf("%s.%s: expected a list, got %s", at, list, yamlnode.Describe(v))
+			return nil, podErrorf(at+"."+list, "expected a list, got %s", yamlnode.Describe(v))
 		}
 		for i, c := range v.Content {
 			if c.Kind != yaml.MappingNode {
-				return nil, fmt.Errorf("%s.%s[%d]: expected an object, got %s", at, list, i, yamlnode.Describe(c))
+				return nil, podErrorf(fmt.Sprintf("%s.%s[%d]", at, list, i), "expected an object, got %s", yamlnode.Describe(c))
 			}
 		}
 	}
@@ -372,13 +382,13 @@ func findPod(w *workload, path []string) (*pod, error) {
 					continue
 				}
 				if v.Kind != yaml.SequenceNode {
-					return nil, fmt.Errorf("%s.%s[%d].%s: expected a list, got %s", at, list, i, sub, yamlnode.Describe(v))
+					return nil, podErrorf(fmt.Sprintf("%s.%s[%d].%s", at, list, i, sub), "expected a list, got %s", yamlnode.Describe(v))
 				}
 			}
 		}
 	}
 	if m := yamlnode.Field(holder, "metadata"); !yamlnode.IsNull(m) && m.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s: expected an object, got %s", p.metaPath, yamlnode.Describe(m))
+		return nil, podErrorf(p.metaPath, "expected an object, got %s", yamlnode.Describe(m))
 	}
 	return p, nil
 }
