@@ -260,7 +260,11 @@ func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
 		if errors.As(err, &te) {
 			d.typeMismatch(n, path, te)
 		} else {
-			d.fail(path, "%s", strings.TrimPrefix(err.Error(), "json: "))
+			// Past type mismatches, what reaches here is a field's own
+			// UnmarshalJSON saying what is wrong (the decoder returns
+			// it unwrapped, without a "json: " prefix); our types have
+			// no ",string" tags, the decoder's other untyped errors.
+			d.fail(path, "%v", err)
 			d.broken = append(d.broken, brokenField{path.String(), ""})
 		}
 		ok = false
