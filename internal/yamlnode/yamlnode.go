@@ -9,6 +9,7 @@ package yamlnode
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -287,11 +288,20 @@ func IsText(b []byte) bool {
 	return bytes.IndexByte(b, 0) < 0 && utf8.Valid(b)
 }
 
-// FirstLine keeps the first line of an error: some YAML errors carry the
-// whole offending document.
+// FirstLine says a YAML error in one line. A *yaml.TypeError lists its
+// problems one a line under a heading ("yaml: unmarshal errors:"): the
+// first problem is said, not the heading.
 func FirstLine(err error) string {
-	s, _, _ := strings.Cut(strings.TrimSpace(err.Error()), "\n")
-	return s
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		return "yaml: " + te.Errors[0]
+	}
+	// yaml.v3's parser and scanner errors are plain strings
+	// (fmt.Errorf), already one line, with no typed form to read; the
+	// cut only keeps any other error we have not seen to one line.
+	msg := strings.TrimSpace(err.Error())
+	line, _, _ := strings.Cut(msg, "\n")
+	return line
 }
 
 // Key appends a mapping key to a field path. A key that is not a plain

@@ -154,3 +154,25 @@ func TestDescribeClips(t *testing.T) {
 		t.Errorf("Describe of a short scalar: %s", got)
 	}
 }
+
+func TestFirstLine(t *testing.T) {
+	var x any
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"parser error", yaml.Unmarshal([]byte("a: [1, 2\nb: 3\n"), &x), "yaml: line 1: did not find expected ',' or ']'"},
+		{"duplicate keys: the first problem, not the heading", yaml.Unmarshal([]byte("a: 1\na: 2\nb: 1\nb: 2\n"), &x), `yaml: line 2: mapping key "a" already defined at line 1`},
+		{"another error keeps its first line", fmt.Errorf("first\nsecond"), "first"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.err == nil {
+				t.Fatal("no error")
+			}
+			if got := yamlnode.FirstLine(tc.err); got != tc.want {
+				t.Errorf("FirstLine(%q) = %q, want %q", tc.err, got, tc.want)
+			}
+		})
+	}
+}
