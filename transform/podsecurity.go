@@ -107,23 +107,19 @@ func (c *change) podSecurity() ([]podSecurityProblem, error) {
 			continue
 		}
 		var checks []string
-		var sidecars []string
+		var failed []psFailure
 		for i, reason := range a.ForbiddenReasons {
 			detail := a.ForbiddenDetails[i]
 			if !b.Allowed && slices.Contains(b.ForbiddenReasons, reason) && slices.Contains(b.ForbiddenDetails, detail) {
 				continue // the same failure, before the sidecars came
 			}
 			checks = append(checks, fmt.Sprintf("%s (%s)", reason, detail))
-			for name := range added {
-				if strings.Contains(detail, fmt.Sprintf("%q", name)) && !slices.Contains(sidecars, name) {
-					sidecars = append(sidecars, name)
-				}
-			}
+			failed = append(failed, psFailure{reason, detail})
 		}
 		if len(checks) == 0 {
 			continue
 		}
-		slices.Sort(sidecars)
+		sidecars := blamed(ev, l.lv, meta, after, added, failed)
 		who := "the injected containers"
 		if len(sidecars) > 0 {
 			who = "sidecar " + strings.Join(quoteAll(sidecars), ", ")
@@ -132,6 +128,33 @@ func (c *change) podSecurity() ([]podSecurityProblem, error) {
 			msg: fmt.Sprintf("%s would make the pod fail Pod Security %q (%s, %s): %s", who, l.lv.String(), l.mode, l.from, strings.Join(checks, "; "))})
 	}
 	return out, nil
+}
+
+// psFailure is one failed Pod Security check and its detail.
+type psFailure struct{ reason, detail string }
+
+// blamed names the added containers behind the failures: those without
+// which the pod no longer fails one of them as it does (the check
+// passes, or its detail no longer lists the container). No text is
+// searched: a volume or a pod-level field the injection added blames
+// no container, as removing one changes nothing.
+func blamed(ev policy.Evaluator, lv psapi.LevelVersion, meta *metav1.ObjectMeta, after *corev1.PodSpec, added map[string]bool, failed []psFailure) []string {
+	var out []string
+	for name := range added {
+		without := *after
+		named := func(x corev1.Container) bool { return x.Name == name }
+		without.Containers = slices.DeleteFunc(slices.Clone(after.Containers), named)
+		without.InitContainers = slices.DeleteFunc(slices.Clone(after.InitContainers), named)
+		r := policy.AggregateCheckResults(ev.EvaluatePod(lv, meta, &without))
+		for _, f := range failed {
+			if !slices.Contains(r.ForbiddenReasons, f.reason) || !slices.Contains(r.ForbiddenDetails, f.detail) {
+				out = append(out, name)
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func quoteAll(names []string) []string {
