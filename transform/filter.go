@@ -448,21 +448,7 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 	}
 	p, err := w.findPod(path)
 	if err != nil {
-		if !selected {
-			return false
-		}
-		var nt errNoTemplate
-		if errors.As(err, &nt) {
-			f.skipped(w, inj, Warning, nt.path, "no Pod template at "+nt.path, "skipped: the %s has no Pod template at %s", w.ref.Kind, nt.path)
-			return true
-		}
-		var pe *podError
-		if errors.As(err, &pe) {
-			f.result(w, inj, Error, ActionFailed, pe.at, "%s", pe.msg)
-			return true
-		}
-		f.result(w, inj, Error, ActionFailed, "", "%v", err)
-		return true
+		return selected && f.noPod(w, inj, err)
 	}
 	meta := yamlnode.Field(p.holder, "metadata")
 	st, own, err := w.readStatus(meta)
@@ -471,74 +457,124 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		return true
 	}
 	c := &change{inj: inj, w: w, p: p, st: st, owners: own, old: st[inj.name()]}
-
 	if inj.Spec.Action == v1alpha1.Uninject {
-		if c.old == nil || !selected {
-			return false
-		}
-		summary := c.old.summary()
-		before := w.meter.before(p.spec)
-		c.remove(c.old)
-		f.result(w, inj, Info, ActionUninjected, "", "uninjected %q: removed %s%s", inj.name(), summary, f.record(w, inj, p, before))
-		return true
+		return selected && f.uninject(c)
 	}
 	if !selected {
-		if c.old == nil && missing != "" {
-			reason := "no namespace for namespaceSelector"
-			if w.ref.Namespace != "" {
-				reason = "Namespace " + w.ref.Namespace + " is not in the input"
-			}
-			f.skipped(w, inj, Info, "", reason, "skipped: %s", missing)
-			return true
-		}
-		if c.old != nil {
-			before := w.meter.before(p.spec)
-			c.remove(c.old)
-			f.result(w, inj, Info, ActionRemoved, "", "removed %q: the workload is no longer targeted%s", inj.name(), f.record(w, inj, p, before))
-		}
-		return false
+		return f.untargeted(c, missing)
 	}
 	if why, reason := optedOut(w, meta, inj); why != "" {
-		if c.old != nil {
-			before := w.meter.before(p.spec)
-			c.remove(c.old)
-			f.result(w, inj, Info, ActionRemoved, "", "removed %q: %s%s", inj.name(), why, f.record(w, inj, p, before))
-			return true
-		}
-		f.skipped(w, inj, Info, "", reason, "skipped: %s", why)
+		f.optOut(c, why, reason)
 		return true
 	}
 	if err := c.render(); err != nil {
-		var oes overrideErrors
-		if errors.As(err, &oes) {
-			for _, oe := range oes {
-				f.result(w, inj, Error, ActionFailed, oe.Field, "override of injection %q: %s", inj.name(), oe.Msg)
-			}
-			return true
-		}
-		if te := (*TemplateError)(nil); errors.As(err, &te) {
-			f.templateFailed(w, inj, te)
-			return true
-		}
-		f.result(w, inj, Error, ActionFailed, "", "injection %q: %v", inj.name(), err)
+		f.renderFailed(w, inj, err)
 		return true
 	}
+	f.inject(c)
+	return true
+}
+
+// noPod reports a workload whose Pod template is missing (a warning)
+// or of the wrong shape (an error at the field).
+func (f *Filter) noPod(w *workload, inj *Injection, err error) bool {
+	var nt errNoTemplate
+	if errors.As(err, &nt) {
+		f.skipped(w, inj, Warning, nt.path, "no Pod template at "+nt.path, "skipped: the %s has no Pod template at %s", w.ref.Kind, nt.path)
+		return true
+	}
+	var pe *podError
+	if errors.As(err, &pe) {
+		f.result(w, inj, Error, ActionFailed, pe.at, "%s", pe.msg)
+		return true
+	}
+	f.result(w, inj, Error, ActionFailed, "", "%v", err)
+	return true
+}
+
+// uninject takes out what the injection added, if it added anything.
+func (f *Filter) uninject(c *change) bool {
+	if c.old == nil {
+		return false
+	}
+	w, inj, p := c.w, c.inj, c.p
+	summary := c.old.summary()
+	before := w.meter.before(p.spec)
+	c.remove(c.old)
+	f.result(w, inj, Info, ActionUninjected, "", "uninjected %q: removed %s%s", inj.name(), summary, f.record(w, inj, p, before))
+	return true
+}
+
+// untargeted handles a workload the injection no longer selects: what
+// it added earlier goes; a selector that could not be read is said.
+func (f *Filter) untargeted(c *change, missing string) bool {
+	w, inj, p := c.w, c.inj, c.p
+	if c.old == nil && missing != "" {
+		reason := "no namespace for namespaceSelector"
+		if w.ref.Namespace != "" {
+			reason = "Namespace " + w.ref.Namespace + " is not in the input"
+		}
+		f.skipped(w, inj, Info, "", reason, "skipped: %s", missing)
+		return true
+	}
+	if c.old != nil {
+		before := w.meter.before(p.spec)
+		c.remove(c.old)
+		f.result(w, inj, Info, ActionRemoved, "", "removed %q: the workload is no longer targeted%s", inj.name(), f.record(w, inj, p, before))
+	}
+	return false
+}
+
+// optOut handles a workload that opted out: what the injection added
+// earlier goes, else it is skipped.
+func (f *Filter) optOut(c *change, why, reason string) {
+	w, inj, p := c.w, c.inj, c.p
+	if c.old != nil {
+		before := w.meter.before(p.spec)
+		c.remove(c.old)
+		f.result(w, inj, Info, ActionRemoved, "", "removed %q: %s%s", inj.name(), why, f.record(w, inj, p, before))
+		return
+	}
+	f.skipped(w, inj, Info, "", reason, "skipped: %s", why)
+}
+
+// renderFailed reports a rendering that failed: each bad override at
+// its field, a template at its place, else the error as it is.
+func (f *Filter) renderFailed(w *workload, inj *Injection, err error) {
+	var oes overrideErrors
+	if errors.As(err, &oes) {
+		for _, oe := range oes {
+			f.result(w, inj, Error, ActionFailed, oe.Field, "override of injection %q: %s", inj.name(), oe.Msg)
+		}
+		return
+	}
+	if te := (*TemplateError)(nil); errors.As(err, &te) {
+		f.templateFailed(w, inj, te)
+		return
+	}
+	f.result(w, inj, Error, ActionFailed, "", "injection %q: %v", inj.name(), err)
+}
+
+// inject puts the rendered change into the pod, unless it is there
+// already, conflicts, or fails Pod Security, and says what it did.
+func (f *Filter) inject(c *change) {
+	w, inj, p := c.w, c.inj, c.p
 	c.fp = c.fingerprint()
 	drifted := false
 	if c.old != nil && c.old.Hash == c.fp {
 		if c.present() {
 			f.result(w, inj, Info, ActionUpToDate, "", "%q is already up to date", inj.name())
-			return true
+			return
 		}
 		drifted = true
 	}
 	blocking, replaced := c.conflicts()
 	if len(blocking) > 0 {
 		f.blocked(w, inj, blocking)
-		return true
+		return
 	}
 	if !f.podSecurity(w, c) {
-		return true
+		return
 	}
 	before := w.meter.before(p.spec)
 	f.advice(w, c)
@@ -554,7 +590,6 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 	}
 	f.replacedWarning(w, inj, replaced)
 	f.bestPractices(w, c)
-	return true
 }
 
 // blocked reports the conflicts that leave the workload unchanged: one
