@@ -224,7 +224,7 @@ func (d *decoder) field(n *yaml.Node, path *field.Path, dst reflect.Value) {
 	dst.Set(out)
 }
 
-// strict decodes n into v, rejecting unknown and duplicate fields, and
+// strict decodes n into v, rejecting unknown fields (and duplicate keys), and
 // records every error with its field path: a bad quantity and an unknown
 // field in one entry are both reported.
 func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
@@ -241,15 +241,15 @@ func (d *decoder) strict(n *yaml.Node, path *field.Path, v any) bool {
 		d.broken = append(d.broken, brokenField{path.String(), ""})
 		return false
 	}
-	strictErrs, err := kjson.UnmarshalStrict(data, v)
+	// Unknown fields only: data is a Go map marshalled (toJSON), so its
+	// keys are unique, and YAML's duplicate keys were refused reading
+	// it. Every strict error is then an unknown field, told by which
+	// check was asked for, not by reading its text.
+	strictErrs, err := kjson.UnmarshalStrict(data, v, kjson.DisallowUnknownFields)
 	for _, se := range strictErrs {
 		var fe kjson.FieldError
 		if errors.As(se, &fe) {
-			msg := strings.TrimSpace(strings.TrimSuffix(se.Error(), fmt.Sprintf("%q", fe.FieldPath())))
-			if msg == "unknown field" {
-				msg = unknownNested(n, fe.FieldPath(), reflect.TypeOf(v), d.line)
-			}
-			d.fail(path.Child(fe.FieldPath()), "%s", msg)
+			d.fail(path.Child(fe.FieldPath()), "%s", unknownNested(n, fe.FieldPath(), reflect.TypeOf(v), d.line))
 		} else {
 			d.fail(path, "%v", se)
 		}

@@ -76,6 +76,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"bad namespaceSelector", "targets:\n- namespaceSelector: 'a in b'\ncontainers:\n- {name: a, image: x:1}", "spec.targets[0].namespaceSelector", "unable to parse requirement"},
 		{"map expected", "podLabels: [a]", "spec.podLabels", "expected an object, got array"},
 		{"bad admission.validate", "admission: {validate: Block}\ncontainers:\n- {name: a, image: x:1}", "spec.admission.validate", `"Block" is not a validation action`},
+		{"duplicate key in an entry", "containers:\n- name: a\n  image: x:1\n  image: y:1", "spec.containers[0].image", `duplicate key "image" (line 9; first at line 8)`},
 		{"unknown admission field", "admission: {emitt: true}\ncontainers:\n- {name: a, image: x:1}", "spec.admission.emitt", "unknown field"},
 		{"nothing to inject", "mode: native", "spec", "nothing to inject"},
 		// No Go type names: a struct or a map is an object, a slice a list.
