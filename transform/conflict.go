@@ -123,57 +123,91 @@ func (c *change) appContainers() []*yaml.Node {
 // A pod may hold a thousand sidecars of other injections: this walk
 // builds no string unless it finds something.
 func (c *change) containerClashes(newNames map[string]bool) []conflict {
-	var out []conflict
-	spec, at := c.p.spec, c.p.path
-	type portKey struct {
-		port, proto string
-	}
-	type portAt struct {
-		list, key string
-		i, j      int
-	}
 	withPorts := false
 	for _, s := range c.sidecars {
 		withPorts = withPorts || len(yamlnode.Seq(s, "ports")) > 0
 	}
-	if !withPorts && !c.w.names.anyOf(spec, newNames) {
+	if !withPorts && !c.w.names.anyOf(c.p.spec, newNames) {
 		return nil // nothing in the pod is named like what this change adds
 	}
-	ports, hostPorts := map[portKey]portAt{}, map[portKey]portAt{}
+	out := c.containerNameClashes(newNames)
+	if withPorts {
+		out = append(out, c.sidecarPortClashes(c.podPorts(newNames))...)
+	}
+	return out
+}
+
+// eachPodContainer calls fn for each of the pod's containers and init
+// containers, but those the earlier run of this injection added.
+func (c *change) eachPodContainer(fn func(list string, i int, ctr *yaml.Node, name string)) {
 	for _, list := range []string{"containers", "initContainers"} {
 		own := oldContainers
 		if list == "initContainers" {
 			own = oldInits
 		}
-		for i, ctr := range yamlnode.Seq(spec, list) {
-			name := yamlnode.Str(ctr, "name")
-			if c.oldHas(own, name) {
-				continue
-			}
-			path := fmt.Sprintf("%s.%s[%d]", at, list, i)
-			if newNames[name] {
-				// Sidecar names are DNS labels (validated), so the short
-				// form needs no quotes.
-				out = append(out, conflict{field: path + ".name", msg: fmt.Sprintf("container %q already exists", name), replaceable: true,
-					short: "container " + name + " already exists"})
-				if c.inj.Spec.OnConflict == v1alpha1.ConflictReplace {
-					continue // its ports go with it
-				}
-			}
-			if !withPorts || c.oldHas(own, name) || list == "initContainers" && yamlnode.Str(ctr, "restartPolicy") != "Always" {
-				continue
-			}
-			for j, p := range yamlnode.Seq(ctr, "ports") {
-				proto := protocol(p)
-				if v := yamlnode.Str(p, "containerPort"); v != "" {
-					ports[portKey{v, proto}] = portAt{list, "containerPort", i, j}
-				}
-				if v := yamlnode.Str(p, "hostPort"); v != "" {
-					hostPorts[portKey{v, proto}] = portAt{list, "hostPort", i, j}
-				}
+		for i, ctr := range yamlnode.Seq(c.p.spec, list) {
+			if name := yamlnode.Str(ctr, "name"); !c.oldHas(own, name) {
+				fn(list, i, ctr, name)
 			}
 		}
 	}
+}
+
+// containerNameClashes finds the pod's containers named like one this
+// change adds.
+func (c *change) containerNameClashes(newNames map[string]bool) []conflict {
+	var out []conflict
+	c.eachPodContainer(func(list string, i int, _ *yaml.Node, name string) {
+		if newNames[name] {
+			// Sidecar names are DNS labels (validated), so the short
+			// form needs no quotes.
+			out = append(out, conflict{field: fmt.Sprintf("%s.%s[%d].name", c.p.path, list, i), msg: fmt.Sprintf("container %q already exists", name), replaceable: true,
+				short: "container " + name + " already exists"})
+		}
+	})
+	return out
+}
+
+// portKey is a port number and its protocol.
+type portKey struct {
+	port, proto string
+}
+
+// portAt is where in the pod a port is declared.
+type portAt struct {
+	list, key string
+	i, j      int
+}
+
+// podPorts are the container ports and host ports the pod's containers
+// hold while the sidecars run: not those of run-to-completion init
+// containers, nor, with replace, those of the containers replaced.
+func (c *change) podPorts(newNames map[string]bool) (ports, hostPorts map[portKey]portAt) {
+	ports, hostPorts = map[portKey]portAt{}, map[portKey]portAt{}
+	c.eachPodContainer(func(list string, i int, ctr *yaml.Node, name string) {
+		if newNames[name] && c.inj.Spec.OnConflict == v1alpha1.ConflictReplace {
+			return // its ports go with it
+		}
+		if list == "initContainers" && yamlnode.Str(ctr, "restartPolicy") != "Always" {
+			return
+		}
+		for j, p := range yamlnode.Seq(ctr, "ports") {
+			proto := protocol(p)
+			if v := yamlnode.Str(p, "containerPort"); v != "" {
+				ports[portKey{v, proto}] = portAt{list, "containerPort", i, j}
+			}
+			if v := yamlnode.Str(p, "hostPort"); v != "" {
+				hostPorts[portKey{v, proto}] = portAt{list, "hostPort", i, j}
+			}
+		}
+	})
+	return ports, hostPorts
+}
+
+// sidecarPortClashes finds the sidecars' ports and host ports the pod
+// already uses.
+func (c *change) sidecarPortClashes(ports, hostPorts map[portKey]portAt) []conflict {
+	var out []conflict
 	for _, s := range c.sidecars {
 		for _, p := range yamlnode.Seq(s, "ports") {
 			proto := protocol(p)
@@ -183,13 +217,12 @@ func (c *change) containerClashes(newNames map[string]bool) []conflict {
 			}{{"containerPort", "port", ports}, {"hostPort", "hostPort", hostPorts}} {
 				v := yamlnode.Str(p, kind.key)
 				if pa, ok := kind.used[portKey{v, proto}]; ok && v != "" {
-					out = append(out, conflict{fmt.Sprintf("%s.%s[%d].ports[%d].%s", at, pa.list, pa.i, pa.j, pa.key),
+					out = append(out, conflict{fmt.Sprintf("%s.%s[%d].ports[%d].%s", c.p.path, pa.list, pa.i, pa.j, pa.key),
 						fmt.Sprintf("%s %s/%s of sidecar %q is already used in the pod", kind.what, v, proto, yamlnode.Str(s, "name")), false, ""})
 				}
 			}
 		}
 	}
-
 	return out
 }
 
