@@ -36,6 +36,24 @@ type change struct {
 // render copies the injection's objects for this workload, filling in
 // templates. v1alpha1.Native sidecars get restartPolicy: Always.
 func (c *change) render() error {
+	if err := c.renderObjects(); err != nil {
+		return err
+	}
+	if err := c.applyOwnersOverrides(); err != nil {
+		return err
+	}
+	if c.inj.Spec.Mode == v1alpha1.Native {
+		for _, s := range c.sidecars {
+			withRestartPolicy(s)
+		}
+	}
+	c.annos = c.podAnnotations()
+	return c.validRendered()
+}
+
+// renderObjects copies each of the injection's lists for this workload,
+// filling in templates with the workload's data.
+func (c *change) renderObjects() error {
 	data := c.w.templateData()
 	fill := func(n *yaml.Node) (string, bool, error) {
 		t := c.inj.templates[n]
@@ -78,39 +96,44 @@ func (c *change) render() error {
 		return err
 	}
 	c.secrets, _ = copyAll(c.inj.secrets) // no templates: cannot fail
+	return nil
+}
+
+// applyOwnersOverrides sets on the rendered containers what the
+// workload's owners override, and checks the result.
+func (c *change) applyOwnersOverrides() error {
 	ov, errs := c.readOverrides()
 	if len(errs) > 0 {
 		return overrideErrors(errs)
 	}
 	applyOverrides(c.sidecars, ov)
 	applyOverrides(c.inits, ov)
-	if err := c.validOverridden(ov); err != nil {
-		return err
+	return c.validOverridden(ov)
+}
+
+// podAnnotations are the pod annotations to set: the config's, and in
+// classic mode with position first the default-container annotation.
+func (c *change) podAnnotations() map[string]string {
+	if !c.inj.SetsDefaultContainer() {
+		return c.inj.Spec.PodAnnotations
 	}
-	if c.inj.Spec.Mode == v1alpha1.Native {
-		for _, s := range c.sidecars {
-			withRestartPolicy(s)
+	// kubectl logs and exec keep their target: the app's first
+	// container, not another injection's classic sidecar.
+	firstApp := ""
+	for _, ctr := range yamlnode.Seq(c.p.spec, "containers") {
+		if name := yamlnode.Str(ctr, "name"); !c.owns(name) {
+			firstApp = name
+			break
 		}
 	}
-	c.annos = c.inj.Spec.PodAnnotations
-	if c.inj.SetsDefaultContainer() {
-		// kubectl logs and exec keep their target: the app's first
-		// container, not another injection's classic sidecar.
-		firstApp := ""
-		for _, ctr := range yamlnode.Seq(c.p.spec, "containers") {
-			if name := yamlnode.Str(ctr, "name"); !c.owns(name) {
-				firstApp = name
-				break
-			}
-		}
-		have := yamlnode.Str(yamlnode.Field(yamlnode.Field(c.p.holder, "metadata"), "annotations"), DefaultContainerAnnotation)
-		if firstApp != "" && (have == "" || c.oldHas(oldAnnos, DefaultContainerAnnotation)) {
-			c.annos = make(map[string]string, len(c.inj.Spec.PodAnnotations)+1)
-			maps.Copy(c.annos, c.inj.Spec.PodAnnotations)
-			c.annos[DefaultContainerAnnotation] = firstApp
-		}
+	have := yamlnode.Str(yamlnode.Field(yamlnode.Field(c.p.holder, "metadata"), "annotations"), DefaultContainerAnnotation)
+	if firstApp == "" || have != "" && !c.oldHas(oldAnnos, DefaultContainerAnnotation) {
+		return c.inj.Spec.PodAnnotations
 	}
-	return c.validRendered()
+	annos := make(map[string]string, len(c.inj.Spec.PodAnnotations)+1)
+	maps.Copy(annos, c.inj.Spec.PodAnnotations)
+	annos[DefaultContainerAnnotation] = firstApp
+	return annos
 }
 
 // setAfter adds key after the key named after, or at the end.
