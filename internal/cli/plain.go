@@ -98,6 +98,13 @@ func RunPlain(o PlainOptions) (code int) {
 		return exitError
 	}
 	t.print(o, filter.Unmatched(t.matched))
+	return finishPlain(o, srcs, out, t)
+}
+
+// finishPlain acts on the run's outcome: writes nothing when an
+// injection failed, else the report, then the diff, the check's verdict,
+// or the files. It returns the exit code.
+func finishPlain(o PlainOptions, srcs []*yamlfile.Source, out *sink, t *tally) int {
 	if t.failed {
 		out.discard()
 		fmt.Fprintln(o.Stderr, "inject-sidecars: errors found; nothing was written")
