@@ -33,21 +33,11 @@ type itemText struct {
 // text without them (its "items:" key left with no value); ok is false
 // for any layout but the simple one.
 func splitItems(data string) (rest string, items []itemText, ok bool) {
-	at := 0
-	itemsKey := -1
-	for at < len(data) {
-		end := lineEnd(data, at)
-		line := data[at:end]
-		if t := strings.TrimRight(line, " \t\r\n"); t == "items:" {
-			itemsKey = end
-			break
-		}
-		at = end
-	}
+	itemsKey := itemsKeyEnd(data)
 	if itemsKey < 0 {
 		return "", nil, false
 	}
-	at = itemsKey
+	at := itemsKey
 	var cur *strings.Builder
 	var raw strings.Builder
 	pad := 0
@@ -103,6 +93,19 @@ func splitItems(data string) (rest string, items []itemText, ok bool) {
 		return "", nil, false
 	}
 	return data[:itemsKey] + data[regionEnd:], items, true
+}
+
+// itemsKeyEnd is where the line of the top-level "items:" key ends
+// (its value left for the lines below), or -1 when there is none.
+func itemsKeyEnd(data string) int {
+	for at := 0; at < len(data); {
+		end := lineEnd(data, at)
+		if strings.TrimRight(data[at:end], " \t\r\n") == "items:" {
+			return end
+		}
+		at = end
+	}
+	return -1
 }
 
 func lineEnd(s string, at int) int {

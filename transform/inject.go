@@ -36,6 +36,24 @@ type change struct {
 // render copies the injection's objects for this workload, filling in
 // templates. v1alpha1.Native sidecars get restartPolicy: Always.
 func (c *change) render() error {
+	if err := c.renderObjects(); err != nil {
+		return err
+	}
+	if err := c.applyOwnersOverrides(); err != nil {
+		return err
+	}
+	if c.inj.Spec.Mode == v1alpha1.Native {
+		for _, s := range c.sidecars {
+			withRestartPolicy(s)
+		}
+	}
+	c.annos = c.podAnnotations()
+	return c.validRendered()
+}
+
+// renderObjects copies each of the injection's lists for this workload,
+// filling in templates with the workload's data.
+func (c *change) renderObjects() error {
 	data := c.w.templateData()
 	fill := func(n *yaml.Node) (string, bool, error) {
 		t := c.inj.templates[n]
@@ -78,39 +96,44 @@ func (c *change) render() error {
 		return err
 	}
 	c.secrets, _ = copyAll(c.inj.secrets) // no templates: cannot fail
+	return nil
+}
+
+// applyOwnersOverrides sets on the rendered containers what the
+// workload's owners override, and checks the result.
+func (c *change) applyOwnersOverrides() error {
 	ov, errs := c.readOverrides()
 	if len(errs) > 0 {
 		return overrideErrors(errs)
 	}
 	applyOverrides(c.sidecars, ov)
 	applyOverrides(c.inits, ov)
-	if err := c.validOverridden(ov); err != nil {
-		return err
+	return c.validOverridden(ov)
+}
+
+// podAnnotations are the pod annotations to set: the config's, and in
+// classic mode with position first the default-container annotation.
+func (c *change) podAnnotations() map[string]string {
+	if !c.inj.SetsDefaultContainer() {
+		return c.inj.Spec.PodAnnotations
 	}
-	if c.inj.Spec.Mode == v1alpha1.Native {
-		for _, s := range c.sidecars {
-			withRestartPolicy(s)
+	// kubectl logs and exec keep their target: the app's first
+	// container, not another injection's classic sidecar.
+	firstApp := ""
+	for _, ctr := range yamlnode.Seq(c.p.spec, "containers") {
+		if name := yamlnode.Str(ctr, "name"); !c.owns(name) {
+			firstApp = name
+			break
 		}
 	}
-	c.annos = c.inj.Spec.PodAnnotations
-	if c.inj.SetsDefaultContainer() {
-		// kubectl logs and exec keep their target: the app's first
-		// container, not another injection's classic sidecar.
-		firstApp := ""
-		for _, ctr := range yamlnode.Seq(c.p.spec, "containers") {
-			if name := yamlnode.Str(ctr, "name"); !c.owns(name) {
-				firstApp = name
-				break
-			}
-		}
-		have := yamlnode.Str(yamlnode.Field(yamlnode.Field(c.p.holder, "metadata"), "annotations"), DefaultContainerAnnotation)
-		if firstApp != "" && (have == "" || c.oldHas(oldAnnos, DefaultContainerAnnotation)) {
-			c.annos = make(map[string]string, len(c.inj.Spec.PodAnnotations)+1)
-			maps.Copy(c.annos, c.inj.Spec.PodAnnotations)
-			c.annos[DefaultContainerAnnotation] = firstApp
-		}
+	have := yamlnode.Str(yamlnode.Field(yamlnode.Field(c.p.holder, "metadata"), "annotations"), DefaultContainerAnnotation)
+	if firstApp == "" || have != "" && !c.oldHas(oldAnnos, DefaultContainerAnnotation) {
+		return c.inj.Spec.PodAnnotations
 	}
-	return c.validRendered()
+	annos := make(map[string]string, len(c.inj.Spec.PodAnnotations)+1)
+	maps.Copy(annos, c.inj.Spec.PodAnnotations)
+	annos[DefaultContainerAnnotation] = firstApp
+	return annos
 }
 
 // setAfter adds key after the key named after, or at the end.
@@ -136,45 +159,60 @@ func (c *change) apply() {
 	}
 	e := &Entry{Hash: c.fp}
 	c.next = e
-	spec := c.p.spec
-	created := func(key, prior string, created bool) {
-		if !created {
-			return
-		}
-		if e.Created == nil {
-			e.Created = map[string]string{}
-		}
-		e.Created[key] = prior
-	}
-
 	c.dropReplaced()
+	c.addMountsAndEnv(e)
+	e.Volumes = addEach(c.p.spec, "volumes", "name", c.volumes, e.noteCreated, "volumes")
+	e.ImagePullSecrets = addEach(c.p.spec, "imagePullSecrets", "name", c.secrets, e.noteCreated, "imagePullSecrets")
+	c.addContainers(e)
+	annotations := c.setPodMetadata(e)
+	// Last the status, which records all of the above.
+	c.st[c.inj.name()] = e
+	c.owners.count(e, 1)
+	c.w.writeStatus(annotations, c.st, c.owners)
+}
 
-	// Mounts and env into the app containers.
-	if len(c.mounts)+len(c.env) > 0 {
-		for i, ctr := range c.appContainers() {
-			name := yamlnode.Str(ctr, "name")
-			mounts, env := c.mounts, c.env
-			if i > 0 { // every container gets nodes of its own
-				mounts, env = copyNodes(mounts), copyNodes(env)
+// noteCreated records in the entry that this run created the field at
+// key, and what was there before (prior), when created is true.
+func (e *Entry) noteCreated(key, prior string, created bool) {
+	if !created {
+		return
+	}
+	if e.Created == nil {
+		e.Created = map[string]string{}
+	}
+	e.Created[key] = prior
+}
+
+// addMountsAndEnv adds the injection's volume mounts and env to the app
+// containers, and records them in e.
+func (c *change) addMountsAndEnv(e *Entry) {
+	if len(c.mounts)+len(c.env) == 0 {
+		return
+	}
+	for i, ctr := range c.appContainers() {
+		name := yamlnode.Str(ctr, "name")
+		mounts, env := c.mounts, c.env
+		if i > 0 { // every container gets nodes of its own
+			mounts, env = copyNodes(mounts), copyNodes(env)
+		}
+		if added := addEach(ctr, "volumeMounts", "mountPath", mounts, e.noteCreated, "containers."+name+".volumeMounts"); len(added) > 0 {
+			if e.VolumeMounts == nil {
+				e.VolumeMounts = map[string][]string{}
 			}
-			if added := addEach(ctr, "volumeMounts", "mountPath", mounts, created, "containers."+name+".volumeMounts"); len(added) > 0 {
-				if e.VolumeMounts == nil {
-					e.VolumeMounts = map[string][]string{}
-				}
-				e.VolumeMounts[name] = added
+			e.VolumeMounts[name] = added
+		}
+		if added := addEach(ctr, "env", "name", env, e.noteCreated, "containers."+name+".env"); len(added) > 0 {
+			if e.Env == nil {
+				e.Env = map[string][]string{}
 			}
-			if added := addEach(ctr, "env", "name", env, created, "containers."+name+".env"); len(added) > 0 {
-				if e.Env == nil {
-					e.Env = map[string][]string{}
-				}
-				e.Env[name] = added
-			}
+			e.Env[name] = added
 		}
 	}
-	e.Volumes = addEach(spec, "volumes", "name", c.volumes, created, "volumes")
-	e.ImagePullSecrets = addEach(spec, "imagePullSecrets", "name", c.secrets, created, "imagePullSecrets")
+}
 
-	// Sidecars, and the config's run-to-completion init containers.
+// addContainers puts the sidecars, and the config's run-to-completion
+// init containers, in their places, and records them in e.
+func (c *change) addContainers(e *Entry) {
 	names := func(nodes []*yaml.Node) []string {
 		out := make([]string, len(nodes))
 		for i, n := range nodes {
@@ -183,8 +221,8 @@ func (c *change) apply() {
 		return out
 	}
 	for _, pl := range c.inj.placements(c.sidecars, c.inits) {
-		list, prior, ok := ensure(spec, pl.List, yaml.SequenceNode, pl.Before)
-		created(pl.List, prior, ok)
+		list, prior, ok := ensure(c.p.spec, pl.List, yaml.SequenceNode, pl.Before)
+		e.noteCreated(pl.List, prior, ok)
 		insertAt(list, pl.index(list), pl.Nodes)
 		if pl.List == "containers" {
 			e.Containers = names(pl.Nodes)
@@ -192,22 +230,22 @@ func (c *change) apply() {
 			e.InitContainers = names(pl.Nodes)
 		}
 	}
+}
 
-	// Pod metadata, and last the status, which records all of the above.
+// setPodMetadata sets the pod's labels and annotations, records them in
+// e, and returns the annotations, where the status goes.
+func (c *change) setPodMetadata(e *Entry) *yaml.Node {
 	meta, prior, ok := ensure(c.p.holder, "metadata", yaml.MappingNode, "spec")
-	created("metadata", prior, ok)
+	e.noteCreated("metadata", prior, ok)
 	if len(c.inj.Spec.PodLabels) > 0 {
 		labels, prior, ok := ensure(meta, "labels", yaml.MappingNode, "annotations")
-		created("metadata.labels", prior, ok)
+		e.noteCreated("metadata.labels", prior, ok)
 		e.PodLabels = setEach(labels, c.inj.Spec.PodLabels)
 	}
 	annotations, prior, ok := ensure(meta, "annotations", yaml.MappingNode, "")
-	created("metadata.annotations", prior, ok)
+	e.noteCreated("metadata.annotations", prior, ok)
 	e.PodAnnotations = setEach(annotations, c.annos)
-
-	c.st[c.inj.name()] = e
-	c.owners.count(e, 1)
-	c.w.writeStatus(annotations, c.st, c.owners)
+	return annotations
 }
 
 // dropReplaced takes away the pod's containers named like one this change

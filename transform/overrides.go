@@ -81,42 +81,8 @@ func (c *change) readOverrides() (overrides, []*overrideError) {
 
 // parseOverrides reads one annotation's entry for this injection.
 func (c *change) parseOverrides(v *yaml.Node, at string) (overrides, []*overrideError) {
-	fail := func(path, format string, args ...any) []*overrideError {
-		return []*overrideError{{path, fmt.Sprintf(format, args...)}}
-	}
-	if v.Kind != yaml.ScalarNode {
-		return nil, fail(at, "expected YAML or JSON text, got %s", yamlnode.Describe(v))
-	}
-	var doc yaml.Node
-	if err := yaml.NewDecoder(strings.NewReader(v.Value)).Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, nil
-		}
-		return nil, fail(at, "not valid YAML or JSON: %s", yamlnode.FirstLine(err))
-	}
-	if len(doc.Content) == 0 || yamlnode.IsNull(doc.Content[0]) {
-		return nil, nil
-	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
-		return nil, fail(at, "expected an object keyed by injection name, got %s", yamlnode.Describe(root))
-	}
-	if root.Style&yaml.FlowStyle != 0 {
-		// JSON (or a flow mapping): injected in block style, as the
-		// rest of the pod is. YAML keeps the style its owner wrote.
-		yamlnode.BlockStyle(root)
-	}
-	if yamlnode.AliasNodes(root, yamlnode.MaxAliasNodes) > yamlnode.MaxAliasNodes {
-		return nil, fail(at, "YAML aliases expand it by more than %d nodes: write the values out", yamlnode.MaxAliasNodes)
-	}
-	if yamlnode.AliasBytes(root, yamlnode.MaxAliasBytes) > yamlnode.MaxAliasBytes {
-		return nil, fail(at, "YAML aliases expand it by more than %d bytes (1 MiB): write the values out", yamlnode.MaxAliasBytes)
-	}
-	var errs []*overrideError
-	for _, d := range yamlnode.Duplicates(root, at) {
-		errs = append(errs, &overrideError{d.Path, d.String()})
-	}
-	if len(errs) > 0 {
+	root, errs := decodeOverrides(v, at)
+	if root == nil {
 		return nil, errs
 	}
 	entry := yamlnode.Field(root, c.inj.name())
@@ -125,68 +91,128 @@ func (c *change) parseOverrides(v *yaml.Node, at string) (overrides, []*override
 	}
 	at = yamlnode.Key(at, c.inj.name())
 	if entry.Kind != yaml.MappingNode {
-		return nil, fail(at, "expected an object with containers, got %s", yamlnode.Describe(entry))
-	}
-	allowed := c.inj.Spec.Overrides
-	allowedText := make([]string, len(allowed))
-	for i, f := range allowed {
-		allowedText[i] = string(f)
+		return nil, overrideFail(at, "expected an object with containers, got %s", yamlnode.Describe(entry))
 	}
 	out := overrides{}
 	for i := 0; i+1 < len(entry.Content); i += 2 {
-		list, items := entry.Content[i].Value, entry.Content[i+1]
-		lat := yamlnode.Key(at, list)
-		if list != "containers" && list != "initContainers" {
-			errs = append(errs, &overrideError{lat, "unknown field: an override holds containers and initContainers"})
+		list := entry.Content[i].Value
+		errs = append(errs, c.readOverrideList(list, entry.Content[i+1], yamlnode.Key(at, list), out)...)
+	}
+	return out, errs
+}
+
+// overrideFail is the one problem that stops reading the annotation.
+func overrideFail(path, format string, args ...any) []*overrideError {
+	return []*overrideError{{path, fmt.Sprintf(format, args...)}}
+}
+
+// decodeOverrides parses the annotation's text into the object keyed by
+// injection name. It returns nil when the text holds nothing, or with
+// the problems that keep it from being read.
+func decodeOverrides(v *yaml.Node, at string) (*yaml.Node, []*overrideError) {
+	if v.Kind != yaml.ScalarNode {
+		return nil, overrideFail(at, "expected YAML or JSON text, got %s", yamlnode.Describe(v))
+	}
+	var doc yaml.Node
+	if err := yaml.NewDecoder(strings.NewReader(v.Value)).Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, overrideFail(at, "not valid YAML or JSON: %s", yamlnode.FirstLine(err))
+	}
+	if len(doc.Content) == 0 || yamlnode.IsNull(doc.Content[0]) {
+		return nil, nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, overrideFail(at, "expected an object keyed by injection name, got %s", yamlnode.Describe(root))
+	}
+	if root.Style&yaml.FlowStyle != 0 {
+		// JSON (or a flow mapping): injected in block style, as the
+		// rest of the pod is. YAML keeps the style its owner wrote.
+		yamlnode.BlockStyle(root)
+	}
+	if yamlnode.AliasNodes(root, yamlnode.MaxAliasNodes) > yamlnode.MaxAliasNodes {
+		return nil, overrideFail(at, "YAML aliases expand it by more than %d nodes: write the values out", yamlnode.MaxAliasNodes)
+	}
+	if yamlnode.AliasBytes(root, yamlnode.MaxAliasBytes) > yamlnode.MaxAliasBytes {
+		return nil, overrideFail(at, "YAML aliases expand it by more than %d bytes (1 MiB): write the values out", yamlnode.MaxAliasBytes)
+	}
+	var errs []*overrideError
+	for _, d := range yamlnode.Duplicates(root, at) {
+		errs = append(errs, &overrideError{d.Path, d.String()})
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return root, nil
+}
+
+// readOverrideList reads the overrides of one list (containers or
+// initContainers) into out, keeping only the containers with no problem.
+func (c *change) readOverrideList(list string, items *yaml.Node, at string, out overrides) []*overrideError {
+	if list != "containers" && list != "initContainers" {
+		return []*overrideError{{at, "unknown field: an override holds containers and initContainers"}}
+	}
+	have := c.inj.objects(list)
+	if items.Kind != yaml.SequenceNode {
+		return []*overrideError{{at, "expected a list, got " + yamlnode.Describe(items)}}
+	}
+	var errs []*overrideError
+	for j, item := range items.Content {
+		name, bad := c.checkOverrideContainer(list, have, item, fmt.Sprintf("%s[%d]", at, j))
+		if len(bad) > 0 {
+			errs = append(errs, bad...)
 			continue
 		}
-		have := c.inj.objects(list)
-		if items.Kind != yaml.SequenceNode {
-			errs = append(errs, &overrideError{lat, "expected a list, got " + yamlnode.Describe(items)})
-			continue
+		if out[name] == nil {
+			out[name] = map[string]*yaml.Node{}
 		}
-		for j, item := range items.Content {
-			iat := fmt.Sprintf("%s[%d]", lat, j)
-			if item.Kind != yaml.MappingNode {
-				errs = append(errs, &overrideError{iat, "expected an object, got " + yamlnode.Describe(item)})
-				continue
-			}
-			name := yamlnode.Str(item, "name")
-			if name == "" {
-				errs = append(errs, &overrideError{iat + ".name", "required: the container to override"})
-				continue
-			}
-			if named(&yaml.Node{Kind: yaml.SequenceNode, Content: have}, name) < 0 {
-				errs = append(errs, &overrideError{iat + ".name", fmt.Sprintf("injection %q has no %s entry named %q", c.inj.name(), list, name)})
-				continue
-			}
-			bad := false
-			for k := 0; k+1 < len(item.Content); k += 2 {
-				key := item.Content[k].Value
-				if key != "name" && !slices.Contains(allowed, v1alpha1.OverrideField(key)) {
-					errs = append(errs, &overrideError{yamlnode.Key(iat, key), fmt.Sprintf("may not be overridden: injection %q allows %s (spec.overrides)", c.inj.name(), strings.Join(allowedText, ", "))})
-					bad = true
-				}
-			}
-			var ctr corev1.Container
-			for _, fe := range v1alpha1.DecodeStrict(item, field.NewPath(iat), &ctr) {
-				errs = append(errs, &overrideError{fe.Field, fe.Detail})
-				bad = true
-			}
-			if bad {
-				continue
-			}
-			if out[name] == nil {
-				out[name] = map[string]*yaml.Node{}
-			}
-			for k := 0; k+1 < len(item.Content); k += 2 {
-				if key := item.Content[k].Value; key != "name" {
-					out[name][key] = item.Content[k+1]
-				}
+		for k := 0; k+1 < len(item.Content); k += 2 {
+			if key := item.Content[k].Value; key != "name" {
+				out[name][key] = item.Content[k+1]
 			}
 		}
 	}
-	return out, errs
+	return errs
+}
+
+// checkOverrideContainer checks one overriding container: it names one
+// of the injection's (have), overrides only the fields spec.overrides
+// allows, and is a valid container. It returns the container's name.
+func (c *change) checkOverrideContainer(list string, have []*yaml.Node, item *yaml.Node, at string) (string, []*overrideError) {
+	if item.Kind != yaml.MappingNode {
+		return "", []*overrideError{{at, "expected an object, got " + yamlnode.Describe(item)}}
+	}
+	name := yamlnode.Str(item, "name")
+	if name == "" {
+		return "", []*overrideError{{at + ".name", "required: the container to override"}}
+	}
+	if named(&yaml.Node{Kind: yaml.SequenceNode, Content: have}, name) < 0 {
+		return "", []*overrideError{{at + ".name", fmt.Sprintf("injection %q has no %s entry named %q", c.inj.name(), list, name)}}
+	}
+	var errs []*overrideError
+	allowed := c.inj.Spec.Overrides
+	for k := 0; k+1 < len(item.Content); k += 2 {
+		key := item.Content[k].Value
+		if key != "name" && !slices.Contains(allowed, v1alpha1.OverrideField(key)) {
+			errs = append(errs, &overrideError{yamlnode.Key(at, key), fmt.Sprintf("may not be overridden: injection %q allows %s (spec.overrides)", c.inj.name(), overridableText(allowed))})
+		}
+	}
+	var ctr corev1.Container
+	for _, fe := range v1alpha1.DecodeStrict(item, field.NewPath(at), &ctr) {
+		errs = append(errs, &overrideError{fe.Field, fe.Detail})
+	}
+	return name, errs
+}
+
+// overridableText lists the fields an injection lets owners override.
+func overridableText(allowed []v1alpha1.OverrideField) string {
+	text := make([]string, len(allowed))
+	for i, f := range allowed {
+		text[i] = string(f)
+	}
+	return strings.Join(text, ", ")
 }
 
 // applyOverrides sets the owners' fields on the rendered containers:

@@ -14,6 +14,14 @@ import (
 // remove takes away everything e records, puts back the fields it created
 // once they are empty, and drops e from the status annotation.
 func (c *change) remove(e *Entry) {
+	annotations := c.dropAdded(e)
+	c.dropFromStatus(e, annotations)
+	c.restoreCreated(e, annotations)
+}
+
+// dropAdded takes the objects, pod labels and pod annotations e records
+// out of the pod. It returns the pod's annotations, where the status is.
+func (c *change) dropAdded(e *Entry) *yaml.Node {
 	spec := c.p.spec
 	drop := func(list *yaml.Node, idKey string, ids []string) {
 		if list == nil || list.Kind != yaml.SequenceNode {
@@ -42,20 +50,32 @@ func (c *change) remove(e *Entry) {
 	for _, k := range e.PodAnnotations {
 		deleteField(annotations, k)
 	}
+	return annotations
+}
+
+// dropFromStatus takes e out of the status, and the status annotation
+// away when nothing is left in it.
+func (c *change) dropFromStatus(e *Entry, annotations *yaml.Node) {
 	for name, have := range c.st {
 		if have == e {
 			delete(c.st, name)
 			c.owners.count(e, -1)
 		}
 	}
-	if annotations != nil {
-		if len(c.st) == 0 {
-			c.w.dropStatus(annotations)
-		} else {
-			c.w.writeStatus(annotations, c.st, c.owners)
-		}
+	if annotations == nil {
+		return
 	}
+	if len(c.st) == 0 {
+		c.w.dropStatus(annotations)
+	} else {
+		c.w.writeStatus(annotations, c.st, c.owners)
+	}
+}
 
+// restoreCreated puts back what was before each field e created, once
+// the field is empty; the mark of a field still in use goes to an
+// injection left in the status, so the last to leave puts it back.
+func (c *change) restoreCreated(e *Entry, annotations *yaml.Node) {
 	// Deepest first, so metadata goes after its annotations.
 	keys := slices.Collect(maps.Keys(e.Created))
 	sort.Slice(keys, func(i, j int) bool {

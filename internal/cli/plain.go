@@ -98,6 +98,13 @@ func RunPlain(o PlainOptions) (code int) {
 		return exitError
 	}
 	t.print(o, filter.Unmatched(t.matched))
+	return finishPlain(o, srcs, out, t)
+}
+
+// finishPlain acts on the run's outcome: writes nothing when an
+// injection failed, else the report, then the diff, the check's verdict,
+// or the files. It returns the exit code.
+func finishPlain(o PlainOptions, srcs []*yamlfile.Source, out *sink, t *tally) int {
 	if t.failed {
 		out.discard()
 		fmt.Fprintln(o.Stderr, "inject-sidecars: errors found; nothing was written")
@@ -241,20 +248,8 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 	ok := true
 	seen := map[string]string{}
 	for _, path := range o.Configs {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			printError(o.Stderr, "config %s: %v", path, yamlfile.UnwrapPathError(err))
-			ok = false
-			continue
-		}
-		f, err := yamlfile.Parse(path, data)
-		if err != nil {
-			printError(o.Stderr, "config %s", configSyntax(err))
-			ok = false
-			continue
-		}
-		if manifests := manifestsOnly(f); manifests != "" {
-			printError(o.Stderr, "config %s holds Kubernetes manifests (%s), not an injection config: -c takes a SidecarInjection or a ConfigMap; give the manifests after the flags, as in inject-sidecars -c CONFIG %s", path, manifests, path)
+		f := readConfigFile(o, path)
+		if f == nil {
 			ok = false
 			continue
 		}
@@ -296,6 +291,27 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 		}
 	}
 	return out, seen, ok
+}
+
+// readConfigFile reads and parses the -c file at path. It prints what
+// is wrong and returns nil when the file cannot be read, does not parse,
+// or holds only other manifests.
+func readConfigFile(o PlainOptions, path string) *yamlfile.File {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		printError(o.Stderr, "config %s: %v", path, yamlfile.UnwrapPathError(err))
+		return nil
+	}
+	f, err := yamlfile.Parse(path, data)
+	if err != nil {
+		printError(o.Stderr, "config %s", configSyntax(err))
+		return nil
+	}
+	if manifests := manifestsOnly(f); manifests != "" {
+		printError(o.Stderr, "config %s holds Kubernetes manifests (%s), not an injection config: -c takes a SidecarInjection or a ConfigMap; give the manifests after the flags, as in inject-sidecars -c CONFIG %s", path, manifests, path)
+		return nil
+	}
+	return f
 }
 
 // manifestsOnly names the resources of a config file that holds no

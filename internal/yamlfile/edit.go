@@ -471,38 +471,11 @@ func (p *placer) keptEntry(ck, ov, cv *yaml.Node, e entry) {
 
 // sequence edits a block sequence whose text ends before line end.
 func (p *placer) sequence(o, c *yaml.Node, end int) {
-	type item struct {
-		start, dash, end, col, content int
+	its, ok := p.itemSpans(o, end)
+	if !ok {
+		return
 	}
 	n := len(o.Content)
-	its := make([]item, n)
-	for i, it := range o.Content {
-		l := it.Line - 1
-		if it.Column-1 <= len(p.lines[l]) && strings.TrimSpace(p.lines[l][:it.Column-1]) == "" {
-			// "-" alone on its line, the item below it.
-			for l > 0 && (blank(p.lines[l-1]) || comment(p.lines[l-1])) {
-				l--
-			}
-			l--
-			if l < 0 || strings.TrimSpace(strings.SplitN(p.lines[l], "#", 2)[0]) != "-" {
-				p.fail("a list item without its dash")
-				return
-			}
-		} else if it.Column-1 > len(p.lines[l]) || strings.TrimSpace(p.lines[l][:it.Column-1]) != "-" {
-			p.fail("a list item whose dash is not alone before it on its line")
-			return
-		}
-		dash := indentOf(p.lines[l])
-		its[i] = item{dash: l, col: dash, content: it.Column - 1}
-		its[i].start = l - p.headLines(l, dash, it.HeadComment)
-	}
-	for i := range its {
-		next := end
-		if i+1 < n {
-			next = its[i+1].start
-		}
-		its[i].end = p.trimBack(next, its[i].col, its[i].dash+1)
-	}
 	byPos := map[[2]int]int{}
 	for i, it := range o.Content {
 		byPos[[2]int{it.Line, it.Column}] = i
@@ -518,20 +491,8 @@ func (p *placer) sequence(o, c *yaml.Node, end int) {
 				return
 			}
 			kept[i], last = true, i
-			ov, it := o.Content[i], its[i]
-			switch {
-			case ov.Kind == yaml.MappingNode && ov.Style&yaml.FlowStyle == 0 && cv.Style&yaml.FlowStyle == 0 && len(ov.Content) > 0 && len(cv.Content) > 0:
-				p.mapping(ov, cv, it.end)
-			case ov.Kind == yaml.SequenceNode && ov.Style&yaml.FlowStyle == 0 && cv.Style&yaml.FlowStyle == 0 && len(ov.Content) > 0 && len(cv.Content) > 0:
-				p.sequence(ov, cv, it.end)
-			case ov.Style&yaml.FlowStyle != 0 && cv.Style&yaml.FlowStyle != 0:
-				p.flow(ov, cv, p.blockFlow())
-			case unchanged(ov, cv):
-			default:
-				text := strings.TrimPrefix(p.item(withoutHead(withoutFoot(cv)), it.col), strings.Repeat(" ", it.col))
-				p.add(p.start[it.dash]+it.col, p.start[it.end], text)
-			}
-			ip = p.start[it.end]
+			p.editItem(o.Content[i], cv, its[i])
+			ip = p.start[its[i].end]
 			continue
 		}
 		p.add(ip, ip, p.item(cv, its[0].col))
@@ -540,6 +501,67 @@ func (p *placer) sequence(o, c *yaml.Node, end int) {
 		if !kept[i] {
 			p.add(p.start[its[i].start], p.start[its[i].end], "")
 		}
+	}
+}
+
+// itemSpan is where a block sequence's item is in the text, in lines:
+// from its head comment (start) and its dash's line to its end; col is
+// the dash's column, content the item's.
+type itemSpan struct {
+	start, dash, end, col, content int
+}
+
+// itemSpans finds the lines of each item of block sequence o, whose text
+// ends before line end. ok is false (and the edit failed) for an item
+// whose dash is not where this placer can edit it.
+func (p *placer) itemSpans(o *yaml.Node, end int) (its []itemSpan, ok bool) {
+	n := len(o.Content)
+	its = make([]itemSpan, n)
+	for i, it := range o.Content {
+		l := it.Line - 1
+		if it.Column-1 <= len(p.lines[l]) && strings.TrimSpace(p.lines[l][:it.Column-1]) == "" {
+			// "-" alone on its line, the item below it.
+			for l > 0 && (blank(p.lines[l-1]) || comment(p.lines[l-1])) {
+				l--
+			}
+			l--
+			if l < 0 || strings.TrimSpace(strings.SplitN(p.lines[l], "#", 2)[0]) != "-" {
+				p.fail("a list item without its dash")
+				return nil, false
+			}
+		} else if it.Column-1 > len(p.lines[l]) || strings.TrimSpace(p.lines[l][:it.Column-1]) != "-" {
+			p.fail("a list item whose dash is not alone before it on its line")
+			return nil, false
+		}
+		dash := indentOf(p.lines[l])
+		its[i] = itemSpan{dash: l, col: dash, content: it.Column - 1}
+		its[i].start = l - p.headLines(l, dash, it.HeadComment)
+	}
+	for i := range its {
+		next := end
+		if i+1 < n {
+			next = its[i+1].start
+		}
+		its[i].end = p.trimBack(next, its[i].col, its[i].dash+1)
+	}
+	return its, true
+}
+
+// editItem edits a list item that is still there (ov became cv): block
+// collections are edited inside, flow ones as flow, anything else
+// changed is written again from its dash.
+func (p *placer) editItem(ov, cv *yaml.Node, it itemSpan) {
+	switch {
+	case ov.Kind == yaml.MappingNode && ov.Style&yaml.FlowStyle == 0 && cv.Style&yaml.FlowStyle == 0 && len(ov.Content) > 0 && len(cv.Content) > 0:
+		p.mapping(ov, cv, it.end)
+	case ov.Kind == yaml.SequenceNode && ov.Style&yaml.FlowStyle == 0 && cv.Style&yaml.FlowStyle == 0 && len(ov.Content) > 0 && len(cv.Content) > 0:
+		p.sequence(ov, cv, it.end)
+	case ov.Style&yaml.FlowStyle != 0 && cv.Style&yaml.FlowStyle != 0:
+		p.flow(ov, cv, p.blockFlow())
+	case unchanged(ov, cv):
+	default:
+		text := strings.TrimPrefix(p.item(withoutHead(withoutFoot(cv)), it.col), strings.Repeat(" ", it.col))
+		p.add(p.start[it.dash]+it.col, p.start[it.end], text)
 	}
 }
 
