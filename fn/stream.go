@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/inject-sidecars/inject-sidecars/internal/workers"
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
 
@@ -191,13 +192,12 @@ func parseItem(it itemText) (*yaml.Node, error) {
 	return doc.Content[0], nil
 }
 
-// itemNamespaces parses the items that may be Namespaces. A backslash
-// counts: the kind may be spelt with an escape ("\u004eamespace"), and
-// what decides is the decoded kind.
+// itemNamespaces parses the items that may be Namespaces
+// (yamlnode.MayHoldNamespace).
 func itemNamespaces(items []itemText) ([]*yaml.Node, error) {
 	var namespaces []*yaml.Node
 	for _, it := range items {
-		if strings.Contains(it.yaml, "Namespace") || strings.Contains(it.yaml, `\`) {
+		if yamlnode.MayHoldNamespace(it.yaml) {
 			n, err := parseItem(it)
 			if err != nil {
 				return nil, err

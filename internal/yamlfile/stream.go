@@ -520,13 +520,8 @@ func (d *Document) Release() { d.Node, d.docNode, d.orig = nil, nil, nil }
 func (d *Document) Empty() bool { return emptyText(d.Raw) }
 
 // MentionsNamespace reports whether the document's text may hold a
-// Namespace object (itself, or in a List), cheaply, before parsing. A
-// kind can be spelt without its letters only through an escape in a
-// quoted scalar (`"kind": "\u004eamespace"`), so a backslash counts too:
-// what decides is the decoded kind, never the raw text.
-func (d *Document) MentionsNamespace() bool {
-	return strings.Contains(d.Raw, "Namespace") || strings.Contains(d.Raw, `\`)
-}
+// Namespace object (yamlnode.MayHoldNamespace).
+func (d *Document) MentionsNamespace() bool { return yamlnode.MayHoldNamespace(d.Raw) }
 
 // LooksJSON reports, from its text, whether the document is JSON.
 func (d *Document) LooksJSON() bool {

@@ -469,3 +469,12 @@ func MergeKey(n *yaml.Node, prefix string) (string, bool) {
 	}
 	return "", false
 }
+
+// MayHoldNamespace reports, cheaply and before parsing, whether a
+// document's text may hold a Namespace object (itself, or in a List). A
+// kind can be spelt without its letters only through an escape in a
+// quoted scalar (`"kind": "\u004eamespace"`), so a backslash counts too:
+// what decides is the decoded kind, never the raw text.
+func MayHoldNamespace(text string) bool {
+	return strings.Contains(text, "Namespace") || strings.Contains(text, `\`)
+}
