@@ -249,3 +249,48 @@ func TestMergeKeysInWorkloads(t *testing.T) {
 		})
 	}
 }
+
+// TestReportAdd visits documents out of order, as workers do, and adds
+// their Reports in the input's order: the run's results follow the
+// input, and an injection counts as matched if any document matched it.
+func TestReportAdd(t *testing.T) {
+	pods := injection(t, "pods", "  containers: [{name: proxy, image: 'envoy:1'}]\n")
+	jobs := injection(t, "jobs", "  containers: [{name: j, image: 'j:1'}]\n  targets: [{kind: Job}]\n")
+	in := transform.NewInjector([]*transform.Injection{pods, jobs}, nil)
+	docs := []*yaml.Node{parse(t, pod), parse(t, strings.ReplaceAll(pod, "name: p", "name: q")), parse(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")}
+	reports := make([]*transform.Report, len(docs))
+	for i := len(docs) - 1; i >= 0; i-- {
+		reports[i] = in.Document(docs[i])
+	}
+	var run transform.Report
+	for _, r := range reports {
+		run.Add(r)
+	}
+	var got []string
+	for _, r := range append(run.Results, in.Unmatched(run.Matched())...) {
+		who := r.Injection
+		if r.Ref != nil {
+			who = r.Ref.Name + " " + who
+		}
+		got = append(got, who+": "+r.Action)
+	}
+	want := []string{"p pods: injected", "q pods: injected", "jobs: "}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]bool{true, false}, run.Matched()); diff != "" {
+		t.Errorf("matched (-want +got):\n%s", diff)
+	}
+	if len(run.Usage) != 2 || run.Usage[0].Ref.Name != "p" || run.Usage[1].Ref.Name != "q" {
+		t.Errorf("usage not in input order: %+v", run.Usage)
+	}
+}
+
+func parse(t *testing.T, doc string) *yaml.Node {
+	t.Helper()
+	n, err := yaml.Parse(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n.YNode()
+}

@@ -89,15 +89,14 @@ func RunPlain(o PlainOptions) (code int) {
 		printError(o.Stderr, "%v", err)
 		return exitError
 	}
-	filter := &transform.Filter{Injections: injections}
-	filter.Prepare(namespaces)
+	injector := transform.NewInjector(injections, namespaces)
 	t := newTally(len(injections), o.Report != "", configPaths)
-	if err := pipeline(srcs, filter, !o.Check || o.Diff, out, t.add); err != nil {
+	if err := pipeline(srcs, injector, !o.Check || o.Diff, out, t.add); err != nil {
 		out.discard()
 		printError(o.Stderr, "%v", err)
 		return exitError
 	}
-	t.print(o, filter.Unmatched(t.matched))
+	t.print(o, injector.Unmatched(t.matched))
 	return finishPlain(o, srcs, out, t)
 }
 
