@@ -22,18 +22,31 @@ const (
 	Info    Severity = "info"
 )
 
-// What happened to a workload, for results and the summary table.
+// Outcome is what became of a workload for one injection, in the words
+// of the summary table's ACTION column. (What the config asks for,
+// inject or uninject, is its v1alpha1.Action.)
+type Outcome string
+
 const (
-	ActionInjected   = "injected"
-	ActionUpgraded   = "upgraded"
-	ActionRepaired   = "repaired"
-	ActionUninjected = "uninjected"
-	ActionRemoved    = "removed"
-	ActionUpToDate   = "up to date"
-	ActionSkipped    = "skipped"
-	ActionConflict   = "conflict"
-	ActionFailed     = "failed"
+	Injected   Outcome = "injected"
+	Upgraded   Outcome = "upgraded"
+	Repaired   Outcome = "repaired"
+	Uninjected Outcome = "uninjected"
+	Removed    Outcome = "removed"
+	UpToDate   Outcome = "up to date"
+	Skipped    Outcome = "skipped"
+	Conflict   Outcome = "conflict"
+	Failed     Outcome = "failed"
 )
+
+// Changed reports whether the outcome means the workload was modified.
+func (o Outcome) Changed() bool {
+	switch o {
+	case Injected, Upgraded, Repaired, Uninjected, Removed:
+		return true
+	}
+	return false
+}
 
 // Result is one thing the user should read: what was done to a workload,
 // why it was skipped, or what is wrong.
@@ -47,21 +60,15 @@ type Result struct {
 	// Field is the field path in the resource.
 	Field     string
 	Injection string
-	// Action is set for results about one workload and one injection.
-	Action string
+	// Outcome is set for results about one workload and one injection.
+	Outcome Outcome
 	// Reason says in a few words why a workload was skipped, for the
 	// summary table: "container fluent-bit already exists".
 	Reason string
 }
 
 // Changed reports whether the result means its Item was modified.
-func (r Result) Changed() bool {
-	switch r.Action {
-	case ActionInjected, ActionUpgraded, ActionRepaired, ActionUninjected, ActionRemoved:
-		return true
-	}
-	return false
-}
+func (r Result) Changed() bool { return r.Outcome.Changed() }
 
 // Filter injects (or uninjects) each injection, in order, into every
 // workload it targets.
@@ -291,7 +298,7 @@ func (v *visitor) visit() {
 		// An alias bomb: comparing, copying or hashing it expanded would
 		// never end. kubectl refuses such a document too.
 		w := newWorkload(item, item, "")
-		v.Results = append(v.Results, Result{Severity: Error, Item: item, Ref: &w.ref, Action: ActionFailed,
+		v.Results = append(v.Results, Result{Severity: Error, Item: item, Ref: &w.ref, Outcome: Failed,
 			Message: fmt.Sprintf("YAML aliases expand this document by more than %d nodes (an alias bomb?): write the values out", yamlnode.MaxAliasNodes)})
 		return
 	}
@@ -304,7 +311,7 @@ func (v *visitor) visit() {
 				d.Line, d.First = d.Line+v.lineOffset, d.First+v.lineOffset
 			}
 			ref := w.ref
-			v.Results = append(v.Results, Result{Severity: Error, Message: d.String(), Item: item, Ref: &ref, Field: d.Path, Action: ActionFailed})
+			v.Results = append(v.Results, Result{Severity: Error, Message: d.String(), Item: item, Ref: &ref, Field: d.Path, Outcome: Failed})
 		}
 		v.matchAll()
 		return
@@ -369,25 +376,25 @@ func (v *visitor) mergeKey(w *workload) bool {
 			continue
 		}
 		ref := w.ref
-		v.Results = append(v.Results, Result{Severity: Error, Item: w.item, Ref: &ref, Field: at, Action: ActionFailed,
+		v.Results = append(v.Results, Result{Severity: Error, Item: w.item, Ref: &ref, Field: at, Outcome: Failed,
 			Message: "a YAML merge key (<<): write the keys out: merge keys are not supported in workloads"})
 		v.matchAll()
 		return true
 	}
 	return false
 }
-func (v *visitor) result(w *workload, inj *Injection, sev Severity, action, fieldPath, format string, args ...any) {
+func (v *visitor) result(w *workload, inj *Injection, sev Severity, outcome Outcome, fieldPath, format string, args ...any) {
 	ref := w.ref
 	v.Results = append(v.Results, Result{
 		Severity: sev, Message: fmt.Sprintf(format, args...), Item: w.item, Ref: &ref,
-		Field: fieldPath, Injection: inj.name(), Action: action,
+		Field: fieldPath, Injection: inj.name(), Outcome: outcome,
 	})
 }
 
 // skipped records a workload left alone, with the reason the
 // summary table gives.
 func (v *visitor) skipped(w *workload, inj *Injection, sev Severity, fieldPath, reason, format string, args ...any) {
-	v.result(w, inj, sev, ActionSkipped, fieldPath, format, args...)
+	v.result(w, inj, sev, Skipped, fieldPath, format, args...)
 	v.Results[len(v.Results)-1].Reason = reason
 }
 
@@ -491,7 +498,7 @@ func (v *visitor) apply(w *workload, inj *Injection) bool {
 	meta := yamlnode.Field(p.holder, "metadata")
 	st, own, err := w.readStatus(meta)
 	if err != nil {
-		v.result(w, inj, Error, ActionFailed, yamlnode.Key(p.metaPath+".annotations", StatusAnnotation), "%s %s: %v", w.ref.Kind, w.ref.Name, err)
+		v.result(w, inj, Error, Failed, yamlnode.Key(p.metaPath+".annotations", StatusAnnotation), "%s %s: %v", w.ref.Kind, w.ref.Name, err)
 		return true
 	}
 	c := &change{inj: inj, w: w, p: p, st: st, owners: own, old: st[inj.name()]}
@@ -523,10 +530,10 @@ func (v *visitor) noPod(w *workload, inj *Injection, err error) bool {
 	}
 	var pe *podError
 	if errors.As(err, &pe) {
-		v.result(w, inj, Error, ActionFailed, pe.at, "%s", pe.msg)
+		v.result(w, inj, Error, Failed, pe.at, "%s", pe.msg)
 		return true
 	}
-	v.result(w, inj, Error, ActionFailed, "", "%v", err)
+	v.result(w, inj, Error, Failed, "", "%v", err)
 	return true
 }
 
@@ -539,7 +546,7 @@ func (v *visitor) uninject(c *change) bool {
 	summary := c.old.summary()
 	before := w.meter.before(p.spec)
 	c.remove(c.old)
-	v.result(w, inj, Info, ActionUninjected, "", "uninjected %q: removed %s%s", inj.name(), summary, v.record(w, inj, p, before))
+	v.result(w, inj, Info, Uninjected, "", "uninjected %q: removed %s%s", inj.name(), summary, v.record(w, inj, p, before))
 	return true
 }
 
@@ -558,7 +565,7 @@ func (v *visitor) untargeted(c *change, missing string) bool {
 	if c.old != nil {
 		before := w.meter.before(p.spec)
 		c.remove(c.old)
-		v.result(w, inj, Info, ActionRemoved, "", "removed %q: the workload is no longer targeted%s", inj.name(), v.record(w, inj, p, before))
+		v.result(w, inj, Info, Removed, "", "removed %q: the workload is no longer targeted%s", inj.name(), v.record(w, inj, p, before))
 	}
 	return false
 }
@@ -570,7 +577,7 @@ func (v *visitor) optOut(c *change, why, reason string) {
 	if c.old != nil {
 		before := w.meter.before(p.spec)
 		c.remove(c.old)
-		v.result(w, inj, Info, ActionRemoved, "", "removed %q: %s%s", inj.name(), why, v.record(w, inj, p, before))
+		v.result(w, inj, Info, Removed, "", "removed %q: %s%s", inj.name(), why, v.record(w, inj, p, before))
 		return
 	}
 	v.skipped(w, inj, Info, "", reason, "skipped: %s", why)
@@ -582,7 +589,7 @@ func (v *visitor) renderFailed(w *workload, inj *Injection, err error) {
 	var oes overrideErrors
 	if errors.As(err, &oes) {
 		for _, oe := range oes {
-			v.result(w, inj, Error, ActionFailed, oe.Field, "override of injection %q: %s", inj.name(), oe.Msg)
+			v.result(w, inj, Error, Failed, oe.Field, "override of injection %q: %s", inj.name(), oe.Msg)
 		}
 		return
 	}
@@ -590,7 +597,7 @@ func (v *visitor) renderFailed(w *workload, inj *Injection, err error) {
 		v.templateFailed(w, inj, te)
 		return
 	}
-	v.result(w, inj, Error, ActionFailed, "", "injection %q: %v", inj.name(), err)
+	v.result(w, inj, Error, Failed, "", "injection %q: %v", inj.name(), err)
 }
 
 // inject puts the rendered change into the pod, unless it is there
@@ -601,7 +608,7 @@ func (v *visitor) inject(c *change) {
 	drifted := false
 	if c.old != nil && c.old.Hash == c.fp {
 		if c.present() {
-			v.result(w, inj, Info, ActionUpToDate, "", "%q is already up to date", inj.name())
+			v.result(w, inj, Info, UpToDate, "", "%q is already up to date", inj.name())
 			return
 		}
 		drifted = true
@@ -620,11 +627,11 @@ func (v *visitor) inject(c *change) {
 	cost := v.record(w, inj, p, before)
 	switch {
 	case drifted:
-		v.result(w, inj, Info, ActionRepaired, "", "repaired %q (%s): the pod no longer held what it added; put back %s%s", inj.name(), inj.Spec.Mode, c.next.summary(), cost)
+		v.result(w, inj, Info, Repaired, "", "repaired %q (%s): the pod no longer held what it added; put back %s%s", inj.name(), inj.Spec.Mode, c.next.summary(), cost)
 	case c.old != nil:
-		v.result(w, inj, Info, ActionUpgraded, "", "upgraded %q (%s): %s%s", inj.name(), inj.Spec.Mode, c.next.summary(), cost)
+		v.result(w, inj, Info, Upgraded, "", "upgraded %q (%s): %s%s", inj.name(), inj.Spec.Mode, c.next.summary(), cost)
 	default:
-		v.result(w, inj, Info, ActionInjected, "", "injected %q (%s): %s%s", inj.name(), inj.Spec.Mode, c.next.summary(), cost)
+		v.result(w, inj, Info, Injected, "", "injected %q (%s): %s%s", inj.name(), inj.Spec.Mode, c.next.summary(), cost)
 	}
 	v.replacedWarning(w, inj, replaced)
 	v.bestPractices(w, c)
@@ -642,7 +649,7 @@ func (v *visitor) blocked(w *workload, inj *Injection, blocking []conflict) {
 		return
 	}
 	for _, cf := range blocking {
-		v.result(w, inj, Error, ActionConflict, cf.field, "conflict with injection %q: %s", inj.name(), cf.msg)
+		v.result(w, inj, Error, Conflict, cf.field, "conflict with injection %q: %s", inj.name(), cf.msg)
 	}
 }
 
@@ -680,7 +687,7 @@ func (v *visitor) podSecurity(w *workload, c *change) bool {
 			v.skipped(w, c.inj, Info, c.p.path, "would fail Pod Security "+string(p.level.lv.Level), "skipped %q (onConflict: skip): %s", c.inj.name(), p.msg)
 			stop = true
 		default:
-			v.result(w, c.inj, Error, ActionFailed, c.p.path, "%s", p.msg)
+			v.result(w, c.inj, Error, Failed, c.p.path, "%s", p.msg)
 			stop = true
 		}
 	}

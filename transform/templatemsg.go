@@ -79,7 +79,7 @@ func (v *visitor) templateFailed(w *workload, inj *Injection, te *TemplateError)
 	if inj.Source != "" {
 		where += " of " + inj.Source
 	}
-	v.result(w, inj, Error, ActionFailed, "", "injection %q, %s: %s", inj.name(), where, te.Msg)
+	v.result(w, inj, Error, Failed, "", "injection %q, %s: %s", inj.name(), where, te.Msg)
 }
 
 // templateSyntax says why text does not parse as a template, in the
