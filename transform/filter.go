@@ -3,6 +3,7 @@ package transform
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -198,9 +199,7 @@ func (in *Injector) Run(docs []*yaml.Node) *Report {
 	reports := make([]*Report, len(docs))
 	workers.Each(len(docs), func(i int) { reports[i] = in.Document(docs[i]) })
 	run := &Report{}
-	for _, r := range reports {
-		run.Add(r)
-	}
+	run.Add(reports...)
 	run.Results = append(run.Results, in.Unmatched(run.matched)...)
 	return run
 }
@@ -249,16 +248,23 @@ type Report struct {
 	matched []bool
 }
 
-// Add appends what another document (or run) gave to r: call it in the
-// input's order.
-func (r *Report) Add(other *Report) {
-	r.Results = append(r.Results, other.Results...)
-	r.Usage = append(r.Usage, other.Usage...)
-	if n := len(other.matched) - len(r.matched); n > 0 {
-		r.matched = append(r.matched, make([]bool, n)...)
+// Add appends what other documents (or runs) gave to r, in the order
+// given: call it in the input's order.
+func (r *Report) Add(others ...*Report) {
+	results, usage := 0, 0
+	for _, o := range others {
+		results, usage = results+len(o.Results), usage+len(o.Usage)
 	}
-	for i, m := range other.matched {
-		r.matched[i] = r.matched[i] || m
+	r.Results, r.Usage = slices.Grow(r.Results, results), slices.Grow(r.Usage, usage)
+	for _, o := range others {
+		r.Results = append(r.Results, o.Results...)
+		r.Usage = append(r.Usage, o.Usage...)
+		if n := len(o.matched) - len(r.matched); n > 0 {
+			r.matched = append(r.matched, make([]bool, n)...)
+		}
+		for i, m := range o.matched {
+			r.matched[i] = r.matched[i] || m
+		}
 	}
 }
 
