@@ -144,12 +144,11 @@ func processItems(rl *ResourceList, items []itemText) (framework.Results, []stri
 	if file != nil {
 		c.Injection.Source = file.Path
 	}
-	f := &transform.Filter{Injections: []*transform.Injection{c.Injection}}
 	namespaces, err := itemNamespaces(items)
 	if err != nil {
 		return nil, nil, err
 	}
-	f.Prepare(namespaces)
+	in := transform.NewInjector([]*transform.Injection{c.Injection}, namespaces)
 	configFile := map[string]*framework.File{c.Injection.Metadata.Name: file}
 
 	const window = 256
@@ -158,7 +157,7 @@ func processItems(rl *ResourceList, items []itemText) (framework.Results, []stri
 	for start := 0; start < len(items); start += window {
 		n := min(window, len(items)-start)
 		workers.Each(n, func(i int) {
-			dones[i] = processItem(f, items[start+i], configFile)
+			dones[i] = processItem(in, items[start+i], configFile)
 		})
 		for i := 0; i < n; i++ {
 			if dones[i].err != nil {
@@ -171,7 +170,7 @@ func processItems(rl *ResourceList, items []itemText) (framework.Results, []stri
 			}
 		}
 	}
-	return append(results, Results(f.Unmatched(matched), nil, configFile)...), out, nil
+	return append(results, Results(in.Unmatched(matched), nil, configFile)...), out, nil
 }
 
 // parseItem reads one item's text as one YAML mapping, or says errWhole:
@@ -218,12 +217,12 @@ type itemDone struct {
 }
 
 // processItem injects into one item, on a worker.
-func processItem(f *transform.Filter, it itemText, configFile map[string]*framework.File) itemDone {
+func processItem(in *transform.Injector, it itemText, configFile map[string]*framework.File) itemDone {
 	node, err := parseItem(it)
 	if err != nil {
 		return itemDone{err: err}
 	}
-	o := f.Document(node)
+	o := in.Document(node)
 	d := itemDone{results: Results(o.Results, annotationLocator, configFile), matched: o.Matched(), text: it.raw}
 	if !slices.ContainsFunc(o.Results, transform.Result.Changed) {
 		return d

@@ -47,18 +47,18 @@ const mountsAndEnv = `  containers:
 func TestAliasedContainerNames(t *testing.T) {
 	t.Run("a sidecar named like an aliased container is a conflict", func(t *testing.T) {
 		_, rs := runRaw(t, injection(t, "dup", "  containers:\n  - {name: app, image: \"x:1\"}\n"), aliasedNames)
-		oneAction(t, rs, transform.ActionConflict)
+		oneOutcome(t, rs, transform.Conflict)
 	})
 	t.Run("the status records the real names", func(t *testing.T) {
 		out, rs := runRaw(t, injection(t, "logging", mountsAndEnv), aliasedNames)
-		oneAction(t, rs, transform.ActionInjected)
+		oneOutcome(t, rs, transform.Injected)
 		if !strings.Contains(out, `"app"`) || !strings.Contains(out, `"worker"`) || strings.Contains(out, `"":`) {
 			t.Errorf("the status does not name the containers:\n%s", out)
 		}
 	})
 	t.Run("appContainers can name an aliased container", func(t *testing.T) {
 		out, rs := runRaw(t, injection(t, "logging", mountsAndEnv+"  appContainers: [worker]\n"), aliasedNames)
-		oneAction(t, rs, transform.ActionInjected)
+		oneOutcome(t, rs, transform.Injected)
 		if n := strings.Count(out, "mountPath: /var/log/app"); n != 1 {
 			t.Errorf("%d mounts, want 1 (in worker only):\n%s", n, out)
 		}
@@ -82,7 +82,7 @@ func TestAliasedContainerNames(t *testing.T) {
 		inj := injection(t, "logging", mountsAndEnv)
 		once, _ := runRaw(t, inj, aliasedNames)
 		back, rs := runRaw(t, injection(t, "logging", mountsAndEnv+"  action: uninject\n"), once)
-		oneAction(t, rs, transform.ActionUninjected)
+		oneOutcome(t, rs, transform.Uninjected)
 		if back != aliasedNames {
 			t.Errorf("uninject left:\n%s", back)
 		}
@@ -110,7 +110,7 @@ func TestAliasBombInAWorkloadIsRefused(t *testing.T) {
 	}()
 	select {
 	case rs := <-done:
-		oneAction(t, rs, transform.ActionFailed)
+		oneOutcome(t, rs, transform.Failed)
 		if !strings.Contains(rs[0].Message, "aliases expand") {
 			t.Errorf("message: %s", rs[0].Message)
 		}
@@ -135,7 +135,7 @@ logging:
     - &e {name: B, value: "2"}`
 	in := strings.Replace(deploy, "  namespace: dev\n", "  namespace: dev\n  annotations:\n    inject-sidecars.dev/overrides: |\n"+indent(override, "      ")+"\n", 1)
 	once, rs := runRaw(t, inj, in)
-	oneAction(t, rs, transform.ActionInjected)
+	oneOutcome(t, rs, transform.Injected)
 	pod := once[strings.Index(once, "  template:"):]
 	if strings.ContainsAny(pod, "*&") {
 		t.Errorf("an alias or anchor reached the pod:\n%s", pod)
@@ -156,7 +156,7 @@ logging:
 
 	bomb := strings.Replace(in, "x: &mem {memory: 128Mi}\n", "x: &mem {memory: 128Mi}\n      y:\n"+aliasBomb("        "), 1)
 	_, rs = runRaw(t, inj, bomb)
-	oneAction(t, rs, transform.ActionFailed)
+	oneOutcome(t, rs, transform.Failed)
 	if !strings.Contains(rs[0].Message, "aliases expand it") {
 		t.Errorf("message: %s", rs[0].Message)
 	}
@@ -170,7 +170,7 @@ logging:
     - {name: A, value: &big ` + strings.Repeat("x", 64<<10) + `}` + strings.Repeat("\n    - {name: B, value: *big}", 100)
 	in = strings.Replace(deploy, "  namespace: dev\n", "  namespace: dev\n  annotations:\n    inject-sidecars.dev/overrides: |\n"+indent(big, "      ")+"\n", 1)
 	_, rs = runRaw(t, inj, in)
-	oneAction(t, rs, transform.ActionFailed)
+	oneOutcome(t, rs, transform.Failed)
 	if !strings.Contains(rs[0].Message, "bytes (1 MiB)") || !strings.Contains(rs[0].Field, "overrides") {
 		t.Errorf("result: %s at %s", rs[0].Message, rs[0].Field)
 	}
@@ -188,12 +188,12 @@ func TestReplaceKeepsAnchors(t *testing.T) {
 `, 1)
 	inj := injection(t, "logging", mountsAndEnv+"  onConflict: replace\n")
 	out, rs := runRaw(t, inj, in)
-	oneAction(t, rs, transform.ActionConflict)
+	oneOutcome(t, rs, transform.Conflict)
 	if !strings.Contains(rs[0].Message, "anchor &hp") || out != in {
 		t.Errorf("%s\n%s", rs[0].Message, out)
 	}
 	// Without the anchor, replace does its job.
 	plain := strings.Replace(strings.Replace(in, "&hp ", "", 1), "*hp", "{path: /y}", 1)
 	_, rs = runRaw(t, inj, plain)
-	oneAction(t, rs, transform.ActionInjected)
+	oneOutcome(t, rs, transform.Injected)
 }

@@ -84,7 +84,7 @@ func BenchmarkFilterUpToDate(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		f := &transform.Filter{Injections: []*transform.Injection{inj}}
 		f.Filter(items)
-		if f.Results[0].Action != transform.ActionUpToDate {
+		if f.Results[0].Outcome != transform.UpToDate {
 			b.Fatal(f.Results[0])
 		}
 	}

@@ -118,3 +118,70 @@ spec:
 	//   - name: app
 	//     image: app:1
 }
+
+// A caller that streams its input makes one Injector for the run, from
+// the input's Namespace objects (found by a first pass), then visits
+// each document on its own, on any goroutine, and adds the documents'
+// Reports in the input's order.
+func ExampleInjector() {
+	docs := []string{`apiVersion: v1
+kind: Namespace
+metadata:
+  name: batch
+  annotations:
+    inject-sidecars.dev/inject: "false"
+`, `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  template:
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27.0
+`, `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: report
+  namespace: batch
+spec:
+  template:
+    spec:
+      containers:
+      - name: report
+        image: example/report:2.0
+`}
+	nodes := make([]*yaml.Node, len(docs))
+	for i, d := range docs {
+		n, err := yaml.Parse(d)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		nodes[i] = n.YNode()
+	}
+	config, _ := yaml.Parse("apiVersion: v1\nkind: ConfigMap\ndata: {name: logging, image: 'fluent/fluent-bit:3.1.4'}\n")
+	c, err := v1alpha1.Decode(config.YNode())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	inj, err := transform.NewInjection(c)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	in := transform.NewInjector([]*transform.Injection{inj}, nodes[:1])
+	var run transform.Report
+	for _, n := range nodes {
+		run.Add(in.Document(n))
+	}
+	run.Results = append(run.Results, in.Unmatched(run.Matched())...)
+	for _, r := range run.Results {
+		fmt.Printf("%s: %s\n", r.Ref.Name, r.Message)
+	}
+	// Output:
+	// web: injected "logging" (native): initContainers logging
+	// report: skipped: opted out (inject-sidecars.dev/inject: "false")
+}

@@ -3,12 +3,13 @@ package transform
 import (
 	"errors"
 	"fmt"
-	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"github.com/inject-sidecars/inject-sidecars/internal/workers"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
@@ -22,18 +23,31 @@ const (
 	Info    Severity = "info"
 )
 
-// What happened to a workload, for results and the summary table.
+// Outcome is what became of a workload for one injection, in the words
+// of the summary table's ACTION column. (What the config asks for,
+// inject or uninject, is its v1alpha1.Action.)
+type Outcome string
+
 const (
-	ActionInjected   = "injected"
-	ActionUpgraded   = "upgraded"
-	ActionRepaired   = "repaired"
-	ActionUninjected = "uninjected"
-	ActionRemoved    = "removed"
-	ActionUpToDate   = "up to date"
-	ActionSkipped    = "skipped"
-	ActionConflict   = "conflict"
-	ActionFailed     = "failed"
+	Injected   Outcome = "injected"
+	Upgraded   Outcome = "upgraded"
+	Repaired   Outcome = "repaired"
+	Uninjected Outcome = "uninjected"
+	Removed    Outcome = "removed"
+	UpToDate   Outcome = "up to date"
+	Skipped    Outcome = "skipped"
+	Conflict   Outcome = "conflict"
+	Failed     Outcome = "failed"
 )
+
+// Changed reports whether the outcome means the workload was modified.
+func (o Outcome) Changed() bool {
+	switch o {
+	case Injected, Upgraded, Repaired, Uninjected, Removed:
+		return true
+	}
+	return false
+}
 
 // Result is one thing the user should read: what was done to a workload,
 // why it was skipped, or what is wrong.
@@ -47,21 +61,15 @@ type Result struct {
 	// Field is the field path in the resource.
 	Field     string
 	Injection string
-	// Action is set for results about one workload and one injection.
-	Action string
+	// Outcome is set for results about one workload and one injection.
+	Outcome Outcome
 	// Reason says in a few words why a workload was skipped, for the
 	// summary table: "container fluent-bit already exists".
 	Reason string
 }
 
 // Changed reports whether the result means its Item was modified.
-func (r Result) Changed() bool {
-	switch r.Action {
-	case ActionInjected, ActionUpgraded, ActionRepaired, ActionUninjected, ActionRemoved:
-		return true
-	}
-	return false
-}
+func (r Result) Changed() bool { return r.Outcome.Changed() }
 
 // Filter injects (or uninjects) each injection, in order, into every
 // workload it targets.
@@ -81,7 +89,7 @@ func (r Result) Changed() bool {
 //	  template:
 //	    metadata:
 //	      annotations:
-//	        inject-sidecars.dev/status: '{"logging":{"hash":"…","initContainers":["fluent-bit"]}}'
+//	        inject-sidecars.dev/status: '{"logging":{"hash":"…","initContainers":["fluent-bit"],"created":{…}}}'
 //	    spec:
 //	      initContainers:
 //	      - name: fluent-bit
@@ -91,23 +99,59 @@ func (r Result) Changed() bool {
 //	      - name: app
 //	        image: example/app:1.0
 //
-// A Filter holds state (its Results); use a new one for every run.
+// and its Results say: injected "logging" (native): initContainers fluent-bit.
+//
+// Filter is the whole run for an input held in memory (a ResourceList):
+// an Injector over all of it, a Report of its documents. It keeps that
+// Report, so use a new Filter for every run. A caller that streams its
+// input uses an Injector and Reports itself.
 type Filter struct {
 	Injections []*Injection
-	Results    []Result
-	// Usage has an entry for every workload an injection changed: its
-	// pod's requests and limits before and after.
-	Usage []Usage
+	// Report is filled in by Filter: each document's results and usage,
+	// in the input's order, then the warnings about injections that
+	// matched nothing.
+	Report
+}
 
+var _ kio.Filter = &Filter{}
+
+// Filter changes the nodes in place and returns them.
+func (f *Filter) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
+	docs := make([]*yaml.Node, len(nodes))
+	for i, n := range nodes {
+		docs[i] = n.YNode()
+	}
+	f.Report.Add(NewInjector(f.Injections, docs).Run(docs))
+	return nodes, nil
+}
+
+// Injector is a run's config: the injections, in order, and what the run
+// knows of its input before it visits a document. It only reads its
+// fields once made, so one Injector serves every worker of a run.
+type Injector struct {
+	injections []*Injection
 	// kinds are the kinds that may carry a Pod spec for some injection;
 	// other resources are passed over before their metadata is read.
 	kinds map[string]bool
 	// namespaces are the Namespace objects of the input, by name.
 	namespaces map[string]*namespace
-	// lineOffset is how many lines of its file come before the document
-	// being visited, so that messages count lines from the top of the
-	// file (see DocumentAt).
-	lineOffset int
+}
+
+// NewInjector readies the injections for a run over an input whose
+// Namespace objects are among docs (the whole input, or the documents a
+// first pass over it kept). Lists are looked into.
+func NewInjector(injections []*Injection, docs []*yaml.Node) *Injector {
+	in := &Injector{injections: injections, kinds: make(map[string]bool, len(builtinKinds))}
+	for k := range builtinKinds {
+		in.kinds[k] = true
+	}
+	for _, inj := range injections {
+		for _, k := range inj.kinds {
+			in.kinds[k.kind] = true
+		}
+	}
+	in.namespaces = findNamespaces(docs)
+	return in
 }
 
 // namespace is a Namespace object of the input: what namespaceSelector,
@@ -116,10 +160,10 @@ type namespace struct {
 	labels, annotations map[string]string
 }
 
-// findNamespaces collects the Namespace objects of the whole input, Lists
-// included, before any workload is visited.
-func (f *Filter) findNamespaces(nodes []*yaml.Node) {
-	f.namespaces = map[string]*namespace{}
+// findNamespaces collects the Namespace objects among nodes, Lists
+// included, by name.
+func findNamespaces(nodes []*yaml.Node) map[string]*namespace {
+	found := map[string]*namespace{}
 	var walk func(n *yaml.Node)
 	walk = func(n *yaml.Node) {
 		if n == nil || n.Kind != yaml.MappingNode {
@@ -129,7 +173,7 @@ func (f *Filter) findNamespaces(nodes []*yaml.Node) {
 		if kind == "Namespace" && yamlnode.Str(n, "apiVersion") == "v1" {
 			meta := yamlnode.Field(n, "metadata")
 			if name := yamlnode.Str(meta, "name"); name != "" {
-				f.namespaces[name] = &namespace{
+				found[name] = &namespace{
 					labels:      yamlnode.StringMap(yamlnode.Field(meta, "labels")),
 					annotations: yamlnode.StringMap(yamlnode.Field(meta, "annotations")),
 				}
@@ -145,87 +189,42 @@ func (f *Filter) findNamespaces(nodes []*yaml.Node) {
 	for _, n := range nodes {
 		walk(n)
 	}
+	return found
 }
 
-var _ kio.Filter = &Filter{}
-
-// Filter changes the nodes in place and returns them.
-func (f *Filter) Filter(nodes []*yaml.RNode) ([]*yaml.RNode, error) {
-	docs := make([]*yaml.Node, len(nodes))
-	for i, n := range nodes {
-		docs[i] = n.YNode()
-	}
-	f.Prepare(docs)
-	outs := make([]*Outcome, len(docs))
-	workers.Each(len(docs), func(i int) { outs[i] = f.Document(docs[i]) })
-	f.Finish(outs...)
-	return nodes, nil
-}
-
-// Outcome is what a run did to one document.
-type Outcome struct {
-	Results []Result
-	Usage   []Usage
-	// matched says, per injection, whether the document held a workload
-	// it targeted.
-	matched []bool
-}
-
-// Prepare readies f for documents handed to Document one at a time, in
-// any order and concurrently: it notes the kinds that may carry a Pod
-// spec and the Namespace objects among docs (the whole input's, or those
-// of a first pass over it).
-func (f *Filter) Prepare(docs []*yaml.Node) {
-	f.kinds = make(map[string]bool, len(builtinKinds))
-	for k := range builtinKinds {
-		f.kinds[k] = true
-	}
-	for _, inj := range f.Injections {
-		for _, k := range inj.kinds {
-			f.kinds[k.kind] = true
-		}
-	}
-	f.findNamespaces(docs)
+// Run visits docs on every core and returns their Report, in the
+// input's order, with the warnings about injections that matched
+// nothing.
+func (in *Injector) Run(docs []*yaml.Node) *Report {
+	reports := make([]*Report, len(docs))
+	workers.Each(len(docs), func(i int) { reports[i] = in.Document(docs[i]) })
+	run := &Report{}
+	run.Add(reports...)
+	run.Results = append(run.Results, in.Unmatched(run.matched)...)
+	return run
 }
 
 // Document runs every injection on one document (a resource, or a List
-// of them) and returns what it did. It only reads f, so documents may be
-// handled concurrently once f is prepared.
-func (f *Filter) Document(doc *yaml.Node) *Outcome { return f.DocumentAt(doc, 1) }
+// of them), editing it in place, and reports what it did. Documents may
+// be handled in any order and concurrently.
+func (in *Injector) Document(doc *yaml.Node) *Report { return in.DocumentAt(doc, 1) }
 
 // DocumentAt is Document for a document that starts on that line of its
 // file: the line numbers messages give count from the top of the file,
 // not of the document.
-func (f *Filter) DocumentAt(doc *yaml.Node, line int) *Outcome {
-	v := &Filter{Injections: f.Injections, kinds: f.kinds, namespaces: f.namespaces, lineOffset: max(line-1, 0)}
-	matched := make([]bool, len(f.Injections))
-	v.visit(doc, matched)
-	return &Outcome{Results: v.Results, Usage: v.Usage, matched: matched}
+func (in *Injector) DocumentAt(doc *yaml.Node, line int) *Report {
+	v := &visitor{Injector: in, item: doc, lineOffset: max(line-1, 0)}
+	v.matched = make([]bool, len(in.injections))
+	v.visit()
+	r := v.Report // not &v.Report, which would keep the visitor and its document alive
+	return &r
 }
-
-// Finish adds the outcomes, in the input's order, to f's Results and
-// Usage, and warns about each injection that no document matched.
-func (f *Filter) Finish(outs ...*Outcome) {
-	matched := make([]bool, len(f.Injections))
-	for _, o := range outs {
-		f.Results = append(f.Results, o.Results...)
-		f.Usage = append(f.Usage, o.Usage...)
-		for i, m := range o.matched {
-			matched[i] = matched[i] || m
-		}
-	}
-	f.Results = append(f.Results, f.Unmatched(matched)...)
-}
-
-// Matched says, per injection, whether the document held a workload it
-// targeted.
-func (o *Outcome) Matched() []bool { return o.matched }
 
 // Unmatched warns about each injection that matched no workload, given
-// what every document's Matched said, ORed.
-func (f *Filter) Unmatched(matched []bool) []Result {
+// what every document's Report.Matched said, ORed.
+func (in *Injector) Unmatched(matched []bool) []Result {
 	var out []Result
-	for i, inj := range f.Injections {
+	for i, inj := range in.injections {
 		if !matched[i] {
 			msg := fmt.Sprintf("injection %q matched no workload", inj.name())
 			if inj.Spec.Action == v1alpha1.Uninject {
@@ -237,15 +236,75 @@ func (f *Filter) Unmatched(matched []bool) []Result {
 	return out
 }
 
-// visit handles one document: a resource, or a List whose items are
+// Report is what injecting did to some documents: one document's, from
+// Injector.Document, or a run's, the documents' merged by Add.
+type Report struct {
+	Results []Result
+	// Usage has an entry for every workload an injection changed: its
+	// pod's requests and limits before and after.
+	Usage []Usage
+	// matched says, per injection, whether a document held a workload
+	// it targeted.
+	matched []bool
+}
+
+// Add appends what other documents (or runs) gave to r, in the order
+// given: call it in the input's order.
+func (r *Report) Add(others ...*Report) {
+	results, usage := 0, 0
+	for _, o := range others {
+		results, usage = results+len(o.Results), usage+len(o.Usage)
+	}
+	r.Results, r.Usage = slices.Grow(r.Results, results), slices.Grow(r.Usage, usage)
+	for _, o := range others {
+		r.Results = append(r.Results, o.Results...)
+		r.Usage = append(r.Usage, o.Usage...)
+		if n := len(o.matched) - len(r.matched); n > 0 {
+			r.matched = append(r.matched, make([]bool, n)...)
+		}
+		for i, m := range o.matched {
+			r.matched[i] = r.matched[i] || m
+		}
+	}
+}
+
+// Matched says, per injection, whether the documents held a workload it
+// targeted.
+func (r *Report) Matched() []bool { return r.matched }
+
+// visitor is the state of visiting one document: the run's config, the
+// document, where it starts in its file, and what the visit found.
+// A visitor is used for one document, by one goroutine.
+type visitor struct {
+	*Injector
+	// item is the document being visited (a List for its items).
+	item *yaml.Node
+	// lineOffset is how many lines of its file come before the document,
+	// so that messages count lines from the top of the file (see
+	// Injector.DocumentAt).
+	lineOffset int
+	Report
+}
+
+// matchAll counts the document as every injection's workload: unread,
+// it may have been any of them, and "matched no workload" would only
+// follow from the error that left it unread.
+func (v *visitor) matchAll() {
+	for i := range v.matched {
+		v.matched[i] = true
+	}
+}
+
+// visit handles the document: a resource, or a List whose items are
 // (Lists nest). A List marked local-config is left alone with all it
 // holds, as a local-config resource is.
-func (f *Filter) visit(item *yaml.Node, matched []bool) {
+func (v *visitor) visit() {
+	item := v.item
 	if yamlnode.AliasNodes(item, yamlnode.MaxAliasNodes) > yamlnode.MaxAliasNodes {
 		// An alias bomb: comparing, copying or hashing it expanded would
 		// never end. kubectl refuses such a document too.
 		w := newWorkload(item, item, "")
-		f.Results = append(f.Results, Result{Severity: Error, Item: item, Ref: &w.ref, Action: ActionFailed,
+		v.Results = append(v.Results, Result{Severity: Error, Item: item, Ref: &w.ref, Outcome: Failed,
 			Message: fmt.Sprintf("YAML aliases expand this document by more than %d nodes (an alias bomb?): write the values out", yamlnode.MaxAliasNodes)})
 		return
 	}
@@ -255,22 +314,18 @@ func (f *Filter) visit(item *yaml.Node, matched []bool) {
 		w := newWorkload(item, item, "")
 		for _, d := range dups {
 			if d.First > 0 {
-				d.Line, d.First = d.Line+f.lineOffset, d.First+f.lineOffset
+				d.Line, d.First = d.Line+v.lineOffset, d.First+v.lineOffset
 			}
 			ref := w.ref
-			f.Results = append(f.Results, Result{Severity: Error, Message: d.String(), Item: item, Ref: &ref, Field: d.Path, Action: ActionFailed})
+			v.Results = append(v.Results, Result{Severity: Error, Message: d.String(), Item: item, Ref: &ref, Field: d.Path, Outcome: Failed})
 		}
-		// Unread, it may have been any injection's workload: "matched no
-		// workload" would only follow from this error, so it is not said.
-		for i := range matched {
-			matched[i] = true
-		}
+		v.matchAll()
 		return
 	}
-	f.visitIn(item, item, "", matched)
+	v.visitIn(item, "")
 }
 
-func (f *Filter) visitIn(item, n *yaml.Node, prefix string, matched []bool) {
+func (v *visitor) visitIn(n *yaml.Node, prefix string) {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return
 	}
@@ -281,30 +336,30 @@ func (f *Filter) visitIn(item, n *yaml.Node, prefix string, matched []bool) {
 				return
 			}
 			for i, it := range items.Content {
-				f.visitIn(item, it, fmt.Sprintf("%s[%d]", joinNonEmpty(prefix, "items"), i), matched)
+				v.visitIn(it, fmt.Sprintf("%s[%d]", joinNonEmpty(prefix, "items"), i))
 			}
 			return
 		}
 	}
-	if f.kinds[yamlnode.Str(n, "kind")] {
-		f.visitWorkload(newWorkload(item, n, prefix), matched)
+	if v.kinds[yamlnode.Str(n, "kind")] {
+		v.visitWorkload(newWorkload(v.item, n, prefix))
 	}
 }
 
-func (f *Filter) visitWorkload(w *workload, matched []bool) {
+func (v *visitor) visitWorkload(w *workload) {
 	if w.localConfig {
 		return
 	}
-	if f.mergeKey(w, matched) {
+	if v.mergeKey(w) {
 		return
 	}
-	if ns := f.namespaces[w.ref.Namespace]; ns != nil {
+	if ns := v.namespaces[w.ref.Namespace]; ns != nil {
 		w.ns = ns
 		w.res.NamespaceLabels, w.res.NamespaceKnown = ns.labels, true
 	}
-	for i, inj := range f.Injections {
-		if f.apply(w, inj) {
-			matched[i] = true
+	for i, inj := range v.injections {
+		if v.apply(w, inj) {
+			v.matched[i] = true
 		}
 	}
 	w.flushStatus()
@@ -313,12 +368,12 @@ func (f *Filter) visitWorkload(w *workload, matched []bool) {
 // mergeKey refuses a workload that holds a YAML merge key (`<<`)
 // anywhere: yaml.v3 keeps the key as written, so names, opt-outs and
 // containers merged in would be read wrongly. Other documents pass.
-func (f *Filter) mergeKey(w *workload, matched []bool) bool {
+func (v *visitor) mergeKey(w *workload) bool {
 	at, ok := yamlnode.MergeKey(w.node, w.field)
 	if !ok {
 		return false
 	}
-	for _, inj := range f.Injections {
+	for _, inj := range v.injections {
 		path := w.podSpecPath(inj)
 		if path == nil {
 			continue
@@ -327,30 +382,26 @@ func (f *Filter) mergeKey(w *workload, matched []bool) bool {
 			continue
 		}
 		ref := w.ref
-		f.Results = append(f.Results, Result{Severity: Error, Item: w.item, Ref: &ref, Field: at, Action: ActionFailed,
+		v.Results = append(v.Results, Result{Severity: Error, Item: w.item, Ref: &ref, Field: at, Outcome: Failed,
 			Message: "a YAML merge key (<<): write the keys out: merge keys are not supported in workloads"})
-		// Unread, it may have been any injection's workload.
-		for j := range matched {
-			matched[j] = true
-		}
+		v.matchAll()
 		return true
 	}
 	return false
 }
-
-func (f *Filter) result(w *workload, inj *Injection, sev Severity, action, fieldPath, format string, args ...any) {
+func (v *visitor) result(w *workload, inj *Injection, sev Severity, outcome Outcome, fieldPath, format string, args ...any) {
 	ref := w.ref
-	f.Results = append(f.Results, Result{
+	v.Results = append(v.Results, Result{
 		Severity: sev, Message: fmt.Sprintf(format, args...), Item: w.item, Ref: &ref,
-		Field: fieldPath, Injection: inj.name(), Action: action,
+		Field: fieldPath, Injection: inj.name(), Outcome: outcome,
 	})
 }
 
 // skipped records a workload left alone, with the reason the
 // summary table gives.
-func (f *Filter) skipped(w *workload, inj *Injection, sev Severity, fieldPath, reason, format string, args ...any) {
-	f.result(w, inj, sev, ActionSkipped, fieldPath, format, args...)
-	f.Results[len(f.Results)-1].Reason = reason
+func (v *visitor) skipped(w *workload, inj *Injection, sev Severity, fieldPath, reason, format string, args ...any) {
+	v.result(w, inj, sev, Skipped, fieldPath, format, args...)
+	v.Results[len(v.Results)-1].Reason = reason
 }
 
 // selects reports whether the injection's targets and excludes pick w.
@@ -432,7 +483,7 @@ func optedOut(w *workload, meta *yaml.Node, inj *Injection) (why, reason string)
 
 // apply runs one injection on one workload and reports whether the
 // workload counted as a target.
-func (f *Filter) apply(w *workload, inj *Injection) bool {
+func (v *visitor) apply(w *workload, inj *Injection) bool {
 	path := w.podSpecPath(inj)
 	if path == nil {
 		return false
@@ -442,58 +493,58 @@ func (f *Filter) apply(w *workload, inj *Injection) bool {
 		// Never changed, whatever it carries: its controller makes its
 		// pods from its own template.
 		if selected {
-			f.skipped(w, inj, Info, joinNonEmpty(w.field, "metadata.ownerReferences"), "owned by a controller", "skipped: owned by a controller, which makes its pods from its own template")
+			v.skipped(w, inj, Info, joinNonEmpty(w.field, "metadata.ownerReferences"), "owned by a controller", "skipped: owned by a controller, which makes its pods from its own template")
 		}
 		return selected
 	}
 	p, err := w.findPod(path)
 	if err != nil {
-		return selected && f.noPod(w, inj, err)
+		return selected && v.noPod(w, inj, err)
 	}
 	meta := yamlnode.Field(p.holder, "metadata")
 	st, own, err := w.readStatus(meta)
 	if err != nil {
-		f.result(w, inj, Error, ActionFailed, yamlnode.Key(p.metaPath+".annotations", StatusAnnotation), "%s %s: %v", w.ref.Kind, w.ref.Name, err)
+		v.result(w, inj, Error, Failed, yamlnode.Key(p.metaPath+".annotations", StatusAnnotation), "%s %s: %v", w.ref.Kind, w.ref.Name, err)
 		return true
 	}
 	c := &change{inj: inj, w: w, p: p, st: st, owners: own, old: st[inj.name()]}
 	if inj.Spec.Action == v1alpha1.Uninject {
-		return selected && f.uninject(c)
+		return selected && v.uninject(c)
 	}
 	if !selected {
-		return f.untargeted(c, missing)
+		return v.untargeted(c, missing)
 	}
 	if why, reason := optedOut(w, meta, inj); why != "" {
-		f.optOut(c, why, reason)
+		v.optOut(c, why, reason)
 		return true
 	}
 	if err := c.render(); err != nil {
-		f.renderFailed(w, inj, err)
+		v.renderFailed(w, inj, err)
 		return true
 	}
-	f.inject(c)
+	v.inject(c)
 	return true
 }
 
 // noPod reports a workload whose Pod template is missing (a warning)
 // or of the wrong shape (an error at the field).
-func (f *Filter) noPod(w *workload, inj *Injection, err error) bool {
+func (v *visitor) noPod(w *workload, inj *Injection, err error) bool {
 	var nt errNoTemplate
 	if errors.As(err, &nt) {
-		f.skipped(w, inj, Warning, nt.path, "no Pod template at "+nt.path, "skipped: the %s has no Pod template at %s", w.ref.Kind, nt.path)
+		v.skipped(w, inj, Warning, nt.path, "no Pod template at "+nt.path, "skipped: the %s has no Pod template at %s", w.ref.Kind, nt.path)
 		return true
 	}
 	var pe *podError
 	if errors.As(err, &pe) {
-		f.result(w, inj, Error, ActionFailed, pe.at, "%s", pe.msg)
+		v.result(w, inj, Error, Failed, pe.at, "%s", pe.msg)
 		return true
 	}
-	f.result(w, inj, Error, ActionFailed, "", "%v", err)
+	v.result(w, inj, Error, Failed, "", "%v", err)
 	return true
 }
 
 // uninject takes out what the injection added, if it added anything.
-func (f *Filter) uninject(c *change) bool {
+func (v *visitor) uninject(c *change) bool {
 	if c.old == nil {
 		return false
 	}
@@ -501,116 +552,116 @@ func (f *Filter) uninject(c *change) bool {
 	summary := c.old.summary()
 	before := w.meter.before(p.spec)
 	c.remove(c.old)
-	f.result(w, inj, Info, ActionUninjected, "", "uninjected %q: removed %s%s", inj.name(), summary, f.record(w, inj, p, before))
+	v.result(w, inj, Info, Uninjected, "", "uninjected %q: removed %s%s", inj.name(), summary, v.record(w, inj, p, before))
 	return true
 }
 
 // untargeted handles a workload the injection no longer selects: what
 // it added earlier goes; a selector that could not be read is said.
-func (f *Filter) untargeted(c *change, missing string) bool {
+func (v *visitor) untargeted(c *change, missing string) bool {
 	w, inj, p := c.w, c.inj, c.p
 	if c.old == nil && missing != "" {
 		reason := "no namespace for namespaceSelector"
 		if w.ref.Namespace != "" {
 			reason = "Namespace " + w.ref.Namespace + " is not in the input"
 		}
-		f.skipped(w, inj, Info, "", reason, "skipped: %s", missing)
+		v.skipped(w, inj, Info, "", reason, "skipped: %s", missing)
 		return true
 	}
 	if c.old != nil {
 		before := w.meter.before(p.spec)
 		c.remove(c.old)
-		f.result(w, inj, Info, ActionRemoved, "", "removed %q: the workload is no longer targeted%s", inj.name(), f.record(w, inj, p, before))
+		v.result(w, inj, Info, Removed, "", "removed %q: the workload is no longer targeted%s", inj.name(), v.record(w, inj, p, before))
 	}
 	return false
 }
 
 // optOut handles a workload that opted out: what the injection added
 // earlier goes, else it is skipped.
-func (f *Filter) optOut(c *change, why, reason string) {
+func (v *visitor) optOut(c *change, why, reason string) {
 	w, inj, p := c.w, c.inj, c.p
 	if c.old != nil {
 		before := w.meter.before(p.spec)
 		c.remove(c.old)
-		f.result(w, inj, Info, ActionRemoved, "", "removed %q: %s%s", inj.name(), why, f.record(w, inj, p, before))
+		v.result(w, inj, Info, Removed, "", "removed %q: %s%s", inj.name(), why, v.record(w, inj, p, before))
 		return
 	}
-	f.skipped(w, inj, Info, "", reason, "skipped: %s", why)
+	v.skipped(w, inj, Info, "", reason, "skipped: %s", why)
 }
 
 // renderFailed reports a rendering that failed: each bad override at
 // its field, a template at its place, else the error as it is.
-func (f *Filter) renderFailed(w *workload, inj *Injection, err error) {
+func (v *visitor) renderFailed(w *workload, inj *Injection, err error) {
 	var oes overrideErrors
 	if errors.As(err, &oes) {
 		for _, oe := range oes {
-			f.result(w, inj, Error, ActionFailed, oe.Field, "override of injection %q: %s", inj.name(), oe.Msg)
+			v.result(w, inj, Error, Failed, oe.Field, "override of injection %q: %s", inj.name(), oe.Msg)
 		}
 		return
 	}
 	if te := (*TemplateError)(nil); errors.As(err, &te) {
-		f.templateFailed(w, inj, te)
+		v.templateFailed(w, inj, te)
 		return
 	}
-	f.result(w, inj, Error, ActionFailed, "", "injection %q: %v", inj.name(), err)
+	v.result(w, inj, Error, Failed, "", "injection %q: %v", inj.name(), err)
 }
 
 // inject puts the rendered change into the pod, unless it is there
 // already, conflicts, or fails Pod Security, and says what it did.
-func (f *Filter) inject(c *change) {
+func (v *visitor) inject(c *change) {
 	w, inj, p := c.w, c.inj, c.p
 	c.fp = c.fingerprint()
 	drifted := false
 	if c.old != nil && c.old.Hash == c.fp {
 		if c.present() {
-			f.result(w, inj, Info, ActionUpToDate, "", "%q is already up to date", inj.name())
+			v.result(w, inj, Info, UpToDate, "", "%q is already up to date", inj.name())
 			return
 		}
 		drifted = true
 	}
 	blocking, replaced := c.conflicts()
 	if len(blocking) > 0 {
-		f.blocked(w, inj, blocking)
+		v.blocked(w, inj, blocking)
 		return
 	}
-	if !f.podSecurity(w, c) {
+	if !v.podSecurity(w, c) {
 		return
 	}
 	before := w.meter.before(p.spec)
-	f.advice(w, c)
+	v.advice(w, c)
 	c.apply()
-	cost := f.record(w, inj, p, before)
+	cost := v.record(w, inj, p, before)
 	switch {
 	case drifted:
-		f.result(w, inj, Info, ActionRepaired, "", "repaired %q (%s): the pod no longer held what it added; put back %s%s", inj.name(), inj.Spec.Mode, c.next.summary(), cost)
+		v.result(w, inj, Info, Repaired, "", "repaired %q (%s): the pod no longer held what it added; put back %s%s", inj.name(), inj.Spec.Mode, c.next.summary(), cost)
 	case c.old != nil:
-		f.result(w, inj, Info, ActionUpgraded, "", "upgraded %q (%s): %s%s", inj.name(), inj.Spec.Mode, c.next.summary(), cost)
+		v.result(w, inj, Info, Upgraded, "", "upgraded %q (%s): %s%s", inj.name(), inj.Spec.Mode, c.next.summary(), cost)
 	default:
-		f.result(w, inj, Info, ActionInjected, "", "injected %q (%s): %s%s", inj.name(), inj.Spec.Mode, c.next.summary(), cost)
+		v.result(w, inj, Info, Injected, "", "injected %q (%s): %s%s", inj.name(), inj.Spec.Mode, c.next.summary(), cost)
 	}
-	f.replacedWarning(w, inj, replaced)
-	f.bestPractices(w, c)
+	v.replacedWarning(w, inj, replaced)
+	v.bestPractices(w, c)
 }
 
 // blocked reports the conflicts that leave the workload unchanged: one
 // info with onConflict: skip, else an error each.
-func (f *Filter) blocked(w *workload, inj *Injection, blocking []conflict) {
+func (v *visitor) blocked(w *workload, inj *Injection, blocking []conflict) {
 	if inj.Spec.OnConflict == v1alpha1.ConflictSkip {
 		msgs := make([]string, len(blocking))
 		for i, cf := range blocking {
 			msgs[i] = cf.msg
 		}
-		f.skipped(w, inj, Info, blocking[0].field, blocking[0].reason(), "skipped %q (onConflict: skip): %s", inj.name(), strings.Join(msgs, "; "))
+		v.skipped(w, inj, Info, blocking[0].field, blocking[0].reason(), "skipped %q (onConflict: skip): %s", inj.name(), strings.Join(msgs, "; "))
 		return
 	}
 	for _, cf := range blocking {
-		f.result(w, inj, Error, ActionConflict, cf.field, "conflict with injection %q: %s", inj.name(), cf.msg)
+		v.result(w, inj, Error, Conflict, cf.field, "conflict with injection %q: %s", inj.name(), cf.msg)
 	}
 }
 
 // replacedWarning says what onConflict: replace overwrote in the user's
 // pod: nothing records it, so uninject cannot bring it back.
-func (f *Filter) replacedWarning(w *workload, inj *Injection, replaced []conflict) {
+func (v *visitor) replacedWarning(w *workload, inj *Injection, replaced []conflict) {
 	if len(replaced) == 0 {
 		return
 	}
@@ -618,31 +669,31 @@ func (f *Filter) replacedWarning(w *workload, inj *Injection, replaced []conflic
 	for i, cf := range replaced {
 		msgs[i] = cf.msg
 	}
-	f.result(w, inj, Warning, "", replaced[0].field, "%q replaced what the pod had (onConflict: replace; uninject cannot bring it back): %s", inj.name(), strings.Join(msgs, "; "))
+	v.result(w, inj, Warning, "", replaced[0].field, "%q replaced what the pod had (onConflict: replace; uninject cannot bring it back): %s", inj.name(), strings.Join(msgs, "; "))
 }
 
 // podSecurity holds the pod to its Pod Security levels: a pod that met
 // its enforce level before and fails it after is not changed (an error,
 // or with onConflict: skip an info); failing a level it already failed,
 // or a warn or audit level, is a warning. It reports whether to go on.
-func (f *Filter) podSecurity(w *workload, c *change) bool {
+func (v *visitor) podSecurity(w *workload, c *change) bool {
 	problems, err := c.podSecurity()
 	if err != nil {
-		f.result(w, c.inj, Warning, "", c.p.path, "%v", err)
+		v.result(w, c.inj, Warning, "", c.p.path, "%v", err)
 		return true
 	}
 	stop := false
 	for _, p := range problems {
 		switch {
 		case p.level.mode != "enforce":
-			f.result(w, c.inj, Warning, "", c.p.path, "%s", p.msg)
+			v.result(w, c.inj, Warning, "", c.p.path, "%s", p.msg)
 		case p.already:
-			f.result(w, c.inj, Warning, "", c.p.path, "%s; the pod failed this level before injection too, so it is injected anyway", p.msg)
+			v.result(w, c.inj, Warning, "", c.p.path, "%s; the pod failed this level before injection too, so it is injected anyway", p.msg)
 		case c.inj.Spec.OnConflict == v1alpha1.ConflictSkip:
-			f.skipped(w, c.inj, Info, c.p.path, "would fail Pod Security "+string(p.level.lv.Level), "skipped %q (onConflict: skip): %s", c.inj.name(), p.msg)
+			v.skipped(w, c.inj, Info, c.p.path, "would fail Pod Security "+string(p.level.lv.Level), "skipped %q (onConflict: skip): %s", c.inj.name(), p.msg)
 			stop = true
 		default:
-			f.result(w, c.inj, Error, ActionFailed, c.p.path, "%s", p.msg)
+			v.result(w, c.inj, Error, Failed, c.p.path, "%s", p.msg)
 			stop = true
 		}
 	}
@@ -651,10 +702,10 @@ func (f *Filter) podSecurity(w *workload, c *change) bool {
 
 // record adds the workload's usage to the report and returns what the
 // injection changed per pod, for the result's message.
-func (f *Filter) record(w *workload, inj *Injection, p *pod, before Resources) string {
+func (v *visitor) record(w *workload, inj *Injection, p *pod, before Resources) string {
 	u := Usage{Item: w.item, Ref: w.ref, Injection: inj.name(), Before: before, After: w.meter.after(p.spec)}
 	u.Replicas, u.PerNode = w.replicas()
-	f.Usage = append(f.Usage, u)
+	v.Usage = append(v.Usage, u)
 	if d := u.Delta().describe(); d != "" {
 		return "; per pod: " + d
 	}
@@ -668,7 +719,7 @@ var meshProxies = map[string]bool{"istio-proxy": true, "linkerd-proxy": true}
 
 // advice warns when the pod already carries another mesh's proxy: two
 // proxies in one pod fight over its traffic.
-func (f *Filter) advice(w *workload, c *change) {
+func (v *visitor) advice(w *workload, c *change) {
 	if len(c.sidecars) == 0 || !w.names.anyOf(c.p.spec, meshProxies) {
 		return
 	}
@@ -676,7 +727,7 @@ func (f *Filter) advice(w *workload, c *change) {
 		for i, ctr := range yamlnode.Seq(c.p.spec, list) {
 			name := yamlnode.Str(ctr, "name")
 			if mesh, ok := otherMeshes[name]; ok && !c.owns(name) {
-				f.result(w, c.inj, Warning, "", fmt.Sprintf("%s.%s[%d]", c.p.path, list, i),
+				v.result(w, c.inj, Warning, "", fmt.Sprintf("%s.%s[%d]", c.p.path, list, i),
 					"the pod already carries %s's proxy (%s): a second proxy from %q may fight it over the pod's traffic; inject one mesh, or exclude this workload", mesh, name, c.inj.name())
 			}
 		}
@@ -686,15 +737,15 @@ func (f *Filter) advice(w *workload, c *change) {
 // bestPractices warns about sidecar setups that work badly in this pod.
 // Checks that depend only on the config (resources, image tags) are made
 // once, when the config is read.
-func (f *Filter) bestPractices(w *workload, c *change) {
+func (v *visitor) bestPractices(w *workload, c *change) {
 	if c.inj.Spec.Mode == v1alpha1.Classic && len(c.sidecars) > 0 && (w.ref.Kind == "Job" || w.ref.Kind == "CronJob") {
-		f.result(w, c.inj, Warning, "", c.p.path+".containers",
+		v.result(w, c.inj, Warning, "", c.p.path+".containers",
 			"classic sidecars keep a %s from completing: the pod ends only when every container has exited; use mode: native", w.ref.Kind)
 	}
 	if yamlnode.Str(c.p.spec, "hostNetwork") == "true" {
 		for _, s := range c.sidecars {
 			if len(yamlnode.Seq(s, "ports")) > 0 {
-				f.result(w, c.inj, Warning, "", c.p.path+".hostNetwork",
+				v.result(w, c.inj, Warning, "", c.p.path+".hostNetwork",
 					"sidecar %q opens its ports on the node's network (hostNetwork: true): they may clash with other pods on the node", yamlnode.Str(s, "name"))
 			}
 		}

@@ -81,11 +81,11 @@ spec:
 func TestFilter(t *testing.T) {
 	const proxy = "  containers:\n  - name: proxy\n    image: envoy:1\n"
 	tests := []struct {
-		name   string
-		inj    *transform.Injection
-		input  string
-		want   string
-		action string
+		name    string
+		inj     *transform.Injection
+		input   string
+		want    string
+		outcome transform.Outcome
 	}{{
 		name:  "native first",
 		inj:   injection(t, "mesh", proxy),
@@ -105,7 +105,7 @@ spec:
   - name: app
     image: app:1
 `,
-		action: transform.ActionInjected,
+		outcome: transform.Injected,
 	}, {
 		name:  "classic last",
 		inj:   injection(t, "mesh", "  mode: classic\n"+proxy),
@@ -123,7 +123,7 @@ spec:
   - name: proxy
     image: envoy:1
 `,
-		action: transform.ActionInjected,
+		outcome: transform.Injected,
 	}, {
 		name:  "env and labels only",
 		inj:   injection(t, "env", "  env:\n  - name: REGION\n    value: eu\n  podLabels: {region: eu}\n"),
@@ -144,13 +144,13 @@ spec:
     - name: REGION
       value: eu
 `,
-		action: transform.ActionInjected,
+		outcome: transform.Injected,
 	}, {
-		name:   "not a workload",
-		inj:    injection(t, "mesh", proxy),
-		input:  "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - port: 80\n",
-		want:   "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - port: 80\n",
-		action: "",
+		name:    "not a workload",
+		inj:     injection(t, "mesh", proxy),
+		input:   "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - port: 80\n",
+		want:    "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\nspec:\n  ports:\n  - port: 80\n",
+		outcome: "",
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,14 +158,14 @@ spec:
 			if diff := cmp.Diff(strings.TrimSpace(tt.want), strings.TrimSpace(got)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
-			action := ""
+			var outcome transform.Outcome
 			for _, r := range results {
-				if r.Action != "" {
-					action = r.Action
+				if r.Outcome != "" {
+					outcome = r.Outcome
 				}
 			}
-			if action != tt.action {
-				t.Errorf("action = %q, want %q (results %v)", action, tt.action, results)
+			if outcome != tt.outcome {
+				t.Errorf("outcome = %q, want %q (results %v)", outcome, tt.outcome, results)
 			}
 		})
 	}
@@ -194,7 +194,7 @@ func TestSelector(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			inj := injection(t, "s", "  containers: [{name: proxy, image: 'envoy:1'}]\n  targets: ["+tt.sel+"]\n")
 			_, results := run(t, inj, deploy)
-			got := len(results) > 0 && results[0].Action == transform.ActionInjected
+			got := len(results) > 0 && results[0].Outcome == transform.Injected
 			if got != tt.want {
 				t.Errorf("selected = %v, want %v (%v)", got, tt.want, results)
 			}
@@ -248,4 +248,49 @@ func TestMergeKeysInWorkloads(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReportAdd visits documents out of order, as workers do, and adds
+// their Reports in the input's order: the run's results follow the
+// input, and an injection counts as matched if any document matched it.
+func TestReportAdd(t *testing.T) {
+	pods := injection(t, "pods", "  containers: [{name: proxy, image: 'envoy:1'}]\n")
+	jobs := injection(t, "jobs", "  containers: [{name: j, image: 'j:1'}]\n  targets: [{kind: Job}]\n")
+	in := transform.NewInjector([]*transform.Injection{pods, jobs}, nil)
+	docs := []*yaml.Node{parse(t, pod), parse(t, strings.ReplaceAll(pod, "name: p", "name: q")), parse(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")}
+	reports := make([]*transform.Report, len(docs))
+	for i := len(docs) - 1; i >= 0; i-- {
+		reports[i] = in.Document(docs[i])
+	}
+	var run transform.Report
+	for _, r := range reports {
+		run.Add(r)
+	}
+	var got []string
+	for _, r := range append(run.Results, in.Unmatched(run.Matched())...) {
+		who := r.Injection
+		if r.Ref != nil {
+			who = r.Ref.Name + " " + who
+		}
+		got = append(got, who+": "+string(r.Outcome))
+	}
+	want := []string{"p pods: injected", "q pods: injected", "jobs: "}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]bool{true, false}, run.Matched()); diff != "" {
+		t.Errorf("matched (-want +got):\n%s", diff)
+	}
+	if len(run.Usage) != 2 || run.Usage[0].Ref.Name != "p" || run.Usage[1].Ref.Name != "q" {
+		t.Errorf("usage not in input order: %+v", run.Usage)
+	}
+}
+
+func parse(t *testing.T, doc string) *yaml.Node {
+	t.Helper()
+	n, err := yaml.Parse(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n.YNode()
 }

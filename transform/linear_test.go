@@ -59,7 +59,7 @@ func TestOverrideEnvIsLinear(t *testing.T) {
 		in := withOverride(deploy, envOverride(n))
 		return fastest(func() {
 			_, rs := runRaw(t, inj, in)
-			oneAction(t, rs, "injected")
+			oneOutcome(t, rs, "injected")
 		})
 	}
 	small, large := cost(1000), cost(16000)

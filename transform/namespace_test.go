@@ -18,29 +18,30 @@ func TestNamespaces(t *testing.T) {
 	tests := []struct {
 		name, spec string
 		docs       []string
-		want       string // the workload's action
+		want       transform.Outcome // the workload's
 		msg        string
 	}{
-		{"selected by its Namespace's labels", "  targets: [{namespaceSelector: mesh=on}]\n", []string{ns("dev", "mesh: 'on'", ""), wl("dev", "")}, transform.ActionInjected, ""},
+		{"selected by its Namespace's labels", "  targets: [{namespaceSelector: mesh=on}]\n", []string{ns("dev", "mesh: 'on'", ""), wl("dev", "")}, transform.Injected, ""},
 		{"not selected", "  targets: [{namespaceSelector: mesh=on}]\n", []string{ns("dev", "mesh: 'off'", ""), wl("dev", "")}, "", ""},
-		{"Namespace missing: info", "  targets: [{namespaceSelector: mesh=on}]\n", []string{wl("dev", "")}, transform.ActionSkipped, `Namespace "dev" is not in the input`},
-		{"Namespace inside a List", "  targets: [{namespaceSelector: mesh=on}]\n", []string{"apiVersion: v1\nkind: List\nitems:\n" + indent("- "+strings.ReplaceAll(ns("dev", "mesh: 'on'", ""), "\n", "\n  "), ""), wl("dev", "")}, transform.ActionInjected, ""},
+		{"Namespace missing: info", "  targets: [{namespaceSelector: mesh=on}]\n", []string{wl("dev", "")}, transform.Skipped, `Namespace "dev" is not in the input`},
+		{"Namespace inside a List", "  targets: [{namespaceSelector: mesh=on}]\n", []string{"apiVersion: v1\nkind: List\nitems:\n" + indent("- "+strings.ReplaceAll(ns("dev", "mesh: 'on'", ""), "\n", "\n  "), ""), wl("dev", "")}, transform.Injected, ""},
 		{"excluded by its Namespace's labels", "  exclude: [{namespaceSelector: legacy}]\n", []string{ns("dev", "legacy: 'yes'", ""), wl("dev", "")}, "", ""},
-		{"Namespace opts out", "", []string{ns("dev", "", "inject-sidecars.dev/inject: 'false'"), wl("dev", "")}, transform.ActionSkipped, "opted out"},
-		{"the workload's own annotation wins", "", []string{ns("dev", "", "inject-sidecars.dev/inject: 'false'"), wl("dev", "inject-sidecars.dev/inject: 'true'")}, transform.ActionInjected, ""},
-		{"Namespace opts in with optIn", "  optIn: true\n", []string{ns("dev", "", "inject-sidecars.dev/inject: mesh"), wl("dev", "")}, transform.ActionInjected, ""},
+		{"Namespace opts out", "", []string{ns("dev", "", "inject-sidecars.dev/inject: 'false'"), wl("dev", "")}, transform.Skipped, "opted out"},
+		{"the workload's own annotation wins", "", []string{ns("dev", "", "inject-sidecars.dev/inject: 'false'"), wl("dev", "inject-sidecars.dev/inject: 'true'")}, transform.Injected, ""},
+		{"Namespace opts in with optIn", "  optIn: true\n", []string{ns("dev", "", "inject-sidecars.dev/inject: mesh"), wl("dev", "")}, transform.Injected, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, rs := runRaw(t, injection(t, "mesh", proxy+tt.spec), strings.Join(tt.docs, "\n---\n"))
-			got, msg := "", ""
+			var got transform.Outcome
+			msg := ""
 			for _, r := range rs {
-				if r.Ref != nil && r.Ref.Kind == "Deployment" && r.Action != "" {
-					got, msg = r.Action, r.Message
+				if r.Ref != nil && r.Ref.Kind == "Deployment" && r.Outcome != "" {
+					got, msg = r.Outcome, r.Message
 				}
 			}
 			if got != tt.want || !strings.Contains(msg, tt.msg) {
-				t.Errorf("action %q (%s), want %q containing %q", got, msg, tt.want, tt.msg)
+				t.Errorf("outcome %q (%s), want %q containing %q", got, msg, tt.want, tt.msg)
 			}
 		})
 	}

@@ -25,7 +25,7 @@ func TestOverridesAreUpToDateAware(t *testing.T) {
 	inj := injection(t, "logging", logging)
 	raised := withOverride(deploy, `{"logging": {"containers": [{"name": "fluent-bit", "resources": {"limits": {"memory": "256Mi"}}}]}}`)
 	once, rs := runRaw(t, inj, raised)
-	oneAction(t, rs, transform.ActionInjected)
+	oneOutcome(t, rs, transform.Injected)
 	if !strings.Contains(once, "memory: 256Mi") || strings.Contains(once, "memory: 32Mi") {
 		t.Fatalf("the override did not replace resources:\n%s", once)
 	}
@@ -38,7 +38,7 @@ func TestOverridesAreUpToDateAware(t *testing.T) {
 
 	edited := strings.Replace(once, `"256Mi"`, `"512Mi"`, 1)
 	out, rs := runRaw(t, inj, edited)
-	oneAction(t, rs, transform.ActionUpgraded)
+	oneOutcome(t, rs, transform.Upgraded)
 	if !strings.Contains(out, "memory: 512Mi") {
 		t.Errorf("an edited override was not re-injected:\n%s", out)
 	}
@@ -47,7 +47,7 @@ func TestOverridesAreUpToDateAware(t *testing.T) {
 	j := strings.Index(once[i:], "spec:")
 	removed := once[:i] + once[i+j:]
 	out, rs = runRaw(t, inj, removed)
-	oneAction(t, rs, transform.ActionUpgraded)
+	oneOutcome(t, rs, transform.Upgraded)
 	plain, _ := runRaw(t, inj, deploy)
 	if out != plain {
 		t.Errorf("without the override, the config's values did not come back:\n%s\nwant:\n%s", out, plain)
@@ -96,7 +96,7 @@ func TestOverrideErrors(t *testing.T) {
 	}
 	// Another injection's entry is that injection's business.
 	in := withOverride(deploy, `{"mesh": {"containers": [{"name": "envoy", "image": "x:1"}]}}`)
-	if _, rs := runRaw(t, injection(t, "logging", logging), in); actions(rs)[0] != transform.ActionInjected {
+	if _, rs := runRaw(t, injection(t, "logging", logging), in); outcomes(rs)[0] != transform.Injected {
 		t.Errorf("results %v", rs)
 	}
 }

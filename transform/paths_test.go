@@ -37,10 +37,10 @@ func TestRenderedPathsDoNotClimb(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			out, rs := runRaw(t, inj, withAnnos(tt.dir, tt.sub))
 			if len(tt.bad) == 0 {
-				oneAction(t, rs, transform.ActionInjected)
+				oneOutcome(t, rs, transform.Injected)
 				return
 			}
-			oneAction(t, rs, transform.ActionFailed)
+			oneOutcome(t, rs, transform.Failed)
 			for _, b := range tt.bad {
 				if !strings.Contains(rs[0].Message, b) {
 					t.Errorf("the message does not name %s: %s", b, rs[0].Message)

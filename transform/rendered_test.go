@@ -55,10 +55,10 @@ func TestRenderedValuesFollowTheServersRules(t *testing.T) {
 			in := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n" + annos.String() + "spec:\n  containers:\n  - {name: app, image: app:1}\n"
 			_, rs := run(t, inj, in)
 			if tt.want == "" {
-				oneAction(t, rs, transform.ActionInjected)
+				oneOutcome(t, rs, transform.Injected)
 				return
 			}
-			oneAction(t, rs, transform.ActionFailed)
+			oneOutcome(t, rs, transform.Failed)
 			if !strings.Contains(rs[0].Message, tt.want) {
 				t.Errorf("message %q, want it to hold %q", rs[0].Message, tt.want)
 			}

@@ -74,12 +74,12 @@ func missingKey(root *parse.ListNode, data *TemplateData) (what, key, action str
 
 // templateFailed reports a template that failed for w, naming the
 // config's field and, when known, its file.
-func (f *Filter) templateFailed(w *workload, inj *Injection, te *TemplateError) {
+func (v *visitor) templateFailed(w *workload, inj *Injection, te *TemplateError) {
 	where := te.Field
 	if inj.Source != "" {
 		where += " of " + inj.Source
 	}
-	f.result(w, inj, Error, ActionFailed, "", "injection %q, %s: %s", inj.name(), where, te.Msg)
+	v.result(w, inj, Error, Failed, "", "injection %q, %s: %s", inj.name(), where, te.Msg)
 }
 
 // templateSyntax says why text does not parse as a template, in the

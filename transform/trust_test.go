@@ -7,22 +7,22 @@ import (
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
 
-// actions lists the action of every result that has one.
-func actions(rs []transform.Result) []string {
-	var out []string
+// outcomes lists the outcome of every result that has one.
+func outcomes(rs []transform.Result) []transform.Outcome {
+	var out []transform.Outcome
 	for _, r := range rs {
-		if r.Action != "" {
-			out = append(out, r.Action)
+		if r.Outcome != "" {
+			out = append(out, r.Outcome)
 		}
 	}
 	return out
 }
 
-func oneAction(t *testing.T, rs []transform.Result, want string) {
+func oneOutcome(t *testing.T, rs []transform.Result, want transform.Outcome) {
 	t.Helper()
-	got := actions(rs)
+	got := outcomes(rs)
 	if len(got) != 1 || got[0] != want {
-		t.Errorf("actions = %v, want [%s]; results %v", got, want, rs)
+		t.Errorf("outcomes = %v, want [%s]; results %v", got, want, rs)
 	}
 }
 
@@ -54,9 +54,9 @@ func TestUpToDateFollowsTheRendering(t *testing.T) {
   - {name: LOG_DIR, value: /var/log/app}
 `)
 	once, rs := runRaw(t, inj, deploy)
-	oneAction(t, rs, transform.ActionInjected)
+	oneOutcome(t, rs, transform.Injected)
 	again, rs := runRaw(t, inj, once)
-	oneAction(t, rs, transform.ActionUpToDate)
+	oneOutcome(t, rs, transform.UpToDate)
 	if again != once {
 		t.Fatalf("second run changed the output:\n%s", again)
 	}
@@ -64,7 +64,7 @@ func TestUpToDateFollowsTheRendering(t *testing.T) {
 	t.Run("templated value refreshes after a metadata edit", func(t *testing.T) {
 		moved := strings.Replace(once, "namespace: dev", "namespace: prod", 1)
 		out, rs := runRaw(t, inj, moved)
-		oneAction(t, rs, transform.ActionUpgraded)
+		oneOutcome(t, rs, transform.Upgraded)
 		if !strings.Contains(out, "--ns=prod") || strings.Contains(out, "--ns=dev") {
 			t.Errorf("the arg was not re-rendered:\n%s", out)
 		}
@@ -78,7 +78,7 @@ func TestUpToDateFollowsTheRendering(t *testing.T) {
 			t.Fatal("test input did not change")
 		}
 		out, rs := runRaw(t, inj, added)
-		oneAction(t, rs, transform.ActionUpgraded)
+		oneOutcome(t, rs, transform.Upgraded)
 		worker := out[strings.Index(out, "- name: worker"):]
 		if !strings.Contains(worker, "mountPath: /var/log/app") || !strings.Contains(worker, "name: LOG_DIR") {
 			t.Errorf("worker did not get the mount and env:\n%s", out)
@@ -93,7 +93,7 @@ func TestUpToDateFollowsTheRendering(t *testing.T) {
 		deleted := once[:start] + once[end:]
 		deleted = strings.Replace(deleted, "      initContainers:\n", "      initContainers: []\n", 1)
 		out, rs := runRaw(t, inj, deleted)
-		oneAction(t, rs, transform.ActionRepaired)
+		oneOutcome(t, rs, transform.Repaired)
 		if !strings.Contains(out, "name: shipper") {
 			t.Errorf("the sidecar was not restored:\n%s", out)
 		}
@@ -101,7 +101,7 @@ func TestUpToDateFollowsTheRendering(t *testing.T) {
 	t.Run("a sidecar edited by hand is put back", func(t *testing.T) {
 		edited := strings.Replace(once, "image: fluent/fluent-bit:3.1.4", "image: fluent/fluent-bit:2.0.0", 1)
 		out, rs := runRaw(t, inj, edited)
-		oneAction(t, rs, transform.ActionRepaired)
+		oneOutcome(t, rs, transform.Repaired)
 		if out != once {
 			t.Errorf("repair did not give back the injected workload:\n%s", out)
 		}
@@ -110,7 +110,7 @@ func TestUpToDateFollowsTheRendering(t *testing.T) {
 		i := strings.LastIndex(once, "        volumeMounts:")
 		j := strings.Index(once[i:], "        env:")
 		out, rs := runRaw(t, inj, once[:i]+once[i+j:])
-		oneAction(t, rs, transform.ActionRepaired)
+		oneOutcome(t, rs, transform.Repaired)
 		if out != once {
 			t.Errorf("repair did not give back the injected workload:\n%s", out)
 		}
@@ -128,14 +128,14 @@ func TestSpelledOutDefaultsAreANoOp(t *testing.T) {
 		"  targets: [{kind: Deployment}]\n",
 	} {
 		out, rs := runRaw(t, injection(t, "mesh", base+extra), once)
-		oneAction(t, rs, transform.ActionUpToDate)
+		oneOutcome(t, rs, transform.UpToDate)
 		if out != once {
 			t.Errorf("%q changed the output", extra)
 		}
 	}
 	// What is rendered does count.
 	_, rs := runRaw(t, injection(t, "mesh", base+"  position: last\n"), once)
-	oneAction(t, rs, transform.ActionUpgraded)
+	oneOutcome(t, rs, transform.Upgraded)
 }
 
 // A corrupt status is an error naming the annotation and the workload,
@@ -168,7 +168,7 @@ func TestOwnedPodWithStatusIsLeftAlone(t *testing.T) {
 	if out != owned {
 		t.Errorf("the owned Pod changed:\n%s", out)
 	}
-	if len(actions(rs)) != 0 {
+	if len(outcomes(rs)) != 0 {
 		t.Errorf("results = %v", rs)
 	}
 	uninject := injection(t, "mesh", mesh+"  action: uninject\n")
@@ -183,14 +183,14 @@ func TestLists(t *testing.T) {
 	t.Run("local-config List", func(t *testing.T) {
 		in := "apiVersion: v1\nkind: List\nmetadata:\n  annotations:\n    config.kubernetes.io/local-config: \"true\"\nitems:\n" + item
 		out, rs := runRaw(t, inj, in)
-		if strings.Contains(out, "proxy") || len(actions(rs)) != 0 {
+		if strings.Contains(out, "proxy") || len(outcomes(rs)) != 0 {
 			t.Errorf("a local-config List was changed:\n%s\n%v", out, rs)
 		}
 	})
 	t.Run("List in a List", func(t *testing.T) {
 		in := "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: PodList\n  items:\n" + indent(item, "  ")
 		out, rs := runRaw(t, inj, in)
-		oneAction(t, rs, transform.ActionInjected)
+		oneOutcome(t, rs, transform.Injected)
 		if !strings.Contains(out, "name: proxy") {
 			t.Errorf("the nested item was not injected:\n%s", out)
 		}
@@ -216,7 +216,7 @@ func TestPodSpecOutsideATemplate(t *testing.T) {
 	cfg := "  containers:\n  - {name: proxy, image: 'envoy:1'}\n  podAnnotations: {example.com/mesh: \"on\"}\n  workloadKinds:\n  - {group: example.com, kind: Runner, podSpecPath: spec/podSpec}\n"
 	in := "apiVersion: example.com/v1\nkind: Runner\nmetadata:\n  name: r\nspec:\n  replicas: 2\n  podSpec:\n    containers:\n    - {name: app, image: 'app:1'}\n"
 	out, rs := run(t, injection(t, "mesh", cfg), in)
-	oneAction(t, rs, transform.ActionInjected)
+	oneOutcome(t, rs, transform.Injected)
 	want := `apiVersion: example.com/v1
 kind: Runner
 metadata:
@@ -268,7 +268,7 @@ func TestRenderedNamesAreValidated(t *testing.T) {
 		!strings.Contains(rs[0].Message, "spec.volumes[0].name renders as") || !strings.Contains(rs[0].Message, "63") {
 		t.Errorf("results = %+v", rs)
 	}
-	if _, rs := runRaw(t, inj, deploy); actions(rs)[0] != transform.ActionInjected {
+	if _, rs := runRaw(t, inj, deploy); outcomes(rs)[0] != transform.Injected {
 		t.Errorf("a short name failed: %v", rs)
 	}
 }

@@ -89,15 +89,14 @@ func RunPlain(o PlainOptions) (code int) {
 		printError(o.Stderr, "%v", err)
 		return exitError
 	}
-	filter := &transform.Filter{Injections: injections}
-	filter.Prepare(namespaces)
+	injector := transform.NewInjector(injections, namespaces)
 	t := newTally(len(injections), o.Report != "", configPaths)
-	if err := pipeline(srcs, filter, !o.Check || o.Diff, out, t.add); err != nil {
+	if err := pipeline(srcs, injector, !o.Check || o.Diff, out, t.add); err != nil {
 		out.discard()
 		printError(o.Stderr, "%v", err)
 		return exitError
 	}
-	t.print(o, filter.Unmatched(t.matched))
+	t.print(o, injector.Unmatched(t.matched))
 	return finishPlain(o, srcs, out, t)
 }
 
@@ -226,7 +225,7 @@ func (t *tally) add(d *docOut) {
 	for _, r := range rs {
 		t.failed = t.failed || r.Severity == transform.Error
 		if r.Changed() {
-			t.checks = append(t.checks, checkLine{d.src, fmt.Sprintf("%s: %s %s", safetext.Value(r.Ref.String()), r.Injection, actionWords(r.Action, "", checked))})
+			t.checks = append(t.checks, checkLine{d.src, fmt.Sprintf("%s: %s %s", safetext.Value(r.Ref.String()), r.Injection, actionWords(r.Outcome, "", checked))})
 		}
 	}
 	for _, r := range fn.Results(rs, func(*yaml.Node) *framework.File { return file }, t.configFiles) {
@@ -394,7 +393,8 @@ type summaryRows struct {
 }
 
 type summaryRow struct {
-	file, workload, injection, action string
+	file, workload, injection string
+	action                    transform.Outcome
 	// reason says why a workload was skipped.
 	reason string
 }
@@ -402,14 +402,14 @@ type summaryRow struct {
 // add adds one document's rows: of several results about one workload
 // and injection, the most telling action stands.
 func (t *summaryRows) add(file string, rs []transform.Result) {
-	rank := map[string]int{transform.ActionFailed: 3, transform.ActionConflict: 2}
+	rank := map[transform.Outcome]int{transform.Failed: 3, transform.Conflict: 2}
 	type key struct {
 		ref transform.Ref
 		inj string
 	}
 	at := map[key]int{}
 	for _, r := range rs {
-		if r.Action == "" || r.Ref == nil {
+		if r.Outcome == "" || r.Ref == nil {
 			continue
 		}
 		k := key{*r.Ref, r.Injection}
@@ -420,11 +420,11 @@ func (t *summaryRows) add(file string, rs []transform.Result) {
 				inj = "-"
 			}
 			at[k] = len(t.rows)
-			t.rows = append(t.rows, summaryRow{safetext.Value(file), safetext.Value(r.Ref.String()), inj, r.Action, safetext.Value(r.Reason)})
+			t.rows = append(t.rows, summaryRow{safetext.Value(file), safetext.Value(r.Ref.String()), inj, r.Outcome, safetext.Value(r.Reason)})
 			continue
 		}
-		if rank[r.Action] > rank[t.rows[i].action] {
-			t.rows[i].action, t.rows[i].reason = r.Action, r.Reason
+		if rank[r.Outcome] > rank[t.rows[i].action] {
+			t.rows[i].action, t.rows[i].reason = r.Outcome, r.Reason
 		}
 	}
 }
@@ -445,9 +445,9 @@ func (t *summaryRows) print(w io.Writer, how outcome) {
 // actionWords says what happened to a workload, as the summary and the
 // --check list both say it: a change not written says so, a skip says
 // why.
-func actionWords(action, reason string, how outcome) string {
-	act := action
-	if (transform.Result{Action: action}).Changed() {
+func actionWords(action transform.Outcome, reason string, how outcome) string {
+	act := string(action)
+	if action.Changed() {
 		switch how {
 		case checked:
 			act = "would be " + act
@@ -455,7 +455,7 @@ func actionWords(action, reason string, how outcome) string {
 			act = "not written (would be " + act + ")"
 		}
 	}
-	if action == transform.ActionSkipped && reason != "" {
+	if action == transform.Skipped && reason != "" {
 		act += " (" + reason + ")"
 	}
 	return act

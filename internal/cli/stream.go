@@ -277,7 +277,7 @@ type docOut struct {
 	src      *yamlfile.Source
 	text     string
 	orig     string // the text as it came, for a changed document
-	outcome  *transform.Outcome
+	outcome  *transform.Report
 	warning  *framework.Result // about the document itself
 	key      *yaml.Node        // stands for the document in results, once its nodes are gone
 	index    int
@@ -289,7 +289,7 @@ type docOut struct {
 // pipeline is pass two: each document parsed, injected and rendered on a
 // worker, the texts written in input order, and each document's outcome
 // handed to each, in input order, as soon as it is written.
-func pipeline(srcs []*yamlfile.Source, filter *transform.Filter, render bool, out *sink, each func(*docOut)) (err error) {
+func pipeline(srcs []*yamlfile.Source, injector *transform.Injector, render bool, out *sink, each func(*docOut)) (err error) {
 	workers := runtime.GOMAXPROCS(0)
 	jobs := make(chan job)
 	done := make(chan finished)
@@ -309,7 +309,7 @@ func pipeline(srcs []*yamlfile.Source, filter *transform.Filter, render bool, ou
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				done <- finished{j.seq, work(j.src, j.doc, filter, render)}
+				done <- finished{j.seq, work(j.src, j.doc, injector, render)}
 			}
 		}()
 	}
@@ -398,7 +398,7 @@ func feed(srcs []*yamlfile.Source, jobs chan<- job, window chan<- struct{}, stop
 
 // work parses, injects and renders one document, then lets its nodes go:
 // results point at a small stand-in node instead of the document.
-func work(src *yamlfile.Source, d *yamlfile.Document, filter *transform.Filter, render bool) *docOut {
+func work(src *yamlfile.Source, d *yamlfile.Document, injector *transform.Injector, render bool) *docOut {
 	o := &docOut{src: src, index: d.Index}
 	if err := d.Parse(src.Path); err != nil {
 		o.err = err
@@ -406,7 +406,7 @@ func work(src *yamlfile.Source, d *yamlfile.Document, filter *transform.Filter, 
 	}
 	if d.Node != nil {
 		o.warning = configAmongInputs(d.Node, &framework.File{Path: src.Path, Index: d.Index})
-		oc := filter.DocumentAt(d.Node, d.Line)
+		oc := injector.DocumentAt(d.Node, d.Line)
 		o.key = &yaml.Node{}
 		for i := range oc.Results {
 			if oc.Results[i].Changed() {
