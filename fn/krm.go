@@ -125,25 +125,9 @@ func WriteResourceList(out io.Writer, rl *ResourceList) error {
 	default:
 		w.WriteString("items:\n")
 	}
-	// Items are encoded on every core, a window at a time, and written
-	// in order: the same bytes as one by one.
-	const window = 256
-	bufs := make([]bytes.Buffer, window)
-	errs := make([]error, window)
-	for start := 0; start < len(rl.Items); start += window {
-		n := min(window, len(rl.Items)-start)
-		workers.Each(n, func(i int) {
-			bufs[i].Reset()
-			errs[i] = encode(&bufs[i], &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{rl.Items[start+i].YNode()}})
-		})
-		for i := 0; i < n; i++ {
-			if errs[i] != nil {
-				return errs[i]
-			}
-			if _, err := w.Write(bufs[i].Bytes()); err != nil {
-				return err
-			}
-		}
+	item := func(i int) *yaml.Node { return rl.Items[i].YNode() }
+	if err := encodeEach(w, len(rl.Items), item); err != nil {
+		return err
 	}
 	if rl.FunctionConfig != nil {
 		fc := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: []*yaml.Node{
@@ -155,12 +139,38 @@ func WriteResourceList(out io.Writer, rl *ResourceList) error {
 	if len(rl.Results) > 0 {
 		w.WriteString("results:\n")
 	}
-	for _, r := range rl.Results {
-		if err := encode(w, &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{resultNode(r)}}); err != nil {
-			return err
-		}
+	result := func(i int) *yaml.Node { return resultNode(rl.Results[i]) }
+	if err := encodeEach(w, len(rl.Results), result); err != nil {
+		return err
 	}
 	return w.Flush()
+}
+
+// encodeEach writes n nodes as the items of a block sequence, in order.
+// Each is encoded on its own (yaml.v3's emitter keeps every event of a
+// stream until it ends, so one encoder for a whole list would hold all
+// of them), on every core, a window at a time: the same bytes as one by
+// one.
+func encodeEach(w io.Writer, n int, node func(i int) *yaml.Node) error {
+	const window = 256
+	bufs := make([]bytes.Buffer, min(window, n))
+	errs := make([]error, len(bufs))
+	for start := 0; start < n; start += window {
+		k := min(window, n-start)
+		workers.Each(k, func(i int) {
+			bufs[i].Reset()
+			errs[i] = encode(&bufs[i], &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{node(start + i)}})
+		})
+		for i := 0; i < k; i++ {
+			if errs[i] != nil {
+				return errs[i]
+			}
+			if _, err := w.Write(bufs[i].Bytes()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // resultNode builds the YAML of a result directly: marshalling 10,000

@@ -25,9 +25,32 @@ import (
 // own (an alias to another item's anchor, say), is read whole instead.
 
 // itemText is one item of a ResourceList: its lines as they came (dash
-// and indentation included) and the item's own YAML (dedented).
+// and indentation included), a slice of the input's text, and how many
+// columns its own YAML is indented by. The dedented YAML is made on the
+// worker that parses the item (yaml), so the reading goroutine only
+// finds where items start.
 type itemText struct {
-	raw, yaml string
+	raw string
+	pad int
+}
+
+// yaml is the item's own YAML: every line less the item's indentation
+// (a blank line less what it has of it).
+func (it itemText) yaml() string {
+	var b strings.Builder
+	b.Grow(len(it.raw))
+	for at := 0; at < len(it.raw); {
+		end := lineEnd(it.raw, at)
+		line := it.raw[at:end]
+		switch {
+		case len(line) > it.pad && strings.TrimLeft(line[:it.pad], " ") == "" || at == 0:
+			b.WriteString(line[it.pad:])
+		default:
+			b.WriteString(strings.TrimLeft(line, " \t"))
+		}
+		at = end
+	}
+	return b.String()
 }
 
 // splitItems finds the items of a ResourceList in its text. rest is the
@@ -38,50 +61,32 @@ func splitItems(data string) (rest string, items []itemText, ok bool) {
 	if itemsKey < 0 {
 		return "", nil, false
 	}
-	at := itemsKey
-	var cur *strings.Builder
-	var raw strings.Builder
-	pad := 0
-	flush := func() bool {
-		if cur == nil {
-			return true
+	start, pad := -1, 0
+	flush := func(end int) {
+		if start >= 0 {
+			items = append(items, itemText{raw: data[start:end], pad: pad})
 		}
-		items = append(items, itemText{raw: raw.String(), yaml: cur.String()})
-		cur = nil
-		raw.Reset()
-		return true
 	}
-	regionEnd := len(data)
+	at, regionEnd := itemsKey, len(data)
 	for at < len(data) {
 		end := lineEnd(data, at)
 		line := data[at:end]
 		switch {
 		case strings.HasPrefix(line, "- ") || strings.TrimRight(line, "\r\n") == "-":
-			flush()
-			cur = &strings.Builder{}
+			flush(at)
 			body := line[1:]
-			pad = 1 + len(body) - len(strings.TrimLeft(body, " "))
+			start, pad = at, 1+len(body)-len(strings.TrimLeft(body, " "))
 			if strings.TrimSpace(body) == "" || strings.HasPrefix(strings.TrimSpace(body), "#") {
 				return "", nil, false // the item starts below its dash
 			}
-			raw.WriteString(line)
-			cur.WriteString(line[pad:])
 		case strings.TrimSpace(line) == "":
-			if cur == nil {
+			if start < 0 {
 				return "", nil, false
-			}
-			raw.WriteString(line)
-			if len(line) > pad && strings.TrimLeft(line[:pad], " ") == "" {
-				cur.WriteString(line[pad:])
-			} else {
-				cur.WriteString(strings.TrimLeft(line, " \t"))
 			}
 		case line[0] == ' ':
-			if cur == nil || len(line)-len(strings.TrimLeft(line, " ")) < pad {
+			if start < 0 || len(line)-len(strings.TrimLeft(line, " ")) < pad {
 				return "", nil, false
 			}
-			raw.WriteString(line)
-			cur.WriteString(line[pad:])
 		default:
 			regionEnd = at
 			at = len(data)
@@ -89,7 +94,7 @@ func splitItems(data string) (rest string, items []itemText, ok bool) {
 		}
 		at = end
 	}
-	flush()
+	flush(regionEnd)
 	if len(items) == 0 {
 		return "", nil, false
 	}
@@ -178,7 +183,7 @@ func processItems(rl *ResourceList, items []itemText) (framework.Results, []stri
 // whole read reports.
 func parseItem(it itemText) (*yaml.Node, error) {
 	var doc, extra yaml.Node
-	dec := yaml.NewDecoder(strings.NewReader(it.yaml))
+	dec := yaml.NewDecoder(strings.NewReader(it.yaml()))
 	if err := dec.Decode(&doc); err != nil {
 		return nil, errWhole
 	}
@@ -196,7 +201,7 @@ func parseItem(it itemText) (*yaml.Node, error) {
 func itemNamespaces(items []itemText) ([]*yaml.Node, error) {
 	var namespaces []*yaml.Node
 	for _, it := range items {
-		if yamlnode.MayHoldNamespace(it.yaml) {
+		if yamlnode.MayHoldNamespace(it.raw) {
 			n, err := parseItem(it)
 			if err != nil {
 				return nil, err

@@ -22,21 +22,6 @@ import (
 	"github.com/inject-sidecars/inject-sidecars/internal/safetext"
 )
 
-// largeInput is where tuneGC stops trading memory for time.
-const largeInput = 64 << 20
-
-// tuneGC runs once the input is read. A run builds one node tree and
-// exits, so up to largeInput, collecting half as often (GC percent 200)
-// buys about a tenth of the time for memory that stays below kyaml's own
-// round trip. Past it the heap runs to gigabytes and page faults cost more
-// than collections save, so the default stays. GOGC in the environment
-// always wins. See docs/performance.md.
-func tuneGC(size int64) {
-	if os.Getenv("GOGC") == "" && size < largeInput {
-		debug.SetGCPercent(200)
-	}
-}
-
 // StderrCopyEnv names a file that gets a copy of everything the command
 // writes to stderr, appended.
 const StderrCopyEnv = "INJECT_SIDECARS_STDERR"

@@ -255,3 +255,43 @@ func TestJSONFallback(t *testing.T) {
 		t.Errorf("%q does not read back as the changed document", out)
 	}
 }
+
+// TestCheck is the read-back every in-place edit passes: the text must
+// parse as one document with the wanted data and every wanted comment,
+// counted (a comment wanted twice must be there twice).
+func TestCheck(t *testing.T) {
+	want := func(s string) *yaml.Node {
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(s), &n); err != nil {
+			t.Fatal(err)
+		}
+		return &n
+	}
+	cases := []struct {
+		name, text, want, err string
+	}{
+		{"same", "a: 1 # one\nb: 2\n", "a: 1 # one\nb: 2\n", ""},
+		{"more comments in the text", "# top\na: 1 # one\n", "a: 1 # one\n", ""},
+		{"does not parse", "a: [1\n", "a: 1\n", "the edited text does not parse"},
+		{"two documents", "a: 1\n---\nb: 2\n", "a: 1\n", "more than one document"},
+		{"other data", "a: 2\n", "a: 1\n", "does not read back"},
+		{"other order", "b: 2\na: 1\n", "a: 1\nb: 2\n", "does not read back"},
+		{"lost comment", "a: 1\n", "a: 1 # one\n", `lost the comment "# one"`},
+		{"comment wanted twice, there once", "a: 1 # x\nb: 2\n", "a: 1 # x\nb: 2 # x\n", `lost the comment "# x"`},
+		{"comment wanted twice, there twice", "a: 1 # x\nb: 2 # x\n", "a: 1 # x\nb: 2 # x\n", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := check(c.text, want(c.want), true)
+			if c.err == "" {
+				if err != nil {
+					t.Fatalf("check: %v", err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Fatalf("check: got %v, want %q", err, c.err)
+			}
+		})
+	}
+}
