@@ -187,7 +187,7 @@ func TestDecodeWarnings(t *testing.T) {
 	got := map[string]bool{}
 	warnings := c.BestPractices()
 	for _, w := range warnings {
-		got[w.Field] = true
+		got[w.Field.String()] = true
 	}
 	for _, want := range []string{"spec.containers[0].resources", "spec.containers[0].image", "spec.containers[1].image"} {
 		if !got[want] {

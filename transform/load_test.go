@@ -1,4 +1,4 @@
-package fn_test
+package transform_test
 
 import (
 	"errors"
@@ -8,13 +8,13 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
-	"github.com/inject-sidecars/inject-sidecars/fn"
+	"github.com/inject-sidecars/inject-sidecars/transform"
 )
 
 // Templates are parsed when the injection is readied, after decoding; a
 // bad one is still a config error naming its field, and every bad one is
 // reported at once.
-func TestLoadConfigTemplateErrors(t *testing.T) {
+func TestLoadTemplateErrors(t *testing.T) {
 	n, err := yaml.Parse(`apiVersion: inject-sidecars.dev/v1alpha1
 kind: SidecarInjection
 metadata: {name: logging}
@@ -29,7 +29,7 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = fn.LoadConfig(n.YNode(), false)
+	_, _, err = transform.Load(n.YNode(), v1alpha1.Options{})
 	var ce *v1alpha1.ConfigError
 	if !errors.As(err, &ce) {
 		t.Fatalf("got %v, want a *v1alpha1.ConfigError", err)
@@ -47,16 +47,16 @@ spec:
 }
 
 // --uninject turns any config into an uninject run.
-func TestLoadConfigUninject(t *testing.T) {
+func TestLoadUninject(t *testing.T) {
 	n, err := yaml.Parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {name: proxy, image: 'envoy:1'}\n")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := fn.LoadConfig(n.YNode(), true)
+	inj, warnings, err := transform.Load(n.YNode(), v1alpha1.Options{Uninject: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Injection.Spec.Action != v1alpha1.Uninject || len(c.Warnings) != 0 {
-		t.Errorf("action %q, warnings %v: want uninject and no best-practice warnings", c.Injection.Spec.Action, c.Warnings)
+	if inj.Spec.Action != v1alpha1.Uninject || len(warnings) != 0 {
+		t.Errorf("action %q, warnings %v: want uninject and no best-practice warnings", inj.Spec.Action, warnings)
 	}
 }
