@@ -552,6 +552,11 @@ func (f *Filter) renderFailed(w *workload, inj *Injection, err error) {
 		f.templateFailed(w, inj, te)
 		return
 	}
+	var re renderErrors
+	if errors.As(err, &re) {
+		f.renderedInvalid(w, inj, re)
+		return
+	}
 	f.result(w, inj, Error, ActionFailed, "", "injection %q: %v", inj.name(), err)
 }
 
