@@ -639,7 +639,7 @@ func (f *Filter) podSecurity(w *workload, c *change) bool {
 	stop := false
 	for _, p := range problems {
 		switch {
-		case p.level.mode != "enforce":
+		case p.level.mode != psEnforce:
 			f.result(w, c.inj, Warning, "", c.p.path, "%s", p.msg)
 		case p.already:
 			f.result(w, c.inj, Warning, "", c.p.path, "%s; the pod failed this level before injection too, so it is injected anyway", p.msg)

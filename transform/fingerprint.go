@@ -46,7 +46,7 @@ func (c *change) fingerprint() string {
 	}
 	b, _ := json.Marshal(struct {
 		Mode             v1alpha1.Mode     `json:"mode,omitempty"`
-		Where            string            `json:"where,omitempty"`
+		Where            v1alpha1.Where    `json:"where,omitempty"`
 		Anchor           string            `json:"anchor,omitempty"`
 		Containers       []any             `json:"containers,omitempty"`
 		InitContainers   []any             `json:"initContainers,omitempty"`

@@ -22,7 +22,8 @@ type Injection struct {
 
 	// where is first, last, before or after; anchor is the container
 	// that before and after refer to.
-	where, anchor    string
+	where            v1alpha1.Where
+	anchor           string
 	targets, exclude []*v1alpha1.Matcher
 	kinds            []workloadKind
 

@@ -32,9 +32,9 @@ func (c *SidecarInjection) Default() {
 		}
 	}
 	if s.Position == "" {
-		s.Position = "first"
+		s.Position = Position(First)
 		if s.Mode == Classic {
-			s.Position = "last"
+			s.Position = Position(Last)
 		}
 	}
 	if s.OnConflict == "" {
