@@ -57,7 +57,7 @@ func NewInjection(c *v1alpha1.SidecarInjection) (*Injection, error) {
 	var errs field.ErrorList
 	var err error
 	if in.where, in.anchor, err = s.Position.Parse(); err != nil {
-		errs = append(errs, &field.Error{Type: field.ErrorTypeInvalid, Field: "spec.position", Detail: err.Error()})
+		errs = append(errs, field.Invalid(field.NewPath("spec", "position"), string(s.Position), err.Error()))
 	}
 	for _, l := range []struct {
 		name     string

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
@@ -58,5 +59,22 @@ func TestLoadUninject(t *testing.T) {
 	}
 	if inj.Spec.Action != v1alpha1.Uninject || len(warnings) != 0 {
 		t.Errorf("action %q, warnings %v: want uninject and no best-practice warnings", inj.Spec.Action, warnings)
+	}
+}
+
+// NewInjection, given a config that skipped validation, still refuses
+// a position it cannot place, as a typed error with the value.
+func TestNewInjectionBadPosition(t *testing.T) {
+	c := &v1alpha1.SidecarInjection{APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.Kind}
+	c.Metadata.Name = "logging"
+	c.Spec.Position = "middle"
+	_, err := transform.NewInjection(c)
+	var ce *v1alpha1.ConfigError
+	if !errors.As(err, &ce) || len(ce.Errors) != 1 {
+		t.Fatalf("got %v, want a *v1alpha1.ConfigError with one error", err)
+	}
+	fe := ce.Errors[0]
+	if fe.Type != field.ErrorTypeInvalid || fe.Field != "spec.position" || fe.BadValue != "middle" || !strings.Contains(fe.Detail, "is not a position") {
+		t.Errorf("error = %#v", fe)
 	}
 }
