@@ -19,7 +19,6 @@ import (
 
 	"github.com/inject-sidecars/inject-sidecars/admission"
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
-	"github.com/inject-sidecars/inject-sidecars/fn"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
@@ -258,11 +257,11 @@ func loadInjections(t *testing.T, path, kubeVersion string) []*transform.Injecti
 	}
 	var out []*transform.Injection
 	for _, n := range nodes {
-		c, err := fn.LoadConfigWith(n.YNode(), false, v1alpha1.Options{KubeVersion: kubeVersion})
+		inj, _, err := transform.Load(n.YNode(), v1alpha1.Options{KubeVersion: kubeVersion})
 		if err != nil {
 			return nil // a config the tool refuses: nothing to compare
 		}
-		out = append(out, c.Injection)
+		out = append(out, inj)
 	}
 	return out
 }

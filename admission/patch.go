@@ -93,13 +93,13 @@ func (p *podPolicy) placementPatch(pl transform.Placement) string {
 	}
 	var pos string
 	switch pl.Where {
-	case "first":
+	case v1alpha1.First:
 		pos = "0"
-	case "last":
+	case v1alpha1.Last:
 		pos = "size(" + x + ")"
-	case "before", "after":
+	case v1alpha1.Before, v1alpha1.After:
 		pos = fmt.Sprintf("%s.transformList(i, c, c.name == %s, i)[0]", x, quote(pl.Anchor))
-		if pl.Where == "after" {
+		if pl.Where == v1alpha1.After {
 			pos += " + 1"
 		}
 	}

@@ -11,8 +11,10 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"github.com/inject-sidecars/inject-sidecars/fn"
 	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
+	"github.com/inject-sidecars/inject-sidecars/transform"
 )
 
 // The fuzz targets feed any bytes to the ways input comes in (plain
@@ -69,8 +71,8 @@ func FuzzConfig(f *testing.F) {
 		if err != nil {
 			return
 		}
-		c, err := fn.LoadConfig(n.YNode(), false)
-		if err == nil && c.Injection == nil {
+		inj, _, err := transform.Load(n.YNode(), v1alpha1.Options{})
+		if err == nil && inj == nil {
 			t.Fatal("a valid config without an injection")
 		}
 	})

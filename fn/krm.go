@@ -366,21 +366,11 @@ func keepOwnComments(item *yaml.Node) {
 
 // Process decodes the functionConfig and runs the injection on the items.
 func Process(rl *ResourceList) framework.Results {
-	var file *framework.File
-	var fc *yaml.Node
-	if rl.FunctionConfig != nil {
-		fc = rl.FunctionConfig.YNode()
-		file = annotationLocator(fc)
+	inj, file, results := loadFunctionConfig(rl)
+	if inj == nil {
+		return results
 	}
-	c, err := LoadConfig(fc, false)
-	if err != nil {
-		return krmConfigResults(nil, err, file)
-	}
-	results := krmConfigResults(c, nil, file)
-	if file != nil {
-		c.Injection.Source = file.Path
-	}
-	f := &transform.Filter{Injections: []*transform.Injection{c.Injection}}
+	f := &transform.Filter{Injections: []*transform.Injection{inj}}
 	if _, err := f.Filter(rl.Items); err != nil {
 		return append(results, &framework.Result{Severity: framework.Error, Message: err.Error()})
 	}
@@ -389,9 +379,9 @@ func Process(rl *ResourceList) framework.Results {
 			keepOwnComments(r.Item)
 		}
 	}
-	results = append(results, Results(f.Results, annotationLocator, map[string]*framework.File{c.Injection.Metadata.Name: file})...)
-	if a := c.Injection.Spec.Admission; a != nil && a.Emit {
-		items, errs := admissionItems(c.Injection, file)
+	results = append(results, Results(f.Results, annotationLocator, map[string]*framework.File{inj.Metadata.Name: file})...)
+	if a := inj.Spec.Admission; a != nil && a.Emit {
+		items, errs := admissionItems(inj, file)
 		rl.Items = append(rl.Items, items...)
 		results = append(results, errs...)
 	}

@@ -68,44 +68,50 @@ func configRef(name string) *yaml.ResourceIdentifier {
 	return &yaml.ResourceIdentifier{TypeMeta: yaml.TypeMeta{APIVersion: v1alpha1.APIVersion, Kind: v1alpha1.Kind}, NameMeta: yaml.NameMeta{Name: name}}
 }
 
-// ConfigResults reports a config's errors (or, when err is nil, its
-// warnings) as KRM results about the config itself, from file.
-func ConfigResults(c *Config, err error, file *framework.File) framework.Results {
-	var out framework.Results
+// ConfigResults reports a config's errors as KRM results about the
+// config itself, from file: one a field for a *v1alpha1.ConfigError.
+func ConfigResults(err error, file *framework.File) framework.Results {
 	var ce *v1alpha1.ConfigError
 	switch {
-	case errors.As(err, &ce):
-		for _, fe := range ce.Errors {
-			ref := configRef(ce.Name)
-			if ce.Resource != nil {
-				written := *ce.Resource
-				ref = &written
-			}
-			out = append(out, &framework.Result{
-				Message: fe.Detail, Severity: framework.Error,
-				ResourceRef: ref, Field: &framework.Field{Path: fe.Field}, File: file,
-			})
+	case err == nil:
+		return nil
+	case !errors.As(err, &ce):
+		return Safe(framework.Results{{Message: err.Error(), Severity: framework.Error, File: file}})
+	}
+	out := make(framework.Results, 0, len(ce.Errors))
+	for _, fe := range ce.Errors {
+		ref := configRef(ce.Name)
+		if ce.Resource != nil {
+			written := *ce.Resource
+			ref = &written
 		}
-	case err != nil:
-		out = framework.Results{{Message: err.Error(), Severity: framework.Error, File: file}}
-	default:
-		for _, w := range c.Warnings {
-			out = append(out, &framework.Result{
-				Message: w.Detail, Severity: framework.Warning,
-				ResourceRef: configRef(c.Injection.Metadata.Name), Field: &framework.Field{Path: w.Field}, File: file,
-			})
-		}
+		out = append(out, &framework.Result{
+			Message: fe.Detail, Severity: framework.Error,
+			ResourceRef: ref, Field: &framework.Field{Path: fe.Field}, File: file,
+		})
 	}
 	return Safe(out)
 }
 
-// krmConfigResults is ConfigResults for the KRM function: kpt and
-// kustomize print a result without its file, so a config's results name
-// the config's file in their message, when the orchestrator says which
-// it is (kpt fn render, from the Kptfile's configPath). Plain mode
-// prints the file after each result itself.
-func krmConfigResults(c *Config, err error, file *framework.File) framework.Results {
-	out := ConfigResults(c, err, file)
+// WarningResults reports the warnings of the config named name as KRM
+// results about it, from file: where a warning becomes text.
+func WarningResults(name string, ws []v1alpha1.Warning, file *framework.File) framework.Results {
+	out := make(framework.Results, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, &framework.Result{
+			Message: w.Message, Severity: framework.Warning,
+			ResourceRef: configRef(name), Field: &framework.Field{Path: w.Field.String()}, File: file,
+		})
+	}
+	return Safe(out)
+}
+
+// krmConfigResults makes results about the config fit the KRM function:
+// kpt and kustomize print a result without its file, so a config's
+// results name the config's file in their message, when the
+// orchestrator says which it is (kpt fn render, from the Kptfile's
+// configPath). Plain mode prints the file after each result itself.
+func krmConfigResults(out framework.Results, file *framework.File) framework.Results {
 	if file == nil || file.Path == "" {
 		return out
 	}
@@ -113,6 +119,28 @@ func krmConfigResults(c *Config, err error, file *framework.File) framework.Resu
 		r.Message += " (" + safetext.Value(file.Path) + ")"
 	}
 	return out
+}
+
+// loadFunctionConfig loads the ResourceList's functionConfig with
+// transform.Load, as plain mode loads a -c file. It returns the
+// injection (nil when the config is refused), the config's file when
+// the orchestrator names it, and the results about the config: its
+// errors, or its warnings.
+func loadFunctionConfig(rl *ResourceList) (*transform.Injection, *framework.File, framework.Results) {
+	var file *framework.File
+	var fc *yaml.Node
+	if rl.FunctionConfig != nil {
+		fc = rl.FunctionConfig.YNode()
+		file = annotationLocator(fc)
+	}
+	inj, warnings, err := transform.Load(fc, v1alpha1.Options{})
+	if err != nil {
+		return nil, file, krmConfigResults(ConfigResults(err, file), file)
+	}
+	if file != nil {
+		inj.Source = file.Path
+	}
+	return inj, file, krmConfigResults(WarningResults(inj.Metadata.Name, warnings, file), file)
 }
 
 // Safe makes every field of the results that can hold the user's text

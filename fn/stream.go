@@ -128,33 +128,23 @@ var errWhole = errors.New("read the list whole")
 // split from its text: rl holds everything but the items. It returns the
 // results and each item's output text, or errWhole.
 func processItems(rl *ResourceList, items []itemText) (framework.Results, []string, error) {
-	var file *framework.File
-	var fc *yaml.Node
-	if rl.FunctionConfig != nil {
-		fc = rl.FunctionConfig.YNode()
-		file = annotationLocator(fc)
-	}
 	out := make([]string, len(items))
-	c, err := LoadConfig(fc, false)
-	if err != nil {
+	inj, file, results := loadFunctionConfig(rl)
+	if inj == nil {
 		for i, it := range items {
 			if _, err := parseItem(it); err != nil {
 				return nil, nil, err
 			}
 			out[i] = it.raw
 		}
-		return krmConfigResults(nil, err, file), out, nil
-	}
-	results := krmConfigResults(c, nil, file)
-	if file != nil {
-		c.Injection.Source = file.Path
+		return results, out, nil
 	}
 	namespaces, err := itemNamespaces(items)
 	if err != nil {
 		return nil, nil, err
 	}
-	in := transform.NewInjector([]*transform.Injection{c.Injection}, namespaces)
-	configFile := map[string]*framework.File{c.Injection.Metadata.Name: file}
+	in := transform.NewInjector([]*transform.Injection{inj}, namespaces)
+	configFile := map[string]*framework.File{inj.Metadata.Name: file}
 
 	const window = 256
 	dones := make([]itemDone, window)

@@ -23,7 +23,8 @@ type Placement struct {
 	List string
 	// Where is first, last, before or after; Anchor the container that
 	// before and after name.
-	Where, Anchor string
+	Where  v1alpha1.Where
+	Anchor string
 	// Nodes are the containers, in order.
 	Nodes []*yaml.Node
 	// Before is the key a newly created list goes before ("" for the end).
@@ -47,7 +48,7 @@ func (in *Injection) placements(sidecars, inits []*yaml.Node) []Placement {
 		out = append(out, Placement{List: "containers", Where: in.where, Anchor: in.anchor, Nodes: sidecars})
 	}
 	if len(inits) > 0 {
-		out = append(out, Placement{List: "initContainers", Where: "first", Nodes: inits, Before: "containers"})
+		out = append(out, Placement{List: "initContainers", Where: v1alpha1.First, Nodes: inits, Before: "containers"})
 	}
 	return out
 }
@@ -56,13 +57,13 @@ func (in *Injection) placements(sidecars, inits []*yaml.Node) []Placement {
 // need their anchor there (check reports it missing as a conflict).
 func (p Placement) index(list *yaml.Node) int {
 	switch p.Where {
-	case "first":
+	case v1alpha1.First:
 		return 0
-	case "before":
+	case v1alpha1.Before:
 		if i := named(list, p.Anchor); i >= 0 {
 			return i
 		}
-	case "after":
+	case v1alpha1.After:
 		if i := named(list, p.Anchor); i >= 0 {
 			return i + 1
 		}
@@ -125,7 +126,7 @@ func (in *Injection) SidecarList() string {
 // container (unless it is already set): classic sidecars placed first,
 // so kubectl logs and exec keep their target.
 func (in *Injection) SetsDefaultContainer() bool {
-	return in.Spec.Mode == v1alpha1.Classic && in.where == "first" && len(in.containers) > 0
+	return in.Spec.Mode == v1alpha1.Classic && in.where == v1alpha1.First && len(in.containers) > 0
 }
 
 // WorkloadKind is a kind that carries a Pod spec, in the groups that

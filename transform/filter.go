@@ -603,6 +603,11 @@ func (v *visitor) renderFailed(w *workload, inj *Injection, err error) {
 		v.templateFailed(w, inj, te)
 		return
 	}
+	var re renderErrors
+	if errors.As(err, &re) {
+		v.renderedInvalid(w, inj, re)
+		return
+	}
 	v.result(w, inj, Error, Failed, "", "injection %q: %v", inj.name(), err)
 }
 
@@ -685,7 +690,7 @@ func (v *visitor) podSecurity(w *workload, c *change) bool {
 	stop := false
 	for _, p := range problems {
 		switch {
-		case p.level.mode != "enforce":
+		case p.level.mode != psEnforce:
 			v.result(w, c.inj, Warning, "", c.p.path, "%s", p.msg)
 		case p.already:
 			v.result(w, c.inj, Warning, "", c.p.path, "%s; the pod failed this level before injection too, so it is injected anyway", p.msg)

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -47,7 +46,7 @@ func (c *change) fingerprint() string {
 	}
 	b, _ := json.Marshal(struct {
 		Mode             v1alpha1.Mode     `json:"mode,omitempty"`
-		Where            string            `json:"where,omitempty"`
+		Where            v1alpha1.Where    `json:"where,omitempty"`
 		Anchor           string            `json:"anchor,omitempty"`
 		Containers       []any             `json:"containers,omitempty"`
 		InitContainers   []any             `json:"initContainers,omitempty"`
@@ -106,12 +105,19 @@ func (c *change) present() bool {
 	return true
 }
 
+// renderErrors are the values a workload's rendering of the config
+// makes invalid: each with the config's field path (spec.volumes[0].name),
+// the rendered value as its BadValue, and what is wrong as its Detail.
+type renderErrors field.ErrorList
+
+func (es renderErrors) Error() string { return field.ErrorList(es).ToAggregate().Error() }
+
 // validRendered checks the names that came out of templates as
 // Kubernetes would: a name that renders longer than 63 characters, or
 // with characters a name cannot hold, is this workload's error here, not
 // the API server's later.
-func (c *change) validRendered() error {
-	var errs []string
+func (c *change) validRendered() field.ErrorList {
+	var errs field.ErrorList
 	check := func(list string, nodes []*yaml.Node, key string, validate func(string) []string) {
 		for i, n := range nodes {
 			v := yamlnode.Field(n, key)
@@ -119,7 +125,7 @@ func (c *change) validRendered() error {
 				continue
 			}
 			for _, msg := range validate(v.Value) {
-				errs = append(errs, fmt.Sprintf("spec.%s[%d].%s renders as %q, which is not valid: %s", list, i, key, v.Value, msg))
+				errs = append(errs, field.Invalid(field.NewPath("spec", list).Index(i).Child(key), v.Value, msg))
 			}
 		}
 	}
@@ -132,17 +138,27 @@ func (c *change) validRendered() error {
 	if len(errs) == 0 && len(c.inj.templates) > 0 {
 		errs = c.renderedRules()
 	}
-	if len(errs) > 0 {
-		return errors.New(strings.Join(errs, "; "))
+	return errs
+}
+
+// renderedInvalid reports each value the workload's rendering made
+// invalid, as its own result, naming the config's field and, when
+// known, its file (as templateFailed does).
+func (v *visitor) renderedInvalid(w *workload, inj *Injection, errs renderErrors) {
+	for _, fe := range errs {
+		where := fe.Field
+		if inj.Source != "" {
+			where += " of " + inj.Source
+		}
+		v.result(w, inj, Error, Failed, "", "injection %q, %s: renders as %s, which is not valid: %s", inj.name(), where, renderedValue(fe.BadValue), fe.Detail)
 	}
-	return nil
 }
 
 // renderedRules holds the rendered objects to the API server's rules the
 // config is held to: a template may render an image with a space, an
 // empty or relative mountPath, an absolute subPath. The config's own
 // values passed these rules already, so what fails came from rendering.
-func (c *change) renderedRules() []string {
+func (c *change) renderedRules() field.ErrorList {
 	rules := c.inj.Spec.ContainerRules()
 	rules.Rendered = true
 	var errs field.ErrorList
@@ -180,12 +196,7 @@ func (c *change) renderedRules() []string {
 		decode(n, field.NewPath("spec", "env").Index(i), &env[i])
 	}
 	errs = append(errs, v1alpha1.ValidateMounts(mounts, nil, field.NewPath("spec", "volumeMounts"))...)
-	errs = append(errs, rules.ValidateEnv(env, field.NewPath("spec", "env"))...)
-	out := make([]string, len(errs))
-	for i, fe := range errs {
-		out[i] = fmt.Sprintf("%s renders as %s, which is not valid: %s", fe.Field, renderedValue(fe.BadValue), fe.Detail)
-	}
-	return out
+	return append(errs, rules.ValidateEnv(env, field.NewPath("spec", "env"))...)
 }
 
 // renderedValue quotes a rendered value for a message, clipped.
@@ -202,20 +213,20 @@ func renderedValue(v any) string {
 // annotations, which its owners write: a path built from them must not
 // climb out of where the config points it (the API server refuses ".."
 // in hostPath and subPath too).
-func (c *change) backsteps() []string {
-	var errs []string
-	check := func(at string, n *yaml.Node) {
+func (c *change) backsteps() field.ErrorList {
+	var errs field.ErrorList
+	check := func(at *field.Path, n *yaml.Node) {
 		if n == nil || n.Kind != yaml.ScalarNode {
 			return
 		}
 		if slices.Contains(strings.Split(n.Value, "/"), "..") {
-			errs = append(errs, fmt.Sprintf("%s renders as %s, which has a \"..\" segment: a path may not climb out of its folder", at, safetext.Quote(n.Value, safetext.MaxValue)))
+			errs = append(errs, field.Invalid(at, n.Value, `it has a ".." segment, and a path may not climb out of its folder`))
 		}
 	}
-	mounts := func(at string, list []*yaml.Node) {
+	mounts := func(at *field.Path, list []*yaml.Node) {
 		for i, m := range list {
-			check(fmt.Sprintf("%s[%d].mountPath", at, i), yamlnode.Field(m, "mountPath"))
-			check(fmt.Sprintf("%s[%d].subPath", at, i), yamlnode.Field(m, "subPath"))
+			check(at.Index(i).Child("mountPath"), yamlnode.Field(m, "mountPath"))
+			check(at.Index(i).Child("subPath"), yamlnode.Field(m, "subPath"))
 		}
 	}
 	for _, l := range []struct {
@@ -223,12 +234,12 @@ func (c *change) backsteps() []string {
 		nodes []*yaml.Node
 	}{{"containers", c.sidecars}, {"initContainers", c.inits}} {
 		for i, ctr := range l.nodes {
-			mounts(fmt.Sprintf("spec.%s[%d].volumeMounts", l.name, i), yamlnode.Seq(ctr, "volumeMounts"))
+			mounts(field.NewPath("spec", l.name).Index(i).Child("volumeMounts"), yamlnode.Seq(ctr, "volumeMounts"))
 		}
 	}
-	mounts("spec.volumeMounts", c.mounts)
+	mounts(field.NewPath("spec", "volumeMounts"), c.mounts)
 	for i, v := range c.volumes {
-		check(fmt.Sprintf("spec.volumes[%d].hostPath.path", i), yamlnode.Field(yamlnode.Field(v, "hostPath"), "path"))
+		check(field.NewPath("spec", "volumes").Index(i).Child("hostPath", "path"), yamlnode.Field(yamlnode.Field(v, "hostPath"), "path"))
 	}
 	return errs
 }

@@ -48,7 +48,10 @@ func (c *change) render() error {
 		}
 	}
 	c.annos = c.podAnnotations()
-	return c.validRendered()
+	if errs := c.validRendered(); len(errs) > 0 {
+		return renderErrors(errs)
+	}
+	return nil
 }
 
 // renderObjects copies each of the injection's lists for this workload,

@@ -22,7 +22,8 @@ type Injection struct {
 
 	// where is first, last, before or after; anchor is the container
 	// that before and after refer to.
-	where, anchor    string
+	where            v1alpha1.Where
+	anchor           string
 	targets, exclude []*v1alpha1.Matcher
 	kinds            []workloadKind
 
@@ -56,7 +57,7 @@ func NewInjection(c *v1alpha1.SidecarInjection) (*Injection, error) {
 	var errs field.ErrorList
 	var err error
 	if in.where, in.anchor, err = s.Position.Parse(); err != nil {
-		errs = append(errs, &field.Error{Type: field.ErrorTypeInvalid, Field: "spec.position", Detail: err.Error()})
+		errs = append(errs, field.Invalid(field.NewPath("spec", "position"), string(s.Position), err.Error()))
 	}
 	for _, l := range []struct {
 		name     string

@@ -12,9 +12,8 @@ import (
 
 // KindWarnings warns about a target or exclude whose kind matches no
 // kind as written but a built-in kind when case is ignored: kind:
-// deployment would otherwise silently select nothing. Detail is the
-// message.
-func (in *Injection) KindWarnings() field.ErrorList {
+// deployment would otherwise silently select nothing.
+func (in *Injection) KindWarnings() []v1alpha1.Warning {
 	kinds := make([]string, 0, len(builtinKinds)+len(in.kinds))
 	for k := range builtinKinds {
 		kinds = append(kinds, k)
@@ -23,16 +22,17 @@ func (in *Injection) KindWarnings() field.ErrorList {
 		kinds = append(kinds, k.kind)
 	}
 	slices.Sort(kinds)
-	var out field.ErrorList
+	var out []v1alpha1.Warning
 	for _, l := range []struct {
 		name string
 		sels []v1alpha1.Selector
 	}{{"targets", in.Spec.Targets}, {"exclude", in.Spec.Exclude}} {
 		for i, sel := range l.sels {
 			if guess := caseOnlyKind(sel.Kind, kinds); guess != "" {
-				e := field.Invalid(field.NewPath("spec", l.name).Index(i).Child("kind"), sel.Kind, "")
-				e.Detail = fmt.Sprintf("kind %q matches no kind: kinds are case-sensitive, did you mean %s?", sel.Kind, guess)
-				out = append(out, e)
+				out = append(out, v1alpha1.Warning{
+					Field:   field.NewPath("spec", l.name).Index(i).Child("kind"),
+					Message: fmt.Sprintf("kind %q matches no kind: kinds are case-sensitive, did you mean %s?", sel.Kind, guess),
+				})
 			}
 		}
 	}

@@ -58,7 +58,7 @@ func TestRenderedEnvNamesFollowTheServer(t *testing.T) {
 	if out != deploy || len(rs) != 1 || rs[0].Severity != transform.Error {
 		t.Fatalf("taken on 1.31: %v", rs)
 	}
-	const want = `injection "logging": spec.env[0].name renders as "1-web", which is not valid: a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')`
+	const want = `injection "logging", spec.env[0].name: renders as "1-web", which is not valid: a valid environment variable name must consist of alphabetic characters, digits, '_', '-', or '.', and must not start with a digit (e.g. 'my.env-name',  or 'MY_ENV.NAME',  or 'MyEnvName1', regex used for validation is '[-._a-zA-Z][-._a-zA-Z0-9]*')`
 	if rs[0].Message != want {
 		t.Errorf("message:\n%s\nwant:\n%s", rs[0].Message, want)
 	}

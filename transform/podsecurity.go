@@ -22,11 +22,22 @@ var evaluator = sync.OnceValues(func() (policy.Evaluator, error) {
 	return policy.NewEvaluator(policy.DefaultChecks(), nil)
 })
 
+// podSecurityMode is what failing a level means, named as the
+// Namespace's pod-security.kubernetes.io labels name it: enforce stops
+// the injection, warn and audit warn.
+type podSecurityMode string
+
+const (
+	psEnforce podSecurityMode = "enforce"
+	psWarn    podSecurityMode = "warn"
+	psAudit   podSecurityMode = "audit"
+)
+
 // podSecurityLevel is one level a pod is held to, and what failing it
-// means: enforce stops the injection, warn and audit warn.
+// means.
 type podSecurityLevel struct {
 	lv   psapi.LevelVersion
-	mode string // enforce, warn or audit
+	mode podSecurityMode
 	from string // where the level comes from, for messages
 }
 
@@ -55,15 +66,15 @@ func (c *change) podSecurityLevels() ([]podSecurityLevel, error) {
 		if kv, _ := c.inj.Spec.KubeVersion(); kv != nil {
 			v = psapi.MajorMinorVersion(int(kv.Major()), int(kv.Minor()))
 		}
-		out = append(out, podSecurityLevel{psapi.LevelVersion{Level: psapi.Level(lvl), Version: v}, "enforce", "spec.podSecurity"})
+		out = append(out, podSecurityLevel{psapi.LevelVersion{Level: psapi.Level(lvl), Version: v}, psEnforce, "spec.podSecurity"})
 	} else if nsName != "" && nsPolicy.Enforce.Level != psapi.LevelPrivileged {
-		out = append(out, podSecurityLevel{nsPolicy.Enforce, "enforce", fmt.Sprintf("Namespace %q", nsName)})
+		out = append(out, podSecurityLevel{nsPolicy.Enforce, psEnforce, fmt.Sprintf("Namespace %q", nsName)})
 	}
 	if nsName != "" {
 		for _, p := range []struct {
 			lv   psapi.LevelVersion
-			mode string
-		}{{nsPolicy.Warn, "warn"}, {nsPolicy.Audit, "audit"}} {
+			mode podSecurityMode
+		}{{nsPolicy.Warn, psWarn}, {nsPolicy.Audit, psAudit}} {
 			if p.lv.Level != psapi.LevelPrivileged {
 				out = append(out, podSecurityLevel{p.lv, p.mode, fmt.Sprintf("Namespace %q", nsName)})
 			}
@@ -98,7 +109,7 @@ func (c *change) podSecurity() ([]podSecurityProblem, error) {
 	added := c.newNames()
 	var out []podSecurityProblem
 	for _, l := range levels {
-		if l.mode != "enforce" && len(out) > 0 && out[0].level.mode == "enforce" && psapi.CompareLevels(out[0].level.lv.Level, l.lv.Level) >= 0 {
+		if l.mode != psEnforce && len(out) > 0 && out[0].level.mode == psEnforce && psapi.CompareLevels(out[0].level.lv.Level, l.lv.Level) >= 0 {
 			continue // said already, as the enforce level
 		}
 		b := policy.AggregateCheckResults(ev.EvaluatePod(l.lv, meta, before))

@@ -35,13 +35,13 @@ func TestRenderedValuesFollowTheServersRules(t *testing.T) {
 		name, key, value, want string
 	}{
 		{"all valid", "", "", ""},
-		{"absolute subPath", "sub", "/etc", `spec.containers[0].volumeMounts[0].subPath renders as "/etc"`},
-		{"subPathExpr backstep", "expr", "..", `spec.containers[1].volumeMounts[0].subPathExpr renders as ".."`},
-		{"image with a trailing space", "ver", "1 ", `spec.containers[0].image renders as "agent:1 "`},
-		{"image with a space and braces", "ver", "{{ ", `spec.containers[0].image renders as "agent:{{ "`},
-		{"image with a newline", "ver", "1\n", `spec.containers[0].image renders as "agent:1\n"`},
-		{"empty mountPath", "mnt", "", `spec.containers[0].volumeMounts[0].mountPath renders as ""`},
-		{"env key", "fp", "a b", `spec.env[0].valueFrom.configMapKeyRef.key renders as "a b"`},
+		{"absolute subPath", "sub", "/etc", `spec.containers[0].volumeMounts[0].subPath: renders as "/etc"`},
+		{"subPathExpr backstep", "expr", "..", `spec.containers[1].volumeMounts[0].subPathExpr: renders as ".."`},
+		{"image with a trailing space", "ver", "1 ", `spec.containers[0].image: renders as "agent:1 "`},
+		{"image with a space and braces", "ver", "{{ ", `spec.containers[0].image: renders as "agent:{{ "`},
+		{"image with a newline", "ver", "1\n", `spec.containers[0].image: renders as "agent:1\n"`},
+		{"empty mountPath", "mnt", "", `spec.containers[0].volumeMounts[0].mountPath: renders as ""`},
+		{"env key", "fp", "a b", `spec.env[0].valueFrom.configMapKeyRef.key: renders as "a b"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

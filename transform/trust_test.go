@@ -1,8 +1,11 @@
 package transform_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
@@ -256,17 +259,31 @@ func TestDuplicateKeysInInput(t *testing.T) {
 	}
 }
 
-// A name that a template renders invalid is this workload's error.
+// A name that a template renders invalid is this workload's error: one
+// result a name, each naming the config's field. (Before, the problems
+// came joined in one result: `injection "logs": spec.containers[0].name
+// renders as "…-logs", which is not valid: must be no more than 63
+// characters; spec.volumes[0].name renders as "…-vol", which is not
+// valid: must be no more than 63 characters`.)
 func TestRenderedNamesAreValidated(t *testing.T) {
 	inj := injection(t, "logs", "  containers:\n  - {name: '{{ .Name }}-logs', image: 'x:1'}\n  volumes:\n  - {name: '{{ .Name }}-vol', emptyDir: {}}\n")
-	long := strings.Replace(deploy, "name: web", "name: "+strings.Repeat("a", 60), 1)
+	inj.Source = "logs.yaml"
+	name := strings.Repeat("a", 60)
+	long := strings.Replace(deploy, "name: web", "name: "+name, 1)
 	out, rs := runRaw(t, inj, long)
 	if out != long {
 		t.Errorf("changed:\n%s", out)
 	}
-	if len(rs) != 1 || rs[0].Severity != transform.Error || !strings.Contains(rs[0].Message, "spec.containers[0].name renders as") ||
-		!strings.Contains(rs[0].Message, "spec.volumes[0].name renders as") || !strings.Contains(rs[0].Message, "63") {
-		t.Errorf("results = %+v", rs)
+	var got []string
+	for _, r := range rs {
+		got = append(got, fmt.Sprintf("%s %s %q %s", r.Severity, r.Outcome, r.Field, r.Message))
+	}
+	want := []string{
+		`error failed "" injection "logs", spec.containers[0].name of logs.yaml: renders as "` + name + `-logs", which is not valid: must be no more than 63 characters`,
+		`error failed "" injection "logs", spec.volumes[0].name of logs.yaml: renders as "` + name + `-vol", which is not valid: must be no more than 63 characters`,
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("results (-want +got):\n%s", d)
 	}
 	if _, rs := runRaw(t, inj, deploy); outcomes(rs)[0] != transform.Injected {
 		t.Errorf("a short name failed: %v", rs)

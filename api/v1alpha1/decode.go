@@ -59,11 +59,17 @@ func Decode(n *yaml.Node) (*SidecarInjection, error) {
 	return DecodeWith(n, Options{})
 }
 
-// Options change how a config is read.
+// Options change how a config is read. The overrides (KubeVersion,
+// Uninject) are the command line's: each replaces the field it stands
+// for in the decoded config, in one step before the config is defaulted
+// and validated, whichever mode reads it.
 type Options struct {
 	// KubeVersion, when set, overrides spec.kubernetesVersion (the
 	// --kube-version flag).
 	KubeVersion string
+	// Uninject, when set, overrides spec.action with uninject (the
+	// --uninject flag).
+	Uninject bool
 	// Line is the line of its file the config starts on, when known, so
 	// that messages count lines from the top of the file.
 	Line int
@@ -185,10 +191,20 @@ func decodeSidecarInjection(n *yaml.Node, opts Options) (*SidecarInjection, erro
 			d.field(v, specPath.Child(k), sv.Field(f.index))
 		}
 	}
-	if opts.KubeVersion != "" {
-		c.Spec.KubernetesVersion = opts.KubeVersion
-	}
+	opts.override(c)
 	return c.finish(d.errs, d.broken)
+}
+
+// override puts the command line's overrides into a decoded config,
+// before Default and Validate: the config is then read as if it said
+// so itself (--uninject is action: uninject).
+func (o Options) override(c *SidecarInjection) {
+	if o.KubeVersion != "" {
+		c.Spec.KubernetesVersion = o.KubeVersion
+	}
+	if o.Uninject {
+		c.Spec.Action = Uninject
+	}
 }
 
 // field decodes n into dst: lists one element at a time, so errors carry

@@ -187,7 +187,7 @@ func TestDecodeWarnings(t *testing.T) {
 	got := map[string]bool{}
 	warnings := c.BestPractices()
 	for _, w := range warnings {
-		got[w.Field] = true
+		got[w.Field.String()] = true
 	}
 	for _, want := range []string{"spec.containers[0].resources", "spec.containers[0].image", "spec.containers[1].image"} {
 		if !got[want] {
@@ -202,12 +202,16 @@ func TestDecodeWarnings(t *testing.T) {
 }
 
 func TestPositionParse(t *testing.T) {
-	for in, want := range map[v1alpha1.Position][2]string{
-		"first": {"first", ""}, "last": {"last", ""}, "before:app": {"before", "app"}, "after:x": {"after", "x"},
+	type place struct {
+		where  v1alpha1.Where
+		anchor string
+	}
+	for in, want := range map[v1alpha1.Position]place{
+		"first": {v1alpha1.First, ""}, "last": {v1alpha1.Last, ""}, "before:app": {v1alpha1.Before, "app"}, "after:x": {v1alpha1.After, "x"},
 	} {
 		where, anchor, err := in.Parse()
-		if err != nil || where != want[0] || anchor != want[1] {
-			t.Errorf("Parse(%q) = %q, %q, %v; want %q, %q", in, where, anchor, err, want[0], want[1])
+		if err != nil || where != want.where || anchor != want.anchor {
+			t.Errorf("Parse(%q) = %q, %q, %v; want %q, %q", in, where, anchor, err, want.where, want.anchor)
 		}
 	}
 	for _, bad := range []v1alpha1.Position{"", "middle", "before:", "after", "around:x"} {

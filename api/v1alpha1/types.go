@@ -194,16 +194,29 @@ var OverrideFields = []OverrideField{OverrideImage, OverrideResources, OverrideE
 // before:NAME or after:NAME.
 type Position string
 
-// Parse splits a position into where (first, last, before or after) and
-// the existing container that before and after refer to.
-func (p Position) Parse() (where, container string, err error) {
-	switch p {
-	case "first", "last":
-		return string(p), "", nil
+// Where is where in their list the sidecars go, the kind of a
+// Position without its container name.
+type Where string
+
+// The places a Position names; Before and After are next to an existing
+// container.
+const (
+	First  Where = "first"
+	Last   Where = "last"
+	Before Where = "before"
+	After  Where = "after"
+)
+
+// Parse splits a position into where the sidecars go and the existing
+// container that before and after refer to.
+func (p Position) Parse() (where Where, container string, err error) {
+	switch w := Where(p); w {
+	case First, Last:
+		return w, "", nil
 	}
-	where, name, ok := strings.Cut(string(p), ":")
-	if ok && (where == "before" || where == "after") && name != "" {
-		return where, name, nil
+	kind, name, ok := strings.Cut(string(p), ":")
+	if w := Where(kind); ok && (w == Before || w == After) && name != "" {
+		return w, name, nil
 	}
 	return "", "", fmt.Errorf("%q is not a position: want first, last, before:NAME or after:NAME", string(p))
 }

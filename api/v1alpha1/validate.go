@@ -32,9 +32,9 @@ func (c *SidecarInjection) Default() {
 		}
 	}
 	if s.Position == "" {
-		s.Position = "first"
+		s.Position = Position(First)
 		if s.Mode == Classic {
-			s.Position = "last"
+			s.Position = Position(Last)
 		}
 	}
 	if s.OnConflict == "" {
@@ -485,16 +485,15 @@ func (m *Matcher) SelectsNamespaces() bool { return m.namespaceLabels != nil }
 func matchRe(re *regexp.Regexp, s string) bool { return re == nil || re.MatchString(s) }
 
 // BestPractices returns warnings about the sidecars themselves, which do
-// not depend on any workload: resources and image tags. Detail is the
-// message.
-func (c *SidecarInjection) BestPractices() field.ErrorList {
+// not depend on any workload: resources and image tags.
+func (c *SidecarInjection) BestPractices() []Warning {
 	if c.Spec.Action != Inject {
 		return nil
 	}
-	var out field.ErrorList
+	var out []Warning
 	spec := field.NewPath("spec")
 	if v, _ := c.Spec.KubeVersion(); v != nil && c.Spec.Mode == Native && v.Major() == 1 && v.Minor() == 28 {
-		out = append(out, invalid(spec.Child("mode"), "native sidecars on Kubernetes 1.28 need the SidecarContainers feature gate, which is alpha and off by default there: without it each sidecar blocks the app as an init container; use mode: classic or auto unless the cluster turns the gate on"))
+		out = append(out, warn(spec.Child("mode"), "native sidecars on Kubernetes 1.28 need the SidecarContainers feature gate, which is alpha and off by default there: without it each sidecar blocks the app as an init container; use mode: classic or auto unless the cluster turns the gate on"))
 	}
 	for _, l := range []struct {
 		field string
@@ -504,13 +503,13 @@ func (c *SidecarInjection) BestPractices() field.ErrorList {
 			ctr := o.Value
 			at := spec.Child(l.field).Index(i)
 			if l.field == "containers" && (len(ctr.Resources.Requests) == 0 || len(ctr.Resources.Limits) == 0) {
-				out = append(out, invalid(at.Child("resources"), "sidecar %q has no resource requests and limits: it competes with the app for CPU and memory and makes the pod's QoS worse", ctr.Name))
+				out = append(out, warn(at.Child("resources"), "sidecar %q has no resource requests and limits: it competes with the app for CPU and memory and makes the pod's QoS worse", ctr.Name))
 			}
 			if l.field == "containers" && c.Spec.Mode == Native && ctr.ReadinessProbe != nil && ctr.StartupProbe == nil {
-				out = append(out, invalid(at.Child("startupProbe"), "native sidecar %q has a readinessProbe but no startupProbe: Kubernetes starts the app once the sidecar has started, not once it is ready; a startupProbe makes the app wait until the sidecar can serve", ctr.Name))
+				out = append(out, warn(at.Child("startupProbe"), "native sidecar %q has a readinessProbe but no startupProbe: Kubernetes starts the app once the sidecar has started, not once it is ready; a startupProbe makes the app wait until the sidecar can serve", ctr.Name))
 			}
 			if why := imageProblem(ctr.Image); why != "" {
-				out = append(out, invalid(at.Child("image"), "image %q %s: pin a version (or a digest) so every rollout runs the same sidecar", ctr.Image, why))
+				out = append(out, warn(at.Child("image"), "image %q %s: pin a version (or a digest) so every rollout runs the same sidecar", ctr.Image, why))
 			}
 		}
 	}

@@ -26,6 +26,14 @@ func printResult(w io.Writer, r *framework.Result, where string) {
 	fmt.Fprintln(w, safetext.Message(r.String()+where))
 }
 
+// printConfigResults prints the results about a config (its errors, or
+// its warnings), each followed by the config's file.
+func printConfigResults(w io.Writer, rs framework.Results, path string) {
+	for _, r := range rs {
+		printResult(w, r, " ("+safetext.Value(path)+")")
+	}
+}
+
 // fileSuffix says which file and document a result is about.
 func fileSuffix(f *framework.File) string {
 	if f == nil {

@@ -263,15 +263,13 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 				ok = false
 				continue
 			}
-			c, err := fn.LoadConfigWith(d.Node, o.Uninject, v1alpha1.Options{KubeVersion: o.KubeVersion, Line: d.Line})
-			for _, r := range fn.ConfigResults(c, err, &framework.File{Path: path}) {
-				printResult(o.Stderr, r, " ("+safetext.Value(path)+")")
-			}
+			inj, warnings, err := transform.Load(d.Node, v1alpha1.Options{KubeVersion: o.KubeVersion, Uninject: o.Uninject, Line: d.Line})
 			if err != nil {
+				printConfigResults(o.Stderr, fn.ConfigResults(err, &framework.File{Path: path}), path)
 				ok = false
 				continue
 			}
-			inj := c.Injection
+			printConfigResults(o.Stderr, fn.WarningResults(inj.Metadata.Name, warnings, &framework.File{Path: path}), path)
 			inj.Source = path
 			name := inj.Metadata.Name
 			if prev, dup := seen[name]; dup {
