@@ -28,13 +28,6 @@ import (
 // all told apart correctly (the first two change it, the last does not).
 // Comments and key order in the config do not count.
 func (c *change) fingerprint() string {
-	data := func(nodes []*yaml.Node) []any {
-		out := make([]any, len(nodes))
-		for i, n := range nodes {
-			_ = n.Decode(&out[i]) // the config decoded once already
-		}
-		return out
-	}
 	apps := c.appContainers()
 	names := make([]string, len(apps))
 	for i, a := range apps {
@@ -44,27 +37,54 @@ func (c *change) fingerprint() string {
 	if len(c.sidecars) == 0 {
 		mode = "" // nothing whose place the mode decides
 	}
+	lists := c.objectsJSON()
 	b, _ := json.Marshal(struct {
 		Mode             v1alpha1.Mode     `json:"mode,omitempty"`
 		Where            v1alpha1.Where    `json:"where,omitempty"`
 		Anchor           string            `json:"anchor,omitempty"`
-		Containers       []any             `json:"containers,omitempty"`
-		InitContainers   []any             `json:"initContainers,omitempty"`
-		Volumes          []any             `json:"volumes,omitempty"`
-		VolumeMounts     []any             `json:"volumeMounts,omitempty"`
-		Env              []any             `json:"env,omitempty"`
-		ImagePullSecrets []any             `json:"imagePullSecrets,omitempty"`
+		Containers       json.RawMessage   `json:"containers,omitempty"`
+		InitContainers   json.RawMessage   `json:"initContainers,omitempty"`
+		Volumes          json.RawMessage   `json:"volumes,omitempty"`
+		VolumeMounts     json.RawMessage   `json:"volumeMounts,omitempty"`
+		Env              json.RawMessage   `json:"env,omitempty"`
+		ImagePullSecrets json.RawMessage   `json:"imagePullSecrets,omitempty"`
 		PodAnnotations   map[string]string `json:"podAnnotations,omitempty"`
 		PodLabels        map[string]string `json:"podLabels,omitempty"`
 		AppContainers    []string          `json:"appContainers,omitempty"`
 	}{
 		Mode: mode, Where: c.inj.where, Anchor: c.inj.anchor,
-		Containers: data(c.sidecars), InitContainers: data(c.inits), Volumes: data(c.volumes),
-		VolumeMounts: data(c.mounts), Env: data(c.env), ImagePullSecrets: data(c.secrets),
+		Containers: lists[0], InitContainers: lists[1], Volumes: lists[2],
+		VolumeMounts: lists[3], Env: lists[4], ImagePullSecrets: lists[5],
 		PodAnnotations: c.annos, PodLabels: c.inj.Spec.PodLabels, AppContainers: names,
 	}) // plain data: cannot fail
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
+}
+
+// objectsJSON is the JSON of the rendered lists, in the fingerprint's
+// order; nil for an empty list. Without templates and without an
+// owner's override, every workload renders the same objects: their JSON
+// is made once per injection (decoding each object's YAML and marshalling
+// it was a twentieth of a KRM run) and shared.
+func (c *change) objectsJSON() [6]json.RawMessage {
+	render := func() (out [6]json.RawMessage) {
+		for i, nodes := range [6][]*yaml.Node{c.sidecars, c.inits, c.volumes, c.mounts, c.env, c.secrets} {
+			if len(nodes) == 0 {
+				continue
+			}
+			data := make([]any, len(nodes))
+			for j, n := range nodes {
+				_ = n.Decode(&data[j]) // the config decoded once already
+			}
+			out[i], _ = json.Marshal(data) // plain data: cannot fail
+		}
+		return out
+	}
+	if len(c.inj.templates) > 0 || c.overridden {
+		return render()
+	}
+	c.inj.sameJSON.once.Do(func() { c.inj.sameJSON.lists = render() })
+	return c.inj.sameJSON.lists
 }
 
 // present reports whether the pod still holds everything this change

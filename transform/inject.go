@@ -31,6 +31,8 @@ type change struct {
 	// fp is the fingerprint of the rendering, taken before anything
 	// changes.
 	fp string
+	// overridden: an owner's override changed the rendered sidecars.
+	overridden bool
 }
 
 // render copies the injection's objects for this workload, filling in
@@ -109,6 +111,7 @@ func (c *change) applyOwnersOverrides() error {
 	if len(errs) > 0 {
 		return overrideErrors(errs)
 	}
+	c.overridden = len(ov) > 0
 	applyOverrides(c.sidecars, ov)
 	applyOverrides(c.inits, ov)
 	return c.validOverridden(ov)

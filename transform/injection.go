@@ -1,8 +1,10 @@
 package transform
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -31,6 +33,12 @@ type Injection struct {
 	containers, inits, volumes, mounts, env, secrets []*yaml.Node
 	// templates maps a scalar in the objects above to its parsed template.
 	templates map[*yaml.Node]*tmpl
+	// sameJSON is the JSON of the objects as every workload renders them
+	// when there is no template and no override (change.objectsJSON).
+	sameJSON struct {
+		once  sync.Once
+		lists [6]json.RawMessage
+	}
 }
 
 // workloadKind is a kind the config declares to carry a Pod spec.

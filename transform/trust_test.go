@@ -2,6 +2,7 @@ package transform_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -287,5 +288,38 @@ func TestRenderedNamesAreValidated(t *testing.T) {
 	}
 	if _, rs := runRaw(t, inj, deploy); outcomes(rs)[0] != transform.Injected {
 		t.Errorf("a short name failed: %v", rs)
+	}
+}
+
+// The objects' part of the fingerprint is made once per injection when
+// every workload renders the same objects (no template, no override).
+// Each workload's hash in a run of several must be the hash a run of that
+// workload alone gives, with the shared part made from it: whichever
+// workload comes first, an override in the batch or not.
+func TestFingerprintSharedAcrossWorkloads(t *testing.T) {
+	const spec = logging + `  volumes:
+  - {name: logs, emptyDir: {}}
+  env:
+  - {name: LOG_DIR, value: "/var/log/<app>&"}
+`
+	second := strings.Replace(deploy, "name: web", "name: api", 1)
+	overridden := withOverride(strings.Replace(deploy, "name: web", "name: db", 1),
+		`{"logging": {"containers": [{"name": "fluent-bit", "resources": {"limits": {"memory": "256Mi"}}}]}}`)
+	hashes := func(out string) []string { return fingerprint.FindAllString(out, -1) }
+	alone := map[string][]string{}
+	for _, doc := range []string{deploy, second, overridden} {
+		out, _ := runRaw(t, injection(t, "logging", spec), doc)
+		alone[doc] = hashes(out)
+	}
+	if alone[deploy][0] == alone[overridden][0] {
+		t.Fatalf("an override does not change the hash: %v", alone[deploy])
+	}
+	for _, order := range [][]string{{deploy, second, overridden}, {overridden, second, deploy}} {
+		out, _ := runRaw(t, injection(t, "logging", spec), strings.Join(order, "---\n"))
+		got := hashes(out)
+		want := append(append(alone[order[0]], alone[order[1]]...), alone[order[2]]...)
+		if !slices.Equal(got, want) {
+			t.Errorf("hashes in one run %v, each alone %v", got, want)
+		}
 	}
 }
