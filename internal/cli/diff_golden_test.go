@@ -34,29 +34,27 @@ func TestDiffGolden(t *testing.T) {
 			t.Chdir(work)
 			args, stdin := diffArgs(t)
 			before := snapshotTree(t, ".")
-			var out, errb bytes.Buffer
-			code := cli.Main("", append([]string{"-q", "-c", "config.yaml", "--diff"}, args...), stdin, &out, &errb)
+			out, stderr, code := cli.Invoke(t, stdin, append([]string{"-q", "-c", "config.yaml", "--diff"}, args...)...)
 			if code != 3 {
-				t.Fatalf("exit %d, want 3:\n%s", code, errb.String())
+				t.Fatalf("exit %d, want 3:\n%s", code, stderr)
 			}
-			compareGolden(t, filepath.Join(src, "expected.diff"), out.String())
+			compareGolden(t, filepath.Join(src, "expected.diff"), out)
 			if diff := cmp.Diff(before, snapshotTree(t, ".")); diff != "" {
 				t.Fatalf("--diff changed files (-before +after):\n%s", diff)
 			}
-			applied := applyDiff(t, out.Bytes())
+			applied := applyDiff(t, []byte(out))
 			if applied == nil {
 				return
 			}
 			if len(args) == 0 {
 				args = []string{"stdin"} // the diff names stdin so
 			}
-			var out2, errb2 bytes.Buffer
-			if code := cli.Main("", append([]string{"-q", "-c", "config.yaml", "--diff"}, args...), nil, &out2, &errb2); code != 0 || out2.Len() != 0 {
-				t.Errorf("--diff after applying the diff: exit %d, diff:\n%s%s", code, out2.String(), errb2.String())
+			if out, stderr, code := cli.Invoke(t, nil, append([]string{"-q", "-c", "config.yaml", "--diff"}, args...)...); code != 0 || out != "" {
+				t.Errorf("--diff after applying the diff: exit %d, diff:\n%s%s", code, out, stderr)
 			}
 			restoreTree(t, before)
-			if code := cli.Main("", append([]string{"-q", "-c", "config.yaml", "-i"}, args...), nil, &out2, &errb2); code != 0 {
-				t.Fatalf("-i: exit %d:\n%s", code, errb2.String())
+			if _, stderr, code := cli.Invoke(t, nil, append([]string{"-q", "-c", "config.yaml", "-i"}, args...)...); code != 0 {
+				t.Fatalf("-i: exit %d:\n%s", code, stderr)
 			}
 			if diff := cmp.Diff(applied, snapshotTree(t, ".")); diff != "" {
 				t.Errorf("git apply of the diff and -i differ (-diff +in place):\n%s", diff)

@@ -28,14 +28,16 @@ spec:
       limits: {cpu: 10m, memory: 16Mi}
 `
 
-// hostileRun runs plain mode over files written into a temporary folder;
-// inputs name files in it.
+// hostileRun runs plain mode with hostileConfig over files written into
+// a temporary folder, the working one; inputs name files in it.
 func hostileRun(t *testing.T, files map[string]string, inputs ...string) (int, string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	files["config.yaml"] = hostileConfig
 	write(t, dir, files)
-	return plainRun(t, dir, []string{"config.yaml"}, inputs, PlainOptions{})
+	t.Chdir(dir)
+	stdout, stderr, code := Invoke(t, nil, append([]string{"-c", "config.yaml"}, inputs...)...)
+	return code, stdout, stderr
 }
 
 // A name holding a newline, ESC and OSC sequences cannot start a line of
@@ -92,7 +94,8 @@ func TestTokenFileIsNotPrinted(t *testing.T) {
 	if err := os.Symlink(filepath.Join(dir, "secrets/token"), filepath.Join(dir, "token")); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := plainRun(t, dir, []string{"config.yaml"}, []string{"token"}, PlainOptions{})
+	t.Chdir(dir)
+	_, stderr, code := Invoke(t, nil, "-c", "config.yaml", "token")
 	if code != exitError {
 		t.Errorf("exit %d, want 1", code)
 	}
@@ -185,8 +188,7 @@ func TestOverrideWithAliasesParses(t *testing.T) {
 func TestStderrCopyIsSafe(t *testing.T) {
 	log := filepath.Join(t.TempDir(), "inject.log")
 	t.Setenv(StderrCopyEnv, log)
-	var out, errb bytes.Buffer
-	code := Main("", []string{"-c", "/nonexistent/a\n[error] forged\x1b]0;title\x07.yaml"}, strings.NewReader("kind: Pod\n"), &out, &errb)
+	_, errb, code := Invoke(t, strings.NewReader("kind: Pod\n"), "-c", "/nonexistent/a\n[error] forged\x1b]0;title\x07.yaml")
 	if code != exitError {
 		t.Fatalf("exit %d, want %d", code, exitError)
 	}
@@ -194,7 +196,7 @@ func TestStderrCopyIsSafe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, s := range map[string]string{"stderr": errb.String(), "the copy": string(got)} {
+	for name, s := range map[string]string{"stderr": errb, "the copy": string(got)} {
 		if strings.Count(s, "\n") != 1 || strings.ContainsAny(s, "\x1b\x07") || !strings.Contains(s, `a\n[error] forged\x1b]0;title\a.yaml`) {
 			t.Errorf("%s: %q", name, s)
 		}

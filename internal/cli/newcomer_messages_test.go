@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,12 +109,11 @@ func TestNewcomerMessages(t *testing.T) {
 				}
 			}
 			t.Chdir(dir)
-			var out, errb bytes.Buffer
-			code := cli.Main("", []string{"-q", "-c", "inject.yaml", "app.yaml"}, strings.NewReader(""), &out, &errb)
+			_, stderr, code := cli.Invoke(t, nil, "-q", "-c", "inject.yaml", "app.yaml")
 			if code != tt.code {
 				t.Errorf("exit %d, want %d", code, tt.code)
 			}
-			got := strings.Split(strings.TrimSuffix(errb.String(), "\n"), "\n")
+			got := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
 			if code == 1 && len(got) > 0 && got[len(got)-1] == "inject-sidecars: errors found; nothing was written" {
 				got = got[:len(got)-1]
 			}

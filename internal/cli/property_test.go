@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/cli"
 )
 
 // genKinds are the kinds the generator makes, with the YAML that wraps a
@@ -153,7 +155,7 @@ func testProperties(t *testing.T, mode string) {
 // document.
 func mustRun(t *testing.T, seed int, in string, args ...string) string {
 	t.Helper()
-	out, stderr, code := plain(t, []byte(in), args...)
+	out, stderr, code := cli.Invoke(t, strings.NewReader(in), args...)
 	if code != 0 || strings.Contains(stderr, "re-encoded") {
 		t.Fatalf("seed %d: exit %d:\n%s\ninput:\n%s", seed, code, stderr, in)
 	}
@@ -278,7 +280,7 @@ func TestPropertiesKeepFormatting(t *testing.T) {
 	for seed := 0; seed < 60; seed++ {
 		r := rand.New(rand.NewSource(int64(2000 + seed)))
 		x := quirky(r, genStream(r, 1+r.Intn(4)))
-		once, stderr, code := plain(t, []byte(x), "-q", "-c", cfg)
+		once, stderr, code := cli.Invoke(t, strings.NewReader(x), "-q", "-c", cfg)
 		if code != 0 || strings.Contains(stderr, "re-encoded") {
 			t.Fatalf("seed %d: exit %d:\n%s", seed, code, stderr)
 		}

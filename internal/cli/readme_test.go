@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -58,16 +57,13 @@ func TestReadmeSamplesAreReal(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Chdir(dir)
-			var stdout, stderr bytes.Buffer
 			if tt.before != nil {
-				if code := Main("", tt.before, strings.NewReader(""), &stdout, &stderr); code != exitOK {
-					t.Fatalf("%v: exit %d:\n%s", tt.before, code, stderr.String())
+				if _, stderr, code := Invoke(t, nil, tt.before...); code != exitOK {
+					t.Fatalf("%v: exit %d:\n%s", tt.before, code, stderr)
 				}
 			}
-			stdout.Reset()
-			stderr.Reset()
-			Main("", strings.Fields(tt.command)[1:], strings.NewReader(""), &stdout, &stderr)
-			if got := stdout.String() + stderr.String(); got != want {
+			stdout, stderr, _ := Invoke(t, nil, strings.Fields(tt.command)[1:]...)
+			if got := stdout + stderr; got != want {
 				t.Errorf("the README shows\n%s\nthe command prints\n%s", want, got)
 			}
 		})

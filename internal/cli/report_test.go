@@ -33,7 +33,7 @@ import (
 func TestReportTotals(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "report.json")
-	code, _, stderr := plainRun(t, "", []string{"../../testdata/report/config.yaml"}, []string{"../../testdata/report/input.yaml"}, PlainOptions{Report: path})
+	_, stderr, code := Invoke(t, nil, "--report", path, "-c", "../../testdata/report/config.yaml", "../../testdata/report/input.yaml")
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
