@@ -34,7 +34,8 @@ spec:
     image: app:1
 `
 
-func write(t *testing.T, dir string, files map[string]string) {
+// write writes files (paths relative to dir, folders made as needed).
+func write(t testing.TB, dir string, files map[string]string) {
 	t.Helper()
 	for name, data := range files {
 		p := filepath.Join(dir, name)
