@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 const rlHead = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
@@ -151,10 +153,7 @@ func TestHostileInputPlain(t *testing.T) {
 
 // TestDeterministic runs the same input twice: the bytes must match.
 func TestDeterministic(t *testing.T) {
-	in := mustRead(t, "../shared/corpus/microservices-demo.yaml")
-	if len(in) == 0 {
-		t.Skip("no corpus")
-	}
+	in := testkit.ReadFile(t, testkit.CorpusFile(t, "microservices-demo.yaml"))
 	cfg := "testdata/pattern-mesh-proxy/config.yaml"
 	a := run(t, "", in, binary, "-q", "-c", cfg)
 	b := run(t, "", in, binary, "-q", "-c", cfg)

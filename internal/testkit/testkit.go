@@ -37,12 +37,28 @@ func CorpusFiles(t testing.TB) []string {
 	json, _ := filepath.Glob(filepath.Join(CorpusDir, "*.json"))
 	files = append(files, json...)
 	if len(files) == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no corpus at %s", CorpusDir)
-		}
-		t.Skipf("no corpus at %s", CorpusDir)
+		noCorpus(t, "no corpus at "+CorpusDir)
 	}
 	return files
+}
+
+// CorpusFile is the path of one corpus file, by name. Outside CI a
+// missing file skips the test; in CI it fails it.
+func CorpusFile(t testing.TB, name string) string {
+	t.Helper()
+	path := filepath.Join(CorpusDir, name)
+	if _, err := os.Stat(path); err != nil {
+		noCorpus(t, err.Error())
+	}
+	return path
+}
+
+func noCorpus(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(why)
+	}
+	t.Skip(why)
 }
 
 // ToResourceList wraps a manifest stream and a config into a
