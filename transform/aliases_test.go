@@ -1,13 +1,13 @@
 package transform_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
 
@@ -89,20 +89,10 @@ func TestAliasedContainerNames(t *testing.T) {
 	})
 }
 
-// aliasBomb is a label whose anchors expand to 2^40 scalars.
-func aliasBomb(indent string) string {
-	var b strings.Builder
-	b.WriteString(indent + "a0: &a0 [lol, lol]\n")
-	for i := 1; i < 40; i++ {
-		fmt.Fprintf(&b, "%sa%d: &a%d [*a%d, *a%d]\n", indent, i, i, i-1, i-1)
-	}
-	return b.String()
-}
-
 // An alias bomb in a workload is refused at once, before anything
 // compares, copies or hashes it.
 func TestAliasBombInAWorkloadIsRefused(t *testing.T) {
-	in := strings.Replace(deploy, "  namespace: dev\n", "  namespace: dev\n  labels:\n"+aliasBomb("    "), 1)
+	in := strings.Replace(deploy, "  namespace: dev\n", "  namespace: dev\n  labels:\n"+testkit.AliasBomb("    "), 1)
 	done := make(chan []transform.Result)
 	go func() {
 		_, rs := runRaw(t, injection(t, "logging", mountsAndEnv), in)
@@ -154,7 +144,7 @@ logging:
 		t.Errorf("uninject was not exact:\n%s", back)
 	}
 
-	bomb := strings.Replace(in, "x: &mem {memory: 128Mi}\n", "x: &mem {memory: 128Mi}\n      y:\n"+aliasBomb("        "), 1)
+	bomb := strings.Replace(in, "x: &mem {memory: 128Mi}\n", "x: &mem {memory: 128Mi}\n      y:\n"+testkit.AliasBomb("        "), 1)
 	_, rs = runRaw(t, inj, bomb)
 	oneAction(t, rs, transform.ActionFailed)
 	if !strings.Contains(rs[0].Message, "aliases expand it") {

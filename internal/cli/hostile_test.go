@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 // Hostile input: what anyone who can write a manifest could put in one.
@@ -124,20 +125,10 @@ func TestEscapedNamespaceKind(t *testing.T) {
 	}
 }
 
-// aliasBomb is a mapping whose anchors expand to 2^40 scalars.
-func aliasBomb(indent string) string {
-	var b strings.Builder
-	b.WriteString(indent + "a0: &a0 [lol, lol]\n")
-	for i := 1; i < 40; i++ {
-		fmt.Fprintf(&b, "%sa%d: &a%d [*a%d, *a%d]\n", indent, i, i, i-1, i-1)
-	}
-	return b.String()
-}
-
 // An alias bomb in a workload's labels ends the run at once, with one
 // line naming the file and the document.
 func TestAliasBombInLabels(t *testing.T) {
-	in := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n" + aliasBomb("    ") + "spec:\n  containers:\n  - {name: app, image: 'app:1'}\n"
+	in := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n" + testkit.AliasBomb("    ") + "spec:\n  containers:\n  - {name: app, image: 'app:1'}\n"
 	type res struct {
 		code   int
 		stderr string

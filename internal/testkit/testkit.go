@@ -5,9 +5,11 @@ package testkit
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -114,4 +116,16 @@ func ReadFile(t testing.TB, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// AliasBomb is a YAML mapping, each line starting with indent, whose
+// anchors expand to 2^40 scalars: "billion laughs", as anyone who can
+// write a manifest could send it.
+func AliasBomb(indent string) string {
+	var b strings.Builder
+	b.WriteString(indent + "a0: &a0 [lol, lol]\n")
+	for i := 1; i < 40; i++ {
+		fmt.Fprintf(&b, "%sa%d: &a%d [*a%d, *a%d]\n", indent, i, i, i-1, i-1)
+	}
+	return b.String()
 }
