@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 // The file-handling rules of the README's "Safety" section, one test
@@ -18,7 +20,7 @@ import (
 func filesDir(t *testing.T) (dir, cfg, app string) {
 	t.Helper()
 	dir = t.TempDir()
-	write(t, dir, map[string]string{"c.yaml": trustConfig, "app.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
+	testkit.WriteFiles(t, dir, map[string]string{"c.yaml": trustConfig, "app.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
 	return dir, filepath.Join(dir, "c.yaml"), filepath.Join(dir, "app.yaml")
 }
 
@@ -27,7 +29,7 @@ func filesDir(t *testing.T) (dir, cfg, app string) {
 // that names no temporary file.
 func TestDestinationNamesAnInput(t *testing.T) {
 	dir, cfg, app := filesDir(t)
-	write(t, dir, map[string]string{"in/b.yaml": strings.Replace(trustApp, "NAME", "b", 1)})
+	testkit.WriteFiles(t, dir, map[string]string{"in/b.yaml": strings.Replace(trustApp, "NAME", "b", 1)})
 	if err := os.Symlink("app.yaml", filepath.Join(dir, "alias.yaml")); err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +50,7 @@ func TestDestinationNamesAnInput(t *testing.T) {
 		{"-o and --report one new file", []string{"-o", filepath.Join(dir, "n.yaml"), "--report", filepath.Join(dir, "in", "..", "n.yaml"), app}, "and --report " + filepath.Join(dir, "in", "..", "n.yaml") + " name the same file"},
 		{"-o DIR mirrors onto the --report file", []string{"-o", filepath.Join(dir, "od") + "/", "--report", filepath.Join(dir, "od", "app.yaml"), app}, "would write " + filepath.Join(dir, "od", "app.yaml") + " over --report"},
 	}
-	write(t, dir, map[string]string{"r.yaml": "old\n"})
+	testkit.WriteFiles(t, dir, map[string]string{"r.yaml": "old\n"})
 	before := readTree(t, dir)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,7 +137,7 @@ func TestOutputFolderSymlinks(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir, cfg, _ := filesDir(t)
-			write(t, dir, map[string]string{"elsewhere/app.yaml": "kept: true\n", "out/.keep": "", "in/sub/app.yaml": strings.Replace(trustApp, "NAME", "b", 1)})
+			testkit.WriteFiles(t, dir, map[string]string{"elsewhere/app.yaml": "kept: true\n", "out/.keep": "", "in/sub/app.yaml": strings.Replace(trustApp, "NAME", "b", 1)})
 			if err := os.Symlink(tt.target, filepath.Join(dir, tt.link)); err != nil {
 				t.Fatal(err)
 			}
@@ -150,7 +152,7 @@ func TestOutputFolderSymlinks(t *testing.T) {
 	}
 	t.Run("a link inside the folder", func(t *testing.T) {
 		dir, cfg, app := filesDir(t)
-		write(t, dir, map[string]string{"out/real.yaml": "old\n"})
+		testkit.WriteFiles(t, dir, map[string]string{"out/real.yaml": "old\n"})
 		os.Symlink("real.yaml", filepath.Join(dir, "out/app.yaml"))
 		if _, stderr, code := Invoke(t, nil, "-o", filepath.Join(dir, "out")+"/", "-c", cfg, app); code != 0 {
 			t.Fatalf("exit %d:\n%s", code, stderr)
@@ -169,7 +171,7 @@ func TestWrittenFilesModes(t *testing.T) {
 	old := syscall.Umask(0o077)
 	defer syscall.Umask(old)
 	dir, cfg, app := filesDir(t)
-	write(t, dir, map[string]string{"in/real.yaml": strings.Replace(trustApp, "NAME", "r", 1), "kept.yaml": "old\n"})
+	testkit.WriteFiles(t, dir, map[string]string{"in/real.yaml": strings.Replace(trustApp, "NAME", "r", 1), "kept.yaml": "old\n"})
 	os.Chmod(filepath.Join(dir, "in/real.yaml"), 0o640)
 	os.Symlink("real.yaml", filepath.Join(dir, "in/link.yaml"))
 	kept := filepath.Join(dir, "kept.yaml")
@@ -210,7 +212,7 @@ func TestWrittenFilesModes(t *testing.T) {
 // both; nothing is read through it.
 func TestFolderInputLinkOut(t *testing.T) {
 	dir, cfg, _ := filesDir(t)
-	write(t, dir, map[string]string{"secret.yaml": "token: s3cr3t\n", "in/a.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
+	testkit.WriteFiles(t, dir, map[string]string{"secret.yaml": "token: s3cr3t\n", "in/a.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
 	os.Symlink("../secret.yaml", filepath.Join(dir, "in/b.yaml"))
 	stdout, stderr, code := Invoke(t, nil, "-c", cfg, filepath.Join(dir, "in"))
 	if code != exitError || !strings.Contains(stderr, filepath.Join(dir, "in/b.yaml")+": a symlink to "+filepath.Join(dir, "secret.yaml")+", out of the folder") {
@@ -299,7 +301,7 @@ func TestInPlaceLargeFiles(t *testing.T) {
 		filler.WriteString("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c" + strconv.Itoa(i) + "}\ndata: {k: v}\n")
 	}
 	changedLast := filler.String() + "---\n" + strings.Replace(trustApp, "NAME", "last", 1)
-	write(t, dir, map[string]string{"in/untouched.yaml": filler.String(), "in/changed.yaml": changedLast})
+	testkit.WriteFiles(t, dir, map[string]string{"in/untouched.yaml": filler.String(), "in/changed.yaml": changedLast})
 	untouched := filepath.Join(dir, "in/untouched.yaml")
 	before, _ := os.Stat(untouched)
 	want, _, _ := Invoke(t, nil, "-c", cfg, filepath.Join(dir, "in/changed.yaml"))

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 // What a first-time user ran into, following the README.
@@ -69,7 +71,7 @@ spec:
 // summary table's words.
 func TestCheckGroupsWorkloadsUnderTheirFile(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "a-cron.yaml": firstRunCron, "mp.yaml": firstRunDeployments})
+	testkit.WriteFiles(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "a-cron.yaml": firstRunCron, "mp.yaml": firstRunDeployments})
 	stdout, stderr, code := Invoke(t, nil, "--check", "-q", "-c", "sidecars.yaml", "a-cron.yaml", "mp.yaml")
 	if code != exitChanged {
 		t.Fatalf("exit %d, want %d:\n%s", code, exitChanged, stderr)
@@ -91,7 +93,7 @@ would change mp.yaml
 // empty: it was written on purpose, and passes through.
 func TestEmptyStdin(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "mp.yaml": firstRunDeployments})
+	testkit.WriteFiles(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "mp.yaml": firstRunDeployments})
 	cfg := filepath.Join(dir, "sidecars.yaml")
 	devNull := func() io.Reader {
 		f, err := os.Open(os.DevNull)
@@ -136,7 +138,7 @@ func TestEmptyStdin(t *testing.T) {
 func TestKubeVersionIsStrict(t *testing.T) {
 	dir := t.TempDir()
 	badField := strings.Replace(firstRunConfig, "spec:\n", "spec:\n  kubernetesVersion: \"1.30x\"\n", 1)
-	write(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "bad.yaml": badField, "mp.yaml": firstRunDeployments})
+	testkit.WriteFiles(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "bad.yaml": badField, "mp.yaml": firstRunDeployments})
 	cfg, app := filepath.Join(dir, "sidecars.yaml"), filepath.Join(dir, "mp.yaml")
 	const form = "give MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 1.30 or v1.30.2"
 	tests := []struct {
@@ -192,7 +194,7 @@ func TestSameFileIsReadOnce(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			write(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "dir/a.yaml": firstRunDeployments})
+			testkit.WriteFiles(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "dir/a.yaml": firstRunDeployments})
 			if err := os.Symlink("a.yaml", filepath.Join(dir, "dir/b.yaml")); err != nil {
 				t.Fatal(err)
 			}
@@ -236,7 +238,7 @@ func TestSameFileIsReadOnce(t *testing.T) {
 // manifests, so it is a usage error.
 func TestReportToStdoutIsAUsageError(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "mp.yaml": firstRunDeployments})
+	testkit.WriteFiles(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "mp.yaml": firstRunDeployments})
 	t.Chdir(dir)
 	stdout, stderr, code := Invoke(t, nil, "-c", "sidecars.yaml", "--report", "-", "mp.yaml")
 	if code != exitUsage {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 // BenchmarkFolderInPlace runs -i on a folder of one Deployment per file,
@@ -54,6 +56,6 @@ func benchFolder(b *testing.B, n int) (dir, cfg string) {
 				"  selector:\n    matchLabels: {app: web-N}\n  template:\n    metadata:\n      labels: {app: web-N}\n"+
 				"    spec:\n      containers:\n      - name: server # the app\n        image: example/web:1.0\n", "N", fmt.Sprint(i))
 	}
-	write(b, root, files)
+	testkit.WriteFiles(b, root, files)
 	return dir, cfg
 }

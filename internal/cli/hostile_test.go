@@ -35,7 +35,7 @@ func hostileRun(t *testing.T, files map[string]string, inputs ...string) (int, s
 	t.Helper()
 	dir := t.TempDir()
 	files["config.yaml"] = hostileConfig
-	write(t, dir, files)
+	testkit.WriteFiles(t, dir, files)
 	t.Chdir(dir)
 	stdout, stderr, code := Invoke(t, nil, append([]string{"-c", "config.yaml"}, inputs...)...)
 	return code, stdout, stderr
@@ -91,7 +91,7 @@ func TestHugeLineIsNotEchoed(t *testing.T) {
 func TestTokenFileIsNotPrinted(t *testing.T) {
 	dir := t.TempDir()
 	token := "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEyMyJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGVmYXVsdDpkZWZhdWx0In0.c2lnbmF0dXJlLXNlY3JldA"
-	write(t, dir, map[string]string{"secrets/token": token, "config.yaml": hostileConfig})
+	testkit.WriteFiles(t, dir, map[string]string{"secrets/token": token, "config.yaml": hostileConfig})
 	if err := os.Symlink(filepath.Join(dir, "secrets/token"), filepath.Join(dir, "token")); err != nil {
 		t.Fatal(err)
 	}

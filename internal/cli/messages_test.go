@@ -1,12 +1,11 @@
 package cli_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/inject-sidecars/inject-sidecars/internal/cli"
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 const (
@@ -94,11 +93,7 @@ func TestPlainMessages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			for name, text := range tt.files {
-				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			testkit.WriteFiles(t, dir, tt.files)
 			t.Chdir(dir)
 			_, stderr, code := cli.Invoke(t, nil, tt.args...)
 			if code != tt.code {

@@ -1,14 +1,13 @@
 package cli_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/inject-sidecars/inject-sidecars/internal/cli"
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 // newcomerConfig is msgConfig's head: a test appends the spec it needs.
@@ -103,11 +102,7 @@ func TestNewcomerMessages(t *testing.T) {
 			if input == "" {
 				input = msgApp
 			}
-			for name, text := range map[string]string{"inject.yaml": tt.config, "app.yaml": input} {
-				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			testkit.WriteFiles(t, dir, map[string]string{"inject.yaml": tt.config, "app.yaml": input})
 			t.Chdir(dir)
 			_, stderr, code := cli.Invoke(t, nil, "-q", "-c", "inject.yaml", "app.yaml")
 			if code != tt.code {

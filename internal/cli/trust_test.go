@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 const trustConfig = `apiVersion: inject-sidecars.dev/v1alpha1
@@ -34,25 +36,11 @@ spec:
     image: app:1
 `
 
-// write writes files (paths relative to dir, folders made as needed).
-func write(t testing.TB, dir string, files map[string]string) {
-	t.Helper()
-	for name, data := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 func TestOutputNeverLosesAnInput(t *testing.T) {
 	t.Run("two inputs on one output path", func(t *testing.T) {
 		dir := t.TempDir()
 		t.Chdir(dir)
-		write(t, dir, map[string]string{"c.yaml": trustConfig,
+		testkit.WriteFiles(t, dir, map[string]string{"c.yaml": trustConfig,
 			"a/app.yaml": strings.Replace(trustApp, "NAME", "a", 1), "b/app.yaml": strings.Replace(trustApp, "NAME", "b", 1)})
 		_, stderr, code := Invoke(t, nil, "-o", "out", "-c", "c.yaml", "a/app.yaml", "b/app.yaml")
 		if code != exitError || !strings.Contains(stderr, "a/app.yaml and b/app.yaml would both be written to out/app.yaml") {
@@ -65,7 +53,7 @@ func TestOutputNeverLosesAnInput(t *testing.T) {
 	t.Run("a file name with two inputs is one file", func(t *testing.T) {
 		dir := t.TempDir()
 		t.Chdir(dir)
-		write(t, dir, map[string]string{"c.yaml": trustConfig,
+		testkit.WriteFiles(t, dir, map[string]string{"c.yaml": trustConfig,
 			"a/app.yaml": strings.Replace(trustApp, "NAME", "a", 1), "b/app.yaml": strings.Replace(trustApp, "NAME", "b", 1)})
 		_, stderr, code := Invoke(t, nil, "-o", "single.yaml", "-c", "c.yaml", "a/app.yaml", "b/app.yaml")
 		if code != 0 {
@@ -83,7 +71,7 @@ func TestOutputNeverLosesAnInput(t *testing.T) {
 	t.Run("-i writes through a symlink", func(t *testing.T) {
 		dir := t.TempDir()
 		t.Chdir(dir)
-		write(t, dir, map[string]string{"c.yaml": trustConfig, "real/app.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
+		testkit.WriteFiles(t, dir, map[string]string{"c.yaml": trustConfig, "real/app.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
 		if err := os.Symlink("real/app.yaml", filepath.Join(dir, "link.yaml")); err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +98,7 @@ func TestDocumentNumbering(t *testing.T) {
 	for _, prefix := range []string{"", "---\n", "---\n# only a comment\n---\n"} {
 		dir := t.TempDir()
 		t.Chdir(dir)
-		write(t, dir, map[string]string{"c.yaml": trustConfig, "in.yaml": prefix + strings.Replace(trustApp, "NAME", "ok", 1) + "---\n" + bad})
+		testkit.WriteFiles(t, dir, map[string]string{"c.yaml": trustConfig, "in.yaml": prefix + strings.Replace(trustApp, "NAME", "ok", 1) + "---\n" + bad})
 		_, stderr, code := Invoke(t, nil, "-c", "c.yaml", "in.yaml")
 		if code != exitError {
 			t.Fatalf("exit %d", code)
@@ -134,7 +122,7 @@ func TestDocumentNumbering(t *testing.T) {
 func TestSummaryIsTruthful(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	write(t, dir, map[string]string{"c.yaml": trustConfig,
+	testkit.WriteFiles(t, dir, map[string]string{"c.yaml": trustConfig,
 		"a/app.yaml": strings.Replace(trustApp, "NAME", "web", 1),
 		"b/app.yaml": strings.Replace(trustApp, "NAME", "web", 1),
 		"c/bad.yaml": strings.Replace(strings.Replace(trustApp, "NAME", "bad", 1), "- name: app", "- name: proxy", 1)})
@@ -158,7 +146,7 @@ func TestSummaryIsTruthful(t *testing.T) {
 		}
 	}
 	// --check says "would be".
-	write(t, dir, map[string]string{"c/bad.yaml": ""})
+	testkit.WriteFiles(t, dir, map[string]string{"c/bad.yaml": ""})
 	_, stderr, code = Invoke(t, nil, "--check", "-c", "c.yaml", "a/app.yaml")
 	if code != 3 || !strings.Contains(stderr, "would be injected") {
 		t.Errorf("exit %d:\n%s", code, stderr)
@@ -169,7 +157,7 @@ func TestSummaryIsTruthful(t *testing.T) {
 func TestCheckFindsDrift(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
-	write(t, dir, map[string]string{"c.yaml": trustConfig, "app.yaml": strings.Replace(trustApp, "NAME", "web", 1)})
+	testkit.WriteFiles(t, dir, map[string]string{"c.yaml": trustConfig, "app.yaml": strings.Replace(trustApp, "NAME", "web", 1)})
 	if _, stderr, code := Invoke(t, nil, "-i", "-c", "c.yaml", "app.yaml"); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
@@ -177,7 +165,7 @@ func TestCheckFindsDrift(t *testing.T) {
 		t.Fatalf("check after inject: exit %d:\n%s", code, stderr)
 	}
 	data, _ := os.ReadFile(filepath.Join(dir, "app.yaml"))
-	write(t, dir, map[string]string{"app.yaml": strings.Replace(string(data), "namespace: dev", "namespace: prod", 1)})
+	testkit.WriteFiles(t, dir, map[string]string{"app.yaml": strings.Replace(string(data), "namespace: dev", "namespace: prod", 1)})
 	stdout, stderr, code := Invoke(t, nil, "--check", "-c", "c.yaml", "app.yaml")
 	if code != 3 || !strings.Contains(stdout, "Pod/prod/web: mesh would be upgraded") {
 		t.Errorf("exit %d:\n%s\n%s", code, stdout, stderr)
@@ -202,7 +190,7 @@ func TestStrictConfig(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			t.Chdir(dir)
-			write(t, dir, map[string]string{"c.yaml": "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata:\n  name: x\nspec:\n" + tt.spec,
+			testkit.WriteFiles(t, dir, map[string]string{"c.yaml": "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata:\n  name: x\nspec:\n" + tt.spec,
 				"app.yaml": strings.Replace(trustApp, "NAME", "web", 1)})
 			_, stderr, code := Invoke(t, nil, "-c", "c.yaml", "app.yaml")
 			if code != exitError {
@@ -223,7 +211,7 @@ func TestJSONStaysJSON(t *testing.T) {
 	const pod = "{\n    \"apiVersion\": \"v1\",\n    \"kind\": \"Pod\",\n    \"metadata\": {\n        \"name\": \"p\"\n    },\n    \"spec\": {\n        \"containers\": [\n            {\n                \"name\": \"app\",\n                \"image\": \"app:1\"\n            }\n        ]\n    }\n}\n"
 	dir := t.TempDir()
 	t.Chdir(dir)
-	write(t, dir, map[string]string{"c.yaml": trustConfig, "in/pod.json": pod, "app.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
+	testkit.WriteFiles(t, dir, map[string]string{"c.yaml": trustConfig, "in/pod.json": pod, "app.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
 	isJSON := func(s string) bool {
 		var v map[string]any
 		return json.Unmarshal([]byte(s), &v) == nil && strings.Contains(s, "\n    \"spec\": {\n") && strings.Contains(s, "\"name\": \"proxy\"")
@@ -267,7 +255,7 @@ func TestJSONStaysJSON(t *testing.T) {
 // and stdout's output wait in memory: plain mode still works.
 func TestNoTempFolder(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, map[string]string{"c.yaml": trustConfig})
+	testkit.WriteFiles(t, dir, map[string]string{"c.yaml": trustConfig})
 	run := func() (string, string, int) {
 		return Invoke(t, strings.NewReader(strings.Replace(trustApp, "NAME", "a", 1)), "-c", filepath.Join(dir, "c.yaml"))
 	}
