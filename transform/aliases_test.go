@@ -45,6 +45,7 @@ const mountsAndEnv = `  containers:
 // Names written as aliases are the names they stand for, wherever names
 // are compared.
 func TestAliasedContainerNames(t *testing.T) {
+	t.Parallel()
 	t.Run("a sidecar named like an aliased container is a conflict", func(t *testing.T) {
 		_, rs := runRaw(t, injection(t, "dup", "  containers:\n  - {name: app, image: \"x:1\"}\n"), aliasedNames)
 		oneAction(t, rs, transform.ActionConflict)
@@ -92,6 +93,7 @@ func TestAliasedContainerNames(t *testing.T) {
 // An alias bomb in a workload is refused at once, before anything
 // compares, copies or hashes it.
 func TestAliasBombInAWorkloadIsRefused(t *testing.T) {
+	t.Parallel()
 	in := strings.Replace(deploy, "  namespace: dev\n", "  namespace: dev\n  labels:\n"+testkit.AliasBomb("    "), 1)
 	done := make(chan []transform.Result)
 	go func() {
@@ -113,6 +115,7 @@ func TestAliasBombInAWorkloadIsRefused(t *testing.T) {
 // is what they stand for, never an alias whose anchor stayed in the
 // annotation.
 func TestOverrideWithAliases(t *testing.T) {
+	t.Parallel()
 	inj := injection(t, "logging", logging+"  overrides: [resources, env]\n")
 	override := `x: &mem {memory: 128Mi}
 logging:
@@ -169,6 +172,7 @@ logging:
 // onConflict: replace never takes away an anchor the pod's aliases need:
 // the clash stays an error, and the output never holds a dangling alias.
 func TestReplaceKeepsAnchors(t *testing.T) {
+	t.Parallel()
 	in := strings.Replace(deploy, "        image: app:1\n", `        image: app:1
       volumes:
       - name: logs
