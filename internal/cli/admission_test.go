@@ -13,6 +13,7 @@ import (
 // API (or is a usage error), and what admission cannot express is
 // refused with its field path and why, with nothing printed.
 func TestAdmissionPolicy(t *testing.T) {
+	t.Parallel()
 	const config = "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata: {name: logging}\nspec:\n  containers: [{name: fluent-bit, image: 'fluent/fluent-bit:3.1.4'}]\n"
 	tests := []struct {
 		name, extra, kubeVersion string
@@ -30,6 +31,7 @@ func TestAdmissionPolicy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			path := filepath.Join(t.TempDir(), "config.yaml")
 			if err := os.WriteFile(path, []byte(config+tt.extra), 0o644); err != nil {
 				t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestFromFlags(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		args    []string
@@ -50,6 +51,7 @@ func TestFromFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := FromFlags("inject-sidecars", tt.args)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -68,6 +70,7 @@ func TestFromFlags(t *testing.T) {
 }
 
 func TestRealMainUsageExitCodes(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"--frobnicate"}, {"x.yaml"}, {"-c", "a", "-i"}} {
 		_, stderr, code := Invoke(t, nil, args...)
 		if code != exitUsage {
@@ -85,6 +88,7 @@ func TestRealMainUsageExitCodes(t *testing.T) {
 // A bad flag value is a usage error naming the flag (exit 2), not a
 // config error blamed on the config file.
 func TestKubeVersionFlagUsageError(t *testing.T) {
+	t.Parallel()
 	_, stderr, code := Invoke(t, nil, "-c", "/nonexistent/inject.yaml", "--kube-version", "banana", "app.yaml")
 	if code != exitUsage {
 		t.Errorf("exit %d, want %d", code, exitUsage)
@@ -98,6 +102,7 @@ func TestKubeVersionFlagUsageError(t *testing.T) {
 // TestUsageNamesEveryFlag: the hand-written usage lists every flag the
 // command defines, with its shorthand, and no flag it does not define.
 func TestUsageNamesEveryFlag(t *testing.T) {
+	t.Parallel()
 	var o Options
 	fs := flagSet("inject-sidecars", &o)
 	u := strings.ReplaceAll(usage, "PROG", "inject-sidecars")
@@ -119,6 +124,7 @@ func TestUsageNamesEveryFlag(t *testing.T) {
 
 // --help ends with the exit codes, two examples and where the docs are.
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	out, stderr, code := Invoke(t, nil, "--help")
 	if code != exitOK {
 		t.Fatalf("exit %d:\n%s", code, stderr)

@@ -56,8 +56,10 @@ func workloads(n *yaml.Node) []*yaml.RNode {
 // a second run must change nothing, and uninject must give back the same
 // resources.
 func TestCorpus(t *testing.T) {
+	t.Parallel()
 	for _, path := range testkit.CorpusFiles(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
+			t.Parallel()
 			input, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
@@ -135,6 +137,7 @@ func TestCorpus(t *testing.T) {
 // templated volume): no document may be re-encoded, injecting only adds
 // lines, uninject gives back the bytes, and a second run changes nothing.
 func TestCorpusSeveralConfigs(t *testing.T) {
+	t.Parallel()
 	configs, _ := filepath.Glob("../../testdata/corpus-configs/*.yaml")
 	if len(configs) != 3 {
 		t.Fatalf("want the three corpus configs, got %v", configs)
@@ -145,6 +148,7 @@ func TestCorpusSeveralConfigs(t *testing.T) {
 	}
 	for _, path := range testkit.CorpusFiles(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
+			t.Parallel()
 			input, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)

@@ -28,6 +28,7 @@ func filesDir(t *testing.T) (dir, cfg, app string) {
 // the flag, and nothing is written; --report naming a folder is one line
 // that names no temporary file.
 func TestDestinationNamesAnInput(t *testing.T) {
+	t.Parallel()
 	dir, cfg, app := filesDir(t)
 	testkit.WriteFiles(t, dir, map[string]string{"in/b.yaml": strings.Replace(trustApp, "NAME", "b", 1)})
 	if err := os.Symlink("app.yaml", filepath.Join(dir, "alias.yaml")); err != nil {
@@ -91,6 +92,7 @@ func readTree(t *testing.T, dir string) string {
 // -o and --report onto a device or FIFO write into it, as a shell's ">"
 // does; the node is never replaced by a regular file.
 func TestOutputIntoDeviceOrFIFO(t *testing.T) {
+	t.Parallel()
 	dir, cfg, app := filesDir(t)
 	null := filepath.Join(dir, "null")
 	if err := syscall.Mknod(null, syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
@@ -131,11 +133,13 @@ func TestOutputIntoDeviceOrFIFO(t *testing.T) {
 // or a folder's) into another folder; a link that stays inside it is
 // written through.
 func TestOutputFolderSymlinks(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ name, link, target, input string }{
 		{"a file's link leads out", "out/app.yaml", "../elsewhere/app.yaml", "app.yaml"},
 		{"a folder's link leads out", "out/sub", "../elsewhere", "in"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir, cfg, _ := filesDir(t)
 			testkit.WriteFiles(t, dir, map[string]string{"elsewhere/app.yaml": "kept: true\n", "out/.keep": "", "in/sub/app.yaml": strings.Replace(trustApp, "NAME", "b", 1)})
 			if err := os.Symlink(tt.target, filepath.Join(dir, tt.link)); err != nil {
@@ -211,6 +215,7 @@ func TestWrittenFilesModes(t *testing.T) {
 // A symlink in a folder input that leads out of it is an error naming
 // both; nothing is read through it.
 func TestFolderInputLinkOut(t *testing.T) {
+	t.Parallel()
 	dir, cfg, _ := filesDir(t)
 	testkit.WriteFiles(t, dir, map[string]string{"secret.yaml": "token: s3cr3t\n", "in/a.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
 	os.Symlink("../secret.yaml", filepath.Join(dir, "in/b.yaml"))
@@ -227,6 +232,7 @@ func TestFolderInputLinkOut(t *testing.T) {
 // it, /dev/fd/N) is read once, and a symlinked folder is read as the
 // folder.
 func TestReadOnceInputs(t *testing.T) {
+	t.Parallel()
 	dir, cfg, app := filesDir(t)
 	text, _ := os.ReadFile(app)
 	fifo := filepath.Join(dir, "fifo")
@@ -295,6 +301,7 @@ func TestReadOnceInputs(t *testing.T) {
 // again, leaving the file untouched, when nothing in it changes, and
 // written whole when its change comes last.
 func TestInPlaceLargeFiles(t *testing.T) {
+	t.Parallel()
 	dir, cfg, _ := filesDir(t)
 	var filler strings.Builder
 	for i := 0; filler.Len() < 2*spillAt; i++ {

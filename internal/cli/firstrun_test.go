@@ -93,6 +93,7 @@ would change mp.yaml
 // is empty stdin, not a terminal. A stream of empty documents is not
 // empty: it was written on purpose, and passes through.
 func TestEmptyStdin(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	testkit.WriteFiles(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "mp.yaml": firstRunDeployments})
 	cfg := filepath.Join(dir, "sidecars.yaml")
@@ -121,6 +122,7 @@ func TestEmptyStdin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, stderr, code := Invoke(t, tt.stdin, tt.args...)
 			if code != tt.wantCode {
 				t.Errorf("exit %d, want %d:\n%s", code, tt.wantCode, stderr)
@@ -137,6 +139,7 @@ func TestEmptyStdin(t *testing.T) {
 // bad flag is a usage error naming the flag, never a config error blamed
 // on the config file; a bad field is a config error naming the field.
 func TestKubeVersionIsStrict(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	badField := strings.Replace(firstRunConfig, "spec:\n", "spec:\n  kubernetesVersion: \"1.30x\"\n", 1)
 	testkit.WriteFiles(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "bad.yaml": badField, "mp.yaml": firstRunDeployments})
@@ -160,6 +163,7 @@ func TestKubeVersionIsStrict(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, stderr, code := Invoke(t, nil, tt.args...)
 			if code != tt.wantCode {
 				t.Errorf("exit %d, want %d:\n%s", code, tt.wantCode, stderr)
@@ -262,6 +266,7 @@ func TestReportToStdoutIsAUsageError(t *testing.T) {
 // input and an empty ResourceList. A pty's master side is a terminal
 // as term.IsTerminal sees one; /dev/null is not (it is empty stdin).
 func TestNoArgumentsAtATerminal(t *testing.T) {
+	t.Parallel()
 	tty, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
 	if err != nil {
 		t.Skipf("no pty to stand for a terminal: %v", err)

@@ -11,6 +11,7 @@ import (
 // -i on a FIFO, or a symlink to one, is a usage error at once: the FIFO
 // is never opened, so it neither waits for a writer nor loses its data.
 func TestInPlaceRefusesFIFO(t *testing.T) {
+	t.Parallel()
 	dir, cfg, app := filesDir(t)
 	fifo := filepath.Join(dir, "ff")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -34,6 +35,7 @@ func TestInPlaceRefusesFIFO(t *testing.T) {
 // stdin named twice is a usage error: it can be read only once, and the
 // second would silently read as empty.
 func TestStdinGivenTwice(t *testing.T) {
+	t.Parallel()
 	_, cfg, app := filesDir(t)
 	data, _ := os.ReadFile(app)
 	_, stderr, code := Invoke(t, strings.NewReader(string(data)), "-c", cfg, "-", "-")

@@ -528,6 +528,7 @@ func sameLine(in, out string) bool {
 }
 
 func TestFormats(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, "c.yaml", "native", "fluent/fluent-bit:3.1.4", "info")
 	v2 := writeConfig(t, dir, "v2.yaml", "native", "fluent/fluent-bit:3.2.0", "debug")
@@ -605,6 +606,7 @@ func TestFormats(t *testing.T) {
 // place with its aliases as written, in text the size of its own, and
 // uninject gives back the bytes.
 func TestJSONLookingAliases(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString(`{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "w"},` + "\n")
 	b.WriteString(` "x-l0": &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"],` + "\n")

@@ -24,6 +24,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 // Each case runs twice: the second run, on the first run's output, must
 // change nothing.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	cases, err := filepath.Glob("../../testdata/*/config.yaml")
 	if err != nil || len(cases) == 0 {
 		t.Fatalf("no golden cases found: %v", err)
@@ -31,6 +32,7 @@ func TestGolden(t *testing.T) {
 	for _, cfg := range cases {
 		dir := filepath.Dir(cfg)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
+			t.Parallel()
 			input, err := os.ReadFile(filepath.Join(dir, "input.yaml"))
 			if err != nil {
 				t.Fatal(err)
@@ -134,6 +136,7 @@ func compareGolden(t *testing.T, path, got string) {
 // name makes the whole case vanish from the glob), or a stray file that
 // nothing reads. Folders that are not cases say so in a README.md.
 func TestGoldenFolders(t *testing.T) {
+	t.Parallel()
 	dirs, err := os.ReadDir("../../testdata")
 	if err != nil {
 		t.Fatal(err)

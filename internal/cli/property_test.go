@@ -113,6 +113,7 @@ func genStream(r *rand.Rand, n int) string {
 // inject twice = inject once, uninject(inject(x)) = x byte for byte,
 // upgrade(inject_v1(x)) = inject_v2(x), and that every comment survives.
 func TestProperties(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"native", "classic"} {
 		t.Run(mode, func(t *testing.T) { testProperties(t, mode) })
 	}
@@ -209,6 +210,7 @@ spec:
 // cleanly: with A and B injected, uninjecting A gives exactly what
 // injecting B alone gives, fields that A created and B still uses included.
 func TestPropertiesTwoInjections(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := writeConfig(t, dir, "a.yaml", "native", "fluent/fluent-bit:3.1.4", "info")
 	b := filepath.Join(dir, "b.yaml")
@@ -275,6 +277,7 @@ func quirky(r *rand.Rand, s string) string {
 // document is re-encoded, and that uninject gives back the file byte for
 // byte.
 func TestPropertiesKeepFormatting(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, "c.yaml", "native", "fluent/fluent-bit:3.1.4", "info")
 	for seed := 0; seed < 60; seed++ {
@@ -302,8 +305,10 @@ func TestPropertiesKeepFormatting(t *testing.T) {
 // injection gets the mounts and env, a sidecar deleted by hand comes
 // back, and spelling out the defaults changes nothing.
 func TestPropertiesDrift(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"native", "classic"} {
 		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			base := writeConfig(t, dir, "base.yaml", mode, "fluent/fluent-bit:3.1.4", "info")
 			data, _ := os.ReadFile(base)
@@ -391,6 +396,7 @@ func deleteItem(s, marker string) string {
 // the edits must be placed, not re-encoded, and give what injecting the
 // new version into the original gives.
 func TestUpgradeKeepsComments(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	v1 := writeConfig(t, dir, "v1.yaml", "native", "fluent/fluent-bit:3.1.4", "info")
 	v2 := writeConfig(t, dir, "v2.yaml", "native", "fluent/fluent-bit:3.2.0", "debug")
@@ -404,6 +410,7 @@ func TestUpgradeKeepsComments(t *testing.T) {
 	}
 	for name, x := range tests {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			once := mustRun(t, 0, x, "-q", "-c", v1)
 			up, fresh := mustRun(t, 0, once, "-q", "-c", v2), mustRun(t, 0, x, "-q", "-c", v2)
 			if up != fresh {

@@ -85,6 +85,7 @@ func section(t *testing.T, doc, heading string) string {
 // table both name every tool make test builds first (the Makefile's
 // tools target), and warn that the first run takes several minutes.
 func TestReadmeSaysWhatMakeTestBuilds(t *testing.T) {
+	t.Parallel()
 	mk, err := os.ReadFile("../../Makefile")
 	if err != nil {
 		t.Fatal(err)
@@ -117,6 +118,7 @@ func TestReadmeSaysWhatMakeTestBuilds(t *testing.T) {
 // example chart, from the top of a checkout, cd by cd: the plugin
 // folder, the chart and the config it names are where it looks.
 func TestReadmeHelmStepsResolve(t *testing.T) {
+	t.Parallel()
 	blocks := regexp.MustCompile("(?ms)^```sh\n(.*?)^```").FindAllStringSubmatch(readme(t), -1)
 	n := 0
 	for _, b := range blocks {
@@ -156,6 +158,7 @@ func TestReadmeHelmStepsResolve(t *testing.T) {
 // go install ...@latest step, the route that works from a clone stands
 // right beside it, for machines that cannot fetch the module.
 func TestInstallStepsGiveTheCheckoutRoute(t *testing.T) {
+	t.Parallel()
 	readmes, err := filepath.Glob("../../examples/*/README.md")
 	if err != nil {
 		t.Fatal(err)

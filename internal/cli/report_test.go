@@ -31,6 +31,7 @@ import (
 // By namespace: shop 5 replicas (500m/320Mi, limits 1/640Mi); batch 4 + 1 +
 // 0 = 5 replicas (the same); kube-system only per node.
 func TestReportTotals(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "report.json")
 	_, stderr, code := Invoke(t, nil, "--report", path, "-c", "../../testdata/report/config.yaml", "../../testdata/report/input.yaml")
