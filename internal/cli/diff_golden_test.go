@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -60,6 +61,49 @@ func TestDiffGolden(t *testing.T) {
 				t.Errorf("git apply of the diff and -i differ (-diff +in place):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestDiffGoldenFolders fails on a folder in testdata/diff that
+// TestDiffGolden would pass over or read only in part: each holds
+// config.yaml, expected.diff and one input (input.yaml, input/ or
+// input.json), and nothing else.
+func TestDiffGoldenFolders(t *testing.T) {
+	t.Parallel()
+	dirs, err := os.ReadDir("testdata/diff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := []string{"input.yaml", "input", "input.json"}
+	for _, d := range dirs {
+		dir := filepath.Join("testdata/diff", d.Name())
+		if !d.IsDir() {
+			t.Errorf("%s: a file among the diff cases", dir)
+			continue
+		}
+		files, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		have := map[string]bool{}
+		n := 0
+		for _, f := range files {
+			have[f.Name()] = true
+			switch {
+			case slices.Contains(inputs, f.Name()):
+				n++
+			case f.Name() != "config.yaml" && f.Name() != "expected.diff":
+				t.Errorf("%s: %s is read by no test", dir, f.Name())
+			}
+		}
+		for _, need := range []string{"config.yaml", "expected.diff"} {
+			if !have[need] {
+				t.Errorf("%s: no %s", dir, need)
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %d inputs, want one of %v", dir, n, inputs)
+		}
 	}
 }
 
