@@ -31,14 +31,13 @@ spec:
 
 // hostileRun runs plain mode with hostileConfig over files written into
 // a temporary folder, the working one; inputs name files in it.
-func hostileRun(t *testing.T, files map[string]string, inputs ...string) (int, string, string) {
+func hostileRun(t *testing.T, files map[string]string, inputs ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	dir := t.TempDir()
 	files["config.yaml"] = hostileConfig
 	testkit.WriteFiles(t, dir, files)
 	t.Chdir(dir)
-	stdout, stderr, code := Invoke(t, nil, append([]string{"-c", "config.yaml"}, inputs...)...)
-	return code, stdout, stderr
+	return Invoke(t, nil, append([]string{"-c", "config.yaml"}, inputs...)...)
 }
 
 // A name holding a newline, ESC and OSC sequences cannot start a line of
@@ -55,7 +54,7 @@ spec:
   containers:
   - {name: proxy, image: "app:1"}
 `
-	code, _, stderr := hostileRun(t, map[string]string{"app.yaml": in}, "app.yaml")
+	_, stderr, code := hostileRun(t, map[string]string{"app.yaml": in}, "app.yaml")
 	if code != exitError {
 		t.Fatalf("exit %d, want a conflict (exit 1):\n%s", code, stderr)
 	}
@@ -75,7 +74,7 @@ spec:
 // A file that is one 64 MiB line is not echoed back: the error quotes a
 // few bytes of it.
 func TestHugeLineIsNotEchoed(t *testing.T) {
-	code, _, stderr := hostileRun(t, map[string]string{"big.yaml": strings.Repeat("x", 64<<20)}, "big.yaml")
+	_, stderr, code := hostileRun(t, map[string]string{"big.yaml": strings.Repeat("x", 64<<20)}, "big.yaml")
 	if code != exitError {
 		t.Errorf("exit %d, want 1", code)
 	}
@@ -111,7 +110,7 @@ func TestTokenFileIsNotPrinted(t *testing.T) {
 func TestEscapedNamespaceKind(t *testing.T) {
 	ns := `{"apiVersion": "v1", "kind": "\u004eamespace", "metadata": {"name": "dev", "annotations": {"inject-sidecars.dev/inject": "false"}}}`
 	app := strings.Replace(trustApp, "NAME", "web", 1)
-	code, stdout, stderr := hostileRun(t, map[string]string{"ns.json": ns + "\n", "app.yaml": app}, "ns.json", "app.yaml")
+	stdout, stderr, code := hostileRun(t, map[string]string{"ns.json": ns + "\n", "app.yaml": app}, "ns.json", "app.yaml")
 	if code != exitOK || strings.Contains(stdout, "proxy") || !strings.Contains(stderr, "skipped") {
 		t.Errorf("plain mode: exit %d, the opted-out Namespace was not seen:\n%s\n%s", code, stderr, stdout)
 	}
@@ -135,7 +134,7 @@ func TestAliasBombInLabels(t *testing.T) {
 	}
 	done := make(chan res, 1)
 	go func() {
-		code, _, stderr := hostileRun(t, map[string]string{"z.yaml": "kind: ConfigMap\n---\n" + in}, "z.yaml")
+		_, stderr, code := hostileRun(t, map[string]string{"z.yaml": "kind: ConfigMap\n---\n" + in}, "z.yaml")
 		done <- res{code, stderr}
 	}()
 	select {
@@ -161,7 +160,7 @@ func TestOverrideWithAliasesParses(t *testing.T) {
             limits: &l {cpu: 20m, memory: 32Mi}
             requests: *l
 `, 1)
-	code, stdout, stderr := hostileRun(t, map[string]string{"app.yaml": in}, "app.yaml")
+	stdout, stderr, code := hostileRun(t, map[string]string{"app.yaml": in}, "app.yaml")
 	if code != exitOK {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}

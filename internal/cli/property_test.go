@@ -115,7 +115,10 @@ func genStream(r *rand.Rand, n int) string {
 func TestProperties(t *testing.T) {
 	t.Parallel()
 	for _, mode := range []string{"native", "classic"} {
-		t.Run(mode, func(t *testing.T) { testProperties(t, mode) })
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			testProperties(t, mode)
+		})
 	}
 }
 
