@@ -8,15 +8,16 @@ import (
 	"time"
 )
 
-// hangAfterward is how long a run may take before the test calls it
+// hangsAfter is how long a run may take before the test calls it
 // hung: a FIFO opened for reading waits for a writer forever. It is
 // generous because the biggest corpus file takes seconds under -race.
-const hangAfterward = 2 * time.Minute
+const hangsAfter = 2 * time.Minute
 
-// Invoke runs the command in-process as a user would: args as typed,
-// stdin piped (nil is empty stdin). It is the package's one runner,
-// exported (in a test file only) so the external tests share it; it
-// fails the test when the run hangs.
+// Invoke runs the command in-process as a user would: through Main, with
+// args as typed and stdin piped (nil is empty stdin), so stderr is what
+// a terminal gets. It is the package's one runner, exported (in a test
+// file only) so the external tests share it; it fails the test when the
+// run hangs.
 func Invoke(t testing.TB, stdin io.Reader, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	if stdin == nil {
@@ -35,7 +36,7 @@ func Invoke(t testing.TB, stdin io.Reader, args ...string) (stdout, stderr strin
 	select {
 	case r := <-done:
 		return r.stdout, r.stderr, r.code
-	case <-time.After(hangAfterward):
+	case <-time.After(hangsAfter):
 		t.Fatalf("%q hangs", args)
 		return "", "", 0
 	}

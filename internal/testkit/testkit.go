@@ -1,6 +1,6 @@
 // Package testkit holds what several packages' tests share: the way to
-// the shared corpus, building a ResourceList from a manifest stream, and
-// reading a stream as data.
+// the shared corpus, building a ResourceList from a manifest stream,
+// reading a stream as data, an alias bomb, and a test's files.
 package testkit
 
 import (
