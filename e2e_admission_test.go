@@ -19,6 +19,7 @@ import (
 
 	"github.com/inject-sidecars/inject-sidecars/admission"
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
@@ -251,7 +252,7 @@ func (s *apiServer) applyNamespaceFull(t *testing.T, name string, labels, annota
 // loadInjections reads a config file as plain mode does.
 func loadInjections(t *testing.T, path, kubeVersion string) []*transform.Injection {
 	t.Helper()
-	nodes, err := kio.FromBytes(mustRead(t, path))
+	nodes, err := kio.FromBytes(testkit.ReadFile(t, path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,7 +399,7 @@ func prepare(t *testing.T, c admissionCase, label string) (*parityCase, []*yaml.
 		}
 		objs = append(objs, g...)
 	}
-	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(mustRead(t, c.input)), OmitReaderAnnotations: true}).Read()
+	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(testkit.ReadFile(t, c.input)), OmitReaderAnnotations: true}).Read()
 	if err != nil {
 		// A case about input the tool refuses (a duplicate key): there
 		// is no Pod to create.
@@ -584,7 +585,7 @@ func TestAdmissionPolicyExample(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if want := string(mustRead(t, "examples/admission-policy/policies.yaml")); r.stdout != want {
+	if want := string(testkit.ReadFile(t, "examples/admission-policy/policies.yaml")); r.stdout != want {
 		t.Errorf("examples/admission-policy/policies.yaml is out of date: regenerate it with\n  go run . --admission-policy -c examples/admission-policy/inject.yaml > examples/admission-policy/policies.yaml")
 	}
 }
@@ -600,7 +601,7 @@ func TestE2EAPIServerAdmissionValidate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nodes, err := kio.FromBytes(mustRead(t, "examples/admission-policy/app.yaml"))
+	nodes, err := kio.FromBytes(testkit.ReadFile(t, "examples/admission-policy/app.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

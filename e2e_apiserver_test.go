@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/kustomize/kyaml/kio"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 // The API server tests prove the output valid with a real kube-apiserver
@@ -417,12 +419,12 @@ func TestE2EAPIServerGolden(t *testing.T) {
 	total := 0
 	for _, exp := range cases {
 		dir := filepath.Dir(exp)
-		after := mustRead(t, exp)
+		after := testkit.ReadFile(t, exp)
 		if len(bytes.TrimSpace(after)) == 0 {
 			continue // a case whose run fails: nothing to apply
 		}
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			total += serverAccepts(t, s, mustRead(t, filepath.Join(dir, "input.yaml")), after)
+			total += serverAccepts(t, s, testkit.ReadFile(t, filepath.Join(dir, "input.yaml")), after)
 		})
 	}
 	if total < 50 {
@@ -441,28 +443,26 @@ func TestE2EAPIServerExamplesAndCorpus(t *testing.T) {
 	} {
 		t.Run("examples/"+ex.dir, func(t *testing.T) {
 			dir := filepath.Join("examples", ex.dir)
-			serverAccepts(t, s, mustRead(t, filepath.Join(dir, ex.in)), mustRead(t, filepath.Join(dir, "expected.yaml")))
+			serverAccepts(t, s, testkit.ReadFile(t, filepath.Join(dir, ex.in)), testkit.ReadFile(t, filepath.Join(dir, "expected.yaml")))
 		})
 	}
-	corpus, _ := filepath.Glob("../shared/corpus/*")
 	configs, _ := filepath.Glob("testdata/corpus-configs/*.yaml")
-	for _, path := range corpus {
-		if ext := filepath.Ext(path); ext != ".yaml" && ext != ".yml" && ext != ".json" {
-			continue
+	t.Run("corpus", func(t *testing.T) {
+		for _, path := range testkit.CorpusFiles(t) {
+			t.Run(filepath.Base(path), func(t *testing.T) {
+				in := testkit.ReadFile(t, path)
+				args := []string{"-q"}
+				for _, c := range configs {
+					args = append(args, "-c", c)
+				}
+				r := run(t, "", in, binary, args...)
+				if r.code != 0 {
+					t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+				}
+				serverAccepts(t, s, in, []byte(r.stdout))
+			})
 		}
-		t.Run("corpus/"+filepath.Base(path), func(t *testing.T) {
-			in := mustRead(t, path)
-			args := []string{"-q"}
-			for _, c := range configs {
-				args = append(args, "-c", c)
-			}
-			r := run(t, "", in, binary, args...)
-			if r.code != 0 {
-				t.Fatalf("exit %d:\n%s", r.code, r.stderr)
-			}
-			serverAccepts(t, s, in, []byte(r.stdout))
-		})
-	}
+	})
 }
 
 // TestE2EAPIServerAgrees shows, for each manifest the tool refuses to
@@ -520,7 +520,7 @@ spec:
 		// Pod Security level, sent as a Pod to the restricted namespace.
 		dir := filepath.Join("testdata", name)
 		cfg := filepath.Join(dir, "config.yaml")
-		input := mustRead(t, filepath.Join(dir, "input.yaml"))
+		input := testkit.ReadFile(t, filepath.Join(dir, "input.yaml"))
 		podDoc := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: secure\nspec:\n" +
 			"  securityContext:\n    runAsNonRoot: true\n    seccompProfile: {type: RuntimeDefault}\n  containers:\n  - name: web\n    image: example/web:1.0\n    securityContext:\n      allowPrivilegeEscalation: false\n      capabilities: {drop: [ALL]}\n"
 		r := run(t, "", []byte(podDoc), binary, "-q", "-c", cfg)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 // The Helm tests render examples/helm-post-render/chart (a Deployment, a
@@ -41,7 +43,7 @@ func helmGolden(t *testing.T, name, got string) {
 		}
 		return
 	}
-	if want := string(mustRead(t, path)); got != want {
+	if want := string(testkit.ReadFile(t, path)); got != want {
 		t.Errorf("output differs from %s (go test -run Helm . -update rewrites it):\n%s", path, got)
 	}
 }
@@ -50,16 +52,16 @@ func TestE2EHelm3PostRenderer(t *testing.T) {
 	helm := tool(t, "helm3")
 	sidecars, _ := filepath.Abs(filepath.Join(helmExample, "sidecars.yaml"))
 	chart := filepath.Join(helmExample, "chart")
-	r := runEnv(t, helmEnv(t), helm, "template", "web", chart, "--post-renderer", binary,
-		"--post-renderer-args=-q", "--post-renderer-args=-c", "--post-renderer-args="+sidecars)
+	r := run(t, "", nil, "env", append(helmEnv(t), helm, "template", "web", chart, "--post-renderer", binary,
+		"--post-renderer-args=-q", "--post-renderer-args=-c", "--post-renderer-args="+sidecars)...)
 	if r.code != 0 {
 		t.Fatalf("helm template: exit %d\n%s", r.code, r.stderr)
 	}
 	helmGolden(t, "helm3.expected.yaml", r.stdout)
 
 	// A failing injection: Helm 3 shows the post-renderer's stderr.
-	r = runEnv(t, helmEnv(t), helm, "template", "web", chart, "--post-renderer", binary,
-		"--post-renderer-args=-q", "--post-renderer-args=-c", "--post-renderer-args="+conflictConfig(t))
+	r = run(t, "", nil, "env", append(helmEnv(t), helm, "template", "web", chart, "--post-renderer", binary,
+		"--post-renderer-args=-q", "--post-renderer-args=-c", "--post-renderer-args="+conflictConfig(t))...)
 	if r.code == 0 {
 		t.Fatalf("a conflict should fail helm template:\n%s", r.stdout)
 	}
@@ -85,13 +87,13 @@ func installPlugin(t *testing.T, helm string, env []string) {
 	if err := os.MkdirAll(filepath.Join(src, "bin"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(src, "plugin.yaml"), mustRead(t, "plugin.yaml"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(src, "plugin.yaml"), testkit.ReadFile(t, "plugin.yaml"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink(binary, filepath.Join(src, "bin", "inject-sidecars")); err != nil {
 		t.Fatal(err)
 	}
-	if r := runEnv(t, env, helm, "plugin", "install", src); r.code != 0 {
+	if r := run(t, "", nil, "env", append(env, helm, "plugin", "install", src)...); r.code != 0 {
 		t.Fatalf("helm plugin install: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
@@ -102,8 +104,8 @@ func TestE2EHelm4Plugin(t *testing.T) {
 	installPlugin(t, helm, env)
 	sidecars, _ := filepath.Abs(filepath.Join(helmExample, "sidecars.yaml"))
 	chart := filepath.Join(helmExample, "chart")
-	r := runEnv(t, env, helm, "template", "web", chart, "--post-renderer", "inject-sidecars",
-		"--post-renderer-args=-q", "--post-renderer-args=-c", "--post-renderer-args="+sidecars)
+	r := run(t, "", nil, "env", append(env, helm, "template", "web", chart, "--post-renderer", "inject-sidecars",
+		"--post-renderer-args=-q", "--post-renderer-args=-c", "--post-renderer-args="+sidecars)...)
 	if r.code != 0 {
 		t.Fatalf("helm template: exit %d\n%s", r.code, r.stderr)
 	}
@@ -113,12 +115,12 @@ func TestE2EHelm4Plugin(t *testing.T) {
 	// Hooks are injected like everything else; an exclude on the hook
 	// annotation leaves them out, as Helm 3 does.
 	noHooks := filepath.Join(t.TempDir(), "no-hooks.yaml")
-	cfg := strings.Replace(string(mustRead(t, sidecars)), "spec:\n", "spec:\n  exclude:\n  - annotationSelector: helm.sh/hook\n", 1)
+	cfg := strings.Replace(string(testkit.ReadFile(t, sidecars)), "spec:\n", "spec:\n  exclude:\n  - annotationSelector: helm.sh/hook\n", 1)
 	if err := os.WriteFile(noHooks, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r = runEnv(t, env, helm, "template", "web", chart, "--post-renderer", "inject-sidecars",
-		"--post-renderer-args=-q", "--post-renderer-args=-c", "--post-renderer-args="+noHooks)
+	r = run(t, "", nil, "env", append(env, helm, "template", "web", chart, "--post-renderer", "inject-sidecars",
+		"--post-renderer-args=-q", "--post-renderer-args=-c", "--post-renderer-args="+noHooks)...)
 	if r.code != 0 {
 		t.Fatalf("helm template (hooks excluded): exit %d\n%s", r.code, r.stderr)
 	}
@@ -127,15 +129,15 @@ func TestE2EHelm4Plugin(t *testing.T) {
 	}
 
 	// A path is not a plugin name under Helm 4.
-	if r := runEnv(t, env, helm, "template", "web", chart, "--post-renderer", binary); r.code == 0 {
+	if r := run(t, "", nil, "env", append(env, helm, "template", "web", chart, "--post-renderer", binary)...); r.code == 0 {
 		t.Errorf("Helm 4 ran a post-renderer given as a path; the README says it cannot")
 	}
 
 	// A failing injection: Helm 4 hides the plugin's stderr, so the
 	// reason goes to the file INJECT_SIDECARS_STDERR names.
 	log := filepath.Join(t.TempDir(), "inject.log")
-	r = runEnv(t, append(env, "INJECT_SIDECARS_STDERR="+log), helm, "template", "web", chart, "--post-renderer", "inject-sidecars",
-		"--post-renderer-args=-q", "--post-renderer-args=-c", "--post-renderer-args="+conflictConfig(t))
+	r = run(t, "", nil, "env", append(append(env, "INJECT_SIDECARS_STDERR="+log), helm, "template", "web", chart, "--post-renderer", "inject-sidecars",
+		"--post-renderer-args=-q", "--post-renderer-args=-c", "--post-renderer-args="+conflictConfig(t))...)
 	if r.code == 0 {
 		t.Fatalf("a conflict should fail helm template:\n%s", r.stdout)
 	}
@@ -143,5 +145,5 @@ func TestE2EHelm4Plugin(t *testing.T) {
 	if strings.Contains(r.stderr, "already exists") {
 		t.Logf("Helm 4 now shows the plugin's stderr; the README can say so")
 	}
-	mustContain(t, "INJECT_SIDECARS_STDERR file", string(mustRead(t, log)), `container "web" already exists`)
+	mustContain(t, "INJECT_SIDECARS_STDERR file", string(testkit.ReadFile(t, log)), `container "web" already exists`)
 }

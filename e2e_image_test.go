@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 // The image tests build the container image offline with podman (make
@@ -45,29 +47,12 @@ func image(t *testing.T) {
 	}
 }
 
-// runEnv is run with changes to the environment.
-func runEnv(t *testing.T, env []string, name string, args ...string) runResult {
-	t.Helper()
-	var out, errb strings.Builder
-	cmd := exec.Command(name, args...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("%s %v: %v", name, args, err)
-	}
-	return runResult{out.String(), errb.String(), code}
-}
-
 func TestE2EImageRunsDirectly(t *testing.T) {
 	image(t)
 	podman := tool(t, "podman")
-	in := mustRead(t, "testdata/pattern-log-collector/input.yaml")
-	cfg := mustRead(t, "testdata/pattern-log-collector/config.yaml")
-	list := resourceList(t, in, cfg)
+	in := testkit.ReadFile(t, "testdata/pattern-log-collector/input.yaml")
+	cfg := testkit.ReadFile(t, "testdata/pattern-log-collector/config.yaml")
+	list := testkit.ToResourceList(in, cfg)
 	want := run(t, "", list, binary)
 	got := run(t, "", list, podman, "run", "-i", "--rm", "--network", "none", "--read-only", "--user", "65532", testImage)
 	if got.code != 0 || want.code != 0 {
@@ -91,21 +76,6 @@ func TestE2EImageRunsDirectly(t *testing.T) {
 	}
 }
 
-// resourceList wraps a stream and a config the way an orchestrator does.
-func resourceList(t *testing.T, stream, cfg []byte) []byte {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
-	for _, doc := range strings.Split(string(stream), "\n---\n") {
-		if strings.TrimSpace(doc) == "" {
-			continue
-		}
-		b.WriteString("- " + strings.ReplaceAll(strings.TrimRight(doc, "\n"), "\n", "\n  ") + "\n")
-	}
-	b.WriteString("functionConfig:\n  " + strings.ReplaceAll(strings.TrimRight(string(cfg), "\n"), "\n", "\n  ") + "\n")
-	return []byte(b.String())
-}
-
 func TestE2EImageKptEval(t *testing.T) {
 	image(t)
 	kpt := tool(t, "kpt")
@@ -113,7 +83,7 @@ func TestE2EImageKptEval(t *testing.T) {
 	if r := run(t, "", nil, kpt, "fn", "eval", exe, "--exec", binary, "--fn-config", filepath.Join(exe, "inject.yaml")); r.code != 0 {
 		t.Fatalf("kpt fn eval --exec: exit %d\n%s", r.code, r.stderr)
 	}
-	r := runEnv(t, []string{"KPT_FN_RUNTIME=podman"}, kpt, "fn", "eval", img, "--image", testImage, "--image-pull-policy", "never", "--fn-config", filepath.Join(img, "inject.yaml"))
+	r := run(t, "", nil, "env", "KPT_FN_RUNTIME=podman", kpt, "fn", "eval", img, "--image", testImage, "--image-pull-policy", "never", "--fn-config", filepath.Join(img, "inject.yaml"))
 	if r.code != 0 {
 		t.Fatalf("kpt fn eval --image: exit %d\n%s", r.code, r.stderr)
 	}
@@ -127,7 +97,7 @@ func TestE2EImageKptRender(t *testing.T) {
 	exe, img := copyDir(t, "examples/kpt-package"), copyDir(t, "examples/kpt-package")
 	for dir, fn := range map[string]string{exe: "exec: " + binary, img: "image: " + testImage} {
 		kptfile := filepath.Join(dir, "Kptfile")
-		b := strings.ReplaceAll(string(mustRead(t, kptfile)), "exec: inject-sidecars", fn)
+		b := strings.ReplaceAll(string(testkit.ReadFile(t, kptfile)), "exec: inject-sidecars", fn)
 		if err := os.WriteFile(kptfile, []byte(b), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -135,7 +105,7 @@ func TestE2EImageKptRender(t *testing.T) {
 	if r := run(t, "", nil, kpt, "fn", "render", exe, "--allow-exec"); r.code != 0 {
 		t.Fatalf("kpt fn render (exec): exit %d\n%s", r.code, r.stderr)
 	}
-	r := runEnv(t, []string{"KPT_FN_RUNTIME=podman"}, kpt, "fn", "render", img, "--image-pull-policy", "never")
+	r := run(t, "", nil, "env", "KPT_FN_RUNTIME=podman", kpt, "fn", "render", img, "--image-pull-policy", "never")
 	if r.code != 0 {
 		t.Fatalf("kpt fn render (image): exit %d\n%s", r.code, r.stderr)
 	}
@@ -157,7 +127,7 @@ func TestE2EImageKustomizeContainer(t *testing.T) {
 	}
 	dir := copyDir(t, "examples/kustomize-overlay")
 	fnPath := filepath.Join(dir, "overlay", "inject.yaml")
-	b := string(mustRead(t, fnPath))
+	b := string(testkit.ReadFile(t, fnPath))
 	b = strings.Replace(b, "exec:\n        path: inject-sidecars", "container:\n        image: "+testImage, 1)
 	if !strings.Contains(b, testImage) {
 		t.Fatalf("examples/kustomize-overlay/overlay/inject.yaml no longer has the exec form this test rewrites:\n%s", b)
@@ -165,11 +135,11 @@ func TestE2EImageKustomizeContainer(t *testing.T) {
 	if err := os.WriteFile(fnPath, []byte(b), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r := runEnv(t, []string{"PATH=" + shim + string(os.PathListSeparator) + os.Getenv("PATH")}, kustomize, "build", "--enable-alpha-plugins", filepath.Join(dir, "overlay"))
+	r := run(t, "", nil, "env", "PATH="+shim+string(os.PathListSeparator)+os.Getenv("PATH"), kustomize, "build", "--enable-alpha-plugins", filepath.Join(dir, "overlay"))
 	if r.code != 0 {
 		t.Fatalf("kustomize build (container): exit %d\n%s", r.code, r.stderr)
 	}
-	if want := string(mustRead(t, "examples/kustomize-overlay/expected.yaml")); r.stdout != want {
+	if want := string(testkit.ReadFile(t, "examples/kustomize-overlay/expected.yaml")); r.stdout != want {
 		t.Errorf("kustomize build with the image differs from examples/kustomize-overlay/expected.yaml:\n%s", r.stdout)
 	}
 }

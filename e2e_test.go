@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 // The end-to-end tests run the built binary, under real kpt and the
@@ -70,6 +72,10 @@ type runResult struct {
 	code           int
 }
 
+// run runs a program (the built binary, or a tool around it) in dir,
+// the package's folder when "", with stdin when not nil, and fails the
+// test if it cannot start or prints a stack trace. A run that needs
+// more in its environment runs env(1): run(t, "", nil, "env", "K=V", name, ...).
 func run(t *testing.T, dir string, stdin []byte, name string, args ...string) runResult {
 	t.Helper()
 	cmd := exec.Command(name, args...)
@@ -97,23 +103,7 @@ func run(t *testing.T, dir string, stdin []byte, name string, args ...string) ru
 func copyDir(t *testing.T, src string) string {
 	t.Helper()
 	dst := t.TempDir()
-	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	copyTo(t, src, dst)
 	return dst
 }
 
@@ -153,7 +143,7 @@ func TestE2EKptEvalFnConfig(t *testing.T) {
 		t.Fatalf("kpt fn eval: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	mustContain(t, "kpt output", r.stderr, `injected "logging"`)
-	app := string(mustRead(t, filepath.Join(pkg, "app.yaml")))
+	app := string(testkit.ReadFile(t, filepath.Join(pkg, "app.yaml")))
 	mustContain(t, "app.yaml", app, "name: fluent-bit", "restartPolicy: Always", "# The shop's web front end.", "# the app itself", "inject-sidecars.dev/status")
 	before := readAll(t, pkg)
 	r = run(t, "", nil, kpt, "fn", "eval", pkg, "--exec", binary, "--fn-config", cfg)
@@ -173,7 +163,7 @@ func TestE2EKptEvalConfigMap(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("kpt fn eval: exit %d\n%s", r.code, r.stderr)
 	}
-	mustContain(t, "app.yaml", string(mustRead(t, filepath.Join(pkg, "app.yaml"))), "name: proxy", "image: envoyproxy/envoy:v1.31.0")
+	mustContain(t, "app.yaml", string(testkit.ReadFile(t, filepath.Join(pkg, "app.yaml"))), "name: proxy", "image: envoyproxy/envoy:v1.31.0")
 	mustContain(t, "kpt output", r.stderr, "no resource requests and limits")
 
 	r = run(t, "", nil, kpt, "fn", "eval", pkg, "--exec", binary, "--", "name=proxy", "colour=blue")
@@ -221,7 +211,7 @@ func TestE2EKptRender(t *testing.T) {
 	kpt := tool(t, "kpt")
 	pkg := copyDir(t, "examples/kpt-package")
 	kptfile := filepath.Join(pkg, "Kptfile")
-	b := strings.ReplaceAll(string(mustRead(t, kptfile)), "exec: inject-sidecars", "exec: "+binary)
+	b := strings.ReplaceAll(string(testkit.ReadFile(t, kptfile)), "exec: inject-sidecars", "exec: "+binary)
 	if err := os.WriteFile(kptfile, []byte(b), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +219,7 @@ func TestE2EKptRender(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("kpt fn render: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	mustContain(t, "deployment.yaml", string(mustRead(t, filepath.Join(pkg, "deployment.yaml"))), "name: envoy", "restartPolicy: Always", "# The API server")
+	mustContain(t, "deployment.yaml", string(testkit.ReadFile(t, filepath.Join(pkg, "deployment.yaml"))), "name: envoy", "restartPolicy: Always", "# The API server")
 	before := readAll(t, pkg)
 	if r = run(t, "", nil, kpt, "fn", "render", pkg, "--allow-exec"); r.code != 0 {
 		t.Fatalf("second render: exit %d\n%s", r.code, r.stderr)
@@ -244,7 +234,7 @@ func TestE2EKustomize(t *testing.T) {
 	dir := copyDir(t, "examples/kustomize-overlay")
 	fnPath := filepath.Join(dir, "overlay", "inject.yaml")
 	rel, _ := filepath.Rel(filepath.Join(dir, "overlay"), binary)
-	b := strings.ReplaceAll(string(mustRead(t, fnPath)), "path: inject-sidecars", "path: "+rel)
+	b := strings.ReplaceAll(string(testkit.ReadFile(t, fnPath)), "path: inject-sidecars", "path: "+rel)
 	if err := os.WriteFile(fnPath, []byte(b), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +242,7 @@ func TestE2EKustomize(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("kustomize build: exit %d\n%s", r.code, r.stderr)
 	}
-	want := string(mustRead(t, "examples/kustomize-overlay/expected.yaml"))
+	want := string(testkit.ReadFile(t, "examples/kustomize-overlay/expected.yaml"))
 	if r.stdout != want {
 		t.Errorf("kustomize build output differs from examples/kustomize-overlay/expected.yaml:\n%s", r.stdout)
 	}
@@ -284,15 +274,6 @@ func TestE2EKustomizeErrorResult(t *testing.T) {
 	mustContain(t, "kustomize stderr", r.stderr, `container "proxy" already exists`, "spec.containers[0].name")
 }
 
-func mustRead(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // --- plain mode, every flag
 
 func TestE2EPlainInPlace(t *testing.T) {
@@ -307,7 +288,7 @@ func TestE2EPlainInPlace(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if got, want := string(mustRead(t, filepath.Join(dir, "input.yaml"))), string(mustRead(t, "testdata/opt-out/expected.yaml")); got != want {
+	if got, want := string(testkit.ReadFile(t, filepath.Join(dir, "input.yaml"))), string(testkit.ReadFile(t, "testdata/opt-out/expected.yaml")); got != want {
 		t.Errorf("in-place output differs from the golden output")
 	}
 	st, _ := os.Stat(other)
@@ -327,15 +308,15 @@ func TestE2EPlainInPlaceAllOrNothing(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.yaml")
 	bad := filepath.Join(dir, "bad.yaml")
-	goodBody := string(mustRead(t, "testdata/kind-pod/input.yaml"))
-	badBody := string(mustRead(t, "testdata/conflict-name-error/input.yaml"))
+	goodBody := string(testkit.ReadFile(t, "testdata/kind-pod/input.yaml"))
+	badBody := string(testkit.ReadFile(t, "testdata/conflict-name-error/input.yaml"))
 	os.WriteFile(good, []byte(goodBody), 0o644)
 	os.WriteFile(bad, []byte(badBody), 0o644)
 	r := run(t, dir, nil, binary, "-c", mustAbs(t, "testdata/conflict-name-error/config.yaml"), "-i", dir)
 	if r.code != 1 {
 		t.Fatalf("exit %d, want 1: %s", r.code, r.stderr)
 	}
-	if string(mustRead(t, good)) != goodBody || string(mustRead(t, bad)) != badBody {
+	if string(testkit.ReadFile(t, good)) != goodBody || string(testkit.ReadFile(t, bad)) != badBody {
 		t.Errorf("a failed -i run wrote files")
 	}
 	mustContain(t, "stderr", r.stderr, "nothing was written", "already exists")
@@ -358,9 +339,9 @@ func TestE2EPlainCheck(t *testing.T) {
 func TestE2EPlainOutputFolder(t *testing.T) {
 	src := copyDir(t, "testdata/kind-legacy-groups")
 	os.MkdirAll(filepath.Join(src, "nested"), 0o755)
-	os.WriteFile(filepath.Join(src, "nested", "pod.yml"), mustRead(t, "testdata/kind-pod/input.yaml"), 0o644)
+	os.WriteFile(filepath.Join(src, "nested", "pod.yml"), testkit.ReadFile(t, "testdata/kind-pod/input.yaml"), 0o644)
 	os.MkdirAll(filepath.Join(src, ".git"), 0o755)
-	os.WriteFile(filepath.Join(src, ".git", "hidden.yaml"), mustRead(t, "testdata/kind-pod/input.yaml"), 0o644)
+	os.WriteFile(filepath.Join(src, ".git", "hidden.yaml"), testkit.ReadFile(t, "testdata/kind-pod/input.yaml"), 0o644)
 	out := filepath.Join(t.TempDir(), "out")
 	r := run(t, "", nil, binary, "-q", "-c", filepath.Join(src, "config.yaml"), "-o", out, src)
 	if r.code != 0 {
@@ -371,10 +352,10 @@ func TestE2EPlainOutputFolder(t *testing.T) {
 			t.Errorf("-o did not mirror %s: %v", rel, err)
 		}
 	}
-	if got := string(mustRead(t, filepath.Join(out, "input.yaml"))); got != string(mustRead(t, "testdata/kind-legacy-groups/expected.yaml")) {
+	if got := string(testkit.ReadFile(t, filepath.Join(out, "input.yaml"))); got != string(testkit.ReadFile(t, "testdata/kind-legacy-groups/expected.yaml")) {
 		t.Errorf("mirrored input.yaml differs from the golden output:\n%s", got)
 	}
-	mustContain(t, "nested/pod.yml", string(mustRead(t, filepath.Join(out, "nested/pod.yml"))), "name: proxy")
+	mustContain(t, "nested/pod.yml", string(testkit.ReadFile(t, filepath.Join(out, "nested/pod.yml"))), "name: proxy")
 	if _, err := os.Stat(filepath.Join(out, ".git")); err == nil {
 		t.Errorf("a hidden folder was read and mirrored")
 	}
@@ -383,7 +364,7 @@ func TestE2EPlainOutputFolder(t *testing.T) {
 	if r := run(t, "", nil, binary, "-q", "-c", "testdata/kind-pod/config.yaml", "-o", file, "testdata/kind-pod/input.yaml"); r.code != 0 {
 		t.Fatalf("-o file: exit %d: %s", r.code, r.stderr)
 	}
-	if string(mustRead(t, file)) != string(mustRead(t, "testdata/kind-pod/expected.yaml")) {
+	if string(testkit.ReadFile(t, file)) != string(testkit.ReadFile(t, "testdata/kind-pod/expected.yaml")) {
 		t.Errorf("-o file differs from the golden output")
 	}
 }
@@ -397,18 +378,18 @@ func TestE2EPlainUninjectGivesBackFiles(t *testing.T) {
 	if r := run(t, dir, nil, binary, "-q", "--uninject", "-c", "config.yaml", "-i", "input.yaml"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
-	if string(mustRead(t, filepath.Join(dir, "input.yaml"))) != string(mustRead(t, "testdata/pattern-mesh-proxy/input.yaml")) {
+	if string(testkit.ReadFile(t, filepath.Join(dir, "input.yaml"))) != string(testkit.ReadFile(t, "testdata/pattern-mesh-proxy/input.yaml")) {
 		t.Errorf("--uninject -i did not give back the original file")
 	}
 }
 
 func TestE2EPlainStdinAndSummary(t *testing.T) {
-	in := mustRead(t, "testdata/pattern-log-collector/input.yaml")
+	in := testkit.ReadFile(t, "testdata/pattern-log-collector/input.yaml")
 	r := run(t, "", in, binary, "-c", "testdata/pattern-log-collector/config.yaml")
 	if r.code != 0 {
 		t.Fatal(r.stderr)
 	}
-	if r.stdout != string(mustRead(t, "testdata/pattern-log-collector/expected.yaml")) {
+	if r.stdout != string(testkit.ReadFile(t, "testdata/pattern-log-collector/expected.yaml")) {
 		t.Errorf("stdin output differs from the golden output")
 	}
 	mustContain(t, "summary", r.stderr, "WORKLOAD", "INJECTION", "ACTION", "Deployment/web", "logging", "injected")
@@ -452,7 +433,7 @@ func TestE2ESandboxed(t *testing.T) {
 	defer os.RemoveAll(dir)
 	os.Chmod(dir, 0o755)
 	bin := filepath.Join(dir, "inject-sidecars")
-	if err := os.WriteFile(bin, mustRead(t, binary), 0o755); err != nil {
+	if err := os.WriteFile(bin, testkit.ReadFile(t, binary), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	in := []byte(rlHead + deployItem + goodFC)
@@ -466,45 +447,32 @@ func TestE2ESandboxed(t *testing.T) {
 
 // TestE2EPlainJSONInPlace rewrites a JSON manifest in place: it stays JSON.
 func TestE2EPlainJSONInPlace(t *testing.T) {
-	src := "../shared/corpus/kubernetes-walkthrough-podtemplate.json"
-	if _, err := os.Stat(src); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip("no corpus")
-	}
+	src := testkit.CorpusFile(t, "kubernetes-walkthrough-podtemplate.json")
 	dir := t.TempDir()
 	path := filepath.Join(dir, "podtemplate.json")
-	os.WriteFile(path, mustRead(t, src), 0o644)
+	os.WriteFile(path, testkit.ReadFile(t, src), 0o644)
 	if r := run(t, "", nil, binary, "-q", "-c", "testdata/kind-pod/config.yaml", "-i", path); r.code != 0 {
 		t.Fatal(r.stderr)
 	}
 	var doc map[string]any
-	if err := json.Unmarshal(mustRead(t, path), &doc); err != nil {
-		t.Fatalf("the rewritten file is not JSON: %v\n%s", err, mustRead(t, path))
+	if err := json.Unmarshal(testkit.ReadFile(t, path), &doc); err != nil {
+		t.Fatalf("the rewritten file is not JSON: %v\n%s", err, testkit.ReadFile(t, path))
 	}
-	mustContain(t, path, string(mustRead(t, path)), `"initContainers": [`, `"name": "proxy"`, `"restartPolicy": "Always"`)
+	mustContain(t, path, string(testkit.ReadFile(t, path)), `"initContainers": [`, `"name": "proxy"`, `"restartPolicy": "Always"`)
 }
 
 // TestE2EKptCorpus runs kpt fn eval over every corpus manifest at once:
 // every workload gets the sidecar, and a second run changes no file.
 func TestE2EKptCorpus(t *testing.T) {
 	kpt := tool(t, "kpt")
-	files, _ := filepath.Glob("../shared/corpus/*.yaml")
-	if len(files) == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no corpus")
-		}
-		t.Skip("no corpus")
-	}
 	pkg := t.TempDir()
-	for _, f := range files {
-		// kpt itself refuses a kind: List without metadata.name; plain
-		// mode and the corpus test cover that file.
-		if filepath.Base(f) == "kubernetes-hack-testdata-list.yaml" {
+	for _, f := range testkit.CorpusFiles(t) {
+		// kpt reads no JSON file; and it refuses a kind: List without
+		// metadata.name: plain mode and the corpus test cover those.
+		if filepath.Ext(f) != ".yaml" || filepath.Base(f) == "kubernetes-hack-testdata-list.yaml" {
 			continue
 		}
-		os.WriteFile(filepath.Join(pkg, filepath.Base(f)), mustRead(t, f), 0o644)
+		os.WriteFile(filepath.Join(pkg, filepath.Base(f)), testkit.ReadFile(t, f), 0o644)
 	}
 	cfg := mustAbs(t, "testdata/kind-pod/config.yaml")
 	r := run(t, "", nil, kpt, "fn", "eval", pkg, "--exec", binary, "--fn-config", cfg, "--truncate-output=false")
@@ -620,11 +588,11 @@ spec:
 		if r := run(t, "", nil, kpt, "fn", "eval", pkg, "--exec", binary, "--fn-config", filepath.Join(dir, "cfg.yaml")); r.code != 0 {
 			t.Fatalf("kpt fn eval: exit %d\n%s", r.code, r.stderr)
 		}
-		check(t, string(mustRead(t, filepath.Join(pkg, "deploy.yaml"))))
+		check(t, string(testkit.ReadFile(t, filepath.Join(pkg, "deploy.yaml"))))
 		if r := run(t, "", nil, kpt, "fn", "eval", pkg, "--exec", binary, "--fn-config", filepath.Join(dir, "un.yaml")); r.code != 0 {
 			t.Fatalf("kpt fn eval (uninject): exit %d\n%s", r.code, r.stderr)
 		}
-		if got := string(mustRead(t, filepath.Join(pkg, "deploy.yaml"))); got != deploy {
+		if got := string(testkit.ReadFile(t, filepath.Join(pkg, "deploy.yaml"))); got != deploy {
 			t.Errorf("inject + uninject under kpt did not give the file back:\n%s", got)
 		}
 	})
@@ -640,6 +608,6 @@ spec:
 		if r := run(t, "", nil, kpt, "fn", "render", pkg, "--allow-exec"); r.code != 0 {
 			t.Fatalf("kpt fn render: exit %d\n%s", r.code, r.stderr)
 		}
-		check(t, string(mustRead(t, filepath.Join(pkg, "deploy.yaml"))))
+		check(t, string(testkit.ReadFile(t, filepath.Join(pkg, "deploy.yaml"))))
 	})
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 // readmeBlock is what one ```sh block of an example's README must do,
@@ -65,7 +67,7 @@ func TestExampleREADMEs(t *testing.T) {
 			if !ok {
 				t.Fatalf("%s: add the example to readmeBlocks", readme)
 			}
-			blocks := shBlock.FindAllStringSubmatch(string(mustRead(t, readme)), -1)
+			blocks := shBlock.FindAllStringSubmatch(string(testkit.ReadFile(t, readme)), -1)
 			if len(blocks) != len(want) {
 				t.Fatalf("%s has %d sh blocks; readmeBlocks lists %d", readme, len(blocks), len(want))
 			}
@@ -120,17 +122,17 @@ func runBlock(t *testing.T, dir, script string, want readmeBlock) {
 		t.Fatalf("%v\n%s\nstderr:\n%s", err, script, errb.String())
 	}
 	if want.stdout != "" {
-		if diff := cmp.Diff(string(mustRead(t, filepath.Join(dir, want.stdout))), out.String()); diff != "" {
+		if diff := cmp.Diff(string(testkit.ReadFile(t, filepath.Join(dir, want.stdout))), out.String()); diff != "" {
 			t.Errorf("output differs from %s (-want +got):\n%s", want.stdout, diff)
 		}
 	}
 	for got, golden := range want.files {
-		if diff := cmp.Diff(string(mustRead(t, filepath.Join(dir, golden))), string(mustRead(t, filepath.Join(dir, got)))); diff != "" {
+		if diff := cmp.Diff(string(testkit.ReadFile(t, filepath.Join(dir, golden))), string(testkit.ReadFile(t, filepath.Join(dir, got)))); diff != "" {
 			t.Errorf("%s differs from %s (-want +got):\n%s", got, golden, diff)
 		}
 	}
 	for file, text := range want.contains {
-		mustContain(t, file, string(mustRead(t, filepath.Join(dir, file))), text)
+		mustContain(t, file, string(testkit.ReadFile(t, filepath.Join(dir, file))), text)
 	}
 }
 
@@ -156,7 +158,7 @@ func copyTo(t *testing.T, from, to string) {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		return os.WriteFile(dst, mustRead(t, p), st.Mode().Perm())
+		return os.WriteFile(dst, testkit.ReadFile(t, p), st.Mode().Perm())
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite the examples' expected.yaml")
@@ -43,7 +45,7 @@ func TestExamples(t *testing.T) {
 			}
 			if ex.stdin != "" {
 				t.Setenv("INJECT_SIDECARS", binary)
-				r = run(t, dir, mustRead(t, filepath.Join(dir, ex.stdin)), "./post-render.sh")
+				r = run(t, dir, testkit.ReadFile(t, filepath.Join(dir, ex.stdin)), "./post-render.sh")
 			} else {
 				r = run(t, dir, nil, binary, ex.args...)
 			}
@@ -52,7 +54,7 @@ func TestExamples(t *testing.T) {
 			}
 			outputs := map[string]string{"expected.yaml": r.stdout}
 			if ex.report {
-				outputs["expected.report.json"] = string(mustRead(t, reportPath))
+				outputs["expected.report.json"] = string(testkit.ReadFile(t, reportPath))
 			}
 			for name, got := range outputs {
 				golden := filepath.Join(dir, name)
@@ -62,7 +64,7 @@ func TestExamples(t *testing.T) {
 					}
 					continue
 				}
-				if diff := cmp.Diff(string(mustRead(t, golden)), got); diff != "" {
+				if diff := cmp.Diff(string(testkit.ReadFile(t, golden)), got); diff != "" {
 					t.Errorf("%s differs (-want +got):\n%s", golden, diff)
 				}
 			}

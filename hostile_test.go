@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 const rlHead = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
@@ -17,24 +19,6 @@ const rlHead = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
 const goodFC = "functionConfig:\n  apiVersion: inject-sidecars.dev/v1alpha1\n  kind: SidecarInjection\n  metadata: {name: mesh}\n  spec:\n    containers:\n    - {name: proxy, image: 'envoy:1'}\n"
 
 const deployItem = "items:\n- apiVersion: apps/v1\n  kind: Deployment\n  metadata: {name: web}\n  spec:\n    template:\n      spec:\n        containers:\n        - {name: app, image: 'app:1'}\n"
-
-func aliasBomb(indent string) string {
-	var b strings.Builder
-	b.WriteString(indent + "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
-	prev := "a"
-	for _, name := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
-		b.WriteString(indent + name + ": &" + name + " [")
-		for i := 0; i < 9; i++ {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("*" + prev)
-		}
-		b.WriteString("]\n")
-		prev = name
-	}
-	return b.String()
-}
 
 // TestHostileInputKRM feeds the KRM function every kind of bad input:
 // each must end with exit 1, a clear one-line message, and a ResourceList
@@ -62,8 +46,8 @@ func TestHostileInputKRM(t *testing.T) {
 		{"bad label selector", rlHead + deployItem + strings.Replace(goodFC, "    containers:", "    targets: [{labelSelector: 'a in b'}]\n    containers:", 1), "spec.targets[0].labelSelector", 1},
 		{"template that does not parse", rlHead + deployItem + strings.Replace(goodFC, "'envoy:1'", "'envoy:{{ .Name '", 1), `spec.containers[0].image: "envoy:{{ .Name " is not a valid template`, 1},
 		{"pod spec of the wrong shape", rlHead + "items:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec: {containers: oops}\n" + goodFC, `spec.containers: expected a list, got "oops"`, 1},
-		{"alias bomb in items is refused", rlHead + "items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n  data:\n" + aliasBomb("    ") + goodFC, "YAML aliases expand this document by more than 100000 nodes", 1},
-		{"alias bomb in the config", rlHead + deployItem + strings.Replace(goodFC, "    containers:", "    podAnnotations:\n"+aliasBomb("      ")+"    containers:", 1), "excessive aliasing", 1},
+		{"alias bomb in items is refused", rlHead + "items:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n  data:\n" + testkit.AliasBomb("    ") + goodFC, "YAML aliases expand this document by more than 100000 nodes", 1},
+		{"alias bomb in the config", rlHead + deployItem + strings.Replace(goodFC, "    containers:", "    podAnnotations:\n"+testkit.AliasBomb("      ")+"    containers:", 1), "excessive aliasing", 1},
 		{"nesting 50,000 deep", rlHead + "items:\n- " + strings.Repeat("[", 50000) + strings.Repeat("]", 50000) + "\n", "exceeded max depth", 1},
 	}
 	for _, tt := range tests {
@@ -151,10 +135,7 @@ func TestHostileInputPlain(t *testing.T) {
 
 // TestDeterministic runs the same input twice: the bytes must match.
 func TestDeterministic(t *testing.T) {
-	in := mustRead(t, "../shared/corpus/microservices-demo.yaml")
-	if len(in) == 0 {
-		t.Skip("no corpus")
-	}
+	in := testkit.ReadFile(t, testkit.CorpusFile(t, "microservices-demo.yaml"))
 	cfg := "testdata/pattern-mesh-proxy/config.yaml"
 	a := run(t, "", in, binary, "-q", "-c", cfg)
 	b := run(t, "", in, binary, "-q", "-c", cfg)

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 // The repository's own promises to a newcomer: the docs stand alone,
@@ -84,7 +86,7 @@ func TestMakeToolTargets(t *testing.T) {
 // TestOneVersion: --version, the Helm plugin's plugin.yaml and the image
 // tag make image uses all say plugin.yaml's version.
 func TestOneVersion(t *testing.T) {
-	m := regexp.MustCompile(`(?m)^version:\s*(\S+)\s*$`).FindSubmatch(mustRead(t, "plugin.yaml"))
+	m := regexp.MustCompile(`(?m)^version:\s*(\S+)\s*$`).FindSubmatch(testkit.ReadFile(t, "plugin.yaml"))
 	if m == nil {
 		t.Fatal("plugin.yaml has no version line")
 	}
@@ -106,10 +108,10 @@ func TestOneVersion(t *testing.T) {
 // TestReadmePicture: the README shows docs/injection.svg, and the file is
 // well-formed SVG (an <svg> root with a title, for screen readers).
 func TestReadmePicture(t *testing.T) {
-	if !strings.Contains(string(mustRead(t, "README.md")), "](docs/injection.svg)") {
+	if !strings.Contains(string(testkit.ReadFile(t, "README.md")), "](docs/injection.svg)") {
 		t.Error("README.md does not show docs/injection.svg")
 	}
-	dec := xml.NewDecoder(bytes.NewReader(mustRead(t, "docs/injection.svg")))
+	dec := xml.NewDecoder(bytes.NewReader(testkit.ReadFile(t, "docs/injection.svg")))
 	var root, title string
 	for {
 		tok, err := dec.Token()

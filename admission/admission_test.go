@@ -58,6 +58,7 @@ func pod(t *testing.T, src string) *corev1.Pod {
 }
 
 func TestSmoke(t *testing.T) {
+	t.Parallel()
 	p := generate(t, `  containers:
   - name: fluent-bit
     image: fluent/fluent-bit:3.1.4

@@ -16,6 +16,7 @@ import (
 // server's CEL budgets: the evaluation fails past the per-expression
 // limit, and each policy's cost must stay under the per-policy budget.
 func TestCost(t *testing.T) {
+	t.Parallel()
 	var spec strings.Builder
 	spec.WriteString("  containers:\n")
 	for i := 0; i < 5; i++ {

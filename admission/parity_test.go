@@ -73,6 +73,7 @@ func nsObject(t *testing.T, nsYAML, name string) *corev1.Namespace {
 // transform writes offline; what transform refuses, the policy refuses
 // (denied) or leaves alone, as onConflict says.
 func TestParity(t *testing.T) {
+	t.Parallel()
 	const app = "metadata: {name: web, namespace: shop, labels: {app: web}}\nspec:\n  containers:\n  - {name: app, image: 'app:1', ports: [{containerPort: 8080}]}\n"
 	const sidecar = "  containers:\n  - {name: fluent-bit, image: 'fluent/fluent-bit:3.1.4'}\n"
 	tests := []struct {
@@ -126,6 +127,7 @@ func TestParity(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			inj := injection(t, tt.spec)
 			p := generate(t, tt.spec)
 			before := pod(t, tt.pod)

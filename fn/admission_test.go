@@ -15,6 +15,7 @@ import (
 // the items; a config admission cannot express is an error result
 // naming the field.
 func TestAdmissionEmit(t *testing.T) {
+	t.Parallel()
 	list := func(extra string) string {
 		return `apiVersion: config.kubernetes.io/v1
 kind: ResourceList

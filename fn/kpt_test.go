@@ -9,6 +9,7 @@ import (
 // TestFromKpt tells kpt's lists from kustomize's and hand-written ones by
 // the functionConfig, as kpt, kustomize and a user write it.
 func TestFromKpt(t *testing.T) {
+	t.Parallel()
 	const head = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n"
 	tests := []struct {
 		name, fc string
@@ -24,6 +25,7 @@ func TestFromKpt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			rl, err := fn.ParseResourceList([]byte(head + tt.fc))
 			if err != nil {
 				t.Fatal(err)

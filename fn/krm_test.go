@@ -60,6 +60,7 @@ functionConfig:
 // seqindent annotations kpt and kustomize put on items come back as they
 // went in, and that results name the file from them.
 func TestKRMKeepsOrchestratorAnnotations(t *testing.T) {
+	t.Parallel()
 	var out bytes.Buffer
 	results, err := fn.Run(strings.NewReader(annotatedList), &out, nil)
 	if err != nil || results.ExitCode() != 0 {

@@ -28,6 +28,7 @@ func krmMessages(t *testing.T, rl string) []string {
 // TestKRMConfigMessages: what kpt and kustomize users read about their
 // config, word for word.
 func TestKRMConfigMessages(t *testing.T) {
+	t.Parallel()
 	const head = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata:\n    name: web\n"
 	tests := []struct {
 		name, fc string
@@ -51,6 +52,7 @@ func TestKRMConfigMessages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if diff := cmp.Diff(tt.want, krmMessages(t, head+tt.fc)); diff != "" {
 				t.Errorf("results (-want +got):\n%s", diff)
 			}

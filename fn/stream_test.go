@@ -11,6 +11,7 @@ import (
 // The items of a ResourceList are read an item at a time when its layout
 // allows, and whole otherwise; both must give the same output.
 func TestItemsReadEitherWay(t *testing.T) {
+	t.Parallel()
 	const cfg = "functionConfig:\n  apiVersion: inject-sidecars.dev/v1alpha1\n  kind: SidecarInjection\n  metadata: {name: mesh}\n  spec:\n    containers:\n    - {name: proxy, image: 'envoy:1', resources: {requests: {cpu: 1m, memory: 1Mi}, limits: {cpu: 1m, memory: 1Mi}}}\n"
 	const items = `- apiVersion: v1
   kind: Pod
@@ -40,7 +41,8 @@ func TestItemsReadEitherWay(t *testing.T) {
       - {name: app, image: 'app:1'}
 `
 	head := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
-	run := func(in string) (string, []any) {
+	run := func(t *testing.T, in string) (string, []any) {
+		t.Helper()
 		var out bytes.Buffer
 		if _, err := Run(strings.NewReader(in), &out, nil); err != nil {
 			t.Fatal(err)
@@ -62,7 +64,7 @@ func TestItemsReadEitherWay(t *testing.T) {
 	if _, _, ok := splitItems(head + "items:\n" + items + cfg); !ok {
 		t.Fatal("the simple layout was not split")
 	}
-	out, want := run(head + "items:\n" + items + cfg)
+	out, want := run(t, head+"items:\n"+items+cfg)
 	if !strings.Contains(out, "  metadata: {name: untouched}\n  data: {k: v}\n") {
 		t.Errorf("an untouched item was not written as it came:\n%s", out)
 	}
@@ -77,7 +79,8 @@ func TestItemsReadEitherWay(t *testing.T) {
 		"comment at column 0":  head + "items:\n" + strings.Replace(items, "- apiVersion: v1\n  kind: ConfigMap", "# a comment\n- apiVersion: v1\n  kind: ConfigMap", 1) + cfg,
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, got := run(in)
+			t.Parallel()
+			_, got := run(t, in)
 			if name == "alias across items" {
 				// The alias adds a label to b: compare without it.
 				b := got[2].(map[string]any)["metadata"].(map[string]any)

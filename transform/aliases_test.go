@@ -1,13 +1,13 @@
 package transform_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
 
@@ -45,6 +45,7 @@ const mountsAndEnv = `  containers:
 // Names written as aliases are the names they stand for, wherever names
 // are compared.
 func TestAliasedContainerNames(t *testing.T) {
+	t.Parallel()
 	t.Run("a sidecar named like an aliased container is a conflict", func(t *testing.T) {
 		_, rs := runRaw(t, injection(t, "dup", "  containers:\n  - {name: app, image: \"x:1\"}\n"), aliasedNames)
 		oneOutcome(t, rs, transform.Conflict)
@@ -89,20 +90,11 @@ func TestAliasedContainerNames(t *testing.T) {
 	})
 }
 
-// aliasBomb is a label whose anchors expand to 2^40 scalars.
-func aliasBomb(indent string) string {
-	var b strings.Builder
-	b.WriteString(indent + "a0: &a0 [lol, lol]\n")
-	for i := 1; i < 40; i++ {
-		fmt.Fprintf(&b, "%sa%d: &a%d [*a%d, *a%d]\n", indent, i, i, i-1, i-1)
-	}
-	return b.String()
-}
-
 // An alias bomb in a workload is refused at once, before anything
 // compares, copies or hashes it.
 func TestAliasBombInAWorkloadIsRefused(t *testing.T) {
-	in := strings.Replace(deploy, "  namespace: dev\n", "  namespace: dev\n  labels:\n"+aliasBomb("    "), 1)
+	t.Parallel()
+	in := strings.Replace(deploy, "  namespace: dev\n", "  namespace: dev\n  labels:\n"+testkit.AliasBomb("    "), 1)
 	done := make(chan []transform.Result)
 	go func() {
 		_, rs := runRaw(t, injection(t, "logging", mountsAndEnv), in)
@@ -123,6 +115,7 @@ func TestAliasBombInAWorkloadIsRefused(t *testing.T) {
 // is what they stand for, never an alias whose anchor stayed in the
 // annotation.
 func TestOverrideWithAliases(t *testing.T) {
+	t.Parallel()
 	inj := injection(t, "logging", logging+"  overrides: [resources, env]\n")
 	override := `x: &mem {memory: 128Mi}
 logging:
@@ -154,7 +147,7 @@ logging:
 		t.Errorf("uninject was not exact:\n%s", back)
 	}
 
-	bomb := strings.Replace(in, "x: &mem {memory: 128Mi}\n", "x: &mem {memory: 128Mi}\n      y:\n"+aliasBomb("        "), 1)
+	bomb := strings.Replace(in, "x: &mem {memory: 128Mi}\n", "x: &mem {memory: 128Mi}\n      y:\n"+testkit.AliasBomb("        "), 1)
 	_, rs = runRaw(t, inj, bomb)
 	oneOutcome(t, rs, transform.Failed)
 	if !strings.Contains(rs[0].Message, "aliases expand it") {
@@ -179,6 +172,7 @@ logging:
 // onConflict: replace never takes away an anchor the pod's aliases need:
 // the clash stays an error, and the output never holds a dangling alias.
 func TestReplaceKeepsAnchors(t *testing.T) {
+	t.Parallel()
 	in := strings.Replace(deploy, "        image: app:1\n", `        image: app:1
       volumes:
       - name: logs

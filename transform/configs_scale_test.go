@@ -60,6 +60,7 @@ func BenchmarkConfigs(b *testing.B) {
 // measure every sidecar in the pod: 200 configs cost 10 times what 50
 // did. It takes a minute; INJECT_SIDECARS_SCALE=1 runs it.
 func TestConfigsScaleLinearly(t *testing.T) {
+	// Not parallel: it reads the whole process's CPU time.
 	if os.Getenv("INJECT_SIDECARS_SCALE") == "" {
 		t.Skip("a minute of CPU: set INJECT_SIDECARS_SCALE=1")
 	}

@@ -79,6 +79,7 @@ spec:
 `
 
 func TestFilter(t *testing.T) {
+	t.Parallel()
 	const proxy = "  containers:\n  - name: proxy\n    image: envoy:1\n"
 	tests := []struct {
 		name    string
@@ -154,6 +155,7 @@ spec:
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, results := run(t, tt.inj, tt.input)
 			if diff := cmp.Diff(strings.TrimSpace(tt.want), strings.TrimSpace(got)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
@@ -172,6 +174,7 @@ spec:
 }
 
 func TestSelector(t *testing.T) {
+	t.Parallel()
 	deploy := "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-1\n  namespace: shop\n  labels: {app: web, tier: front}\n  annotations: {team: payments}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: app, image: 'a:1'}\n"
 	tests := []struct {
 		name string
@@ -192,6 +195,7 @@ func TestSelector(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			inj := injection(t, "s", "  containers: [{name: proxy, image: 'envoy:1'}]\n  targets: ["+tt.sel+"]\n")
 			_, results := run(t, inj, deploy)
 			got := len(results) > 0 && results[0].Outcome == transform.Injected
@@ -203,6 +207,7 @@ func TestSelector(t *testing.T) {
 }
 
 func TestMergeKeysInWorkloads(t *testing.T) {
+	t.Parallel()
 	inj := injection(t, "logs", "  containers:\n  - name: fluent-bit\n    image: fb:1\n")
 	tests := []struct {
 		name, input, field string
@@ -226,6 +231,7 @@ func TestMergeKeysInWorkloads(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			out, results := run(t, inj, tt.input)
 			var fields []string
 			for _, r := range results {

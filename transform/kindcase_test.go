@@ -3,6 +3,7 @@ package transform
 import "testing"
 
 func TestCaseOnlyKind(t *testing.T) {
+	t.Parallel()
 	kinds := []string{"CloneSet", "CronJob", "Deployment", "Job", "Pod"}
 	tests := []struct{ expr, want string }{
 		{"deployment", "Deployment"},

@@ -51,6 +51,7 @@ func cpuTime() time.Duration {
 // about 16 times as much (they cost 256 times as much when each entry
 // searched the list).
 func TestOverrideEnvIsLinear(t *testing.T) {
+	// Not parallel: it reads the whole process's CPU time.
 	if testing.Short() {
 		t.Skip("timing")
 	}

@@ -16,6 +16,7 @@ import (
 // bad one is still a config error naming its field, and every bad one is
 // reported at once.
 func TestLoadTemplateErrors(t *testing.T) {
+	t.Parallel()
 	n, err := yaml.Parse(`apiVersion: inject-sidecars.dev/v1alpha1
 kind: SidecarInjection
 metadata: {name: logging}
@@ -49,6 +50,7 @@ spec:
 
 // --uninject turns any config into an uninject run.
 func TestLoadUninject(t *testing.T) {
+	t.Parallel()
 	n, err := yaml.Parse("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {name: proxy, image: 'envoy:1'}\n")
 	if err != nil {
 		t.Fatal(err)

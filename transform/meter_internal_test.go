@@ -79,6 +79,7 @@ func randomPod(r *rand.Rand) string {
 // The meter gives what the helpers give for the pod as it is, to the
 // last digit and in the same units.
 func TestMeterMatchesTheHelpers(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewSource(1))
 	for i := range 2000 {
 		text := randomPod(r)
@@ -107,6 +108,7 @@ func TestMeterMatchesTheHelpers(t *testing.T) {
 // (sidecars put first or last, taken out, put in the middle) gives what
 // the helpers give for the pod as it is after each change.
 func TestMeterFollowsChanges(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewSource(2))
 	for round := range 50 {
 		n, err := yaml.Parse(randomPod(r))
@@ -148,6 +150,7 @@ func TestMeterFollowsChanges(t *testing.T) {
 
 // podNames keeps its counts right through any change to the lists.
 func TestPodNamesFollowChanges(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewSource(3))
 	n, err := yaml.Parse(randomPod(r))
 	if err != nil {

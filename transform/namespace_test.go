@@ -8,6 +8,7 @@ import (
 )
 
 func TestNamespaces(t *testing.T) {
+	t.Parallel()
 	ns := func(name, labels, annos string) string {
 		return "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + name + "\n  labels: {" + labels + "}\n  annotations: {" + annos + "}\n"
 	}
@@ -32,6 +33,7 @@ func TestNamespaces(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, rs := runRaw(t, injection(t, "mesh", proxy+tt.spec), strings.Join(tt.docs, "\n---\n"))
 			var got transform.Outcome
 			msg := ""

@@ -11,6 +11,7 @@ import (
 // in bytes as in nodes: two aliases of a 600 KiB string are refused, one
 // is copied.
 func TestCopyNodeBoundsAliasBytes(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("x", 600<<10)
 	tests := []struct {
 		name, in string
@@ -21,6 +22,7 @@ func TestCopyNodeBoundsAliasBytes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			n, err := yaml.Parse(tt.in)
 			if err != nil {
 				t.Fatal(err)

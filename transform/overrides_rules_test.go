@@ -12,6 +12,7 @@ import (
 // API server's container rules, as the config is. Each of these was
 // injected before, and the server refused the pod.
 func TestOverridesKeepTheServerRules(t *testing.T) {
+	t.Parallel()
 	const pre = "override of injection \"logging\": with the overrides applied, spec.containers[0]."
 	tests := []struct{ name, value, want string }{
 		{"empty image", `{"logging": {"containers": [{"name": "fluent-bit", "image": ""}]}}`,
@@ -27,6 +28,7 @@ func TestOverridesKeepTheServerRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			in := withOverride(deploy, tt.value)
 			out, rs := runRaw(t, injection(t, "logging", logging+"  overrides: [image, env, resources]\n"), in)
 			if out != in {
@@ -50,6 +52,7 @@ func TestOverridesKeepTheServerRules(t *testing.T) {
 // 1.32 any printable ASCII but '=' (so "1-web" is fine), before that a
 // C-style name.
 func TestRenderedEnvNamesFollowTheServer(t *testing.T) {
+	t.Parallel()
 	const env = "  env:\n  - {name: '1-{{ .Name }}', value: x}\n"
 	if out, rs := runRaw(t, injection(t, "logging", env), deploy); out == deploy {
 		t.Errorf("refused on the latest Kubernetes: %v", rs)

@@ -22,6 +22,7 @@ func withOverride(doc, value string) string {
 // Overrides count in "up to date": editing the annotation re-injects,
 // removing it returns to the config's values, uninject stays exact.
 func TestOverridesAreUpToDateAware(t *testing.T) {
+	t.Parallel()
 	inj := injection(t, "logging", logging)
 	raised := withOverride(deploy, `{"logging": {"containers": [{"name": "fluent-bit", "resources": {"limits": {"memory": "256Mi"}}}]}}`)
 	once, rs := runRaw(t, inj, raised)
@@ -60,6 +61,7 @@ func TestOverridesAreUpToDateAware(t *testing.T) {
 }
 
 func TestOverrideErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, spec, value string
 		want              []string
@@ -75,6 +77,7 @@ func TestOverrideErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			in := withOverride(deploy, tt.value)
 			out, rs := runRaw(t, injection(t, "logging", logging+tt.spec), in)
 			if out != in {

@@ -12,6 +12,7 @@ import (
 // its owners write: a rendered hostPath, mountPath or subPath with a ".."
 // segment is refused for that workload.
 func TestRenderedPathsDoNotClimb(t *testing.T) {
+	t.Parallel()
 	const spec = `  containers:
   - name: shipper
     image: fluent/fluent-bit:3.1.4
@@ -36,6 +37,7 @@ func TestRenderedPathsDoNotClimb(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			out, rs := runRaw(t, inj, withAnnos(tt.dir, tt.sub))
 			if len(tt.bad) == 0 {
 				oneOutcome(t, rs, transform.Injected)

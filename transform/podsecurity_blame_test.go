@@ -11,6 +11,7 @@ import (
 // the one whose container fails the check, never one that only shares
 // its name with an added volume that does.
 func TestPodSecurityBlame(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, spec, want string
 	}{{
@@ -24,6 +25,7 @@ func TestPodSecurityBlame(t *testing.T) {
 	}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			_, results := run(t, injection(t, "mesh", tc.spec), pod)
 			var msgs []string
 			for _, r := range results {

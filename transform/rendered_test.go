@@ -12,6 +12,7 @@ import (
 // workload's annotations are held to the rules the config's own values
 // are: what the API server would refuse is this workload's error.
 func TestRenderedValuesFollowTheServersRules(t *testing.T) {
+	t.Parallel()
 	const spec = `  containers:
   - name: agent
     image: "agent:{{ index .Annotations \"ver\" }}"
@@ -45,6 +46,7 @@ func TestRenderedValuesFollowTheServersRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			var annos strings.Builder
 			for k, v := range ok {
 				if k == tt.key {

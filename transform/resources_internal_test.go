@@ -13,6 +13,7 @@ import (
 //	max( max over run-to-completion init containers i of (i + native sidecars before i),
 //	     sum of native sidecars + sum of containers ) + overhead
 func TestPodResources(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, spec                     string
 		reqCPU, reqMem, limCPU, limMem string
@@ -67,6 +68,7 @@ containers:
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			n, err := yaml.Parse(tt.spec)
 			if err != nil {
 				t.Fatal(err)
@@ -89,6 +91,7 @@ containers:
 }
 
 func TestReplicas(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		doc     string
 		want    int64

@@ -14,6 +14,7 @@ import (
 // workload's metadata does not have is a config error when the config is
 // read, listing the fields there are; it does not wait for a workload.
 func TestTemplateFieldsCheckedAtRead(t *testing.T) {
+	t.Parallel()
 	const fields = "the fields are Name, Namespace, Kind, Labels, Annotations"
 	tests := []struct {
 		name, value, wantField, wantDetail string
@@ -27,6 +28,7 @@ func TestTemplateFieldsCheckedAtRead(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			cfg := "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata: {name: t}\nspec:\n  containers:\n  - name: s\n    image: " + tt.value + "\n"
 			n, err := yaml.Parse(cfg)
 			if err != nil {

@@ -5,6 +5,7 @@ import "testing"
 // TestTemplateError: a template that fails for a workload is said in
 // the user's words, naming the key the workload lacks.
 func TestTemplateError(t *testing.T) {
+	t.Parallel()
 	data := &TemplateData{Name: "web", Labels: map[string]string{"app": "web"}, Annotations: map[string]string{}}
 	tests := []struct{ text, want string }{
 		{`x:{{ index .Labels "version" }}`, `spec.containers[0].image: the workload has no label "version" (the template {{ index .Labels "version" }} needs it): add the label, or use a template that does not need it`},
@@ -29,6 +30,7 @@ func TestTemplateError(t *testing.T) {
 // TestTemplateSyntax: a template that does not parse is quoted, with
 // what is wrong, not text/template's internals.
 func TestTemplateSyntax(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ text, want string }{
 		{"fluent/fluent-bit:{{ .Name }", `"fluent/fluent-bit:{{ .Name }" is not a valid template: a {{ has no closing }}`},
 		{"{{ .Name }}{{ end }}", `"{{ .Name }}{{ end }}" is not a valid template: write each action as {{ .Name }} or {{ index .Labels "app" }} (the fields are Name, Namespace, Kind, Labels, Annotations)`},

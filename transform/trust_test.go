@@ -46,6 +46,7 @@ spec:
 // Up to date means the workload holds what the config renders for it
 // today, not that the config's text is unchanged.
 func TestUpToDateFollowsTheRendering(t *testing.T) {
+	t.Parallel()
 	inj := injection(t, "logging", `  containers:
   - name: shipper
     image: fluent/fluent-bit:3.1.4
@@ -123,6 +124,7 @@ func TestUpToDateFollowsTheRendering(t *testing.T) {
 
 // Spelling out a default is the same injection: no rollout.
 func TestSpelledOutDefaultsAreANoOp(t *testing.T) {
+	t.Parallel()
 	const base = "  containers:\n  - {name: proxy, image: 'envoy:1'}\n"
 	once, _ := runRaw(t, injection(t, "mesh", base), deploy)
 	for _, extra := range []string{
@@ -145,9 +147,11 @@ func TestSpelledOutDefaultsAreANoOp(t *testing.T) {
 // A corrupt status is an error naming the annotation and the workload,
 // never a crash, and the workload is left as it is.
 func TestCorruptStatus(t *testing.T) {
+	t.Parallel()
 	inj := injection(t, "mesh", "  containers:\n  - {name: proxy, image: 'envoy:1'}\n")
 	for _, status := range []string{`"null"`, `"{"`, `"[]"`, `"7"`, `'{"mesh": 7}'`, `'{"mesh": null}'`, `'{"mesh": {"containers": "proxy"}}'`, `{}`, `[x]`} {
 		t.Run(status, func(t *testing.T) {
+			t.Parallel()
 			input := strings.Replace(deploy, "  template:\n", "  template:\n    metadata:\n      annotations:\n        inject-sidecars.dev/status: "+status+"\n", 1)
 			out, rs := runRaw(t, inj, input)
 			if out != input {
@@ -164,6 +168,7 @@ func TestCorruptStatus(t *testing.T) {
 // Owned objects are never changed, whatever they carry and wherever
 // they are.
 func TestOwnedPodWithStatusIsLeftAlone(t *testing.T) {
+	t.Parallel()
 	mesh := "  containers:\n  - {name: proxy, image: 'envoy:1'}\n"
 	injected, _ := runRaw(t, injection(t, "mesh", mesh), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: kube-system\nspec:\n  containers:\n  - {name: app, image: 'app:1'}\n")
 	owned := strings.Replace(injected, "  namespace: kube-system\n", "  namespace: kube-system\n  ownerReferences:\n  - {apiVersion: apps/v1, kind: ReplicaSet, name: rs, uid: u1}\n", 1)
@@ -182,6 +187,7 @@ func TestOwnedPodWithStatusIsLeftAlone(t *testing.T) {
 }
 
 func TestLists(t *testing.T) {
+	t.Parallel()
 	inj := injection(t, "mesh", "  containers:\n  - {name: proxy, image: 'envoy:1'}\n")
 	item := "  - apiVersion: v1\n    kind: Pod\n    metadata: {name: p}\n    spec:\n      containers:\n      - {name: app, image: 'app:1'}\n"
 	t.Run("local-config List", func(t *testing.T) {
@@ -217,6 +223,7 @@ func indent(s, by string) string {
 // A Pod spec outside a pod template keeps its status on the resource's
 // own metadata, where the kind's schema has room for it.
 func TestPodSpecOutsideATemplate(t *testing.T) {
+	t.Parallel()
 	cfg := "  containers:\n  - {name: proxy, image: 'envoy:1'}\n  podAnnotations: {example.com/mesh: \"on\"}\n  workloadKinds:\n  - {group: example.com, kind: Runner, podSpecPath: spec/podSpec}\n"
 	in := "apiVersion: example.com/v1\nkind: Runner\nmetadata:\n  name: r\nspec:\n  replicas: 2\n  podSpec:\n    containers:\n    - {name: app, image: 'app:1'}\n"
 	out, rs := run(t, injection(t, "mesh", cfg), in)
@@ -249,6 +256,7 @@ spec:
 // Duplicate keys in an input are an error for that document, which is
 // left as it came.
 func TestDuplicateKeysInInput(t *testing.T) {
+	t.Parallel()
 	inj := injection(t, "mesh", "  containers:\n  - {name: proxy, image: 'envoy:1'}\n")
 	in := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels: {a: b, a: c}\nspec:\n  containers:\n  - {name: app, image: 'app:1'}\n"
 	out, rs := runRaw(t, inj, in)
@@ -267,6 +275,7 @@ func TestDuplicateKeysInInput(t *testing.T) {
 // characters; spec.volumes[0].name renders as "…-vol", which is not
 // valid: must be no more than 63 characters`.)
 func TestRenderedNamesAreValidated(t *testing.T) {
+	t.Parallel()
 	inj := injection(t, "logs", "  containers:\n  - {name: '{{ .Name }}-logs', image: 'x:1'}\n  volumes:\n  - {name: '{{ .Name }}-vol', emptyDir: {}}\n")
 	inj.Source = "logs.yaml"
 	name := strings.Repeat("a", 60)

@@ -18,6 +18,7 @@ const sidecar = "containers:\n- name: agent\n  image: 'example/agent:1.0'\n"
 // is held to, with the exact message and the error's type. A row's
 // errors are all of the config's errors: nothing hidden, nothing extra.
 func TestContainerRules(t *testing.T) {
+	t.Parallel()
 	inv, ns, req, forb, dup := field.ErrorTypeInvalid, field.ErrorTypeNotSupported, field.ErrorTypeRequired, field.ErrorTypeForbidden, field.ErrorTypeDuplicate
 	c0 := "spec.containers[0]."
 	tests := []struct {
@@ -112,6 +113,7 @@ func TestContainerRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			spec := tt.spec
 			if spec[0] == ' ' {
 				spec = sidecar + spec // a field of the sidecar
@@ -140,6 +142,7 @@ func TestContainerRules(t *testing.T) {
 // TestContainerRulesAccept: the edge values the API server takes are
 // taken.
 func TestContainerRulesAccept(t *testing.T) {
+	t.Parallel()
 	for name, spec := range map[string]string{
 		"periodSeconds 0 (defaulted)":   "  livenessProbe: {exec: {command: ['true']}, periodSeconds: 0}",
 		"env name starting with digit":  "env: [{name: '1A', value: x}]",
@@ -158,6 +161,7 @@ func TestContainerRulesAccept(t *testing.T) {
 		"downwardAPI volume of a label": "volumes: [{name: v, downwardAPI: {items: [{path: l, fieldRef: {fieldPath: \"metadata.labels['app']\"}}]}}]",
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			spec = sidecar + spec // a field of the sidecar, or of the spec
 			if _, err := decode(t, header+"spec:\n"+indent(spec)); err != nil {
 				t.Errorf("refused: %v", err)

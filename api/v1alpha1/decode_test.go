@@ -24,6 +24,7 @@ func decode(t *testing.T, src string) (*v1alpha1.SidecarInjection, error) {
 // TestDecodeErrors checks that each kind of config mistake is reported
 // with the field path where it is.
 func TestDecodeErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, spec string
 		path, msg  string
@@ -87,6 +88,7 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			spec := "spec:\n" + indent(tt.spec)
 			_, err := decode(t, header+spec)
 			wantFieldError(t, err, tt.path, tt.msg)
@@ -119,6 +121,7 @@ func indent(s string) string {
 }
 
 func TestDecodeDocumentErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, src, path, msg string }{
 		{"missing name", "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nspec:\n  env: [{name: A, value: x}]\n", "metadata.name", "required"},
 		{"bad name", "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata: {name: Logging}\nspec:\n  env: [{name: A, value: x}]\n", "metadata.name", "not a valid name"},
@@ -133,6 +136,7 @@ func TestDecodeDocumentErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := decode(t, tt.src)
 			wantFieldError(t, err, tt.path, tt.msg)
 		})
@@ -143,6 +147,7 @@ func TestDecodeDocumentErrors(t *testing.T) {
 }
 
 func TestDecodeDefaultsAndHash(t *testing.T) {
+	t.Parallel()
 	c, err := decode(t, header+"spec:\n  containers:\n  - {name: a, image: 'x:1'}\n")
 	if err != nil {
 		t.Fatal(err)
@@ -180,6 +185,7 @@ func TestDecodeDefaultsAndHash(t *testing.T) {
 }
 
 func TestDecodeWarnings(t *testing.T) {
+	t.Parallel()
 	c, err := decode(t, header+"spec:\n  containers:\n  - {name: a, image: example/a}\n  - {name: b, image: 'b:latest', resources: {requests: {cpu: 1m}, limits: {cpu: 1m}}}\n  - {name: c, image: 'c@sha256:0000000000000000000000000000000000000000000000000000000000000000', resources: {requests: {cpu: 1m}, limits: {cpu: 1m}}}\n  - {name: d, image: 'registry:5000/d:1.0', resources: {requests: {cpu: 1m}, limits: {cpu: 1m}}}\n")
 	if err != nil {
 		t.Fatal(err)
@@ -202,6 +208,7 @@ func TestDecodeWarnings(t *testing.T) {
 }
 
 func TestPositionParse(t *testing.T) {
+	t.Parallel()
 	type place struct {
 		where  v1alpha1.Where
 		anchor string

@@ -12,6 +12,7 @@ import (
 // decoder finds fields by reflection, so a new field needs no entry
 // anywhere else; this test is what says a new field decodes.
 func TestDecodeEveryField(t *testing.T) {
+	t.Parallel()
 	n, err := yaml.Parse(`apiVersion: inject-sidecars.dev/v1alpha1
 kind: SidecarInjection
 metadata: {name: all}

@@ -11,6 +11,7 @@ import (
 // as clusters report theirs (v1.30.2-gke.100, v1.31.0+k3s1). Nothing
 // else: apimachinery's ParseGeneric would take 1.30x and 1.30.2.4.
 func TestParseKubeVersion(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		in           string
 		major, minor uint

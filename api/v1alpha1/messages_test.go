@@ -28,6 +28,7 @@ func configErrors(t *testing.T, err error) []string {
 // the mistakes a first-time user makes: each is said once, at the place
 // it is, with the fix, and nothing follows from it.
 func TestDecodeMessages(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, src string
 		want      []string
@@ -63,6 +64,7 @@ func TestDecodeMessages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := decode(t, tt.src)
 			if diff := cmp.Diff(tt.want, configErrors(t, err)); diff != "" {
 				t.Errorf("errors (-want +got):\n%s", diff)
@@ -75,6 +77,7 @@ func TestDecodeMessages(t *testing.T) {
 // the user wrote, and kpt's empty one (no config given at all) is said
 // once.
 func TestConfigMapMessages(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, src string
 		ref       string
@@ -98,6 +101,7 @@ func TestConfigMapMessages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := decode(t, tt.src)
 			if diff := cmp.Diff(tt.want, configErrors(t, err)); diff != "" {
 				t.Errorf("errors (-want +got):\n%s", diff)

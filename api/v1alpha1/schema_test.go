@@ -57,6 +57,7 @@ func asJSON(t *testing.T, src string) any {
 // Every SidecarInjection in examples/ and testdata/ validates against
 // the schema.
 func TestSchemaValidatesEveryConfig(t *testing.T) {
+	t.Parallel()
 	s := compile(t)
 	var files []string
 	for _, p := range []string{"../../testdata/*/config.yaml", "../../examples/*/inject.yaml", "../../examples/*/sidecars.yaml", "../../examples/*/*/inject.yaml"} {
@@ -94,6 +95,7 @@ func TestSchemaValidatesEveryConfig(t *testing.T) {
 }
 
 func TestSchemaRejectsBadConfigs(t *testing.T) {
+	t.Parallel()
 	s := compile(t)
 	const head = "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata: {name: x}\n"
 	for name, src := range map[string]string{
@@ -119,6 +121,7 @@ func TestSchemaRejectsBadConfigs(t *testing.T) {
 		"resource named cpus":      "spec:\n  containers: [{name: a, image: 'a:1', resources: {limits: {cpus: 1}}}]\n",
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			if err := s.Validate(asJSON(t, head+src)); err == nil {
 				t.Errorf("the schema accepts:\n%s", src)
 			}
@@ -140,6 +143,7 @@ func TestSchemaRejectsBadConfigs(t *testing.T) {
 // TestSchemaEnums reads the enums back from the schema: each field
 // lists exactly the values the API server takes.
 func TestSchemaEnums(t *testing.T) {
+	t.Parallel()
 	b, err := v1alpha1.Schema()
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +13,7 @@ import (
 // API (or is a usage error), and what admission cannot express is
 // refused with its field path and why, with nothing printed.
 func TestAdmissionPolicy(t *testing.T) {
+	t.Parallel()
 	const config = "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata: {name: logging}\nspec:\n  containers: [{name: fluent-bit, image: 'fluent/fluent-bit:3.1.4'}]\n"
 	tests := []struct {
 		name, extra, kubeVersion string
@@ -31,31 +31,31 @@ func TestAdmissionPolicy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			path := filepath.Join(t.TempDir(), "config.yaml")
 			if err := os.WriteFile(path, []byte(config+tt.extra), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			var out, errb bytes.Buffer
 			args := []string{"--admission-policy", "-c", path}
 			if tt.kubeVersion != "" {
 				args = append(args, "--kube-version", tt.kubeVersion)
 			}
-			code := cli.Main("test", args, strings.NewReader(""), &out, &errb)
+			out, stderr, code := cli.Invoke(t, nil, args...)
 			if code != tt.code {
-				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tt.code, errb.String())
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tt.code, stderr)
 			}
 			for _, want := range tt.stdout {
-				if !strings.Contains(out.String(), want) {
-					t.Errorf("stdout lacks %q:\n%s", want, out.String())
+				if !strings.Contains(out, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, out)
 				}
 			}
 			for _, want := range tt.stderr {
-				if !strings.Contains(errb.String(), want) {
-					t.Errorf("stderr lacks %q:\n%s", want, errb.String())
+				if !strings.Contains(stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr)
 				}
 			}
-			if tt.code != 0 && out.Len() > 0 {
-				t.Errorf("printed on failure:\n%s", out.String())
+			if tt.code != 0 && out != "" {
+				t.Errorf("printed on failure:\n%s", out)
 			}
 		})
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 )
 
 func TestFromFlags(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		args    []string
@@ -51,6 +51,7 @@ func TestFromFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got, err := FromFlags("inject-sidecars", tt.args)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -69,16 +70,17 @@ func TestFromFlags(t *testing.T) {
 }
 
 func TestRealMainUsageExitCodes(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"--frobnicate"}, {"x.yaml"}, {"-c", "a", "-i"}} {
-		var out, errb strings.Builder
-		if code := Main("", args, strings.NewReader(""), &out, &errb); code != exitUsage {
+		_, stderr, code := Invoke(t, nil, args...)
+		if code != exitUsage {
 			t.Errorf("%v: exit %d, want %d", args, code, exitUsage)
 		}
 		// One line saying what is wrong, then where the usage is: the
 		// whole usage would bury that line.
-		lines := strings.Split(strings.TrimSuffix(errb.String(), "\n"), "\n")
+		lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
 		if len(lines) != 2 || !strings.HasPrefix(lines[0], "inject-sidecars: ") || lines[1] != "run inject-sidecars --help for usage" {
-			t.Errorf("%v: stderr is not one line and the pointer to --help:\n%s", args, errb.String())
+			t.Errorf("%v: stderr is not one line and the pointer to --help:\n%s", args, stderr)
 		}
 	}
 }
@@ -86,12 +88,12 @@ func TestRealMainUsageExitCodes(t *testing.T) {
 // A bad flag value is a usage error naming the flag (exit 2), not a
 // config error blamed on the config file.
 func TestKubeVersionFlagUsageError(t *testing.T) {
-	var out, errb strings.Builder
-	code := Main("", []string{"-c", "/nonexistent/inject.yaml", "--kube-version", "banana", "app.yaml"}, strings.NewReader(""), &out, &errb)
+	t.Parallel()
+	_, stderr, code := Invoke(t, nil, "-c", "/nonexistent/inject.yaml", "--kube-version", "banana", "app.yaml")
 	if code != exitUsage {
 		t.Errorf("exit %d, want %d", code, exitUsage)
 	}
-	first, _, _ := strings.Cut(errb.String(), "\n")
+	first, _, _ := strings.Cut(stderr, "\n")
 	if want := `inject-sidecars: --kube-version "banana" is not a Kubernetes version: give MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 1.30 or v1.30.2`; first != want {
 		t.Errorf("first line\n%s\nwant\n%s", first, want)
 	}
@@ -100,6 +102,7 @@ func TestKubeVersionFlagUsageError(t *testing.T) {
 // TestUsageNamesEveryFlag: the hand-written usage lists every flag the
 // command defines, with its shorthand, and no flag it does not define.
 func TestUsageNamesEveryFlag(t *testing.T) {
+	t.Parallel()
 	var o Options
 	fs := flagSet("inject-sidecars", &o)
 	u := strings.ReplaceAll(usage, "PROG", "inject-sidecars")
@@ -121,9 +124,10 @@ func TestUsageNamesEveryFlag(t *testing.T) {
 
 // --help ends with the exit codes, two examples and where the docs are.
 func TestHelp(t *testing.T) {
-	var out, errb strings.Builder
-	if code := Main("", []string{"--help"}, strings.NewReader(""), &out, &errb); code != exitOK {
-		t.Fatalf("exit %d:\n%s", code, errb.String())
+	t.Parallel()
+	out, stderr, code := Invoke(t, nil, "--help")
+	if code != exitOK {
+		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
 	for _, want := range []string{
 		"--diff ",
@@ -132,8 +136,8 @@ func TestHelp(t *testing.T) {
 		"  inject-sidecars -c sidecars.yaml --diff app.yaml ",
 		"docs: https://github.com/inject-sidecars/inject-sidecars#readme",
 	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("--help lacks %q:\n%s", want, out.String())
+		if !strings.Contains(out, want) {
+			t.Errorf("--help lacks %q:\n%s", want, out)
 		}
 	}
 }
@@ -143,8 +147,7 @@ func TestHelp(t *testing.T) {
 func TestStderrCopy(t *testing.T) {
 	log := filepath.Join(t.TempDir(), "inject.log")
 	t.Setenv(StderrCopyEnv, log)
-	var out, errb bytes.Buffer
-	code := Main("", []string{"-c", "/nonexistent/sidecars.yaml"}, strings.NewReader("kind: Pod\n"), &out, &errb)
+	_, stderr, code := Invoke(t, strings.NewReader("kind: Pod\n"), "-c", "/nonexistent/sidecars.yaml")
 	if code != exitError {
 		t.Fatalf("exit %d, want %d", code, exitError)
 	}
@@ -152,8 +155,8 @@ func TestStderrCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(got) != errb.String() || !strings.Contains(string(got), "/nonexistent/sidecars.yaml") {
-		t.Errorf("the copy %q differs from stderr %q", got, errb.String())
+	if string(got) != stderr || !strings.Contains(string(got), "/nonexistent/sidecars.yaml") {
+		t.Errorf("the copy %q differs from stderr %q", got, stderr)
 	}
 }
 
@@ -162,9 +165,9 @@ func TestStderrCopy(t *testing.T) {
 func TestStderrCopyNotInKRMMode(t *testing.T) {
 	log := filepath.Join(t.TempDir(), "inject.log")
 	t.Setenv(StderrCopyEnv, log)
-	var out, errb bytes.Buffer
-	if code := Main("", nil, strings.NewReader("kind: ResourceList\n"), &out, &errb); code != exitError {
-		t.Fatalf("exit %d, want %d: %s", code, exitError, errb.String())
+	_, stderr, code := Invoke(t, strings.NewReader("kind: ResourceList\n"))
+	if code != exitError {
+		t.Fatalf("exit %d, want %d: %s", code, exitError, stderr)
 	}
 	if _, err := os.Stat(log); !os.IsNotExist(err) {
 		t.Errorf("KRM mode wrote %s (%v)", log, err)

@@ -24,13 +24,12 @@ func TestOneCoreSameBytes(t *testing.T) {
 	stream := strings.Join(docs, "---\n")
 	run := func(procs int) (plainOut, plainErr, krmOut string) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-		out, stderr, code := plain(t, []byte(stream), "-c", cfg)
+		out, stderr, code := cli.Invoke(t, strings.NewReader(stream), "-c", cfg)
 		if code != 0 {
 			t.Fatalf("exit %d:\n%s", code, stderr)
 		}
-		var kout, kerr bytes.Buffer
-		cli.Main("", nil, bytes.NewReader(testkit.ToResourceList([]byte(stream), testkit.ReadFile(t, cfg))), &kout, &kerr)
-		return out, stderr, kout.String()
+		krm, _, _ := cli.Invoke(t, bytes.NewReader(testkit.ToResourceList([]byte(stream), testkit.ReadFile(t, cfg))))
+		return out, stderr, krm
 	}
 	p1, e1, k1 := run(1)
 	for _, procs := range []int{2, 4, 8} {

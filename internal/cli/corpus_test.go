@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/internal/cli"
 	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlfile"
 )
@@ -54,13 +56,15 @@ func workloads(n *yaml.Node) []*yaml.RNode {
 // a second run must change nothing, and uninject must give back the same
 // resources.
 func TestCorpus(t *testing.T) {
+	t.Parallel()
 	for _, path := range testkit.CorpusFiles(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
+			t.Parallel()
 			input, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, stderr, code := plain(t, input, "-c", "../../testdata/kind-pod/config.yaml")
+			out, stderr, code := cli.Invoke(t, bytes.NewReader(input), "-c", "../../testdata/kind-pod/config.yaml")
 			if code != 0 || strings.Contains(stderr, "re-encoded") {
 				t.Fatalf("exit %d:\n%s", code, stderr)
 			}
@@ -103,12 +107,12 @@ func TestCorpus(t *testing.T) {
 				t.Errorf("no workload, yet the output differs:\n%s", cmp.Diff(string(input), out))
 			}
 
-			again, _, code := plain(t, []byte(out), "-q", "-c", "../../testdata/kind-pod/config.yaml")
+			again, _, code := cli.Invoke(t, strings.NewReader(out), "-q", "-c", "../../testdata/kind-pod/config.yaml")
 			if code != 0 || again != out {
 				t.Errorf("second run changed the output (exit %d):\n%s", code, cmp.Diff(out, again))
 			}
 
-			back, stderr, code := plain(t, []byte(out), "-q", "--uninject", "-c", "../../testdata/kind-pod/config.yaml")
+			back, stderr, code := cli.Invoke(t, strings.NewReader(out), "-q", "--uninject", "-c", "../../testdata/kind-pod/config.yaml")
 			if code != 0 {
 				t.Fatalf("uninject: exit %d:\n%s", code, stderr)
 			}
@@ -133,6 +137,7 @@ func TestCorpus(t *testing.T) {
 // templated volume): no document may be re-encoded, injecting only adds
 // lines, uninject gives back the bytes, and a second run changes nothing.
 func TestCorpusSeveralConfigs(t *testing.T) {
+	t.Parallel()
 	configs, _ := filepath.Glob("../../testdata/corpus-configs/*.yaml")
 	if len(configs) != 3 {
 		t.Fatalf("want the three corpus configs, got %v", configs)
@@ -143,11 +148,12 @@ func TestCorpusSeveralConfigs(t *testing.T) {
 	}
 	for _, path := range testkit.CorpusFiles(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
+			t.Parallel()
 			input, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, stderr, code := plain(t, input, args...)
+			out, stderr, code := cli.Invoke(t, bytes.NewReader(input), args...)
 			if code != 0 || strings.Contains(stderr, "re-encoded") {
 				t.Fatalf("exit %d:\n%s", code, stderr)
 			}
@@ -157,11 +163,11 @@ func TestCorpusSeveralConfigs(t *testing.T) {
 			if strings.HasSuffix(path, ".json") && !strings.HasPrefix(strings.TrimSpace(out), "{") {
 				t.Errorf("JSON came out as YAML:\n%s", out)
 			}
-			again, stderr, code := plain(t, []byte(out), args...)
+			again, stderr, code := cli.Invoke(t, strings.NewReader(out), args...)
 			if code != 0 || again != out {
 				t.Errorf("a second run changed the output (exit %d, %s):\n%s", code, stderr, cmp.Diff(out, again))
 			}
-			back, stderr, code := plain(t, []byte(out), append([]string{"--uninject"}, args...)...)
+			back, stderr, code := cli.Invoke(t, strings.NewReader(out), append([]string{"--uninject"}, args...)...)
 			if code != 0 || strings.Contains(stderr, "re-encoded") {
 				t.Fatalf("uninject: exit %d:\n%s", code, stderr)
 			}

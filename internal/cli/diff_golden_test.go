@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -34,34 +35,75 @@ func TestDiffGolden(t *testing.T) {
 			t.Chdir(work)
 			args, stdin := diffArgs(t)
 			before := snapshotTree(t, ".")
-			var out, errb bytes.Buffer
-			code := cli.Main("", append([]string{"-q", "-c", "config.yaml", "--diff"}, args...), stdin, &out, &errb)
+			out, stderr, code := cli.Invoke(t, stdin, append([]string{"-q", "-c", "config.yaml", "--diff"}, args...)...)
 			if code != 3 {
-				t.Fatalf("exit %d, want 3:\n%s", code, errb.String())
+				t.Fatalf("exit %d, want 3:\n%s", code, stderr)
 			}
-			compareGolden(t, filepath.Join(src, "expected.diff"), out.String())
+			compareGolden(t, filepath.Join(src, "expected.diff"), out)
 			if diff := cmp.Diff(before, snapshotTree(t, ".")); diff != "" {
 				t.Fatalf("--diff changed files (-before +after):\n%s", diff)
 			}
-			applied := applyDiff(t, out.Bytes())
+			applied := applyDiff(t, []byte(out))
 			if applied == nil {
 				return
 			}
 			if len(args) == 0 {
 				args = []string{"stdin"} // the diff names stdin so
 			}
-			var out2, errb2 bytes.Buffer
-			if code := cli.Main("", append([]string{"-q", "-c", "config.yaml", "--diff"}, args...), nil, &out2, &errb2); code != 0 || out2.Len() != 0 {
-				t.Errorf("--diff after applying the diff: exit %d, diff:\n%s%s", code, out2.String(), errb2.String())
+			if out, stderr, code := cli.Invoke(t, nil, append([]string{"-q", "-c", "config.yaml", "--diff"}, args...)...); code != 0 || out != "" {
+				t.Errorf("--diff after applying the diff: exit %d, diff:\n%s%s", code, out, stderr)
 			}
 			restoreTree(t, before)
-			if code := cli.Main("", append([]string{"-q", "-c", "config.yaml", "-i"}, args...), nil, &out2, &errb2); code != 0 {
-				t.Fatalf("-i: exit %d:\n%s", code, errb2.String())
+			if _, stderr, code := cli.Invoke(t, nil, append([]string{"-q", "-c", "config.yaml", "-i"}, args...)...); code != 0 {
+				t.Fatalf("-i: exit %d:\n%s", code, stderr)
 			}
 			if diff := cmp.Diff(applied, snapshotTree(t, ".")); diff != "" {
 				t.Errorf("git apply of the diff and -i differ (-diff +in place):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestDiffGoldenFolders fails on a folder in testdata/diff that
+// TestDiffGolden would pass over or read only in part: each holds
+// config.yaml, expected.diff and one input (input.yaml, input/ or
+// input.json), and nothing else.
+func TestDiffGoldenFolders(t *testing.T) {
+	t.Parallel()
+	dirs, err := os.ReadDir("testdata/diff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs := []string{"input.yaml", "input", "input.json"}
+	for _, d := range dirs {
+		dir := filepath.Join("testdata/diff", d.Name())
+		if !d.IsDir() {
+			t.Errorf("%s: a file among the diff cases", dir)
+			continue
+		}
+		files, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		have := map[string]bool{}
+		n := 0
+		for _, f := range files {
+			have[f.Name()] = true
+			switch {
+			case slices.Contains(inputs, f.Name()):
+				n++
+			case f.Name() != "config.yaml" && f.Name() != "expected.diff":
+				t.Errorf("%s: %s is read by no test", dir, f.Name())
+			}
+		}
+		for _, need := range []string{"config.yaml", "expected.diff"} {
+			if !have[need] {
+				t.Errorf("%s: no %s", dir, need)
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %d inputs, want one of %v", dir, n, inputs)
+		}
 	}
 }
 

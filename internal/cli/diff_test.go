@@ -10,6 +10,7 @@ import (
 )
 
 func TestUnifiedDiff(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, path, before, after, want string
 	}{
@@ -36,6 +37,7 @@ func TestUnifiedDiff(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := unifiedDiff(tt.path, []docText{{tt.before, tt.after}})
 			if got != tt.want {
 				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
@@ -49,6 +51,7 @@ func TestUnifiedDiff(t *testing.T) {
 // diff of the whole file (the expected text is what GNU diff -U3 prints
 // for the same two files).
 func TestUnifiedDiffDocuments(t *testing.T) {
+	t.Parallel()
 	doc := func(name string, extra string) string {
 		return "kind: Pod\nmetadata:\n  name: " + name + "\nspec:\n" + extra + "  containers: []\n---\n"
 	}
@@ -92,6 +95,7 @@ func TestUnifiedDiffDocuments(t *testing.T) {
 // them with: git apply turns before into after, for one document and
 // for many.
 func TestUnifiedDiffApplies(t *testing.T) {
+	t.Parallel()
 	git, err := exec.LookPath("git")
 	if err != nil {
 		t.Skip("git is not installed")
@@ -162,6 +166,7 @@ func bigList(n int) docText {
 }
 
 func TestLongestIncreasing(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want [][2]int }{
 		{nil, nil},
 		{[][2]int{{0, 0}, {1, 1}, {2, 2}}, [][2]int{{0, 0}, {1, 1}, {2, 2}}},
@@ -177,6 +182,7 @@ func TestLongestIncreasing(t *testing.T) {
 }
 
 func TestUniqueAnchors(t *testing.T) {
+	t.Parallel()
 	a := []string{"x\n", "u1\n", "x\n", "u2\n", "u3\n"}
 	b := []string{"u1\n", "x\n", "u3\n", "new\n", "u2\n"}
 	// u1, u2, u3 are each once on both sides; u1 then u3 keeps the order
@@ -194,6 +200,7 @@ func TestUniqueAnchors(t *testing.T) {
 // character and cannot forge lines in a log, and git apply still applies
 // the diff. Names that need no quoting stay as they are.
 func TestUnifiedDiffQuotesNames(t *testing.T) {
+	t.Parallel()
 	git, err := exec.LookPath("git")
 	if err != nil {
 		t.Skip("git is not installed")

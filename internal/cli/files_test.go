@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,36 +9,18 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 // The file-handling rules of the README's "Safety" section, one test
 // each: what a run reads, and what it writes, where and with which mode.
 
-// runFiles runs plain mode with absolute paths and stdin, and fails the
-// test when it does not end within a minute (a FIFO read twice hangs).
-func runFiles(t *testing.T, o PlainOptions, stdin string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	if o.Stdin == nil {
-		o.Stdin = strings.NewReader(stdin)
-	}
-	o.Stdout, o.Stderr, o.Usage = &stdout, &stderr, "USAGE\n"
-	done := make(chan int, 1)
-	go func() { done <- RunPlain(o) }()
-	select {
-	case code := <-done:
-		return code, stdout.String(), stderr.String()
-	case <-time.After(time.Minute):
-		t.Fatalf("the run hangs")
-		return 0, "", ""
-	}
-}
-
 // filesDir writes the config and an app manifest into a new folder.
 func filesDir(t *testing.T) (dir, cfg, app string) {
 	t.Helper()
 	dir = t.TempDir()
-	write(t, dir, map[string]string{"c.yaml": trustConfig, "app.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
+	testkit.WriteFiles(t, dir, map[string]string{"c.yaml": trustConfig, "app.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
 	return dir, filepath.Join(dir, "c.yaml"), filepath.Join(dir, "app.yaml")
 }
 
@@ -47,36 +28,36 @@ func filesDir(t *testing.T) (dir, cfg, app string) {
 // the flag, and nothing is written; --report naming a folder is one line
 // that names no temporary file.
 func TestDestinationNamesAnInput(t *testing.T) {
+	t.Parallel()
 	dir, cfg, app := filesDir(t)
-	write(t, dir, map[string]string{"in/b.yaml": strings.Replace(trustApp, "NAME", "b", 1)})
+	testkit.WriteFiles(t, dir, map[string]string{"in/b.yaml": strings.Replace(trustApp, "NAME", "b", 1)})
 	if err := os.Symlink("app.yaml", filepath.Join(dir, "alias.yaml")); err != nil {
 		t.Fatal(err)
 	}
 	in := filepath.Join(dir, "in")
 	tests := []struct {
 		name string
-		o    PlainOptions
+		args []string
 		msg  string
 	}{
-		{"--report an input", PlainOptions{Inputs: []string{app}, Report: app}, "--report " + app + " is the input " + app},
-		{"--report an input by another name", PlainOptions{Inputs: []string{app}, Report: filepath.Join(dir, "alias.yaml")}, "is the input " + app},
-		{"--report a config", PlainOptions{Inputs: []string{app}, Report: cfg}, "is the config " + cfg},
-		{"--report a file in a folder input", PlainOptions{Inputs: []string{in}, Report: filepath.Join(in, "b.yaml")}, "is the input " + filepath.Join(in, "b.yaml")},
-		{"--report a folder", PlainOptions{Inputs: []string{app}, Report: in}, "--report " + in + " is a folder: give a file path"},
-		{"-o an input", PlainOptions{Inputs: []string{app}, Output: app}, "-o " + app + " is the input " + app},
-		{"-o the input folder", PlainOptions{Inputs: []string{in}, Output: in}, "over the input " + filepath.Join(in, "b.yaml")},
-		{"-o onto the --report file", PlainOptions{Inputs: []string{app}, Output: filepath.Join(dir, "r.yaml"), Report: filepath.Join(dir, "r.yaml")}, "-o " + filepath.Join(dir, "r.yaml") + " and --report " + filepath.Join(dir, "r.yaml") + " name the same file"},
-		{"-o and --report one new file", PlainOptions{Inputs: []string{app}, Output: filepath.Join(dir, "n.yaml"), Report: filepath.Join(dir, "in", "..", "n.yaml")}, "and --report " + filepath.Join(dir, "in", "..", "n.yaml") + " name the same file"},
-		{"-o DIR mirrors onto the --report file", PlainOptions{Inputs: []string{app}, Output: filepath.Join(dir, "od") + "/", Report: filepath.Join(dir, "od", "app.yaml")}, "would write " + filepath.Join(dir, "od", "app.yaml") + " over --report"},
+		{"--report an input", []string{"--report", app, app}, "--report " + app + " is the input " + app},
+		{"--report an input by another name", []string{"--report", filepath.Join(dir, "alias.yaml"), app}, "is the input " + app},
+		{"--report a config", []string{"--report", cfg, app}, "is the config " + cfg},
+		{"--report a file in a folder input", []string{"--report", filepath.Join(in, "b.yaml"), in}, "is the input " + filepath.Join(in, "b.yaml")},
+		{"--report a folder", []string{"--report", in, app}, "--report " + in + " is a folder: give a file path"},
+		{"-o an input", []string{"-o", app, app}, "-o " + app + " is the input " + app},
+		{"-o the input folder", []string{"-o", in, in}, "over the input " + filepath.Join(in, "b.yaml")},
+		{"-o onto the --report file", []string{"-o", filepath.Join(dir, "r.yaml"), "--report", filepath.Join(dir, "r.yaml"), app}, "-o " + filepath.Join(dir, "r.yaml") + " and --report " + filepath.Join(dir, "r.yaml") + " name the same file"},
+		{"-o and --report one new file", []string{"-o", filepath.Join(dir, "n.yaml"), "--report", filepath.Join(dir, "in", "..", "n.yaml"), app}, "and --report " + filepath.Join(dir, "in", "..", "n.yaml") + " name the same file"},
+		{"-o DIR mirrors onto the --report file", []string{"-o", filepath.Join(dir, "od") + "/", "--report", filepath.Join(dir, "od", "app.yaml"), app}, "would write " + filepath.Join(dir, "od", "app.yaml") + " over --report"},
 	}
-	write(t, dir, map[string]string{"r.yaml": "old\n"})
+	testkit.WriteFiles(t, dir, map[string]string{"r.yaml": "old\n"})
 	before := readTree(t, dir)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.o.Configs = []string{cfg}
-			code, stdout, stderr := runFiles(t, tt.o, "")
+			stdout, stderr, code := Invoke(t, nil, append([]string{"-c", cfg}, tt.args...)...)
 			first, rest, _ := strings.Cut(stderr, "\n")
-			if code != exitUsage || !strings.Contains(first, tt.msg) || rest != "USAGE\n" || stdout != "" {
+			if code != exitUsage || !strings.Contains(first, tt.msg) || rest != usageHint || stdout != "" {
 				t.Errorf("exit %d, want 2 and one line saying %q, then the usage:\n%s", code, tt.msg, stderr)
 			}
 			if strings.Contains(stderr, ".tmp-") {
@@ -111,6 +92,7 @@ func readTree(t *testing.T, dir string) string {
 // -o and --report onto a device or FIFO write into it, as a shell's ">"
 // does; the node is never replaced by a regular file.
 func TestOutputIntoDeviceOrFIFO(t *testing.T) {
+	t.Parallel()
 	dir, cfg, app := filesDir(t)
 	null := filepath.Join(dir, "null")
 	if err := syscall.Mknod(null, syscall.S_IFCHR|0o666, 1<<8|3); err != nil {
@@ -125,7 +107,7 @@ func TestOutputIntoDeviceOrFIFO(t *testing.T) {
 		b, _ := os.ReadFile(fifo)
 		got <- string(b)
 	}()
-	code, _, stderr := runFiles(t, PlainOptions{Configs: []string{cfg}, Inputs: []string{app}, Output: null, Report: fifo}, "")
+	_, stderr, code := Invoke(t, nil, "-o", null, "--report", fifo, "-c", cfg, app)
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
@@ -151,17 +133,19 @@ func TestOutputIntoDeviceOrFIFO(t *testing.T) {
 // or a folder's) into another folder; a link that stays inside it is
 // written through.
 func TestOutputFolderSymlinks(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ name, link, target, input string }{
 		{"a file's link leads out", "out/app.yaml", "../elsewhere/app.yaml", "app.yaml"},
 		{"a folder's link leads out", "out/sub", "../elsewhere", "in"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir, cfg, _ := filesDir(t)
-			write(t, dir, map[string]string{"elsewhere/app.yaml": "kept: true\n", "out/.keep": "", "in/sub/app.yaml": strings.Replace(trustApp, "NAME", "b", 1)})
+			testkit.WriteFiles(t, dir, map[string]string{"elsewhere/app.yaml": "kept: true\n", "out/.keep": "", "in/sub/app.yaml": strings.Replace(trustApp, "NAME", "b", 1)})
 			if err := os.Symlink(tt.target, filepath.Join(dir, tt.link)); err != nil {
 				t.Fatal(err)
 			}
-			code, _, stderr := runFiles(t, PlainOptions{Configs: []string{cfg}, Inputs: []string{filepath.Join(dir, tt.input)}, Output: filepath.Join(dir, "out")}, "")
+			_, stderr, code := Invoke(t, nil, "-o", filepath.Join(dir, "out"), "-c", cfg, filepath.Join(dir, tt.input))
 			if code != exitError || !strings.Contains(stderr, "out of the output folder") || strings.Contains(stderr, ".tmp-") {
 				t.Errorf("exit %d, want 1 and a refusal:\n%s", code, stderr)
 			}
@@ -172,9 +156,9 @@ func TestOutputFolderSymlinks(t *testing.T) {
 	}
 	t.Run("a link inside the folder", func(t *testing.T) {
 		dir, cfg, app := filesDir(t)
-		write(t, dir, map[string]string{"out/real.yaml": "old\n"})
+		testkit.WriteFiles(t, dir, map[string]string{"out/real.yaml": "old\n"})
 		os.Symlink("real.yaml", filepath.Join(dir, "out/app.yaml"))
-		if code, _, stderr := runFiles(t, PlainOptions{Configs: []string{cfg}, Inputs: []string{app}, Output: filepath.Join(dir, "out") + "/"}, ""); code != 0 {
+		if _, stderr, code := Invoke(t, nil, "-o", filepath.Join(dir, "out")+"/", "-c", cfg, app); code != 0 {
 			t.Fatalf("exit %d:\n%s", code, stderr)
 		}
 		if got, _ := os.ReadFile(filepath.Join(dir, "out/real.yaml")); !strings.Contains(string(got), "name: proxy") {
@@ -191,7 +175,7 @@ func TestWrittenFilesModes(t *testing.T) {
 	old := syscall.Umask(0o077)
 	defer syscall.Umask(old)
 	dir, cfg, app := filesDir(t)
-	write(t, dir, map[string]string{"in/real.yaml": strings.Replace(trustApp, "NAME", "r", 1), "kept.yaml": "old\n"})
+	testkit.WriteFiles(t, dir, map[string]string{"in/real.yaml": strings.Replace(trustApp, "NAME", "r", 1), "kept.yaml": "old\n"})
 	os.Chmod(filepath.Join(dir, "in/real.yaml"), 0o640)
 	os.Symlink("real.yaml", filepath.Join(dir, "in/link.yaml"))
 	kept := filepath.Join(dir, "kept.yaml")
@@ -199,16 +183,15 @@ func TestWrittenFilesModes(t *testing.T) {
 	if err := os.Chown(kept, 1234, 5678); err != nil {
 		t.Fatalf("chown: %v (the tests run as root)", err)
 	}
-	runOK := func(o PlainOptions) {
+	runOK := func(args []string) {
 		t.Helper()
-		o.Configs = []string{cfg}
-		if code, _, stderr := runFiles(t, o, ""); code != 0 {
+		if _, stderr, code := Invoke(t, nil, append([]string{"-c", cfg}, args...)...); code != 0 {
 			t.Fatalf("exit %d:\n%s", code, stderr)
 		}
 	}
-	runOK(PlainOptions{Inputs: []string{app}, Output: filepath.Join(dir, "new.yaml"), Report: filepath.Join(dir, "report.json")})
-	runOK(PlainOptions{Inputs: []string{app}, Output: kept})
-	runOK(PlainOptions{Inputs: []string{filepath.Join(dir, "in")}, Output: filepath.Join(dir, "out")})
+	runOK([]string{"-o", filepath.Join(dir, "new.yaml"), "--report", filepath.Join(dir, "report.json"), app})
+	runOK([]string{"-o", kept, app})
+	runOK([]string{"-o", filepath.Join(dir, "out"), filepath.Join(dir, "in")})
 	// in/link.yaml comes first, so real.yaml, the same file, is read
 	// there and not again.
 	for name, want := range map[string]fs.FileMode{"new.yaml": 0o600, "report.json": 0o600, "kept.yaml": 0o604, "out/link.yaml": 0o600} {
@@ -220,7 +203,7 @@ func TestWrittenFilesModes(t *testing.T) {
 		t.Errorf("kept.yaml lost its owner and group")
 	}
 	syscall.Umask(old)
-	runOK(PlainOptions{Inputs: []string{filepath.Join(dir, "in")}, InPlace: true})
+	runOK([]string{"-i", filepath.Join(dir, "in")})
 	if st, _ := os.Stat(filepath.Join(dir, "in/real.yaml")); st.Mode() != 0o640 {
 		t.Errorf("-i through a link: the target's mode is now %v, want 0640", st.Mode())
 	}
@@ -232,10 +215,11 @@ func TestWrittenFilesModes(t *testing.T) {
 // A symlink in a folder input that leads out of it is an error naming
 // both; nothing is read through it.
 func TestFolderInputLinkOut(t *testing.T) {
+	t.Parallel()
 	dir, cfg, _ := filesDir(t)
-	write(t, dir, map[string]string{"secret.yaml": "token: s3cr3t\n", "in/a.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
+	testkit.WriteFiles(t, dir, map[string]string{"secret.yaml": "token: s3cr3t\n", "in/a.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
 	os.Symlink("../secret.yaml", filepath.Join(dir, "in/b.yaml"))
-	code, stdout, stderr := runFiles(t, PlainOptions{Configs: []string{cfg}, Inputs: []string{filepath.Join(dir, "in")}}, "")
+	stdout, stderr, code := Invoke(t, nil, "-c", cfg, filepath.Join(dir, "in"))
 	if code != exitError || !strings.Contains(stderr, filepath.Join(dir, "in/b.yaml")+": a symlink to "+filepath.Join(dir, "secret.yaml")+", out of the folder") {
 		t.Errorf("exit %d:\n%s", code, stderr)
 	}
@@ -248,6 +232,7 @@ func TestFolderInputLinkOut(t *testing.T) {
 // it, /dev/fd/N) is read once, and a symlinked folder is read as the
 // folder.
 func TestReadOnceInputs(t *testing.T) {
+	t.Parallel()
 	dir, cfg, app := filesDir(t)
 	text, _ := os.ReadFile(app)
 	fifo := filepath.Join(dir, "fifo")
@@ -289,7 +274,11 @@ func TestReadOnceInputs(t *testing.T) {
 	}
 	for _, r := range runs {
 		t.Run(r.name, func(t *testing.T) {
-			code, stdout, stderr := runFiles(t, PlainOptions{Configs: []string{cfg}, Inputs: []string{r.input()}, Check: r.check}, "")
+			args := []string{"-c", cfg, r.input()}
+			if r.check {
+				args = append(args, "--check")
+			}
+			stdout, stderr, code := Invoke(t, nil, args...)
 			if code != r.want || (!r.check && !strings.Contains(stdout, "name: proxy")) {
 				t.Errorf("exit %d, want %d\n%s\n%s", code, r.want, stdout, stderr)
 			}
@@ -297,7 +286,7 @@ func TestReadOnceInputs(t *testing.T) {
 	}
 	t.Run("-i on a FIFO", func(t *testing.T) {
 		feedFIFO()
-		code, _, stderr := runFiles(t, PlainOptions{Configs: []string{cfg}, Inputs: []string{fifo}, InPlace: true}, "")
+		_, stderr, code := Invoke(t, nil, "-i", "-c", cfg, fifo)
 		if code != exitUsage || !strings.Contains(stderr, "-i cannot rewrite "+fifo) {
 			t.Errorf("exit %d, want 2:\n%s", code, stderr)
 		}
@@ -312,17 +301,18 @@ func TestReadOnceInputs(t *testing.T) {
 // again, leaving the file untouched, when nothing in it changes, and
 // written whole when its change comes last.
 func TestInPlaceLargeFiles(t *testing.T) {
+	t.Parallel()
 	dir, cfg, _ := filesDir(t)
 	var filler strings.Builder
 	for i := 0; filler.Len() < 2*spillAt; i++ {
 		filler.WriteString("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c" + strconv.Itoa(i) + "}\ndata: {k: v}\n")
 	}
 	changedLast := filler.String() + "---\n" + strings.Replace(trustApp, "NAME", "last", 1)
-	write(t, dir, map[string]string{"in/untouched.yaml": filler.String(), "in/changed.yaml": changedLast})
+	testkit.WriteFiles(t, dir, map[string]string{"in/untouched.yaml": filler.String(), "in/changed.yaml": changedLast})
 	untouched := filepath.Join(dir, "in/untouched.yaml")
 	before, _ := os.Stat(untouched)
-	_, want, _ := runFiles(t, PlainOptions{Configs: []string{cfg}, Inputs: []string{filepath.Join(dir, "in/changed.yaml")}}, "")
-	if code, _, stderr := runFiles(t, PlainOptions{Configs: []string{cfg}, Inputs: []string{filepath.Join(dir, "in")}, InPlace: true}, ""); code != 0 {
+	want, _, _ := Invoke(t, nil, "-c", cfg, filepath.Join(dir, "in/changed.yaml"))
+	if _, stderr, code := Invoke(t, nil, "-i", "-c", cfg, filepath.Join(dir, "in")); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
 	if got, _ := os.ReadFile(filepath.Join(dir, "in/changed.yaml")); string(got) != want || !strings.Contains(want, "name: proxy") {

@@ -1,13 +1,13 @@
 package cli
 
 import (
-	"bytes"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 // What a first-time user ran into, following the README.
@@ -71,8 +71,9 @@ spec:
 // summary table's words.
 func TestCheckGroupsWorkloadsUnderTheirFile(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "a-cron.yaml": firstRunCron, "mp.yaml": firstRunDeployments})
-	code, stdout, stderr := plainRun(t, dir, []string{"sidecars.yaml"}, []string{"a-cron.yaml", "mp.yaml"}, PlainOptions{Check: true, Quiet: true})
+	testkit.WriteFiles(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "a-cron.yaml": firstRunCron, "mp.yaml": firstRunDeployments})
+	t.Chdir(dir)
+	stdout, stderr, code := Invoke(t, nil, "--check", "-q", "-c", "sidecars.yaml", "a-cron.yaml", "mp.yaml")
 	if code != exitChanged {
 		t.Fatalf("exit %d, want %d:\n%s", code, exitChanged, stderr)
 	}
@@ -82,8 +83,8 @@ would change mp.yaml
   Deployment/shop/web: logging would be injected
   StatefulSet/shop/db: logging would be injected
 `
-	if got := strings.ReplaceAll(stdout, dir+"/", ""); got != want {
-		t.Errorf("--check printed\n%s\nwant\n%s", got, want)
+	if stdout != want {
+		t.Errorf("--check printed\n%s\nwant\n%s", stdout, want)
 	}
 }
 
@@ -92,8 +93,9 @@ would change mp.yaml
 // is empty stdin, not a terminal. A stream of empty documents is not
 // empty: it was written on purpose, and passes through.
 func TestEmptyStdin(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	write(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "mp.yaml": firstRunDeployments})
+	testkit.WriteFiles(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "mp.yaml": firstRunDeployments})
 	cfg := filepath.Join(dir, "sidecars.yaml")
 	devNull := func() io.Reader {
 		f, err := os.Open(os.DevNull)
@@ -120,13 +122,13 @@ func TestEmptyStdin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			code := Main("", tt.args, tt.stdin, &stdout, &stderr)
+			t.Parallel()
+			_, stderr, code := Invoke(t, tt.stdin, tt.args...)
 			if code != tt.wantCode {
-				t.Errorf("exit %d, want %d:\n%s", code, tt.wantCode, stderr.String())
+				t.Errorf("exit %d, want %d:\n%s", code, tt.wantCode, stderr)
 			}
-			if tt.wantStderr != "" && stderr.String() != tt.wantStderr {
-				t.Errorf("stderr\n%q\nwant\n%q", stderr.String(), tt.wantStderr)
+			if tt.wantStderr != "" && stderr != tt.wantStderr {
+				t.Errorf("stderr\n%q\nwant\n%q", stderr, tt.wantStderr)
 			}
 		})
 	}
@@ -137,9 +139,10 @@ func TestEmptyStdin(t *testing.T) {
 // bad flag is a usage error naming the flag, never a config error blamed
 // on the config file; a bad field is a config error naming the field.
 func TestKubeVersionIsStrict(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	badField := strings.Replace(firstRunConfig, "spec:\n", "spec:\n  kubernetesVersion: \"1.30x\"\n", 1)
-	write(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "bad.yaml": badField, "mp.yaml": firstRunDeployments})
+	testkit.WriteFiles(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "bad.yaml": badField, "mp.yaml": firstRunDeployments})
 	cfg, app := filepath.Join(dir, "sidecars.yaml"), filepath.Join(dir, "mp.yaml")
 	const form = "give MAJOR.MINOR or MAJOR.MINOR.PATCH, such as 1.30 or v1.30.2"
 	tests := []struct {
@@ -160,12 +163,12 @@ func TestKubeVersionIsStrict(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			code := Main("", tt.args, strings.NewReader(""), &stdout, &stderr)
+			t.Parallel()
+			_, stderr, code := Invoke(t, nil, tt.args...)
 			if code != tt.wantCode {
-				t.Errorf("exit %d, want %d:\n%s", code, tt.wantCode, stderr.String())
+				t.Errorf("exit %d, want %d:\n%s", code, tt.wantCode, stderr)
 			}
-			first, _, _ := strings.Cut(strings.ReplaceAll(stderr.String(), dir+"/", ""), "\n")
+			first, _, _ := strings.Cut(strings.ReplaceAll(stderr, dir+"/", ""), "\n")
 			if first != tt.wantFirst {
 				t.Errorf("first line of stderr\n%s\nwant\n%s", first, tt.wantFirst)
 			}
@@ -196,11 +199,12 @@ func TestSameFileIsReadOnce(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			write(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "dir/a.yaml": firstRunDeployments})
+			testkit.WriteFiles(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "dir/a.yaml": firstRunDeployments})
 			if err := os.Symlink("a.yaml", filepath.Join(dir, "dir/b.yaml")); err != nil {
 				t.Fatal(err)
 			}
-			code, stdout, stderr := plainRun(t, dir, []string{"sidecars.yaml"}, append([]string(nil), tt.inputs...), PlainOptions{})
+			t.Chdir(dir)
+			stdout, stderr, code := Invoke(t, nil, append([]string{"-c", "sidecars.yaml"}, tt.inputs...)...)
 			if code != exitOK {
 				t.Fatalf("exit %d:\n%s", code, stderr)
 			}
@@ -217,7 +221,7 @@ func TestSameFileIsReadOnce(t *testing.T) {
 			if tt.wantOutput == nil {
 				return
 			}
-			if code, _, stderr := plainRun(t, dir, []string{"sidecars.yaml"}, append([]string(nil), tt.inputs...), PlainOptions{Output: "out/", Quiet: true}); code != exitOK {
+			if _, stderr, code := Invoke(t, nil, append([]string{"-o", "out/", "-q", "-c", "sidecars.yaml"}, tt.inputs...)...); code != exitOK {
 				t.Fatalf("-o out/: exit %d:\n%s", code, stderr)
 			}
 			entries, err := os.ReadDir(filepath.Join(dir, "out"))
@@ -239,22 +243,21 @@ func TestSameFileIsReadOnce(t *testing.T) {
 // manifests, so it is a usage error.
 func TestReportToStdoutIsAUsageError(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "mp.yaml": firstRunDeployments})
+	testkit.WriteFiles(t, dir, map[string]string{"sidecars.yaml": firstRunConfig, "mp.yaml": firstRunDeployments})
 	t.Chdir(dir)
-	var stdout, stderr bytes.Buffer
-	code := Main("", []string{"-c", "sidecars.yaml", "--report", "-", "mp.yaml"}, strings.NewReader(""), &stdout, &stderr)
+	stdout, stderr, code := Invoke(t, nil, "-c", "sidecars.yaml", "--report", "-", "mp.yaml")
 	if code != exitUsage {
-		t.Errorf("exit %d, want %d:\n%s", code, exitUsage, stderr.String())
+		t.Errorf("exit %d, want %d:\n%s", code, exitUsage, stderr)
 	}
-	first, _, _ := strings.Cut(stderr.String(), "\n")
+	first, _, _ := strings.Cut(stderr, "\n")
 	if want := "inject-sidecars: --report -: stdout carries the manifests; give a file path"; first != want {
 		t.Errorf("first line\n%s\nwant\n%s", first, want)
 	}
 	if _, err := os.Lstat(filepath.Join(dir, "-")); !os.IsNotExist(err) {
 		t.Errorf("a file named - was written (%v)", err)
 	}
-	if stdout.Len() > 0 {
-		t.Errorf("stdout got %d bytes", stdout.Len())
+	if stdout != "" {
+		t.Errorf("stdout got %d bytes", len(stdout))
 	}
 }
 
@@ -263,41 +266,23 @@ func TestReportToStdoutIsAUsageError(t *testing.T) {
 // input and an empty ResourceList. A pty's master side is a terminal
 // as term.IsTerminal sees one; /dev/null is not (it is empty stdin).
 func TestNoArgumentsAtATerminal(t *testing.T) {
+	t.Parallel()
 	tty, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
 	if err != nil {
 		t.Skipf("no pty to stand for a terminal: %v", err)
 	}
 	t.Cleanup(func() { tty.Close() })
-	type result struct {
-		code           int
-		stdout, stderr string
-	}
-	run := func(args []string, stdin io.Reader) result {
-		done := make(chan result, 1)
-		go func() {
-			var stdout, stderr bytes.Buffer
-			code := Main("", args, stdin, &stdout, &stderr)
-			done <- result{code, stdout.String(), stderr.String()}
-		}()
-		select {
-		case r := <-done:
-			return r
-		case <-time.After(10 * time.Second):
-			t.Fatalf("%v: still waiting for stdin after 10s", args)
-		}
-		return result{}
-	}
-	r := run(nil, tty)
+	stdout, stderr, code := Invoke(t, tty)
 	want := "inject-sidecars: stdin is a terminal: with no arguments inject-sidecars is a KRM function reading a ResourceList on stdin; to inject into files, run inject-sidecars -c CONFIG FILE... (see inject-sidecars --help)\n"
-	if r.code != exitUsage || r.stderr != want || r.stdout != "" {
-		t.Errorf("exit %d, stdout %q, stderr\n%s\nwant exit %d and\n%s", r.code, r.stdout, r.stderr, exitUsage, want)
+	if code != exitUsage || stderr != want || stdout != "" {
+		t.Errorf("exit %d, stdout %q, stderr\n%s\nwant exit %d and\n%s", code, stdout, stderr, exitUsage, want)
 	}
 	null, err := os.Open(os.DevNull)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer null.Close()
-	if r := run(nil, null); r.code != exitError || !strings.Contains(r.stderr, "stdin is empty: expected a ResourceList") {
-		t.Errorf("/dev/null: exit %d, want %d and stdin is empty:\n%s", r.code, exitError, r.stderr)
+	if _, stderr, code := Invoke(t, null); code != exitError || !strings.Contains(stderr, "stdin is empty: expected a ResourceList") {
+		t.Errorf("/dev/null: exit %d, want %d and stdin is empty:\n%s", code, exitError, stderr)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/cli"
 )
 
 // The format generator writes the same kind of workload in the styles
@@ -526,6 +528,7 @@ func sameLine(in, out string) bool {
 }
 
 func TestFormats(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, "c.yaml", "native", "fluent/fluent-bit:3.1.4", "info")
 	v2 := writeConfig(t, dir, "v2.yaml", "native", "fluent/fluent-bit:3.2.0", "debug")
@@ -552,7 +555,7 @@ func TestFormats(t *testing.T) {
 			}
 		}
 		for _, args := range [][]string{{"-c", cfg}, {"-c", classic}, {"-c", cfg, "-c", classic, "-c", watcher}} {
-			once, stderr, code := plain(t, []byte(x), args...)
+			once, stderr, code := cli.Invoke(t, strings.NewReader(x), args...)
 			if code != 0 || strings.Contains(stderr, "re-encoded") {
 				t.Fatalf("seed %d %v: exit %d:\n%s\ninput:\n%s", seed, args, code, stderr, x)
 			}
@@ -562,14 +565,14 @@ func TestFormats(t *testing.T) {
 			if isJSON && !strings.HasPrefix(strings.TrimSpace(once), "{") {
 				t.Fatalf("seed %d: JSON came out as YAML:\n%s", seed, once)
 			}
-			back, stderr, code := plain(t, []byte(once), append([]string{"--uninject"}, args...)...)
+			back, stderr, code := cli.Invoke(t, strings.NewReader(once), append([]string{"--uninject"}, args...)...)
 			if code != 0 || strings.Contains(stderr, "re-encoded") {
 				t.Fatalf("seed %d %v: uninject: exit %d:\n%s", seed, args, code, stderr)
 			}
 			if back != x {
 				t.Fatalf("seed %d %v: uninject(inject(x)) != x:\n%s", seed, args, cmp.Diff(x, back))
 			}
-			twice, stderr, code := plain(t, []byte(once), args...)
+			twice, stderr, code := cli.Invoke(t, strings.NewReader(once), args...)
 			if code != 0 || twice != once {
 				t.Fatalf("seed %d %v: a second run changed the output (exit %d, %s):\n%s", seed, args, code, stderr, cmp.Diff(once, twice))
 			}
@@ -579,11 +582,11 @@ func TestFormats(t *testing.T) {
 			// An upgrade (on every other seed, for time): the next version
 			// of the config over the injected file gives what it gives on
 			// the original, byte for byte.
-			up, stderr, code := plain(t, []byte(once), "-c", v2)
+			up, stderr, code := cli.Invoke(t, strings.NewReader(once), "-c", v2)
 			if code != 0 || strings.Contains(stderr, "re-encoded") {
 				t.Fatalf("seed %d: upgrade: exit %d:\n%s", seed, code, stderr)
 			}
-			if fresh, _, _ := plain(t, []byte(x), "-c", v2); up != fresh {
+			if fresh, _, _ := cli.Invoke(t, strings.NewReader(x), "-c", v2); up != fresh {
 				t.Fatalf("seed %d: upgrade(inject_v1(x)) != inject_v2(x):\n%s\ninput:\n%s", seed, cmp.Diff(fresh, up), x)
 			}
 		}
@@ -603,6 +606,7 @@ func TestFormats(t *testing.T) {
 // place with its aliases as written, in text the size of its own, and
 // uninject gives back the bytes.
 func TestJSONLookingAliases(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString(`{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "w"},` + "\n")
 	b.WriteString(` "x-l0": &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"],` + "\n")
@@ -616,14 +620,14 @@ func TestJSONLookingAliases(t *testing.T) {
 	x := b.String()
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, "c.yaml", "native", "fluent/fluent-bit:3.1.4", "info")
-	out, stderr, code := plain(t, []byte(x), "-c", cfg)
+	out, stderr, code := cli.Invoke(t, strings.NewReader(x), "-c", cfg)
 	if code != 0 || strings.Contains(stderr, "re-encoded") || len(out) > 2*len(x)+4000 {
 		t.Fatalf("exit %d, %d bytes out of %d:\n%s", code, len(out), len(x), stderr)
 	}
 	if !strings.Contains(out, `"x-l3": &l3 [*l2, *l2`) || !strings.Contains(out, `"initContainers": [{"name": "fluent-bit"`) {
 		t.Errorf("aliases not kept, or the sidecar not written as JSON:\n%s", out)
 	}
-	if back, _, _ := plain(t, []byte(out), "--uninject", "-c", cfg); back != x {
+	if back, _, _ := cli.Invoke(t, strings.NewReader(out), "--uninject", "-c", cfg); back != x {
 		t.Errorf("uninject(inject(x)) != x:\n%s", cmp.Diff(x, back))
 	}
 }

@@ -59,9 +59,10 @@ func FuzzAliases(f *testing.F) {
 			return // FuzzPlain covers inputs without aliases
 		}
 		run := func(in []byte, uninject bool) (string, string, int) {
-			var out, errb bytes.Buffer
-			code := cli.RunPlain(cli.PlainOptions{Configs: []string{cfg}, Quiet: true, Uninject: uninject, Stdin: bytes.NewReader(in), Stdout: &out, Stderr: &errb})
-			return out.String(), errb.String(), code
+			if uninject {
+				return cli.Invoke(t, bytes.NewReader(in), "-q", "--uninject", "-c", cfg)
+			}
+			return cli.Invoke(t, bytes.NewReader(in), "-q", "-c", cfg)
 		}
 		hang := time.AfterFunc(hangAfter(data), func() { panic(fmt.Sprintf("hang on %.300q", data)) })
 		defer hang.Stop()

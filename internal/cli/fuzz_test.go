@@ -28,9 +28,7 @@ func FuzzPlain(f *testing.F) {
 	cfg := "../../testdata/multiple-app-containers/config.yaml"
 	f.Fuzz(func(t *testing.T, data []byte) {
 		run := func(in []byte) (string, string, int) {
-			var out, errb bytes.Buffer
-			code := cli.RunPlain(cli.PlainOptions{Configs: []string{cfg}, Quiet: true, Stdin: bytes.NewReader(in), Stdout: &out, Stderr: &errb})
-			return out.String(), errb.String(), code
+			return cli.Invoke(t, bytes.NewReader(in), "-q", "-c", cfg)
 		}
 		hang := time.AfterFunc(hangAfter(data), func() { panic(fmt.Sprintf("hang on %.300q", data)) })
 		defer hang.Stop()

@@ -19,39 +19,12 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-// plain runs plain mode on stdin, as a user piping a file would.
-func plain(t *testing.T, input []byte, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	o := cli.PlainOptions{Stdin: bytes.NewReader(input), Stdout: &out, Stderr: &errb}
-	for i := 0; i < len(args); i++ {
-		switch args[i] {
-		case "-c":
-			i++
-			o.Configs = append(o.Configs, args[i])
-		case "--uninject":
-			o.Uninject = true
-		case "-q":
-			o.Quiet = true
-		case "--report":
-			i++
-			o.Report = args[i]
-		case "--kube-version":
-			i++
-			o.KubeVersion = args[i]
-		default:
-			t.Fatalf("plain: unexpected argument %q", args[i])
-		}
-	}
-	code = cli.RunPlain(o)
-	return out.String(), errb.String(), code
-}
-
 // TestGolden runs every testdata/<case>: config.yaml on input.yaml must
 // give expected.yaml, with the exit code and messages in expected.log.
 // Each case runs twice: the second run, on the first run's output, must
 // change nothing.
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	cases, err := filepath.Glob("../../testdata/*/config.yaml")
 	if err != nil || len(cases) == 0 {
 		t.Fatalf("no golden cases found: %v", err)
@@ -59,6 +32,7 @@ func TestGolden(t *testing.T) {
 	for _, cfg := range cases {
 		dir := filepath.Dir(cfg)
 		t.Run(filepath.Base(dir), func(t *testing.T) {
+			t.Parallel()
 			input, err := os.ReadFile(filepath.Join(dir, "input.yaml"))
 			if err != nil {
 				t.Fatal(err)
@@ -75,7 +49,7 @@ func TestGolden(t *testing.T) {
 			if _, err := os.Stat(reportGolden); err == nil || (*update && strings.HasPrefix(filepath.Base(dir), "report")) {
 				reportPath = filepath.Join(t.TempDir(), "report.json")
 			}
-			out, stderr, code := plain(t, input, append(args, reportArgs(reportPath)...)...)
+			out, stderr, code := cli.Invoke(t, bytes.NewReader(input), append(args, reportArgs(reportPath)...)...)
 			log := fmt.Sprintf("exit: %d\n%s", code, stderr)
 			compareGolden(t, filepath.Join(dir, "expected.yaml"), out)
 			compareGolden(t, filepath.Join(dir, "expected.log"), log)
@@ -90,7 +64,7 @@ func TestGolden(t *testing.T) {
 			if code != 0 {
 				return
 			}
-			again, stderr2, code2 := plain(t, []byte(out), args...)
+			again, stderr2, code2 := cli.Invoke(t, strings.NewReader(out), args...)
 			if code2 != 0 {
 				t.Fatalf("second run failed with exit %d:\n%s", code2, stderr2)
 			}
@@ -116,15 +90,14 @@ func krmGolden(t *testing.T, input, cfg []byte, want string, wantCode int) {
 	if bytes.Contains(bytes.TrimPrefix(cfg, []byte("---")), []byte("\n---")) {
 		t.Skip("several configs in one file: plain mode only")
 	}
-	var out, errb bytes.Buffer
-	code := cli.Main("", nil, bytes.NewReader(testkit.ToResourceList(input, cfg)), &out, &errb)
+	out, stderr, code := cli.Invoke(t, bytes.NewReader(testkit.ToResourceList(input, cfg)))
 	if code != wantCode {
-		t.Fatalf("KRM exit %d, plain mode exit %d:\n%s", code, wantCode, errb.String())
+		t.Fatalf("KRM exit %d, plain mode exit %d:\n%s", code, wantCode, stderr)
 	}
 	if code != 0 {
 		return
 	}
-	rl, err := fn.ReadResourceList(&out)
+	rl, err := fn.ReadResourceList(strings.NewReader(out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,6 +136,7 @@ func compareGolden(t *testing.T, path, got string) {
 // name makes the whole case vanish from the glob), or a stray file that
 // nothing reads. Folders that are not cases say so in a README.md.
 func TestGoldenFolders(t *testing.T) {
+	t.Parallel()
 	dirs, err := os.ReadDir("../../testdata")
 	if err != nil {
 		t.Fatal(err)

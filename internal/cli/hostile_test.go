@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,8 @@ import (
 	"time"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 // Hostile input: what anyone who can write a manifest could put in one.
@@ -28,14 +29,15 @@ spec:
       limits: {cpu: 10m, memory: 16Mi}
 `
 
-// hostileRun runs plain mode over files written into a temporary folder;
-// inputs name files in it.
-func hostileRun(t *testing.T, files map[string]string, inputs ...string) (int, string, string) {
+// hostileRun runs plain mode with hostileConfig over files written into
+// a temporary folder, the working one; inputs name files in it.
+func hostileRun(t *testing.T, files map[string]string, inputs ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	dir := t.TempDir()
 	files["config.yaml"] = hostileConfig
-	write(t, dir, files)
-	return plainRun(t, dir, []string{"config.yaml"}, inputs, PlainOptions{})
+	testkit.WriteFiles(t, dir, files)
+	t.Chdir(dir)
+	return Invoke(t, nil, append([]string{"-c", "config.yaml"}, inputs...)...)
 }
 
 // A name holding a newline, ESC and OSC sequences cannot start a line of
@@ -52,7 +54,7 @@ spec:
   containers:
   - {name: proxy, image: "app:1"}
 `
-	code, _, stderr := hostileRun(t, map[string]string{"app.yaml": in}, "app.yaml")
+	_, stderr, code := hostileRun(t, map[string]string{"app.yaml": in}, "app.yaml")
 	if code != exitError {
 		t.Fatalf("exit %d, want a conflict (exit 1):\n%s", code, stderr)
 	}
@@ -72,7 +74,7 @@ spec:
 // A file that is one 64 MiB line is not echoed back: the error quotes a
 // few bytes of it.
 func TestHugeLineIsNotEchoed(t *testing.T) {
-	code, _, stderr := hostileRun(t, map[string]string{"big.yaml": strings.Repeat("x", 64<<20)}, "big.yaml")
+	_, stderr, code := hostileRun(t, map[string]string{"big.yaml": strings.Repeat("x", 64<<20)}, "big.yaml")
 	if code != exitError {
 		t.Errorf("exit %d, want 1", code)
 	}
@@ -88,11 +90,12 @@ func TestHugeLineIsNotEchoed(t *testing.T) {
 func TestTokenFileIsNotPrinted(t *testing.T) {
 	dir := t.TempDir()
 	token := "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEyMyJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGVmYXVsdDpkZWZhdWx0In0.c2lnbmF0dXJlLXNlY3JldA"
-	write(t, dir, map[string]string{"secrets/token": token, "config.yaml": hostileConfig})
+	testkit.WriteFiles(t, dir, map[string]string{"secrets/token": token, "config.yaml": hostileConfig})
 	if err := os.Symlink(filepath.Join(dir, "secrets/token"), filepath.Join(dir, "token")); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := plainRun(t, dir, []string{"config.yaml"}, []string{"token"}, PlainOptions{})
+	t.Chdir(dir)
+	_, stderr, code := Invoke(t, nil, "-c", "config.yaml", "token")
 	if code != exitError {
 		t.Errorf("exit %d, want 1", code)
 	}
@@ -107,7 +110,7 @@ func TestTokenFileIsNotPrinted(t *testing.T) {
 func TestEscapedNamespaceKind(t *testing.T) {
 	ns := `{"apiVersion": "v1", "kind": "\u004eamespace", "metadata": {"name": "dev", "annotations": {"inject-sidecars.dev/inject": "false"}}}`
 	app := strings.Replace(trustApp, "NAME", "web", 1)
-	code, stdout, stderr := hostileRun(t, map[string]string{"ns.json": ns + "\n", "app.yaml": app}, "ns.json", "app.yaml")
+	stdout, stderr, code := hostileRun(t, map[string]string{"ns.json": ns + "\n", "app.yaml": app}, "ns.json", "app.yaml")
 	if code != exitOK || strings.Contains(stdout, "proxy") || !strings.Contains(stderr, "skipped") {
 		t.Errorf("plain mode: exit %d, the opted-out Namespace was not seen:\n%s\n%s", code, stderr, stdout)
 	}
@@ -121,27 +124,17 @@ func TestEscapedNamespaceKind(t *testing.T) {
 	}
 }
 
-// aliasBomb is a mapping whose anchors expand to 2^40 scalars.
-func aliasBomb(indent string) string {
-	var b strings.Builder
-	b.WriteString(indent + "a0: &a0 [lol, lol]\n")
-	for i := 1; i < 40; i++ {
-		fmt.Fprintf(&b, "%sa%d: &a%d [*a%d, *a%d]\n", indent, i, i, i-1, i-1)
-	}
-	return b.String()
-}
-
 // An alias bomb in a workload's labels ends the run at once, with one
 // line naming the file and the document.
 func TestAliasBombInLabels(t *testing.T) {
-	in := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n" + aliasBomb("    ") + "spec:\n  containers:\n  - {name: app, image: 'app:1'}\n"
+	in := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n" + testkit.AliasBomb("    ") + "spec:\n  containers:\n  - {name: app, image: 'app:1'}\n"
 	type res struct {
 		code   int
 		stderr string
 	}
 	done := make(chan res, 1)
 	go func() {
-		code, _, stderr := hostileRun(t, map[string]string{"z.yaml": "kind: ConfigMap\n---\n" + in}, "z.yaml")
+		_, stderr, code := hostileRun(t, map[string]string{"z.yaml": "kind: ConfigMap\n---\n" + in}, "z.yaml")
 		done <- res{code, stderr}
 	}()
 	select {
@@ -167,7 +160,7 @@ func TestOverrideWithAliasesParses(t *testing.T) {
             limits: &l {cpu: 20m, memory: 32Mi}
             requests: *l
 `, 1)
-	code, stdout, stderr := hostileRun(t, map[string]string{"app.yaml": in}, "app.yaml")
+	stdout, stderr, code := hostileRun(t, map[string]string{"app.yaml": in}, "app.yaml")
 	if code != exitOK {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
@@ -185,8 +178,7 @@ func TestOverrideWithAliasesParses(t *testing.T) {
 func TestStderrCopyIsSafe(t *testing.T) {
 	log := filepath.Join(t.TempDir(), "inject.log")
 	t.Setenv(StderrCopyEnv, log)
-	var out, errb bytes.Buffer
-	code := Main("", []string{"-c", "/nonexistent/a\n[error] forged\x1b]0;title\x07.yaml"}, strings.NewReader("kind: Pod\n"), &out, &errb)
+	_, errb, code := Invoke(t, strings.NewReader("kind: Pod\n"), "-c", "/nonexistent/a\n[error] forged\x1b]0;title\x07.yaml")
 	if code != exitError {
 		t.Fatalf("exit %d, want %d", code, exitError)
 	}
@@ -194,7 +186,7 @@ func TestStderrCopyIsSafe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, s := range map[string]string{"stderr": errb.String(), "the copy": string(got)} {
+	for name, s := range map[string]string{"stderr": errb, "the copy": string(got)} {
 		if strings.Count(s, "\n") != 1 || strings.ContainsAny(s, "\x1b\x07") || !strings.Contains(s, `a\n[error] forged\x1b]0;title\a.yaml`) {
 			t.Errorf("%s: %q", name, s)
 		}

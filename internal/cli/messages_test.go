@@ -1,13 +1,11 @@
 package cli_test
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/inject-sidecars/inject-sidecars/internal/cli"
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 const (
@@ -95,26 +93,21 @@ func TestPlainMessages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			for name, text := range tt.files {
-				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			testkit.WriteFiles(t, dir, tt.files)
 			t.Chdir(dir)
-			var out, errb bytes.Buffer
-			code := cli.Main("", tt.args, strings.NewReader(""), &out, &errb)
+			_, stderr, code := cli.Invoke(t, nil, tt.args...)
 			if code != tt.code {
-				t.Errorf("exit %d, want %d:\n%s", code, tt.code, errb.String())
+				t.Errorf("exit %d, want %d:\n%s", code, tt.code, stderr)
 			}
-			lines := strings.Split(errb.String(), "\n")
+			lines := strings.Split(stderr, "\n")
 			for _, w := range tt.want {
 				if !contains(lines, w) {
-					t.Errorf("stderr lacks the line\n%s\ngot:\n%s", w, errb.String())
+					t.Errorf("stderr lacks the line\n%s\ngot:\n%s", w, stderr)
 				}
 			}
 			for _, nw := range tt.notWant {
-				if strings.Contains(errb.String(), nw) {
-					t.Errorf("stderr holds %q:\n%s", nw, errb.String())
+				if strings.Contains(stderr, nw) {
+					t.Errorf("stderr holds %q:\n%s", nw, stderr)
 				}
 			}
 		})

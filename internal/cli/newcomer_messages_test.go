@@ -1,15 +1,13 @@
 package cli_test
 
 import (
-	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/inject-sidecars/inject-sidecars/internal/cli"
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 // newcomerConfig is msgConfig's head: a test appends the spec it needs.
@@ -104,18 +102,13 @@ func TestNewcomerMessages(t *testing.T) {
 			if input == "" {
 				input = msgApp
 			}
-			for name, text := range map[string]string{"inject.yaml": tt.config, "app.yaml": input} {
-				if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			testkit.WriteFiles(t, dir, map[string]string{"inject.yaml": tt.config, "app.yaml": input})
 			t.Chdir(dir)
-			var out, errb bytes.Buffer
-			code := cli.Main("", []string{"-q", "-c", "inject.yaml", "app.yaml"}, strings.NewReader(""), &out, &errb)
+			_, stderr, code := cli.Invoke(t, nil, "-q", "-c", "inject.yaml", "app.yaml")
 			if code != tt.code {
 				t.Errorf("exit %d, want %d", code, tt.code)
 			}
-			got := strings.Split(strings.TrimSuffix(errb.String(), "\n"), "\n")
+			got := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
 			if code == 1 && len(got) > 0 && got[len(got)-1] == "inject-sidecars: errors found; nothing was written" {
 				got = got[:len(got)-1]
 			}

@@ -73,7 +73,7 @@ func TestOverridesLoadAlike(t *testing.T) {
 				if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				return plain(t, tt.input, append([]string{"-c", cfg}, flags...)...)
+				return cli.Invoke(t, bytes.NewReader(tt.input), append([]string{"-c", cfg}, flags...)...)
 			}
 			out, stderr, code := run(tt.config, tt.flags...)
 			wOut, wStderr, wCode := run(tt.written)

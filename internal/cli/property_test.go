@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/cli"
 )
 
 // genKinds are the kinds the generator makes, with the YAML that wraps a
@@ -111,8 +113,12 @@ func genStream(r *rand.Rand, n int) string {
 // inject twice = inject once, uninject(inject(x)) = x byte for byte,
 // upgrade(inject_v1(x)) = inject_v2(x), and that every comment survives.
 func TestProperties(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"native", "classic"} {
-		t.Run(mode, func(t *testing.T) { testProperties(t, mode) })
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			testProperties(t, mode)
+		})
 	}
 }
 
@@ -153,7 +159,7 @@ func testProperties(t *testing.T, mode string) {
 // document.
 func mustRun(t *testing.T, seed int, in string, args ...string) string {
 	t.Helper()
-	out, stderr, code := plain(t, []byte(in), args...)
+	out, stderr, code := cli.Invoke(t, strings.NewReader(in), args...)
 	if code != 0 || strings.Contains(stderr, "re-encoded") {
 		t.Fatalf("seed %d: exit %d:\n%s\ninput:\n%s", seed, code, stderr, in)
 	}
@@ -207,6 +213,7 @@ spec:
 // cleanly: with A and B injected, uninjecting A gives exactly what
 // injecting B alone gives, fields that A created and B still uses included.
 func TestPropertiesTwoInjections(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := writeConfig(t, dir, "a.yaml", "native", "fluent/fluent-bit:3.1.4", "info")
 	b := filepath.Join(dir, "b.yaml")
@@ -273,12 +280,13 @@ func quirky(r *rand.Rand, s string) string {
 // document is re-encoded, and that uninject gives back the file byte for
 // byte.
 func TestPropertiesKeepFormatting(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, "c.yaml", "native", "fluent/fluent-bit:3.1.4", "info")
 	for seed := 0; seed < 60; seed++ {
 		r := rand.New(rand.NewSource(int64(2000 + seed)))
 		x := quirky(r, genStream(r, 1+r.Intn(4)))
-		once, stderr, code := plain(t, []byte(x), "-q", "-c", cfg)
+		once, stderr, code := cli.Invoke(t, strings.NewReader(x), "-q", "-c", cfg)
 		if code != 0 || strings.Contains(stderr, "re-encoded") {
 			t.Fatalf("seed %d: exit %d:\n%s", seed, code, stderr)
 		}
@@ -300,8 +308,10 @@ func TestPropertiesKeepFormatting(t *testing.T) {
 // injection gets the mounts and env, a sidecar deleted by hand comes
 // back, and spelling out the defaults changes nothing.
 func TestPropertiesDrift(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []string{"native", "classic"} {
 		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			base := writeConfig(t, dir, "base.yaml", mode, "fluent/fluent-bit:3.1.4", "info")
 			data, _ := os.ReadFile(base)
@@ -389,6 +399,7 @@ func deleteItem(s, marker string) string {
 // the edits must be placed, not re-encoded, and give what injecting the
 // new version into the original gives.
 func TestUpgradeKeepsComments(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	v1 := writeConfig(t, dir, "v1.yaml", "native", "fluent/fluent-bit:3.1.4", "info")
 	v2 := writeConfig(t, dir, "v2.yaml", "native", "fluent/fluent-bit:3.2.0", "debug")
@@ -402,6 +413,7 @@ func TestUpgradeKeepsComments(t *testing.T) {
 	}
 	for name, x := range tests {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			once := mustRun(t, 0, x, "-q", "-c", v1)
 			up, fresh := mustRun(t, 0, once, "-q", "-c", v2), mustRun(t, 0, x, "-q", "-c", v2)
 			if up != fresh {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -58,16 +57,13 @@ func TestReadmeSamplesAreReal(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Chdir(dir)
-			var stdout, stderr bytes.Buffer
 			if tt.before != nil {
-				if code := Main("", tt.before, strings.NewReader(""), &stdout, &stderr); code != exitOK {
-					t.Fatalf("%v: exit %d:\n%s", tt.before, code, stderr.String())
+				if _, stderr, code := Invoke(t, nil, tt.before...); code != exitOK {
+					t.Fatalf("%v: exit %d:\n%s", tt.before, code, stderr)
 				}
 			}
-			stdout.Reset()
-			stderr.Reset()
-			Main("", strings.Fields(tt.command)[1:], strings.NewReader(""), &stdout, &stderr)
-			if got := stdout.String() + stderr.String(); got != want {
+			stdout, stderr, _ := Invoke(t, nil, strings.Fields(tt.command)[1:]...)
+			if got := stdout + stderr; got != want {
 				t.Errorf("the README shows\n%s\nthe command prints\n%s", want, got)
 			}
 		})
@@ -89,6 +85,7 @@ func section(t *testing.T, doc, heading string) string {
 // table both name every tool make test builds first (the Makefile's
 // tools target), and warn that the first run takes several minutes.
 func TestReadmeSaysWhatMakeTestBuilds(t *testing.T) {
+	t.Parallel()
 	mk, err := os.ReadFile("../../Makefile")
 	if err != nil {
 		t.Fatal(err)
@@ -121,6 +118,7 @@ func TestReadmeSaysWhatMakeTestBuilds(t *testing.T) {
 // example chart, from the top of a checkout, cd by cd: the plugin
 // folder, the chart and the config it names are where it looks.
 func TestReadmeHelmStepsResolve(t *testing.T) {
+	t.Parallel()
 	blocks := regexp.MustCompile("(?ms)^```sh\n(.*?)^```").FindAllStringSubmatch(readme(t), -1)
 	n := 0
 	for _, b := range blocks {
@@ -160,6 +158,7 @@ func TestReadmeHelmStepsResolve(t *testing.T) {
 // go install ...@latest step, the route that works from a clone stands
 // right beside it, for machines that cannot fetch the module.
 func TestInstallStepsGiveTheCheckoutRoute(t *testing.T) {
+	t.Parallel()
 	readmes, err := filepath.Glob("../../examples/*/README.md")
 	if err != nil {
 		t.Fatal(err)

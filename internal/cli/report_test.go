@@ -31,9 +31,10 @@ import (
 // By namespace: shop 5 replicas (500m/320Mi, limits 1/640Mi); batch 4 + 1 +
 // 0 = 5 replicas (the same); kube-system only per node.
 func TestReportTotals(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "report.json")
-	code, _, stderr := plainRun(t, "", []string{"../../testdata/report/config.yaml"}, []string{"../../testdata/report/input.yaml"}, PlainOptions{Report: path})
+	_, stderr, code := Invoke(t, nil, "--report", path, "-c", "../../testdata/report/config.yaml", "../../testdata/report/input.yaml")
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}

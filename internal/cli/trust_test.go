@@ -1,13 +1,14 @@
 package cli
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
 
 const trustConfig = `apiVersion: inject-sidecars.dev/v1alpha1
@@ -35,43 +36,13 @@ spec:
     image: app:1
 `
 
-// plainRun runs plain mode in dir with args (paths relative to dir).
-func plainRun(t *testing.T, dir string, configs []string, inputs []string, o PlainOptions) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	for i := range configs {
-		configs[i] = filepath.Join(dir, configs[i])
-	}
-	for i := range inputs {
-		inputs[i] = filepath.Join(dir, inputs[i])
-	}
-	if o.Output != "" {
-		o.Output = filepath.Join(dir, o.Output)
-	}
-	o.Configs, o.Inputs, o.Stdin, o.Stdout, o.Stderr = configs, inputs, strings.NewReader(""), &stdout, &stderr
-	code := RunPlain(o)
-	return code, stdout.String(), strings.ReplaceAll(stderr.String(), dir+"/", "")
-}
-
-func write(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, data := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 func TestOutputNeverLosesAnInput(t *testing.T) {
 	t.Run("two inputs on one output path", func(t *testing.T) {
 		dir := t.TempDir()
-		write(t, dir, map[string]string{"c.yaml": trustConfig,
+		t.Chdir(dir)
+		testkit.WriteFiles(t, dir, map[string]string{"c.yaml": trustConfig,
 			"a/app.yaml": strings.Replace(trustApp, "NAME", "a", 1), "b/app.yaml": strings.Replace(trustApp, "NAME", "b", 1)})
-		code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"a/app.yaml", "b/app.yaml"}, PlainOptions{Output: "out"})
+		_, stderr, code := Invoke(t, nil, "-o", "out", "-c", "c.yaml", "a/app.yaml", "b/app.yaml")
 		if code != exitError || !strings.Contains(stderr, "a/app.yaml and b/app.yaml would both be written to out/app.yaml") {
 			t.Errorf("exit %d, stderr:\n%s", code, stderr)
 		}
@@ -81,9 +52,10 @@ func TestOutputNeverLosesAnInput(t *testing.T) {
 	})
 	t.Run("a file name with two inputs is one file", func(t *testing.T) {
 		dir := t.TempDir()
-		write(t, dir, map[string]string{"c.yaml": trustConfig,
+		t.Chdir(dir)
+		testkit.WriteFiles(t, dir, map[string]string{"c.yaml": trustConfig,
 			"a/app.yaml": strings.Replace(trustApp, "NAME", "a", 1), "b/app.yaml": strings.Replace(trustApp, "NAME", "b", 1)})
-		code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"a/app.yaml", "b/app.yaml"}, PlainOptions{Output: "single.yaml"})
+		_, stderr, code := Invoke(t, nil, "-o", "single.yaml", "-c", "c.yaml", "a/app.yaml", "b/app.yaml")
 		if code != 0 {
 			t.Fatalf("exit %d:\n%s", code, stderr)
 		}
@@ -98,11 +70,12 @@ func TestOutputNeverLosesAnInput(t *testing.T) {
 	})
 	t.Run("-i writes through a symlink", func(t *testing.T) {
 		dir := t.TempDir()
-		write(t, dir, map[string]string{"c.yaml": trustConfig, "real/app.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
+		t.Chdir(dir)
+		testkit.WriteFiles(t, dir, map[string]string{"c.yaml": trustConfig, "real/app.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
 		if err := os.Symlink("real/app.yaml", filepath.Join(dir, "link.yaml")); err != nil {
 			t.Fatal(err)
 		}
-		code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"link.yaml"}, PlainOptions{InPlace: true})
+		_, stderr, code := Invoke(t, nil, "-i", "-c", "c.yaml", "link.yaml")
 		if code != 0 {
 			t.Fatalf("exit %d:\n%s", code, stderr)
 		}
@@ -124,8 +97,9 @@ func TestDocumentNumbering(t *testing.T) {
 	var msgs []string
 	for _, prefix := range []string{"", "---\n", "---\n# only a comment\n---\n"} {
 		dir := t.TempDir()
-		write(t, dir, map[string]string{"c.yaml": trustConfig, "in.yaml": prefix + strings.Replace(trustApp, "NAME", "ok", 1) + "---\n" + bad})
-		code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"in.yaml"}, PlainOptions{})
+		t.Chdir(dir)
+		testkit.WriteFiles(t, dir, map[string]string{"c.yaml": trustConfig, "in.yaml": prefix + strings.Replace(trustApp, "NAME", "ok", 1) + "---\n" + bad})
+		_, stderr, code := Invoke(t, nil, "-c", "c.yaml", "in.yaml")
 		if code != exitError {
 			t.Fatalf("exit %d", code)
 		}
@@ -147,11 +121,12 @@ func TestDocumentNumbering(t *testing.T) {
 // claim a change that was not written.
 func TestSummaryIsTruthful(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, map[string]string{"c.yaml": trustConfig,
+	t.Chdir(dir)
+	testkit.WriteFiles(t, dir, map[string]string{"c.yaml": trustConfig,
 		"a/app.yaml": strings.Replace(trustApp, "NAME", "web", 1),
 		"b/app.yaml": strings.Replace(trustApp, "NAME", "web", 1),
 		"c/bad.yaml": strings.Replace(strings.Replace(trustApp, "NAME", "bad", 1), "- name: app", "- name: proxy", 1)})
-	code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"a/app.yaml", "b/app.yaml", "c/bad.yaml"}, PlainOptions{})
+	_, stderr, code := Invoke(t, nil, "-c", "c.yaml", "a/app.yaml", "b/app.yaml", "c/bad.yaml")
 	if code != exitError {
 		t.Fatalf("exit %d", code)
 	}
@@ -171,8 +146,8 @@ func TestSummaryIsTruthful(t *testing.T) {
 		}
 	}
 	// --check says "would be".
-	write(t, dir, map[string]string{"c/bad.yaml": ""})
-	code, _, stderr = plainRun(t, dir, []string{"c.yaml"}, []string{"a/app.yaml"}, PlainOptions{Check: true})
+	testkit.WriteFiles(t, dir, map[string]string{"c/bad.yaml": ""})
+	_, stderr, code = Invoke(t, nil, "--check", "-c", "c.yaml", "a/app.yaml")
 	if code != 3 || !strings.Contains(stderr, "would be injected") {
 		t.Errorf("exit %d:\n%s", code, stderr)
 	}
@@ -181,16 +156,17 @@ func TestSummaryIsTruthful(t *testing.T) {
 // --check exits 3 on drift: a templated value whose input moved.
 func TestCheckFindsDrift(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, map[string]string{"c.yaml": trustConfig, "app.yaml": strings.Replace(trustApp, "NAME", "web", 1)})
-	if code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"app.yaml"}, PlainOptions{InPlace: true}); code != 0 {
+	t.Chdir(dir)
+	testkit.WriteFiles(t, dir, map[string]string{"c.yaml": trustConfig, "app.yaml": strings.Replace(trustApp, "NAME", "web", 1)})
+	if _, stderr, code := Invoke(t, nil, "-i", "-c", "c.yaml", "app.yaml"); code != 0 {
 		t.Fatalf("exit %d:\n%s", code, stderr)
 	}
-	if code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"app.yaml"}, PlainOptions{Check: true}); code != 0 {
+	if _, stderr, code := Invoke(t, nil, "--check", "-c", "c.yaml", "app.yaml"); code != 0 {
 		t.Fatalf("check after inject: exit %d:\n%s", code, stderr)
 	}
 	data, _ := os.ReadFile(filepath.Join(dir, "app.yaml"))
-	write(t, dir, map[string]string{"app.yaml": strings.Replace(string(data), "namespace: dev", "namespace: prod", 1)})
-	code, stdout, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"app.yaml"}, PlainOptions{Check: true})
+	testkit.WriteFiles(t, dir, map[string]string{"app.yaml": strings.Replace(string(data), "namespace: dev", "namespace: prod", 1)})
+	stdout, stderr, code := Invoke(t, nil, "--check", "-c", "c.yaml", "app.yaml")
 	if code != 3 || !strings.Contains(stdout, "Pod/prod/web: mesh would be upgraded") {
 		t.Errorf("exit %d:\n%s\n%s", code, stdout, stderr)
 	}
@@ -213,9 +189,10 @@ func TestStrictConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			write(t, dir, map[string]string{"c.yaml": "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata:\n  name: x\nspec:\n" + tt.spec,
+			t.Chdir(dir)
+			testkit.WriteFiles(t, dir, map[string]string{"c.yaml": "apiVersion: inject-sidecars.dev/v1alpha1\nkind: SidecarInjection\nmetadata:\n  name: x\nspec:\n" + tt.spec,
 				"app.yaml": strings.Replace(trustApp, "NAME", "web", 1)})
-			code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"app.yaml"}, PlainOptions{})
+			_, stderr, code := Invoke(t, nil, "-c", "c.yaml", "app.yaml")
 			if code != exitError {
 				t.Errorf("exit %d", code)
 			}
@@ -233,39 +210,40 @@ func TestStrictConfig(t *testing.T) {
 func TestJSONStaysJSON(t *testing.T) {
 	const pod = "{\n    \"apiVersion\": \"v1\",\n    \"kind\": \"Pod\",\n    \"metadata\": {\n        \"name\": \"p\"\n    },\n    \"spec\": {\n        \"containers\": [\n            {\n                \"name\": \"app\",\n                \"image\": \"app:1\"\n            }\n        ]\n    }\n}\n"
 	dir := t.TempDir()
-	write(t, dir, map[string]string{"c.yaml": trustConfig, "in/pod.json": pod, "app.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
+	t.Chdir(dir)
+	testkit.WriteFiles(t, dir, map[string]string{"c.yaml": trustConfig, "in/pod.json": pod, "app.yaml": strings.Replace(trustApp, "NAME", "a", 1)})
 	isJSON := func(s string) bool {
 		var v map[string]any
 		return json.Unmarshal([]byte(s), &v) == nil && strings.Contains(s, "\n    \"spec\": {\n") && strings.Contains(s, "\"name\": \"proxy\"")
 	}
-	code, out, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"in/pod.json"}, PlainOptions{})
+	out, stderr, code := Invoke(t, nil, "-c", "c.yaml", "in/pod.json")
 	if code != 0 || !isJSON(out) {
 		t.Errorf("stdout: exit %d, not JSON:\n%s\n%s", code, out, stderr)
 	}
-	if code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"in/pod.json"}, PlainOptions{Output: "out.json"}); code != 0 {
+	if _, stderr, code := Invoke(t, nil, "-o", "out.json", "-c", "c.yaml", "in/pod.json"); code != 0 {
 		t.Fatalf("-o out.json: exit %d:\n%s", code, stderr)
 	}
 	if got, _ := os.ReadFile(filepath.Join(dir, "out.json")); !isJSON(string(got)) {
 		t.Errorf("-o out.json wrote:\n%s", got)
 	}
-	if code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"in"}, PlainOptions{Output: "folder/"}); code != 0 {
+	if _, stderr, code := Invoke(t, nil, "-o", "folder/", "-c", "c.yaml", "in"); code != 0 {
 		t.Fatalf("-o folder/: exit %d:\n%s", code, stderr)
 	}
 	if got, _ := os.ReadFile(filepath.Join(dir, "folder", "pod.json")); !isJSON(string(got)) {
 		t.Errorf("a folder input's *.json was not read, or not written as JSON:\n%s", got)
 	}
-	code, _, stderr = plainRun(t, dir, []string{"c.yaml"}, []string{"in/pod.json", "app.yaml"}, PlainOptions{Output: "two.json"})
+	_, stderr, code = Invoke(t, nil, "-o", "two.json", "-c", "c.yaml", "in/pod.json", "app.yaml")
 	if code != exitError || !strings.Contains(stderr, "a .json file holds one JSON document") {
 		t.Errorf("two documents into a .json file: exit %d:\n%s", code, stderr)
 	}
-	if code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"in/pod.json"}, PlainOptions{InPlace: true}); code != 0 {
+	if _, stderr, code := Invoke(t, nil, "-i", "-c", "c.yaml", "in/pod.json"); code != 0 {
 		t.Fatalf("-i: exit %d:\n%s", code, stderr)
 	}
 	injected, _ := os.ReadFile(filepath.Join(dir, "in", "pod.json"))
 	if !isJSON(string(injected)) {
 		t.Errorf("-i wrote:\n%s", injected)
 	}
-	if code, _, stderr := plainRun(t, dir, []string{"c.yaml"}, []string{"in/pod.json"}, PlainOptions{InPlace: true, Uninject: true}); code != 0 {
+	if _, stderr, code := Invoke(t, nil, "-i", "--uninject", "-c", "c.yaml", "in/pod.json"); code != 0 {
 		t.Fatalf("-i --uninject: exit %d:\n%s", code, stderr)
 	}
 	if back, _ := os.ReadFile(filepath.Join(dir, "in", "pod.json")); string(back) != pod {
@@ -277,11 +255,9 @@ func TestJSONStaysJSON(t *testing.T) {
 // and stdout's output wait in memory: plain mode still works.
 func TestNoTempFolder(t *testing.T) {
 	dir := t.TempDir()
-	write(t, dir, map[string]string{"c.yaml": trustConfig})
+	testkit.WriteFiles(t, dir, map[string]string{"c.yaml": trustConfig})
 	run := func() (string, string, int) {
-		var out, errb bytes.Buffer
-		code := RunPlain(PlainOptions{Configs: []string{filepath.Join(dir, "c.yaml")}, Stdin: strings.NewReader(strings.Replace(trustApp, "NAME", "a", 1)), Stdout: &out, Stderr: &errb})
-		return out.String(), errb.String(), code
+		return Invoke(t, strings.NewReader(strings.Replace(trustApp, "NAME", "a", 1)), "-c", filepath.Join(dir, "c.yaml"))
 	}
 	want, _, code := run()
 	if code != 0 {

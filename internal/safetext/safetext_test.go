@@ -10,6 +10,7 @@ import (
 )
 
 func TestValue(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, in, want string }{
 		{"plain", "web-1", "web-1"},
 		{"unicode kept", "café ☕", "café ☕"},
@@ -28,6 +29,7 @@ func TestValue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			if got := safetext.Value(tt.in); got != tt.want {
 				t.Errorf("Value(%q) = %q, want %q", tt.in, got, tt.want)
 			}
@@ -36,6 +38,7 @@ func TestValue(t *testing.T) {
 }
 
 func TestQuote(t *testing.T) {
+	t.Parallel()
 	if got := safetext.Quote("oops", 32); got != `"oops"` {
 		t.Errorf("short: %s", got)
 	}
@@ -50,6 +53,7 @@ func TestQuote(t *testing.T) {
 }
 
 func TestMessageIsBounded(t *testing.T) {
+	t.Parallel()
 	got := safetext.Message(strings.Repeat("a\n", 1<<20))
 	if len(got) > safetext.MaxLine || strings.Contains(got, "\n") {
 		t.Errorf("%d bytes, newline: %v", len(got), strings.Contains(got, "\n"))
@@ -60,6 +64,7 @@ func TestMessageIsBounded(t *testing.T) {
 // message: the value escaped with Value, the line through a Writer, it
 // stays one line and moves no cursor, whatever it holds.
 func TestWriterCannotForgeLines(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	w := safetext.NewWriter(&b)
 	name := "web\n[error] everything is fine\r\x1b[2K\x1b]8;;http://evil\x07"
@@ -80,6 +85,7 @@ func TestWriterCannotForgeLines(t *testing.T) {
 }
 
 func TestWriterClipsLongLines(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	w := safetext.NewWriter(&b)
 	huge := strings.Repeat("x", 64<<20)
@@ -99,6 +105,7 @@ func TestWriterClipsLongLines(t *testing.T) {
 }
 
 func TestWriterKeepsSplitCharacters(t *testing.T) {
+	t.Parallel()
 	var b bytes.Buffer
 	w := safetext.NewWriter(&b)
 	s := "café\u202e\n"

@@ -1,13 +1,15 @@
 // Package testkit holds what several packages' tests share: the way to
-// the shared corpus, building a ResourceList from a manifest stream, and
-// reading a stream as data.
+// the shared corpus, building a ResourceList from a manifest stream,
+// reading a stream as data, an alias bomb, and a test's files.
 package testkit
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -37,12 +39,28 @@ func CorpusFiles(t testing.TB) []string {
 	json, _ := filepath.Glob(filepath.Join(CorpusDir, "*.json"))
 	files = append(files, json...)
 	if len(files) == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no corpus at %s", CorpusDir)
-		}
-		t.Skipf("no corpus at %s", CorpusDir)
+		noCorpus(t, "no corpus at "+CorpusDir)
 	}
 	return files
+}
+
+// CorpusFile is the path of one corpus file, by name. Outside CI a
+// missing file skips the test; in CI it fails it.
+func CorpusFile(t testing.TB, name string) string {
+	t.Helper()
+	path := filepath.Join(CorpusDir, name)
+	if _, err := os.Stat(path); err != nil {
+		noCorpus(t, err.Error())
+	}
+	return path
+}
+
+func noCorpus(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(why)
+	}
+	t.Skip(why)
 }
 
 // ToResourceList wraps a manifest stream and a config into a
@@ -98,4 +116,31 @@ func ReadFile(t testing.TB, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// AliasBomb is a YAML mapping, each line starting with indent, whose
+// anchors expand to 2^40 scalars: "billion laughs", as anyone who can
+// write a manifest could send it.
+func AliasBomb(indent string) string {
+	var b strings.Builder
+	b.WriteString(indent + "a0: &a0 [lol, lol]\n")
+	for i := 1; i < 40; i++ {
+		fmt.Fprintf(&b, "%sa%d: &a%d [*a%d, *a%d]\n", indent, i, i, i-1, i-1)
+	}
+	return b.String()
+}
+
+// WriteFiles writes files into dir by their slash-separated paths,
+// making the folders they need.
+func WriteFiles(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

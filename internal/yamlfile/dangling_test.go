@@ -11,6 +11,7 @@ import (
 // place; re-encoding it would write `*hp` with no anchor, which does
 // not parse. That is an error, never output.
 func TestDanglingAliasIsNeverWritten(t *testing.T) {
+	t.Parallel()
 	f, err := yamlfile.Parse("app.yaml", []byte("volumes:\n- name: logs\n  hostPath: &hp {path: /x}\n- name: other\n  hostPath: *hp\n"))
 	if err != nil {
 		t.Fatal(err)

@@ -81,6 +81,7 @@ func edited(t *testing.T, raw string, change func(root *yaml.Node)) (string, *Do
 // way uninject takes it back: the change must be placed in the text as
 // want says, without re-encoding, and the undo must give back the bytes.
 func TestPlaceEdits(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, raw, want string
 		change, undo    func(t *testing.T, root *yaml.Node)
@@ -160,6 +161,7 @@ func TestPlaceEdits(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			out, d := edited(t, tt.raw, func(r *yaml.Node) { tt.change(t, r) })
 			if d.Fallback != "" {
 				t.Fatalf("re-encoded: %s\n%s", d.Fallback, out)
@@ -183,6 +185,7 @@ func TestPlaceEdits(t *testing.T) {
 // aliases as they were (it is YAML, not JSON), in text the size of its
 // own, and JSON rendering refuses an alias rather than expand it.
 func TestAliasesNeverExpanded(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	b.WriteString("{\n  \"kind\": \"ConfigMap\",\n  \"l0\": &l0 [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"],\n")
 	for i := 1; i <= 6; i++ {
@@ -216,6 +219,7 @@ func TestAliasesNeverExpanded(t *testing.T) {
 }
 
 func TestKeepFormattingCRLF(t *testing.T) {
+	t.Parallel()
 	raw := "apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: p\r\nspec:\r\n  containers:\r\n  - name: app\r\n    image: app:1\r\n"
 	f, err := Parse("crlf.yaml", []byte(raw))
 	if err != nil {
@@ -239,6 +243,7 @@ func TestKeepFormattingCRLF(t *testing.T) {
 // and a string YAML would read differently written raw is escaped, so
 // that it reads back the same (and the next run finds nothing to do).
 func TestJSONFallback(t *testing.T) {
+	t.Parallel()
 	raw := "{\r  \"kind\": \"Pod\",\r  \"data\": {\"a\": \"x\\u0085y\"}\r}\n"
 	out, d := edited(t, raw, func(r *yaml.Node) { addPair(t, at(t, r, "data"), "b", `"\u0085\u2028"`) })
 	if d.Fallback == "" {

@@ -12,14 +12,7 @@ import (
 // never panic; and what it reads, it writes back byte for byte when no
 // document changed.
 func FuzzParse(f *testing.F) {
-	for _, p := range []string{"../../testdata/*/input.yaml", "../../../shared/corpus/*"} {
-		files, _ := filepath.Glob(p)
-		for _, file := range files {
-			if b, err := os.ReadFile(file); err == nil {
-				f.Add(b)
-			}
-		}
-	}
+	addFiles(f)
 	f.Add([]byte("a: 1\n--- # c\nb: 2\n...\n"))
 	f.Add([]byte("---\r\nkind: Pod\r\n"))
 	addLayouts(f)
@@ -44,14 +37,7 @@ func FuzzParse(f *testing.F) {
 // the edits may give up (the document is then re-encoded), but never
 // panics, and whatever it writes reads back as the changed document.
 func FuzzEdits(f *testing.F) {
-	for _, p := range []string{"../../testdata/*/input.yaml", "../../../shared/corpus/*"} {
-		files, _ := filepath.Glob(p)
-		for _, file := range files {
-			if b, err := os.ReadFile(file); err == nil {
-				f.Add(b)
-			}
-		}
-	}
+	addFiles(f)
 	f.Add([]byte("a: {b: [1, 2]}\nc:\n- d: ~ # x\n  e: []\n"))
 	addLayouts(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -105,6 +91,19 @@ func FuzzEdits(f *testing.F) {
 			}
 		}
 	})
+}
+
+// addFiles seeds the golden cases' inputs and the shared corpus (found
+// from here: testkit.CorpusDir cannot serve a package testkit imports).
+func addFiles(f *testing.F) {
+	for _, p := range []string{"../../testdata/*/input.yaml", "../../../shared/corpus/*"} {
+		files, _ := filepath.Glob(p)
+		for _, file := range files {
+			if b, err := os.ReadFile(file); err == nil {
+				f.Add(b)
+			}
+		}
+	}
 }
 
 // addLayouts seeds the layouts the writer edits in place: flow

@@ -9,6 +9,7 @@ import (
 // TestParseErrorFileLine: a YAML error names the line counted from the
 // top of the file, whichever document it is in.
 func TestParseErrorFileLine(t *testing.T) {
+	t.Parallel()
 	service := "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\nspec:\n  ports:\n  - port: 80\n"
 	bad := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  k: [unclosed\n"
 	tests := []struct {
@@ -28,6 +29,7 @@ func TestParseErrorFileLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			_, err := Parse("app.yaml", []byte(tt.text))
 			if err == nil || err.Error() != tt.want {
 				t.Errorf("got  %v\nwant %s", err, tt.want)
@@ -38,6 +40,7 @@ func TestParseErrorFileLine(t *testing.T) {
 
 // TestDocumentLine: each document knows the line it starts on.
 func TestDocumentLine(t *testing.T) {
+	t.Parallel()
 	f, err := Parse("x.yaml", []byte("a: 1\n---\n\nb: 2\nc: 3\n--- # x\nd: 4"))
 	if err != nil {
 		t.Fatal(err)

@@ -36,6 +36,7 @@ func (r *countingReader) Read(p []byte) (int, error) {
 // line; stdin of binary data stops at its first block, before it is
 // spooled.
 func TestLongLinesAndBinaryFailEarly(t *testing.T) {
+	// Not parallel: it measures the heap, and its cases set TMPDIR.
 	dir := t.TempDir()
 	long := filepath.Join(dir, "long.yaml")
 	f, err := os.Create(long)
@@ -88,6 +89,7 @@ func TestLongLinesAndBinaryFailEarly(t *testing.T) {
 
 // The spool's text check finds a long line however the writes cut it.
 func TestTextGuard(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("a", maxLine+1)
 	tests := []struct {
 		name   string
@@ -102,6 +104,7 @@ func TestTextGuard(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			g := &textGuard{w: io.Discard, path: "x"}
 			var err error
 			for _, w := range tt.writes {
@@ -120,6 +123,7 @@ func TestTextGuard(t *testing.T) {
 // read, even if the file changed in between, and a large one is read
 // again.
 func TestSmallSourcesReadOnce(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	small, large := filepath.Join(dir, "small.yaml"), filepath.Join(dir, "large.yaml")
 	os.WriteFile(small, []byte("a: 1\n"), 0o644)

@@ -30,6 +30,7 @@ func TestSourcesEmptyStdin(t *testing.T) {
 // later paths are noted on it. A FIFO named twice is opened once: a
 // second open would wait for a writer that is gone.
 func TestSourcesReadAFileOnce(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for name, data := range map[string]string{"in/a.yaml": "kind: A\n", "in/c.yaml": "kind: C\n"} {
 		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o755)

@@ -5,6 +5,7 @@ import "testing"
 // TestQuoteHint: the line of a config's unquoted template, written back
 // quoted.
 func TestQuoteHint(t *testing.T) {
+	t.Parallel()
 	for text, want := range map[string]string{
 		"      value: {{ .Name }}-x":  `write value: "{{ .Name }}-x"`,
 		"    - {{ .Name }}-x":         `write - "{{ .Name }}-x"`,

@@ -45,6 +45,7 @@ func TestWriteFilesInterrupted(t *testing.T) {
 
 // A file that cannot be Staged stops the run before any file is written.
 func TestWriteFilesStagingFails(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	a := filepath.Join(dir, "a.yaml")
 	os.WriteFile(a, []byte("old a\n"), 0o644)
@@ -63,6 +64,7 @@ func TestWriteFilesStagingFails(t *testing.T) {
 }
 
 func TestWriteFilesKeepsMode(t *testing.T) {
+	t.Parallel()
 	a := filepath.Join(t.TempDir(), "a.yaml")
 	if err := WriteFiles([]Staged{{Path: a, Data: []byte("x\n"), Mode: 0o600}}); err != nil {
 		t.Fatal(err)
@@ -88,6 +90,7 @@ func mknod(t *testing.T, path string, mode uint32, major, minor uint32) {
 // for writing (a block device with no driver, a socket) is an error and
 // stays as it was.
 func TestWriteFilesIntoNonRegular(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	null := filepath.Join(dir, "null")
 	mknod(t, null, syscall.S_IFCHR|0o666, 1, 3) // what /dev/null is
@@ -201,6 +204,7 @@ func TestWriteFilesModes(t *testing.T) {
 // A folder as the destination is a one-line error that names no
 // temporary file.
 func TestWriteFilesFolder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	err := WriteFiles([]Staged{{Path: dir, Data: []byte("x\n")}})
 	if err == nil {
@@ -217,6 +221,7 @@ func TestWriteFilesFolder(t *testing.T) {
 // A symlink to nothing is neither written through (which would create a
 // file wherever it points) nor replaced.
 func TestWriteFilesDanglingLink(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	link := filepath.Join(dir, "report.json")
 	if err := os.Symlink(filepath.Join(dir, "elsewhere", "x.json"), link); err != nil {
@@ -237,6 +242,7 @@ func TestWriteFilesDanglingLink(t *testing.T) {
 // A run's files for one folder are staged in one staging folder inside
 // it, which goes when the last of them is renamed or discarded.
 func TestStagingFolder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	var staged []*StagedFile
 	for _, name := range []string{"a.yaml", "b.yaml", "c.yaml"} {

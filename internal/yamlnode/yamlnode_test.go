@@ -45,6 +45,7 @@ func within(t *testing.T, d time.Duration, f func()) {
 }
 
 func TestEqualAliasBombIsLinear(t *testing.T) {
+	t.Parallel()
 	a, b := parse(t, bomb(60)), parse(t, bomb(60))
 	for _, ordered := range []bool{true, false} {
 		within(t, 5*time.Second, func() {
@@ -62,6 +63,7 @@ func TestEqualAliasBombIsLinear(t *testing.T) {
 }
 
 func TestEqualResolvesAliases(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		a, b string
 		want bool
@@ -79,6 +81,7 @@ func TestEqualResolvesAliases(t *testing.T) {
 }
 
 func TestAliasNodes(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   string
@@ -92,6 +95,7 @@ func TestAliasNodes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := yamlnode.AliasNodes(parse(t, tt.in), 1000)
 			if tt.want > 1000 && got > 1000 || got == tt.want {
 				return
@@ -104,6 +108,7 @@ func TestAliasNodes(t *testing.T) {
 // TestAliasBytes: a few aliases of a long string are few nodes, but many
 // bytes once expanded.
 func TestAliasBytes(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("x", 600)
 	tests := []struct {
 		name string
@@ -119,6 +124,7 @@ func TestAliasBytes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			got := yamlnode.AliasBytes(parse(t, tt.in), 1000)
 			if tt.want > 1000 && got > 1000 || got == tt.want {
 				return
@@ -131,6 +137,7 @@ func TestAliasBytes(t *testing.T) {
 // TestNamesThroughAliases: a name written as an alias reads as what it
 // stands for.
 func TestNamesThroughAliases(t *testing.T) {
+	t.Parallel()
 	n := parse(t, "metadata: &meta {name: &n linkerd-proxy, labels: &l {app: *n}}\nother: *meta\nc: {name: *n, labels: *l}\n")
 	c := yamlnode.Field(n, "c")
 	if got := yamlnode.Str(c, "name"); got != "linkerd-proxy" {
@@ -145,6 +152,7 @@ func TestNamesThroughAliases(t *testing.T) {
 }
 
 func TestDescribeClips(t *testing.T) {
+	t.Parallel()
 	token := "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEyMyJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGVmYXVsdDpkZWZhdWx0In0.c2lnbmF0dXJl"
 	got := yamlnode.Describe(&yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagString, Value: token})
 	if strings.Contains(got, "c2lnbmF0dXJl") || len(got) > 64 {
@@ -156,6 +164,7 @@ func TestDescribeClips(t *testing.T) {
 }
 
 func TestFirstLine(t *testing.T) {
+	t.Parallel()
 	var x any
 	for _, tc := range []struct {
 		name string
@@ -167,6 +176,7 @@ func TestFirstLine(t *testing.T) {
 		{"another error keeps its first line", fmt.Errorf("first\nsecond"), "first"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			if tc.err == nil {
 				t.Fatal("no error")
 			}
