@@ -61,6 +61,9 @@ type gcFloor struct {
 	base   int // the GC percent once the live heap is large
 	floors bool
 	set    bool
+	// live reads the heap live after the last collection; nil reads the
+	// runtime's metric.
+	live func() uint64
 }
 
 // useFloor reports whether, with live bytes live, the next collection
@@ -72,12 +75,11 @@ func (g *gcFloor) useFloor(live uint64) bool {
 // retune chooses from the heap live after the last collection (or live
 // now, before the first).
 func (g *gcFloor) retune() {
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(s)
-	live := uint64(0)
-	if s[0].Value.Kind() == metrics.KindUint64 {
-		live = s[0].Value.Uint64()
+	read := g.live
+	if read == nil {
+		read = liveHeap
 	}
+	live := read()
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	floors := g.useFloor(live)
@@ -92,6 +94,17 @@ func (g *gcFloor) retune() {
 	}
 	debug.SetGCPercent(g.base)
 	debug.SetMemoryLimit(math.MaxInt64)
+}
+
+// liveHeap is the heap the last collection found live (0 before the
+// first).
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // afterEachGC calls retune once after every collection, for the rest of

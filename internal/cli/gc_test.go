@@ -2,7 +2,6 @@ package cli
 
 import (
 	"math"
-	"runtime"
 	"runtime/debug"
 	"testing"
 )
@@ -33,23 +32,23 @@ func TestGCFloorChoice(t *testing.T) {
 	}
 }
 
-// TestGCFloorRetune: retune sets the runtime's percent and limit as
+// TestGCFloorRetune (serial: it sets the process's collector): retune sets the runtime's percent and limit as
 // chosen, and puts them back when what is live outgrows the floor.
 func TestGCFloorRetune(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(math.MaxInt64))
 
-	g := &gcFloor{floor: 1 << 50, base: 200} // any live heap is under it
+	live := uint64(10 << 20)
+	g := &gcFloor{floor: 64 << 20, base: 200, live: func() uint64 { return live }}
 	g.retune()
 	if p := debug.SetGCPercent(-1); p != -1 {
 		t.Errorf("under the floor: GC percent %d, want off (-1)", p)
 	}
-	if l := debug.SetMemoryLimit(-1); l != 1<<50 {
+	if l := debug.SetMemoryLimit(-1); l != 64<<20 {
 		t.Errorf("under the floor: memory limit %d, want the floor", l)
 	}
 
-	runtime.GC() // something is live now: the test binary's own heap
-	g.floor = 1  // and over this floor
+	live = 30 << 20 // three times that is over the floor
 	g.retune()
 	if p := debug.SetGCPercent(-1); p != 200 {
 		t.Errorf("over the floor: GC percent %d, want 200", p)
