@@ -1,0 +1,158 @@
+package workers
+
+import (
+	"errors"
+	"runtime"
+	"sync"
+)
+
+// errStopped is what send returns once the run has stopped.
+var errStopped = errors.New("workers: stopped")
+
+// Ordered runs work on each item that produce sends, on GOMAXPROCS
+// goroutines, and hands each result to deliver in the order the items
+// were sent, on the calling goroutine. At most window items are in flight
+// (sent, and not yet delivered), so a run holds a window of items however
+// many produce sends.
+//
+// The first error stops the run: an error from work (taken in input
+// order, so the items before it are still delivered), from deliver, or
+// from produce (after the items it sent before it). Once stopped, send
+// returns an error that produce should return, deliver is not called
+// again, and Ordered returns that first error when every goroutine it
+// started has ended.
+//
+// work runs concurrently and in any order; deliver runs one call at a
+// time. With GOMAXPROCS=1 (or window 1) everything runs on the calling
+// goroutine: send works and delivers the item before it returns.
+func Ordered[In, Out any](window int, produce func(send func(In) error) error, work func(In) (Out, error), deliver func(Out) error) error {
+	window = max(window, 1)
+	if min(runtime.GOMAXPROCS(0), window) <= 1 {
+		return inline(produce, work, deliver)
+	}
+	r := &run[In, Out]{
+		work:  work,
+		slots: make(chan struct{}, window),
+		jobs:  make(chan *task[In, Out], window),
+		queue: make(chan *task[In, Out], window),
+		stop:  make(chan struct{}),
+	}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), window) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.worker()
+		}()
+	}
+	go r.produce(produce)
+	err := r.collect(deliver)
+	wg.Wait()
+	return err
+}
+
+// inline is Ordered on one goroutine.
+func inline[In, Out any](produce func(send func(In) error) error, work func(In) (Out, error), deliver func(Out) error) error {
+	var first error
+	err := produce(func(in In) error {
+		if first != nil {
+			return errStopped
+		}
+		out, err := work(in)
+		if err == nil {
+			err = deliver(out)
+		}
+		first = err
+		return err
+	})
+	if first != nil {
+		return first
+	}
+	return err
+}
+
+// task is one item in flight; done is closed once work has run on it.
+type task[In, Out any] struct {
+	in   In
+	out  Out
+	err  error
+	done chan struct{}
+}
+
+// run is one concurrent Ordered. slots holds a token per item in flight;
+// jobs feeds the workers; queue holds the same tasks in input order, for
+// the collector; stop is closed when the collector stops the run.
+type run[In, Out any] struct {
+	work       func(In) (Out, error)
+	slots      chan struct{}
+	jobs       chan *task[In, Out]
+	queue      chan *task[In, Out]
+	stop       chan struct{}
+	produceErr error // read once queue is closed
+}
+
+// produce runs the caller's produce, then closes jobs and queue.
+func (r *run[In, Out]) produce(produce func(send func(In) error) error) {
+	r.produceErr = produce(r.send)
+	close(r.jobs)
+	close(r.queue)
+}
+
+// send waits for a slot, then hands the item to the workers and its task
+// to the collector. jobs and queue never block: each holds at most as
+// many tasks as there are slots.
+func (r *run[In, Out]) send(in In) error {
+	select {
+	case <-r.stop: // before a free slot, which select might pick
+		return errStopped
+	default:
+	}
+	select {
+	case r.slots <- struct{}{}:
+	case <-r.stop:
+		return errStopped
+	}
+	t := &task[In, Out]{in: in, done: make(chan struct{})}
+	r.jobs <- t
+	r.queue <- t
+	return nil
+}
+
+// worker works the tasks; once the run has stopped, it only marks them
+// done.
+func (r *run[In, Out]) worker() {
+	for t := range r.jobs {
+		select {
+		case <-r.stop:
+		default:
+			t.out, t.err = r.work(t.in)
+		}
+		close(t.done)
+	}
+}
+
+// collect delivers the tasks in input order until the first error, then
+// waits for the tasks still in flight.
+func (r *run[In, Out]) collect(deliver func(Out) error) error {
+	var first error
+	for t := range r.queue {
+		<-t.done
+		if first != nil {
+			continue // drain
+		}
+		err := t.err
+		if err == nil {
+			err = deliver(t.out)
+		}
+		if err != nil {
+			first = err
+			close(r.stop)
+			continue
+		}
+		<-r.slots
+	}
+	if first != nil {
+		return first
+	}
+	return r.produceErr
+}
