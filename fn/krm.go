@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -125,25 +126,8 @@ func WriteResourceList(out io.Writer, rl *ResourceList) error {
 	default:
 		w.WriteString("items:\n")
 	}
-	// Items are encoded on every core, a window at a time, and written
-	// in order: the same bytes as one by one.
-	const window = 256
-	bufs := make([]bytes.Buffer, window)
-	errs := make([]error, window)
-	for start := 0; start < len(rl.Items); start += window {
-		n := min(window, len(rl.Items)-start)
-		workers.Each(n, func(i int) {
-			bufs[i].Reset()
-			errs[i] = encode(&bufs[i], &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{rl.Items[start+i].YNode()}})
-		})
-		for i := 0; i < n; i++ {
-			if errs[i] != nil {
-				return errs[i]
-			}
-			if _, err := w.Write(bufs[i].Bytes()); err != nil {
-				return err
-			}
-		}
+	if err := writeNodes(w, rl.Items); err != nil {
+		return err
 	}
 	if rl.FunctionConfig != nil {
 		fc := &yaml.Node{Kind: yaml.MappingNode, Tag: yaml.NodeTagMap, Content: []*yaml.Node{
@@ -162,6 +146,26 @@ func WriteResourceList(out io.Writer, rl *ResourceList) error {
 	}
 	return w.Flush()
 }
+
+// writeNodes encodes the items on every core, and writes them in order:
+// the same bytes as one by one.
+func writeNodes(w io.Writer, items []*yaml.RNode) error {
+	return workers.Ordered(workers.Window(), workers.FromSlice(items),
+		func(it *yaml.RNode) (*bytes.Buffer, error) {
+			b := buffers.Get().(*bytes.Buffer)
+			b.Reset()
+			err := encode(b, &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{it.YNode()}})
+			return b, err
+		},
+		func(b *bytes.Buffer) error {
+			_, err := w.Write(b.Bytes())
+			buffers.Put(b)
+			return err
+		})
+}
+
+// buffers are writeNodes' encoding buffers, reused.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // resultNode builds the YAML of a result directly: marshalling 10,000
 // results through reflection and back costs a tenth of a run.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -292,10 +291,10 @@ type job struct {
 
 // pipeline is pass two: each document parsed, injected and rendered on a
 // worker, the texts written in input order, and each document's outcome
-// handed to each, in input order, as soon as it is written. A window of
-// four documents a core is in flight at a time.
+// handed to each, in input order, as soon as it is written; a window of
+// documents is in flight at a time.
 func pipeline(srcs []*yamlfile.Source, filter *transform.Filter, render bool, out *sink, each func(*docOut)) error {
-	return workers.Ordered(4*runtime.GOMAXPROCS(0),
+	return workers.Ordered(workers.Window(),
 		func(send func(job) error) error { return feed(srcs, send) },
 		func(j job) (*docOut, error) { return work(j.src, j.doc, filter, render) },
 		func(o *docOut) error {

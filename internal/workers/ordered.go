@@ -9,6 +9,23 @@ import (
 // errStopped is what send returns once the run has stopped.
 var errStopped = errors.New("workers: stopped")
 
+// Window is four items a core: enough to keep every core busy while an
+// item waits for the one before it to be delivered, and few enough that a
+// run holds little.
+func Window() int { return 4 * runtime.GOMAXPROCS(0) }
+
+// FromSlice is a produce for Ordered that sends the items of s, in order.
+func FromSlice[T any](s []T) func(send func(T) error) error {
+	return func(send func(T) error) error {
+		for _, v := range s {
+			if err := send(v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
 // Ordered runs work on each item that produce sends, on GOMAXPROCS
 // goroutines, and hands each result to deliver in the order the items
 // were sent, on the calling goroutine. At most window items are in flight
