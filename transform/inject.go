@@ -306,7 +306,7 @@ func addEach(parent *yaml.Node, key, idKey string, objs []*yaml.Node, created fu
 // those it added or changed.
 func setEach(m *yaml.Node, kv map[string]string) []string {
 	var added []string
-	for _, k := range sortedKeys(kv) {
+	for _, k := range slices.Sorted(maps.Keys(kv)) {
 		if v := yamlnode.Resolve(yamlnode.Field(m, k)); v != nil && v.Value == kv[k] {
 			continue
 		}

@@ -28,7 +28,7 @@ func (c *change) dropAdded(e *Entry) *yaml.Node {
 			return
 		}
 		for i := len(list.Content) - 1; i >= 0; i-- {
-			if contains(ids, yamlnode.Str(list.Content[i], idKey)) {
+			if slices.Contains(ids, yamlnode.Str(list.Content[i], idKey)) {
 				removeAt(list, i)
 			}
 		}
@@ -98,7 +98,7 @@ func (c *change) restoreCreated(e *Entry, annotations *yaml.Node) {
 		restore(parent, name, e.Created[k])
 	}
 	if len(kept) > 0 && len(c.st) > 0 {
-		c.st.handOver(e, func(k string) bool { return contains(kept, k) })
+		c.st.handOver(e, func(k string) bool { return slices.Contains(kept, k) })
 		c.w.writeStatus(annotations, c.st, c.owners)
 	}
 }

@@ -330,7 +330,7 @@ func (s *Spec) validatePodMetadata(spec *field.Path) field.ErrorList {
 			errs = append(errs, invalidValue(at, ps.Value.Name, "%q is not a valid Secret name: %s", ps.Value.Name, msg))
 		}
 	}
-	for _, k := range sortedKeys(s.PodLabels) {
+	for _, k := range slices.Sorted(maps.Keys(s.PodLabels)) {
 		at := KeyPath(spec.Child("podLabels"), k)
 		for _, msg := range validation.IsQualifiedName(k) {
 			errs = append(errs, invalid(at, "%q is not a valid label key: %s", k, msg))
@@ -339,7 +339,7 @@ func (s *Spec) validatePodMetadata(spec *field.Path) field.ErrorList {
 			errs = append(errs, invalid(at, "%q is not a valid label value: %s", s.PodLabels[k], msg))
 		}
 	}
-	for _, k := range sortedKeys(s.PodAnnotations) {
+	for _, k := range slices.Sorted(maps.Keys(s.PodAnnotations)) {
 		for _, msg := range validation.IsQualifiedName(strings.ToLower(k)) {
 			errs = append(errs, invalid(KeyPath(spec.Child("podAnnotations"), k), "%q is not a valid annotation key: %s", k, msg))
 		}
@@ -394,8 +394,6 @@ func KeyPath(path *field.Path, key string) *field.Path {
 	}
 	return path.Key(strconv.Quote(key))
 }
-
-func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
 // KubeVersion parses spec.kubernetesVersion; nil when it is not set.
 func (s *Spec) KubeVersion() (*version.Version, error) {
