@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -116,9 +115,8 @@ func TestOrdered(t *testing.T) {
 }
 
 // TestOrderedWindow counts the items in flight (from the start of their
-// work to the end of their delivery): never more than the window, and,
-// with more than one core, the window fills while the first item's
-// delivery waits.
+// work to the end of their delivery): never more than the window, which
+// fills while the first item's delivery waits.
 func TestOrderedWindow(t *testing.T) {
 	for _, window := range []int{1, 2, 3, 16} {
 		t.Run(fmt.Sprint("window=", window), func(t *testing.T) {
@@ -134,7 +132,7 @@ func TestOrderedWindow(t *testing.T) {
 							return i, nil
 						},
 						func(i int) error {
-							if i == 0 && p > 1 {
+							if i == 0 {
 								waitFor(t, func() bool { return inFlight.Load() >= int64(window) })
 							}
 							inFlight.Add(-1)
@@ -143,11 +141,7 @@ func TestOrderedWindow(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					want := int64(window)
-					if p == 1 {
-						want = 1
-					}
-					if got := most.Load(); got != want {
+					if got, want := most.Load(), int64(window); got != want {
 						t.Errorf("at most %d items in flight, want %d", got, want)
 					}
 				})
@@ -165,37 +159,6 @@ func waitFor(t *testing.T, cond func() bool) {
 			return
 		}
 	}
-}
-
-// TestOrderedInline: at GOMAXPROCS=1 every call is on the calling
-// goroutine, one item at a time: send returns once its item is
-// delivered.
-func TestOrderedInline(t *testing.T) {
-	withProcs(t, 1, func(t *testing.T) {
-		var log []string
-		err := workers.Ordered(8, func(send func(string) error) error {
-			for _, s := range []string{"a", "b"} {
-				log = append(log, "send "+s)
-				if err := send(s); err != nil {
-					return err
-				}
-			}
-			return nil
-		}, func(s string) (string, error) {
-			log = append(log, "work "+s)
-			return strings.ToUpper(s), nil
-		}, func(s string) error {
-			log = append(log, "deliver "+s)
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := []string{"send a", "work a", "deliver A", "send b", "work b", "deliver B"}
-		if diff := cmp.Diff(want, log); diff != "" {
-			t.Errorf("calls (-want +got):\n%s", diff)
-		}
-	})
 }
 
 func ExampleOrdered() {
