@@ -49,7 +49,7 @@ func Ordered[In, Out any](window int, produce func(send func(In) error) error, w
 	r := &run[In, Out]{
 		work:  work,
 		slots: make(chan struct{}, window),
-		jobs:  make(chan *task[In, Out], window),
+		jobs:  make(chan *task[In, Out]),
 		queue: make(chan *task[In, Out], window),
 		stop:  make(chan struct{}),
 	}
@@ -75,8 +75,8 @@ type task[In, Out any] struct {
 	done chan struct{}
 }
 
-// run is one concurrent Ordered. slots holds a token per item in flight;
-// jobs feeds the workers; queue holds the same tasks in input order, for
+// run is one Ordered. slots holds a token per item in flight; jobs
+// feeds the workers; queue holds the same tasks in input order, for
 // the collector; stop is closed when the collector stops the run.
 type run[In, Out any] struct {
 	work       func(In) (Out, error)
@@ -94,9 +94,11 @@ func (r *run[In, Out]) produce(produce func(send func(In) error) error) {
 	close(r.queue)
 }
 
-// send waits for a slot, then hands the item to the workers and its task
-// to the collector. jobs and queue never block: each holds at most as
-// many tasks as there are slots.
+// send waits for a slot, then hands the item to a free worker, and its
+// task to the collector. queue never blocks: it holds at most as many
+// tasks as there are slots. jobs is not buffered: an item waits in send,
+// not in a queue of its own, for a worker (with one, plain mode read
+// ahead, and held a tenth more memory).
 func (r *run[In, Out]) send(in In) error {
 	select {
 	case <-r.stop: // before a free slot, which select might pick
