@@ -26,8 +26,8 @@ func FromSlice[T any](s []T) func(send func(T) error) error {
 	}
 }
 
-// Ordered runs work on each item that produce sends, on GOMAXPROCS
-// goroutines, and hands each result to deliver in the order the items
+// Ordered runs work on each item that produce sends, on a goroutine per
+// core (GOMAXPROCS of them, no more than window), and hands each result to deliver in the order the items
 // were sent, on the calling goroutine. At most window items are in flight
 // (sent, and not yet delivered), so a run holds a window of items however
 // many produce sends.
@@ -36,8 +36,8 @@ func FromSlice[T any](s []T) func(send func(T) error) error {
 // order, so the items before it are still delivered), from deliver, or
 // from produce (after the items it sent before it). Once stopped, send
 // returns an error that produce should return, deliver is not called
-// again, and Ordered returns that first error when every goroutine it
-// started has ended.
+// again, and Ordered returns that first error once produce has returned
+// and every worker has ended.
 //
 // work runs concurrently and in any order; deliver runs one call at a
 // time. produce runs on a goroutine of its own, and work on one per core,
