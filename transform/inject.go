@@ -259,11 +259,7 @@ func (c *change) dropReplaced() {
 			break // nothing to replace: the usual case, found without a walk
 		}
 		if l := yamlnode.Field(spec, list); l != nil && l.Kind == yaml.SequenceNode {
-			for i := len(l.Content) - 1; i >= 0; i-- {
-				if newNames[yamlnode.Str(l.Content[i], "name")] {
-					removeAt(l, i)
-				}
-			}
+			l.Content = slices.DeleteFunc(l.Content, func(c *yaml.Node) bool { return newNames[yamlnode.Str(c, "name")] })
 		}
 	}
 }

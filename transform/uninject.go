@@ -27,11 +27,7 @@ func (c *change) dropAdded(e *Entry) *yaml.Node {
 		if list == nil || list.Kind != yaml.SequenceNode {
 			return
 		}
-		for i := len(list.Content) - 1; i >= 0; i-- {
-			if slices.Contains(ids, yamlnode.Str(list.Content[i], idKey)) {
-				removeAt(list, i)
-			}
-		}
+		list.Content = slices.DeleteFunc(list.Content, func(n *yaml.Node) bool { return slices.Contains(ids, yamlnode.Str(n, idKey)) })
 	}
 	drop(yamlnode.Field(spec, "containers"), "name", e.Containers)
 	drop(yamlnode.Field(spec, "initContainers"), "name", e.InitContainers)
