@@ -153,19 +153,10 @@ func toNode(obj any) (*yaml.RNode, error) {
 
 func blockStyle(n *yaml.Node) {
 	n.Style = 0
-	if n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagString && containsNewline(n.Value) {
+	if n.Kind == yaml.ScalarNode && n.Tag == yaml.NodeTagString && strings.ContainsRune(n.Value, '\n') {
 		n.Style = yaml.LiteralStyle
 	}
 	for _, c := range n.Content {
 		blockStyle(c)
 	}
-}
-
-func containsNewline(s string) bool {
-	for _, r := range s {
-		if r == '\n' {
-			return true
-		}
-	}
-	return false
 }

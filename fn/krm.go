@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
@@ -125,8 +126,7 @@ func WriteResourceList(out io.Writer, rl *ResourceList) error {
 	default:
 		w.WriteString("items:\n")
 	}
-	item := func(i int) *yaml.Node { return rl.Items[i].YNode() }
-	if err := encodeEach(w, len(rl.Items), item); err != nil {
+	if err := writeEach(w, rl.Items, (*yaml.RNode).YNode); err != nil {
 		return err
 	}
 	if rl.FunctionConfig != nil {
@@ -139,39 +139,34 @@ func WriteResourceList(out io.Writer, rl *ResourceList) error {
 	if len(rl.Results) > 0 {
 		w.WriteString("results:\n")
 	}
-	result := func(i int) *yaml.Node { return resultNode(rl.Results[i]) }
-	if err := encodeEach(w, len(rl.Results), result); err != nil {
+	if err := writeEach(w, rl.Results, resultNode); err != nil {
 		return err
 	}
 	return w.Flush()
 }
 
-// encodeEach writes n nodes as the items of a block sequence, in order.
-// Each is encoded on its own (yaml.v3's emitter keeps every event of a
-// stream until it ends, so one encoder for a whole list would hold all
-// of them), on every core, a window at a time: the same bytes as one by
-// one.
-func encodeEach(w io.Writer, n int, node func(i int) *yaml.Node) error {
-	const window = 256
-	bufs := make([]bytes.Buffer, min(window, n))
-	errs := make([]error, len(bufs))
-	for start := 0; start < n; start += window {
-		k := min(window, n-start)
-		workers.Each(k, func(i int) {
-			bufs[i].Reset()
-			errs[i] = encode(&bufs[i], &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{node(start + i)}})
+// writeEach encodes each of items (node gives its YAML) as an item of a
+// block sequence, on every core, and writes them in order: the same
+// bytes as one by one. Each is encoded on its own: yaml.v3's emitter
+// keeps every event of a stream until the stream ends, so one encoder
+// for a whole list would hold all of them.
+func writeEach[T any](w io.Writer, items []T, node func(T) *yaml.Node) error {
+	return workers.Ordered(workers.Window(), workers.FromSlice(items),
+		func(it T) (*bytes.Buffer, error) {
+			b := buffers.Get().(*bytes.Buffer)
+			b.Reset()
+			err := encode(b, &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{node(it)}})
+			return b, err
+		},
+		func(b *bytes.Buffer) error {
+			_, err := w.Write(b.Bytes())
+			buffers.Put(b)
+			return err
 		})
-		for i := 0; i < k; i++ {
-			if errs[i] != nil {
-				return errs[i]
-			}
-			if _, err := w.Write(bufs[i].Bytes()); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
+
+// buffers are writeEach's encoding buffers, reused.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // resultNode builds the YAML of a result directly: marshalling 10,000
 // results through reflection and back costs a tenth of a run.

@@ -146,26 +146,33 @@ func processItems(rl *ResourceList, items []itemText) (framework.Results, []stri
 	in := transform.NewInjector([]*transform.Injection{inj}, namespaces)
 	configFile := map[string]*framework.File{inj.Metadata.Name: file}
 
-	const window = 256
-	dones := make([]itemDone, window)
-	matched := make([]bool, 1)
-	for start := 0; start < len(items); start += window {
-		n := min(window, len(items)-start)
-		workers.Each(n, func(i int) {
-			dones[i] = processItem(in, items[start+i], configFile)
-		})
-		for i := 0; i < n; i++ {
-			if dones[i].err != nil {
-				return nil, nil, dones[i].err
+	done, out, matched, err := injectItems(in, items, configFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	results = append(results, done...)
+	return append(results, Results(in.Unmatched(matched), nil, configFile)...), out, nil
+}
+
+// injectItems runs processItem on every item, on every core, and gathers
+// what they gave in input order: their results, their output texts, and
+// which injections any of them matched.
+func injectItems(in *transform.Injector, items []itemText, configFile map[string]*framework.File) (results framework.Results, out []string, matched []bool, err error) {
+	out = make([]string, 0, len(items))
+	err = workers.Ordered(workers.Window(), workers.FromSlice(items),
+		func(it itemText) (itemDone, error) { return processItem(in, it, configFile) },
+		func(d itemDone) error {
+			out = append(out, d.text)
+			results = append(results, d.results...)
+			if len(matched) < len(d.matched) {
+				matched = append(matched, make([]bool, len(d.matched)-len(matched))...)
 			}
-			out[start+i] = dones[i].text
-			results = append(results, dones[i].results...)
-			for j, m := range dones[i].matched {
+			for j, m := range d.matched {
 				matched[j] = matched[j] || m
 			}
-		}
-	}
-	return append(results, Results(in.Unmatched(matched), nil, configFile)...), out, nil
+			return nil
+		})
+	return results, out, matched, err
 }
 
 // parseItem reads one item's text as one YAML mapping, or says errWhole:
@@ -208,27 +215,26 @@ type itemDone struct {
 	results framework.Results
 	matched []bool
 	text    string
-	err     error
 }
 
 // processItem injects into one item, on a worker.
-func processItem(in *transform.Injector, it itemText, configFile map[string]*framework.File) itemDone {
+func processItem(in *transform.Injector, it itemText, configFile map[string]*framework.File) (itemDone, error) {
 	node, err := parseItem(it)
 	if err != nil {
-		return itemDone{err: err}
+		return itemDone{}, err
 	}
 	o := in.Document(node)
 	d := itemDone{results: Results(o.Results, annotationLocator, configFile), matched: o.Matched(), text: it.raw}
 	if !slices.ContainsFunc(o.Results, transform.Result.Changed) {
-		return d
+		return d, nil
 	}
 	keepOwnComments(node)
 	var b bytes.Buffer
 	if err := encode(&b, &yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{node}}); err != nil {
-		return itemDone{err: err}
+		return itemDone{}, err
 	}
 	d.text = b.String()
-	return d
+	return d, nil
 }
 
 // writeItems writes pre-rendered items: each ends with its line end.

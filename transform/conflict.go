@@ -88,7 +88,7 @@ func anchorIn(n *yaml.Node) string {
 func (c *change) targetList() string { return c.inj.SidecarList() }
 
 func (c *change) oldHas(list func(*Entry) []string, name string) bool {
-	return c.old != nil && contains(list(c.old), name)
+	return c.old != nil && slices.Contains(list(c.old), name)
 }
 
 func oldContainers(e *Entry) []string { return e.Containers }
@@ -109,7 +109,7 @@ func (c *change) appContainers() []*yaml.Node {
 		if c.owns(name) || newNames[name] {
 			continue
 		}
-		if len(c.inj.Spec.AppContainers) > 0 && !contains(c.inj.Spec.AppContainers, name) {
+		if len(c.inj.Spec.AppContainers) > 0 && !slices.Contains(c.inj.Spec.AppContainers, name) {
 			continue
 		}
 		out = append(out, ctr)
@@ -360,7 +360,7 @@ func (c *change) podMetadataClashes() []conflict {
 		own  func(*Entry) []string
 	}{{"annotations", c.inj.Spec.PodAnnotations, oldAnnos}, {"labels", c.inj.Spec.PodLabels, oldLabels}} {
 		have := yamlnode.Field(meta, kv.key)
-		for _, k := range sortedKeys(kv.want) {
+		for _, k := range slices.Sorted(maps.Keys(kv.want)) {
 			if c.oldHas(kv.own, k) {
 				continue
 			}
@@ -397,7 +397,7 @@ func (c *change) clashes(ctr *yaml.Node, base, key, idKey string, objs []*yaml.N
 	name := yamlnode.Str(ctr, "name")
 	for _, o := range objs {
 		id := yamlnode.Str(o, idKey)
-		if contains(ours, id) {
+		if slices.Contains(ours, id) {
 			continue
 		}
 		for j, have := range yamlnode.Seq(ctr, key) {
@@ -415,8 +415,6 @@ func protocol(port *yaml.Node) string {
 	}
 	return "TCP"
 }
-
-func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
 // prefix is a field path prefix with its dot, or "".
 func prefix(p string) string {

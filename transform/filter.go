@@ -225,7 +225,7 @@ func (in *Injector) DocumentAt(doc *yaml.Node, line int) *Report {
 func (in *Injector) Unmatched(matched []bool) []Result {
 	var out []Result
 	for i, inj := range in.injections {
-		if !matched[i] {
+		if i >= len(matched) || !matched[i] {
 			msg := fmt.Sprintf("injection %q matched no workload", inj.name())
 			if inj.Spec.Action == v1alpha1.Uninject {
 				msg = fmt.Sprintf("no workload carries injection %q", inj.name())

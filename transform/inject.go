@@ -265,11 +265,7 @@ func (c *change) dropReplaced() {
 			break // nothing to replace: the usual case, found without a walk
 		}
 		if l := yamlnode.Field(spec, list); l != nil && l.Kind == yaml.SequenceNode {
-			for i := len(l.Content) - 1; i >= 0; i-- {
-				if newNames[yamlnode.Str(l.Content[i], "name")] {
-					removeAt(l, i)
-				}
-			}
+			l.Content = slices.DeleteFunc(l.Content, func(c *yaml.Node) bool { return newNames[yamlnode.Str(c, "name")] })
 		}
 	}
 }
@@ -312,7 +308,7 @@ func addEach(parent *yaml.Node, key, idKey string, objs []*yaml.Node, created fu
 // those it added or changed.
 func setEach(m *yaml.Node, kv map[string]string) []string {
 	var added []string
-	for _, k := range sortedKeys(kv) {
+	for _, k := range slices.Sorted(maps.Keys(kv)) {
 		if v := yamlnode.Resolve(yamlnode.Field(m, k)); v != nil && v.Value == kv[k] {
 			continue
 		}

@@ -125,11 +125,6 @@ func indexBy(list *yaml.Node, idKey, id string) int {
 	return -1
 }
 
-// removeAt deletes element i of seq.
-func removeAt(seq *yaml.Node, i int) {
-	seq.Content = append(seq.Content[:i], seq.Content[i+1:]...)
-}
-
 // insertAt inserts nodes into seq before index i.
 func insertAt(seq *yaml.Node, i int, nodes []*yaml.Node) {
 	seq.Content = slices.Insert(seq.Content, i, nodes...)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -220,7 +221,7 @@ func overridableText(allowed []v1alpha1.OverrideField) string {
 func applyOverrides(ctrs []*yaml.Node, ov overrides) {
 	for _, ctr := range ctrs {
 		fields := ov[yamlnode.Str(ctr, "name")]
-		for _, key := range sortedNodeKeys(fields) {
+		for _, key := range slices.Sorted(maps.Keys(fields)) {
 			n, _ := copyNode(fields[key], nil) // no render func, aliases bounded when read: cannot fail
 			if key != "env" {
 				if i := yamlnode.FieldIndex(ctr, key); i >= 0 {
@@ -255,15 +256,6 @@ func mergeByName(list *yaml.Node, nodes []*yaml.Node) {
 		list.Content = append(list.Content, e)
 		at[name] = len(list.Content)
 	}
-}
-
-func sortedNodeKeys(m map[string]*yaml.Node) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // validOverridden checks the containers the owners overrode as the

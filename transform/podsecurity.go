@@ -191,7 +191,7 @@ func (c *change) podSpecs() (*metav1.ObjectMeta, *corev1.PodSpec, *corev1.PodSpe
 		return nil, nil, nil, err
 	}
 	if c.old != nil { // what the earlier run added goes before the new comes
-		keep := func(name string, ids []string) bool { return !contains(ids, name) }
+		keep := func(name string, ids []string) bool { return !slices.Contains(ids, name) }
 		before.Containers = slices.DeleteFunc(before.Containers, func(x corev1.Container) bool { return !keep(x.Name, c.old.Containers) })
 		before.InitContainers = slices.DeleteFunc(before.InitContainers, func(x corev1.Container) bool { return !keep(x.Name, c.old.InitContainers) })
 		before.Volumes = slices.DeleteFunc(before.Volumes, func(x corev1.Volume) bool { return !keep(x.Name, c.old.Volumes) })

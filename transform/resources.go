@@ -63,16 +63,6 @@ func (u *Usage) Delta() Resources {
 // reported are the resources the report counts.
 var reported = []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory}
 
-// podResources computes a pod's effective requests and limits as the
-// scheduler does, with Kubernetes' own helpers
-// (k8s.io/component-helpers/resource): the largest of each
-// run-to-completion init container plus the native sidecars before it,
-// against the native sidecars plus the containers, with pod-level
-// resources and overhead. Containers are defaulted first as the API
-// server defaults them: a resource with a limit and no request requests
-// the limit.
-func podResources(spec *yaml.Node) Resources { return (&meter{}).measure(spec) }
-
 // meter measures one workload's pod across its injections, in time
 // linear in the number of injections' containers: each injection needs
 // the pod's resources before and after it, and a pod that 1,000
@@ -126,6 +116,14 @@ func (m *meter) after(spec *yaml.Node) Resources {
 	return m.last
 }
 
+// measure computes a pod's effective requests and limits as the
+// scheduler does, with Kubernetes' own helpers
+// (k8s.io/component-helpers/resource): the largest of each
+// run-to-completion init container plus the native sidecars before it,
+// against the native sidecars plus the containers, with pod-level
+// resources and overhead. Containers are defaulted first as the API
+// server defaults them: a resource with a limit and no request requests
+// the limit.
 func (m *meter) measure(spec *yaml.Node) Resources {
 	pod := &corev1.Pod{}
 	pod.Spec.Containers, pod.Spec.InitContainers = m.summed(yamlnode.Seq(spec, "containers"), yamlnode.Seq(spec, "initContainers"))

@@ -7,6 +7,9 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
+// podResources measures one pod on its own.
+func podResources(spec *yaml.Node) Resources { return (&meter{}).measure(spec) }
+
 // TestPodResources checks the effective pod figures against numbers
 // worked out by hand from the sidecar KEP's formula:
 //

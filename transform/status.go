@@ -139,12 +139,3 @@ func (st Status) handOver(from *Entry, still func(key string) bool) {
 		}
 	}
 }
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}

@@ -27,11 +27,7 @@ func (c *change) dropAdded(e *Entry) *yaml.Node {
 		if list == nil || list.Kind != yaml.SequenceNode {
 			return
 		}
-		for i := len(list.Content) - 1; i >= 0; i-- {
-			if contains(ids, yamlnode.Str(list.Content[i], idKey)) {
-				removeAt(list, i)
-			}
-		}
+		list.Content = slices.DeleteFunc(list.Content, func(n *yaml.Node) bool { return slices.Contains(ids, yamlnode.Str(n, idKey)) })
 	}
 	drop(yamlnode.Field(spec, "containers"), "name", e.Containers)
 	drop(yamlnode.Field(spec, "initContainers"), "name", e.InitContainers)
@@ -98,7 +94,7 @@ func (c *change) restoreCreated(e *Entry, annotations *yaml.Node) {
 		restore(parent, name, e.Created[k])
 	}
 	if len(kept) > 0 && len(c.st) > 0 {
-		c.st.handOver(e, func(k string) bool { return contains(kept, k) })
+		c.st.handOver(e, func(k string) bool { return slices.Contains(kept, k) })
 		c.w.writeStatus(annotations, c.st, c.owners)
 	}
 }

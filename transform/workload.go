@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"sigs.k8s.io/kustomize/kyaml/resid"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
@@ -251,10 +252,7 @@ func newWorkload(item, node *yaml.Node, fieldPrefix string) *workload {
 			Namespace:  yamlnode.Str(meta, "namespace"),
 		},
 	}
-	group, version, _ := strings.Cut(w.ref.APIVersion, "/")
-	if version == "" {
-		group, version = "", group
-	}
+	group, version := resid.ParseGroupVersion(w.ref.APIVersion)
 	w.res = v1alpha1.Resource{
 		Group: group, Version: version, Kind: w.ref.Kind, Name: w.ref.Name, Namespace: w.ref.Namespace,
 		Labels:      yamlnode.StringMap(yamlnode.Field(meta, "labels")),

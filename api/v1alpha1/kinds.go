@@ -4,13 +4,11 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/kustomize/kyaml/resid"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 )
-
-// group is the API group of the config kinds.
-var group, _, _ = strings.Cut(APIVersion, "/")
 
 // LooksLikeConfig reports whether n was meant as a SidecarInjection,
 // whatever its version or the spelling of its kind: its apiVersion is
@@ -19,7 +17,8 @@ var group, _, _ = strings.Cut(APIVersion, "/")
 // manifest.
 func LooksLikeConfig(n *yaml.Node) bool {
 	kind := yamlnode.Str(n, "kind")
-	return strings.HasPrefix(yamlnode.Str(n, "apiVersion"), group+"/") ||
+	group, _ := resid.ParseGroupVersion(yamlnode.Str(n, "apiVersion"))
+	return group == Group ||
 		strings.EqualFold(kind, Kind) || editDistance(kind, Kind) <= 2
 }
 

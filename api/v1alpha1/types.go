@@ -19,8 +19,10 @@ import (
 )
 
 const (
+	// Group is the API group of the config kinds.
+	Group = "inject-sidecars.dev"
 	// APIVersion and Kind of the injection config.
-	APIVersion = "inject-sidecars.dev/v1alpha1"
+	APIVersion = Group + "/v1alpha1"
 	Kind       = "SidecarInjection"
 )
 

@@ -3,7 +3,6 @@ package v1alpha1
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -330,20 +329,8 @@ func (s *Spec) validatePodMetadata(spec *field.Path) field.ErrorList {
 			errs = append(errs, invalidValue(at, ps.Value.Name, "%q is not a valid Secret name: %s", ps.Value.Name, msg))
 		}
 	}
-	for _, k := range sortedKeys(s.PodLabels) {
-		at := KeyPath(spec.Child("podLabels"), k)
-		for _, msg := range validation.IsQualifiedName(k) {
-			errs = append(errs, invalid(at, "%q is not a valid label key: %s", k, msg))
-		}
-		for _, msg := range validation.IsValidLabelValue(s.PodLabels[k]) {
-			errs = append(errs, invalid(at, "%q is not a valid label value: %s", s.PodLabels[k], msg))
-		}
-	}
-	for _, k := range sortedKeys(s.PodAnnotations) {
-		for _, msg := range validation.IsQualifiedName(strings.ToLower(k)) {
-			errs = append(errs, invalid(KeyPath(spec.Child("podAnnotations"), k), "%q is not a valid annotation key: %s", k, msg))
-		}
-	}
+	errs = append(errs, validatePodLabels(s.PodLabels, spec.Child("podLabels"))...)
+	errs = append(errs, validatePodAnnotations(s.PodAnnotations, spec.Child("podAnnotations"))...)
 	return errs
 }
 
@@ -394,8 +381,6 @@ func KeyPath(path *field.Path, key string) *field.Path {
 	}
 	return path.Key(strconv.Quote(key))
 }
-
-func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
 
 // KubeVersion parses spec.kubernetesVersion; nil when it is not set.
 func (s *Spec) KubeVersion() (*version.Version, error) {

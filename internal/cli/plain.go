@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/resid"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
@@ -356,8 +357,10 @@ func describeKind(n *yaml.Node) string {
 // as it came. One marked local-config is a kpt package's function config
 // and is expected there.
 func configAmongInputs(n *yaml.Node, file *framework.File) *framework.Result {
-	group, _, _ := strings.Cut(v1alpha1.APIVersion, "/")
-	if n == nil || yamlnode.Str(n, "kind") != v1alpha1.Kind || !strings.HasPrefix(yamlnode.Str(n, "apiVersion"), group+"/") {
+	if n == nil || yamlnode.Str(n, "kind") != v1alpha1.Kind {
+		return nil
+	}
+	if group, _ := resid.ParseGroupVersion(yamlnode.Str(n, "apiVersion")); group != v1alpha1.Group {
 		return nil
 	}
 	meta := yamlnode.Field(n, "metadata")

@@ -2,17 +2,15 @@ package cli
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"strings"
-	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/internal/workers"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlfile"
 	"github.com/inject-sidecars/inject-sidecars/transform"
 )
@@ -283,113 +281,35 @@ type docOut struct {
 	index    int
 	changed  bool
 	fallback string
-	err      error
 }
 
-// pipeline is pass two: each document parsed, injected and rendered on a
-// worker, the texts written in input order, and each document's outcome
-// handed to each, in input order, as soon as it is written.
-func pipeline(srcs []*yamlfile.Source, injector *transform.Injector, render bool, out *sink, each func(*docOut)) (err error) {
-	workers := runtime.GOMAXPROCS(0)
-	jobs := make(chan job)
-	done := make(chan finished)
-	window := make(chan struct{}, 4*workers) // documents in flight
-	stop := make(chan struct{})
-	var stopOnce sync.Once
-	halt := func() { stopOnce.Do(func() { close(stop) }) }
-
-	var readErr error
-	go func() {
-		defer close(jobs)
-		readErr = feed(srcs, jobs, window, stop)
-	}()
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				done <- finished{j.seq, work(j.src, j.doc, injector, render)}
-			}
-		}()
-	}
-	go func() {
-		wg.Wait()
-		close(done)
-	}()
-
-	pending := map[int]*docOut{}
-	next := 0
-	for d := range done {
-		pending[d.seq] = d.out
-		for {
-			o, ok := pending[next]
-			if !ok {
-				break
-			}
-			delete(pending, next)
-			next++
-			<-window
-			if err != nil {
-				continue // drain
-			}
-			if o.err != nil {
-				err = o.err
-				halt()
-				continue
-			}
-			if werr := out.write(o.src, o.text, o.orig, o.changed); werr != nil {
-				err = werr
-				halt()
-				continue
-			}
-			each(o)
-		}
-	}
-	if err == nil {
-		err = readErr
-	}
-	return err
-}
-
-var errStopped = errors.New("stopped")
-
-// job is a document to inject, and finished what came of it; seq is the
-// document's place in the input order.
+// job is a document to inject.
 type job struct {
-	seq int
 	src *yamlfile.Source
 	doc *yamlfile.Document
 }
 
-type finished struct {
-	seq int
-	out *docOut
-}
-
-// feed reads the sources' documents into jobs, in order, each once the
-// window has room for it, until stop.
-func feed(srcs []*yamlfile.Source, jobs chan<- job, window chan<- struct{}, stop <-chan struct{}) error {
-	seq := 0
-	for _, src := range srcs {
-		err := src.Each(func(d *yamlfile.Document) error {
-			select {
-			case window <- struct{}{}:
-			case <-stop:
-				return errStopped
+// pipeline is pass two: each document parsed, injected and rendered on a
+// worker, the texts written in input order, and each document's outcome
+// handed to each, in input order, as soon as it is written; a window of
+// documents is in flight at a time.
+func pipeline(srcs []*yamlfile.Source, injector *transform.Injector, render bool, out *sink, each func(*docOut)) error {
+	return workers.Ordered(workers.Window(),
+		func(send func(job) error) error { return feed(srcs, send) },
+		func(j job) (*docOut, error) { return work(j.src, j.doc, injector, render) },
+		func(o *docOut) error {
+			if err := out.write(o.src, o.text, o.orig, o.changed); err != nil {
+				return err
 			}
-			select {
-			case jobs <- job{seq, src, d}:
-			case <-stop:
-				return errStopped
-			}
-			seq++
+			each(o)
 			return nil
 		})
-		if errors.Is(err, errStopped) {
-			return nil
-		}
-		if err != nil {
+}
+
+// feed sends the sources' documents, in order.
+func feed(srcs []*yamlfile.Source, send func(job) error) error {
+	for _, src := range srcs {
+		if err := src.Each(func(d *yamlfile.Document) error { return send(job{src, d}) }); err != nil {
 			return err
 		}
 	}
@@ -398,11 +318,10 @@ func feed(srcs []*yamlfile.Source, jobs chan<- job, window chan<- struct{}, stop
 
 // work parses, injects and renders one document, then lets its nodes go:
 // results point at a small stand-in node instead of the document.
-func work(src *yamlfile.Source, d *yamlfile.Document, injector *transform.Injector, render bool) *docOut {
+func work(src *yamlfile.Source, d *yamlfile.Document, injector *transform.Injector, render bool) (*docOut, error) {
 	o := &docOut{src: src, index: d.Index}
 	if err := d.Parse(src.Path); err != nil {
-		o.err = err
-		return o
+		return nil, err
 	}
 	if d.Node != nil {
 		o.warning = configAmongInputs(d.Node, &framework.File{Path: src.Path, Index: d.Index})
@@ -424,8 +343,7 @@ func work(src *yamlfile.Source, d *yamlfile.Document, injector *transform.Inject
 	if render {
 		text, err := d.Text()
 		if err != nil {
-			o.err = fmt.Errorf("%s: %w", src.Path, err)
-			return o
+			return nil, fmt.Errorf("%s: %w", src.Path, err)
 		}
 		o.text, o.fallback = text+d.Separator, d.Fallback
 		o.orig = o.text
@@ -434,5 +352,5 @@ func work(src *yamlfile.Source, d *yamlfile.Document, injector *transform.Inject
 		}
 	}
 	d.Release()
-	return o
+	return o, nil
 }

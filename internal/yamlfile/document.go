@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"io/fs"
 	"regexp"
 	"strings"
@@ -67,40 +66,10 @@ func Parse(path string, data []byte) (*File, error) {
 	return f, nil
 }
 
-// WriteTo renders the file to w: untouched documents as they came,
-// changed ones edited in place (see placeEdits); JSON stays JSON.
-func (f *File) WriteTo(w io.StringWriter) error {
-	for _, d := range f.Docs {
-		text := d.Raw
-		if d.Changed {
-			var err error
-			if text, err = d.encode(); err != nil {
-				return fmt.Errorf("%s: %w", f.Path, err)
-			}
-		}
-		if _, err := w.WriteString(text); err != nil {
-			return err
-		}
-		if _, err := w.WriteString(d.Separator); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Bytes renders the file, as WriteTo does.
-func (f *File) Bytes() ([]byte, error) {
-	var b bytes.Buffer
-	err := f.WriteTo(&b)
-	return b.Bytes(), err
-}
-
-// IsJSON reports whether the document is JSON (and stays JSON): as it
-// came, whatever an injection added since.
-func (d *Document) IsJSON() bool { return d.orig != nil && isJSON(d.orig.Content[0]) }
-
 func (d *Document) encode() (string, error) {
-	if d.IsJSON() {
+	// JSON stays JSON: as the document came, whatever an injection
+	// added since.
+	if d.orig != nil && isJSON(d.orig.Content[0]) {
 		return d.encodeJSON()
 	}
 	out, err := placeEdits(d.Raw, d.orig, d.docNode)

@@ -718,22 +718,3 @@ func (p *placer) entry(k, v *yaml.Node, col int) string {
 func (p *placer) item(v *yaml.Node, col int) string {
 	return p.shift(p.encode(&yaml.Node{Kind: yaml.SequenceNode, Tag: yaml.NodeTagSeq, Content: []*yaml.Node{v}}), col)
 }
-
-// snapshot copies a parsed tree before anything changes it: what
-// placeEdits compares the changed tree with. Copying is several times
-// cheaper than parsing the text again.
-func snapshot(n *yaml.Node) *yaml.Node {
-	if n == nil {
-		return nil
-	}
-	c := *n
-	if len(n.Content) > 0 {
-		c.Content = make([]*yaml.Node, len(n.Content))
-		for i, k := range n.Content {
-			c.Content[i] = snapshot(k)
-		}
-	}
-	// An alias keeps pointing at its anchor's node: copying through
-	// aliases would expand an alias bomb.
-	return &c
-}

@@ -201,8 +201,8 @@ func TestAliasesNeverExpanded(t *testing.T) {
 	b.WriteString("  \"data\": {}\n}\n")
 	raw := b.String()
 	out, d := edited(t, raw, func(r *yaml.Node) { addPair(t, at(t, r, "data"), "a", "b") })
-	if d.IsJSON() || d.Fallback != "" {
-		t.Errorf("IsJSON %v, fallback %q: want a YAML document edited in place", d.IsJSON(), d.Fallback)
+	if json := isJSON(d.orig.Content[0]); json || d.Fallback != "" {
+		t.Errorf("JSON %v, fallback %q: want a YAML document edited in place", json, d.Fallback)
 	}
 	if want := strings.Replace(raw, `"data": {}`, `"data": {
     "a": "b"

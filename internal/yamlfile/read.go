@@ -28,16 +28,6 @@ func UnwrapPathError(err error) error {
 	return err
 }
 
-// Changed reports whether any document of the file changed.
-func (f *File) Changed() bool {
-	for _, d := range f.Docs {
-		if d.Changed {
-			return true
-		}
-	}
-	return false
-}
-
 // Stream writes several files as one YAML stream: StartFile puts a line
 // end and a "---" between two files where the first did not end with
 // them.

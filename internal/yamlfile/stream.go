@@ -482,7 +482,11 @@ func (d *Document) Parse(path string) error {
 	// Keep the document node: it holds comments at the top of the
 	// document.
 	d.docNode = &doc
-	d.orig = snapshot(&doc)
+	// What placeEdits compares the changed tree with: copying is several
+	// times cheaper than parsing the text again. An alias in the copy
+	// keeps pointing at its anchor in the parsed tree, never copied
+	// through (which would expand an alias bomb).
+	d.orig = yaml.CopyYNode(&doc)
 	return nil
 }
 

@@ -1,0 +1,186 @@
+package workers_test
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/inject-sidecars/inject-sidecars/internal/workers"
+)
+
+// These tests set GOMAXPROCS, which is the process's: none runs in
+// parallel with another.
+
+var procs = []int{1, 4}
+
+// withProcs runs f at GOMAXPROCS=n.
+func withProcs(t *testing.T, n int, f func(t *testing.T)) {
+	t.Run(fmt.Sprintf("GOMAXPROCS=%d", n), func(t *testing.T) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(n))
+		f(t)
+	})
+}
+
+// count sends 0, …, n-1 and stops at the first error send returns (or,
+// with ignoreStop, sends them all anyway); sent counts what it sent.
+func count(n int, ignoreStop bool, sent *int, end error) func(func(int) error) error {
+	return func(send func(int) error) error {
+		for i := range n {
+			if err := send(i); err != nil {
+				if !ignoreStop {
+					return err
+				}
+				continue
+			}
+			*sent++
+		}
+		return end
+	}
+}
+
+func TestOrdered(t *testing.T) {
+	errWork := errors.New("work failed")
+	errDeliver := errors.New("deliver failed")
+	errProduce := errors.New("produce failed")
+	type tc struct {
+		name        string
+		n, window   int
+		ignoreStop  bool  // produce goes on sending after send failed
+		produceErr  error // what produce returns at its end
+		workFail    int   // the item work fails on; -1 for none
+		deliverFail int   // the item deliver fails on; -1 for none
+		want        []int // what deliver was given, in order
+		wantErr     error
+	}
+	upTo := func(n int) []int {
+		s := make([]int, n)
+		for i := range s {
+			s[i] = i * 10
+		}
+		return s
+	}
+	cases := []tc{
+		{name: "no items", n: 0, window: 4, workFail: -1, deliverFail: -1, want: upTo(0)},
+		{name: "one item", n: 1, window: 4, workFail: -1, deliverFail: -1, want: upTo(1)},
+		{name: "order kept", n: 1000, window: 8, workFail: -1, deliverFail: -1, want: upTo(1000)},
+		{name: "window 1", n: 100, window: 1, workFail: -1, deliverFail: -1, want: upTo(100)},
+		{name: "window 0 is 1", n: 10, window: 0, workFail: -1, deliverFail: -1, want: upTo(10)},
+		{name: "work fails: the items before it delivered", n: 1000, window: 8, workFail: 500, deliverFail: -1, want: upTo(500), wantErr: errWork},
+		{name: "work fails on the first", n: 1000, window: 8, workFail: 0, deliverFail: -1, want: upTo(0), wantErr: errWork},
+		{name: "deliver fails: never called again", n: 1000, window: 8, workFail: -1, deliverFail: 300, want: upTo(301), wantErr: errDeliver},
+		{name: "produce fails: what it sent delivered", n: 200, window: 8, produceErr: errProduce, workFail: -1, deliverFail: -1, want: upTo(200), wantErr: errProduce},
+		{name: "work's error comes before produce's", n: 200, window: 8, produceErr: errProduce, workFail: 100, deliverFail: -1, want: upTo(100), wantErr: errWork},
+		{name: "produce sends on after the stop", n: 1000, window: 8, ignoreStop: true, workFail: 40, deliverFail: -1, want: upTo(40), wantErr: errWork},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for _, p := range procs {
+				withProcs(t, p, func(t *testing.T) {
+					var got []int
+					sent := 0
+					err := workers.Ordered(c.window, count(c.n, c.ignoreStop, &sent, c.produceErr),
+						func(i int) (int, error) {
+							if i == c.workFail {
+								return 0, errWork
+							}
+							return i * 10, nil
+						},
+						func(v int) error {
+							got = append(got, v)
+							if v == c.deliverFail*10 {
+								return errDeliver
+							}
+							return nil
+						})
+					if !errors.Is(err, c.wantErr) || (err == nil) != (c.wantErr == nil) {
+						t.Errorf("error %v, want %v", err, c.wantErr)
+					}
+					if diff := cmp.Diff(c.want, got, cmpopts.EquateEmpty()); diff != "" {
+						t.Errorf("delivered (-want +got):\n%s", diff)
+					}
+					// Stopped early: at most a window past the failing item.
+					if fail := max(c.workFail, c.deliverFail); fail >= 0 && !c.ignoreStop && sent > fail+1+max(c.window, 1) {
+						t.Errorf("sent %d items, want the run stopped by %d", sent, fail+1+c.window)
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestOrderedWindow counts the items in flight (from the start of their
+// work to the end of their delivery): never more than the window, which
+// fills while the first item's delivery waits.
+func TestOrderedWindow(t *testing.T) {
+	for _, window := range []int{1, 2, 3, 16} {
+		t.Run(fmt.Sprint("window=", window), func(t *testing.T) {
+			for _, p := range procs {
+				withProcs(t, p, func(t *testing.T) {
+					var inFlight, most atomic.Int64
+					sent := 0
+					err := workers.Ordered(window, count(500, false, &sent, nil),
+						func(i int) (int, error) {
+							n := inFlight.Add(1)
+							for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+							}
+							return i, nil
+						},
+						func(i int) error {
+							if i == 0 {
+								waitFor(t, func() bool { return inFlight.Load() >= int64(window) })
+							}
+							inFlight.Add(-1)
+							return nil
+						})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got, want := most.Load(), int64(window); got != want {
+						t.Errorf("at most %d items in flight, want %d", got, want)
+					}
+				})
+			}
+		})
+	}
+}
+
+// waitFor waits until cond holds, for at most 10 seconds.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for start := time.Now(); !cond(); time.Sleep(time.Millisecond) {
+		if time.Since(start) > 10*time.Second {
+			t.Error("the window never filled")
+			return
+		}
+	}
+}
+
+func ExampleOrdered() {
+	words := []string{"pod", "deployment", "cronjob"}
+	err := workers.Ordered(4,
+		func(send func(string) error) error {
+			for _, w := range words {
+				if err := send(w); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		func(w string) (int, error) { return len(w), nil }, // on every core
+		func(n int) error { // in input order
+			fmt.Println(n)
+			return nil
+		})
+	fmt.Println(err)
+	// Output:
+	// 3
+	// 10
+	// 7
+	// <nil>
+}
