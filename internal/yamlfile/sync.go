@@ -1,50 +1,78 @@
 package yamlfile
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 )
 
-// syncers is how many files are synced at once: the file system's
-// journal commits concurrent syncs together, so a thousand files synced
-// side by side cost a few journal commits, not a thousand.
-const syncers = 32
+// syncers is how many files are synced at once where each file is
+// synced on its own: the file system's journal commits concurrent syncs
+// together, so a thousand files synced side by side cost a few journal
+// commits, not a thousand.
+const syncers = 64
 
-// syncSlots bounds the background syncs in flight.
-var syncSlots = make(chan struct{}, syncers)
-
-// syncInBackground syncs and closes f on a goroutine of its own, once
-// one of syncSlots is free: the run goes on writing the next file while
-// the file system writes this one.
-func syncInBackground(f *os.File) <-chan error {
-	done := make(chan error, 1)
-	syncSlots <- struct{}{}
-	go func() {
-		err := f.Sync()
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		<-syncSlots
-		done <- err
-	}()
-	return done
-}
-
-// syncAll waits for the staged files' background syncs.
-func syncAll(files []*StagedFile) error {
-	var first error
+// syncData makes the staged files that replace a user's file durable
+// before any is renamed. A file in a staging folder is written to disk
+// by one sync of its whole file system (syncfs, where the system has
+// it), once per file system, when every file is staged: a sync per file
+// as each was written forced a journal commit for every few files, and
+// made rewriting a folder of 2,000 files in place take half as long
+// again. Any other file (or every file, on a system without syncfs) is
+// synced on its own, syncers at a time.
+func syncData(files []*StagedFile) error {
+	var each []string
+	seen := map[uint64]bool{}
 	for _, s := range files {
-		if s.synced == nil {
+		if !s.sync || s.done {
 			continue
 		}
-		if err := <-s.synced; err != nil && first == nil {
-			first = fmt.Errorf("staging %s: %v", s.Path, UnwrapPathError(err))
+		if s.dir != nil && s.dir.fd != nil {
+			dev, ok := deviceOf(s.dir.fd)
+			if ok && seen[dev] {
+				continue
+			}
+			if err := syncFileSystem(s.dir.fd); err == nil {
+				seen[dev] = ok
+				continue
+			} else if !errors.Is(err, errors.ErrUnsupported) {
+				return fmt.Errorf("writing %s to disk: %v", s.Path, UnwrapPathError(err))
+			}
 		}
-		s.synced = nil
+		each = append(each, s.tmp)
 	}
-	return first
+	for i, err := range parallel(each, syncPath) {
+		if err != nil {
+			return fmt.Errorf("writing %s to disk: %v", each[i], UnwrapPathError(err))
+		}
+	}
+	return nil
+}
+
+// syncPath syncs one file to disk.
+func syncPath(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
+}
+
+// deviceOf is the file system (device) a file is on.
+func deviceOf(f *os.File) (uint64, bool) {
+	st, err := f.Stat()
+	if err != nil {
+		return 0, false
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return uint64(sys.Dev), true
 }
 
 // syncFolders syncs, once each, the folders synced files were renamed
@@ -60,14 +88,7 @@ func syncFolders(files []*StagedFile) {
 			dirs = append(dirs, d)
 		}
 	}
-	parallel(dirs, func(d string) error {
-		f, err := os.Open(d)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		return f.Sync()
-	})
+	parallel(dirs, syncPath)
 }
 
 // parallel runs do on every item, syncers at a time, and returns each

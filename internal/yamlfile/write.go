@@ -59,13 +59,11 @@ type StagedFile struct {
 	tmp  string
 	w    *bufio.Writer
 	sync bool
-	into bool      // Path is a device or FIFO: written into, not renamed over
-	dir  *stageDir // the staging folder tmp is in; nil for a device or FIFO
-	// synced says how the file's background sync ended, once.
-	synced <-chan error
-	keep   fs.FileInfo // the file replaced, whose mode and owner are kept
-	done   bool        // in place
-	err    error
+	into bool        // Path is a device or FIFO: written into, not renamed over
+	dir  *stageDir   // the staging folder tmp is in; nil for a device or FIFO
+	keep fs.FileInfo // the file replaced, whose mode and owner are kept
+	done bool        // in place
+	err  error
 }
 
 // Stage starts writing a file at path.
@@ -193,9 +191,8 @@ func (s *StagedFile) WriteString(text string) (int, error) {
 }
 
 // Finish flushes and closes the temporary file: a run writing many files
-// holds one open at a time, or, for a file to sync, hands it to a
-// background sync that closes it (at most syncers at once); CommitAll
-// waits for them.
+// holds one open at a time. A file to sync is synced by CommitAll, with
+// the others (syncData).
 func (s *StagedFile) Finish() error {
 	if s.w == nil {
 		return s.err
@@ -207,9 +204,7 @@ func (s *StagedFile) Finish() error {
 	if err == nil && s.keep != nil {
 		err = keepOwnerAndMode(s.f, s.keep)
 	}
-	if err == nil && s.sync {
-		s.synced = syncInBackground(s.f)
-	} else if cerr := s.f.Close(); err == nil {
+	if cerr := s.f.Close(); err == nil {
 		err = cerr
 	}
 	s.letGo()
@@ -268,7 +263,7 @@ func CommitAll(files []*StagedFile) error {
 			return fail(err)
 		}
 	}
-	if err := syncAll(files); err != nil {
+	if err := syncData(files); err != nil {
 		return fail(err)
 	}
 	if err := renameAll(files); err != nil {

@@ -279,3 +279,72 @@ func TestStagingFolder(t *testing.T) {
 		t.Errorf("the discarded c.yaml was written (%v)", err)
 	}
 }
+
+// TestSyncOncePerFileSystem (serial: it swaps syncFileSystem): files
+// replaced in place reach the disk by one sync of their file system,
+// however many files and folders, before any is renamed; where the
+// system cannot sync a file system, each file is synced on its own, and
+// the run still succeeds.
+func TestSyncOncePerFileSystem(t *testing.T) {
+	root := t.TempDir()
+	var paths []string
+	for _, dir := range []string{"a", "b"} {
+		os.Mkdir(filepath.Join(root, dir), 0o755)
+		for _, name := range []string{"x.yaml", "y.yaml"} {
+			p := filepath.Join(root, dir, name)
+			os.WriteFile(p, []byte("old\n"), 0o644)
+			paths = append(paths, p)
+		}
+	}
+	stageAll := func(text string) []*StagedFile {
+		var files []*StagedFile
+		for _, p := range paths {
+			s, err := Stage(p, StageOptions{Sync: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.WriteString(text)
+			files = append(files, s)
+		}
+		return files
+	}
+	defer func(f func(*os.File) error) { syncFileSystem = f }(syncFileSystem)
+
+	calls, renamedBefore := 0, false
+	syncFileSystem = func(d *os.File) error {
+		calls++
+		for _, p := range paths {
+			if b, _ := os.ReadFile(p); string(b) != "old\n" {
+				renamedBefore = true
+			}
+		}
+		return nil
+	}
+	if err := CommitAll(stageAll("new\n")); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || renamedBefore {
+		t.Errorf("file system synced %d times (want once, for four files in two folders), renamed before: %v", calls, renamedBefore)
+	}
+
+	syncFileSystem = func(*os.File) error { return errors.ErrUnsupported }
+	if err := CommitAll(stageAll("new\n")); err != nil {
+		t.Fatalf("without syncfs: %v", err)
+	}
+	for _, p := range paths {
+		if b, _ := os.ReadFile(p); string(b) != "new\n" {
+			t.Errorf("%s: %q", p, b)
+		}
+	}
+
+	syncFileSystem = func(*os.File) error { return syscall.EIO }
+	err := CommitAll(stageAll("newer\n"))
+	if err == nil || !strings.Contains(err.Error(), "input/output error") {
+		t.Errorf("a failed sync: %v, want the error", err)
+	}
+	for _, p := range paths {
+		if b, _ := os.ReadFile(p); string(b) != "new\n" {
+			t.Errorf("%s changed by a run whose sync failed: %q", p, b)
+		}
+	}
+}
