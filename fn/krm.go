@@ -17,6 +17,7 @@ import (
 
 	"github.com/inject-sidecars/inject-sidecars/admission"
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
+	"github.com/inject-sidecars/inject-sidecars/internal/krmresults"
 	"github.com/inject-sidecars/inject-sidecars/internal/workers"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 	"github.com/inject-sidecars/inject-sidecars/transform"
@@ -240,7 +241,7 @@ func Run(in io.Reader, out io.Writer, onInput func(bytes int64)) (framework.Resu
 // FromKpt tells of the orchestrator.
 func RunList(in io.Reader, out io.Writer, onInput func(bytes int64)) (*ResourceList, error) {
 	rl := processKRM(in, onInput)
-	Safe(rl.Results)
+	krmresults.Safe(rl.Results)
 	if err := WriteResourceList(out, rl); err != nil {
 		return rl, fmt.Errorf("writing the ResourceList: %w", err)
 	}
@@ -327,13 +328,7 @@ func processKRM(in io.Reader, onInput func(int64)) (rl *ResourceList) {
 }
 
 func bugResult(r any) *framework.Result {
-	return &framework.Result{Severity: framework.Error, Message: BugMessage(r)}
-}
-
-// BugMessage is what a user reads when a panic was recovered: a panic is
-// a bug, and they get this rather than a stack trace.
-func BugMessage(r any) string {
-	return fmt.Sprintf("internal error: this is a bug in inject-sidecars, please report it with the input that caused it: %v", r)
+	return &framework.Result{Severity: framework.Error, Message: krmresults.Bug(r)}
 }
 
 // keepOwnComments drops the id annotations that kpt and kustomize put on
@@ -374,7 +369,7 @@ func Process(rl *ResourceList) framework.Results {
 			keepOwnComments(r.Item)
 		}
 	}
-	results = append(results, Results(f.Results, annotationLocator, map[string]*framework.File{inj.Metadata.Name: file})...)
+	results = append(results, krmresults.From(f.Results, annotationLocator, map[string]*framework.File{inj.Metadata.Name: file})...)
 	if a := inj.Spec.Admission; a != nil && a.Emit {
 		items, errs := admissionItems(inj, file)
 		rl.Items = append(rl.Items, items...)

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/inject-sidecars/inject-sidecars/internal/krmresults"
 	"github.com/inject-sidecars/inject-sidecars/internal/workers"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 	"github.com/inject-sidecars/inject-sidecars/transform"
@@ -151,7 +152,7 @@ func processItems(rl *ResourceList, items []itemText) (framework.Results, []stri
 		return nil, nil, err
 	}
 	results = append(results, done...)
-	return append(results, Results(in.Unmatched(matched), nil, configFile)...), out, nil
+	return append(results, krmresults.From(in.Unmatched(matched), nil, configFile)...), out, nil
 }
 
 // injectItems runs processItem on every item, on every core, and gathers
@@ -224,7 +225,7 @@ func processItem(in *transform.Injector, it itemText, configFile map[string]*fra
 		return itemDone{}, err
 	}
 	o := in.Document(node)
-	d := itemDone{results: Results(o.Results, annotationLocator, configFile), matched: o.Matched(), text: it.raw}
+	d := itemDone{results: krmresults.From(o.Results, annotationLocator, configFile), matched: o.Matched(), text: it.raw}
 	if !slices.ContainsFunc(o.Results, transform.Result.Changed) {
 		return d, nil
 	}

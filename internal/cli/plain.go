@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
-	"github.com/inject-sidecars/inject-sidecars/fn"
+	"github.com/inject-sidecars/inject-sidecars/internal/krmresults"
 	"github.com/inject-sidecars/inject-sidecars/internal/safetext"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlfile"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
@@ -49,7 +49,7 @@ type PlainOptions struct {
 func RunPlain(o PlainOptions) (code int) {
 	defer func() {
 		if r := recover(); r != nil {
-			printError(o.Stderr, "%s", fn.BugMessage(r))
+			printError(o.Stderr, "%s", krmresults.Bug(r))
 			code = exitError
 		}
 	}()
@@ -187,7 +187,7 @@ func newTally(injections int, report bool, configPaths map[string]string) *tally
 // print prints the warnings and errors, then (unless -q) the summary.
 // unmatched are the warnings about injections that matched nothing.
 func (t *tally) print(o PlainOptions, unmatched []transform.Result) {
-	for _, r := range append(t.printed, fn.Results(unmatched, nil, t.configFiles)...) {
+	for _, r := range append(t.printed, krmresults.From(unmatched, nil, t.configFiles)...) {
 		printResult(o.Stderr, r, fileSuffix(r.File))
 	}
 	if o.Quiet {
@@ -229,7 +229,7 @@ func (t *tally) add(d *docOut) {
 			t.checks = append(t.checks, checkLine{d.src, fmt.Sprintf("%s: %s %s", safetext.Value(r.Ref.String()), r.Injection, actionWords(r.Outcome, "", checked))})
 		}
 	}
-	for _, r := range fn.Results(rs, func(*yaml.Node) *framework.File { return file }, t.configFiles) {
+	for _, r := range krmresults.From(rs, func(*yaml.Node) *framework.File { return file }, t.configFiles) {
 		if r.Severity != framework.Info {
 			t.printed = append(t.printed, r)
 		}
@@ -266,11 +266,11 @@ func loadConfigs(o PlainOptions) ([]*transform.Injection, map[string]string, boo
 			}
 			inj, warnings, err := transform.Load(d.Node, v1alpha1.Options{KubeVersion: o.KubeVersion, Uninject: o.Uninject, Line: d.Line})
 			if err != nil {
-				printConfigResults(o.Stderr, fn.ConfigResults(err, &framework.File{Path: path}), path)
+				printConfigResults(o.Stderr, krmresults.Config(err, &framework.File{Path: path}), path)
 				ok = false
 				continue
 			}
-			printConfigResults(o.Stderr, fn.WarningResults(inj.Metadata.Name, warnings, &framework.File{Path: path}), path)
+			printConfigResults(o.Stderr, krmresults.Warnings(inj.Metadata.Name, warnings, &framework.File{Path: path}), path)
 			inj.Source = path
 			name := inj.Metadata.Name
 			if prev, dup := seen[name]; dup {
