@@ -2,7 +2,6 @@ package transform
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
 	"sync"
 
@@ -84,6 +83,7 @@ func NewInjection(c *v1alpha1.SidecarInjection) (*Injection, error) {
 	for _, k := range s.WorkloadKinds {
 		in.kinds = append(in.kinds, workloadKind{group: k.Group, kind: k.Kind, path: k.Path()})
 	}
+	specPath := field.NewPath("spec")
 	for _, l := range []struct {
 		name  string
 		nodes []*yaml.Node
@@ -95,7 +95,7 @@ func NewInjection(c *v1alpha1.SidecarInjection) (*Injection, error) {
 		{"env", in.env},
 	} {
 		for i, n := range l.nodes {
-			if ferr := in.parseTemplates(n, fmt.Sprintf("spec.%s[%d]", l.name, i)); ferr != nil {
+			if ferr := in.parseTemplates(n, specPath.Child(l.name).Index(i)); ferr != nil {
 				errs = append(errs, ferr)
 			}
 		}
@@ -106,26 +106,29 @@ func NewInjection(c *v1alpha1.SidecarInjection) (*Injection, error) {
 	return in, nil
 }
 
-func (in *Injection) parseTemplates(n *yaml.Node, path string) *field.Error {
+// parseTemplates parses every template among n's scalars, n being at
+// path under spec; the first that does not parse is the error.
+func (in *Injection) parseTemplates(n *yaml.Node, path *field.Path) *field.Error {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if !strings.Contains(n.Value, "{{") {
 			return nil
 		}
-		t, err := parseTemplate(strings.TrimPrefix(path, "spec."), n.Value)
+		// The template is named by its place in the spec: "containers[0].args[1]".
+		t, err := parseTemplate(strings.TrimPrefix(path.String(), "spec."), n.Value)
 		if err != nil {
-			return &field.Error{Type: field.ErrorTypeInvalid, Field: path, Detail: err.Error()}
+			return &field.Error{Type: field.ErrorTypeInvalid, Field: path.String(), Detail: err.Error()}
 		}
 		in.templates[n] = t
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if err := in.parseTemplates(n.Content[i+1], path+"."+n.Content[i].Value); err != nil {
+			if err := in.parseTemplates(n.Content[i+1], path.Child(n.Content[i].Value)); err != nil {
 				return err
 			}
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			if err := in.parseTemplates(c, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			if err := in.parseTemplates(c, path.Index(i)); err != nil {
 				return err
 			}
 		}
