@@ -18,6 +18,7 @@ import (
 	"github.com/inject-sidecars/inject-sidecars/admission"
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"github.com/inject-sidecars/inject-sidecars/internal/krmresults"
+	"github.com/inject-sidecars/inject-sidecars/internal/safetext"
 	"github.com/inject-sidecars/inject-sidecars/internal/workers"
 	"github.com/inject-sidecars/inject-sidecars/internal/yamlnode"
 	"github.com/inject-sidecars/inject-sidecars/transform"
@@ -86,6 +87,9 @@ func ParseResourceList(data []byte) (*ResourceList, error) {
 		}
 		return nil, fmt.Errorf("stdin is %s: expected a ResourceList (kind: ResourceList); to run on manifests, use -c CONFIG", kind)
 	}
+	if err := uniqueKeys(root); err != nil {
+		return nil, err
+	}
 	rl := &ResourceList{APIVersion: yamlnode.Str(root, "apiVersion")}
 	if rl.APIVersion == "" {
 		rl.APIVersion = resourceListAPIVersion
@@ -105,6 +109,21 @@ func ParseResourceList(data []byte) (*ResourceList, error) {
 		rl.FunctionConfig = yaml.NewRNode(fc)
 	}
 	return rl, nil
+}
+
+// uniqueKeys refuses a ResourceList that has one of its own keys twice
+// (two "items:", say): which one counts would depend on how it is read.
+// Items' keys are checked where each item is read.
+func uniqueKeys(root *yaml.Node) error {
+	first := map[string]int{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k := root.Content[i]
+		if line, ok := first[k.Value]; ok {
+			return fmt.Errorf("stdin: the ResourceList has the key %s twice (lines %d and %d): a YAML mapping holds each key once", safetext.Quote(k.Value, safetext.MaxValue), line, k.Line)
+		}
+		first[k.Value] = k.Line
+	}
+	return nil
 }
 
 // WriteResourceList writes rl as one YAML document. Each item is
@@ -309,8 +328,9 @@ func processKRM(in io.Reader, onInput func(int64)) (rl *ResourceList) {
 		}
 	}()
 	// A config that may emit admission policies (spec.admission.emit)
-	// is run on the whole list, where the policies join the items.
-	if rest, items, ok := splitItems(string(data)); ok && !strings.Contains(rest, "emit") {
+	// is run on the whole list, where the policies join the items. The
+	// key may be spelled with an escape, so a backslash counts too.
+	if rest, items, ok := splitItems(string(data)); ok && !strings.Contains(rest, "emit") && !strings.Contains(rest, `\`) {
 		if head, err := ParseResourceList([]byte(rest)); err == nil && len(head.Items) == 0 {
 			results, texts, err := processItems(head, items)
 			if err == nil {

@@ -81,7 +81,9 @@ func splitItems(data string) (rest string, items []itemText, ok bool) {
 				return "", nil, false // the item starts below its dash
 			}
 		case strings.TrimSpace(line) == "":
-			if start < 0 {
+			if start < 0 || strings.ContainsAny(line, "\t\v\f") {
+				// A line of a tab is not blank to YAML: the whole read
+				// says what it is.
 				return "", nil, false
 			}
 		case line[0] == ' ':
@@ -96,10 +98,13 @@ func splitItems(data string) (rest string, items []itemText, ok bool) {
 		at = end
 	}
 	flush(regionEnd)
-	if len(items) == 0 {
+	rest = data[:itemsKey] + data[regionEnd:]
+	if len(items) == 0 || !strings.HasSuffix(data[:regionEnd], "\n") {
+		// No items; or the last has no line end, which writing it back
+		// with one would add to a block scalar's value.
 		return "", nil, false
 	}
-	return data[:itemsKey] + data[regionEnd:], items, true
+	return rest, items, true
 }
 
 // itemsKeyEnd is where the line of the top-level "items:" key ends

@@ -2,6 +2,7 @@ package fn
 
 import (
 	"bytes"
+	"io"
 	"strings"
 	"testing"
 
@@ -90,5 +91,80 @@ func TestItemsReadEitherWay(t *testing.T) {
 				t.Errorf("(-split +whole):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestItemsSplitOnlyWhenSafe: the item-by-item read gives way to the
+// whole read wherever it would read or write something else: a line of
+// a tab (not blank to YAML), a last item with no line end (writing it
+// back with one would change a block scalar's value). (A second
+// "items:" key is refused by reading what is left: TestResourceListKeysOnce.)
+func TestItemsSplitOnlyWhenSafe(t *testing.T) {
+	t.Parallel()
+	const head = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
+	const item = "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n  data:\n    k: |\n      text\n"
+	for name, tt := range map[string]struct {
+		in string
+		ok bool
+	}{
+		"simple":                  {head + "items:\n" + item, true},
+		"a line of a tab":         {head + "items:\n" + strings.Replace(item, "      text\n", "      text\n\t\n      more\n", 1), false},
+		"a line of spaces":        {head + "items:\n" + strings.Replace(item, "      text\n", "      text\n   \n      more\n", 1), true},
+		"no line end at the end":  {head + "items:\n" + strings.TrimSuffix(item, "\n"), false},
+		"no line end after items": {head + "items:\n" + item + "functionConfig: {}", true},
+	} {
+		if _, _, ok := splitItems(tt.in); ok != tt.ok {
+			t.Errorf("%s: split %v, want %v", name, ok, tt.ok)
+		}
+	}
+}
+
+// TestResourceListKeysOnce: a ResourceList with one of its keys twice is
+// an error, whichever way it is read, rather than one of the two read.
+func TestResourceListKeysOnce(t *testing.T) {
+	t.Parallel()
+	const item = "- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  spec:\n    containers: [{name: app, image: 'a:1'}]\n"
+	for _, in := range []string{
+		"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nitems:\n" + item,
+		"apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n  " + strings.ReplaceAll(strings.TrimSuffix(item, "\n"), "\n", "\n  ") + "\nitems: []\n",
+	} {
+		rl, err := RunList(strings.NewReader(in), io.Discard, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rl.Results) != 1 || !strings.Contains(rl.Results[0].Message, `the ResourceList has the key "items" twice`) {
+			t.Errorf("results %v, want the duplicate key named\n%s", rl.Results, in)
+		}
+	}
+}
+
+// TestEmitSpelledWithAnEscape: whether a config may emit admission
+// policies is decided before the config is read, from its text; a key
+// spelled with an escape ("\u0065mit") must not pass for no emit.
+func TestEmitSpelledWithAnEscape(t *testing.T) {
+	t.Parallel()
+	in := `apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata: {name: p}
+  spec:
+    containers: [{name: app, image: "a:1"}]
+functionConfig:
+  apiVersion: inject-sidecars.dev/v1alpha1
+  kind: SidecarInjection
+  metadata: {name: logging}
+  spec:
+    kubernetesVersion: "1.36"
+    admission: {"\u0065mit": true}
+    containers: [{name: fb, image: "fb:1"}]
+`
+	var out bytes.Buffer
+	if _, err := Run(strings.NewReader(in), &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "kind: MutatingAdmissionPolicy\n") {
+		t.Errorf("no policy emitted:\n%s", out.String())
 	}
 }
