@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -18,6 +19,23 @@ func validatePodLabels(labels map[string]string, at *field.Path) field.ErrorList
 	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		one := map[string]string{k: labels[k]}
 		errs = append(errs, explained(metav1validation.ValidateLabels(one, KeyPath(at, k)), "label")...)
+	}
+	return errs
+}
+
+// ownPrefix is the prefix of the annotations the tool itself reads and
+// writes on a workload (its status, the opt-out, owners' overrides).
+const ownPrefix = Group + "/"
+
+// validateNotOwn refuses a key of the tool's own: a config that set the
+// status or the opt-out on the pod would undo its own injection on the
+// next run, or never be up to date.
+func validateNotOwn(m map[string]string, at *field.Path, what string) field.ErrorList {
+	var errs field.ErrorList
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if strings.HasPrefix(k, ownPrefix) {
+			errs = append(errs, field.Forbidden(KeyPath(at, k), fmt.Sprintf("%q is inject-sidecars' own %s (%s…): a config cannot set it", k, what, ownPrefix)))
+		}
 	}
 	return errs
 }

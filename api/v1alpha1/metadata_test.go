@@ -32,6 +32,11 @@ func TestPodMetadataRules(t *testing.T) {
 		{"annotation key: any case", "podAnnotations: {'example.com/-x': v}", []string{`spec.podAnnotations["example.com/-x"]: "example.com/-x" is not a valid annotation key: name part must consist of`}},
 		{"one annotation too long", "podAnnotations: {a: '" + big + "', b: '" + big + big + "'}", []string{
 			`spec.podAnnotations.b: the pod's annotations may hold 262144 bytes (256 KiB) in all`}},
+		{"the tool's own annotations", "podAnnotations: {inject-sidecars.dev/inject: 'false', inject-sidecars.dev/status: '{}'}", []string{
+			`spec.podAnnotations["inject-sidecars.dev/inject"]: "inject-sidecars.dev/inject" is inject-sidecars' own annotation (inject-sidecars.dev/…): a config cannot set it`,
+			`spec.podAnnotations["inject-sidecars.dev/status"]: "inject-sidecars.dev/status" is inject-sidecars' own annotation`}},
+		{"the tool's own label prefix", "podLabels: {inject-sidecars.dev/x: y}", []string{
+			`spec.podLabels["inject-sidecars.dev/x"]: "inject-sidecars.dev/x" is inject-sidecars' own label`}},
 		{"annotations too long in all", "podAnnotations: {a: '" + big + "', b: '" + big + "'}", []string{
 			`spec.podAnnotations: the pod's annotations may hold 262144 bytes (256 KiB) in all`}},
 	}

@@ -331,6 +331,8 @@ func (s *Spec) validatePodMetadata(spec *field.Path) field.ErrorList {
 	}
 	errs = append(errs, validatePodLabels(s.PodLabels, spec.Child("podLabels"))...)
 	errs = append(errs, validatePodAnnotations(s.PodAnnotations, spec.Child("podAnnotations"))...)
+	errs = append(errs, validateNotOwn(s.PodLabels, spec.Child("podLabels"), "label")...)
+	errs = append(errs, validateNotOwn(s.PodAnnotations, spec.Child("podAnnotations"), "annotation")...)
 	return errs
 }
 
