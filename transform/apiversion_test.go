@@ -1,6 +1,7 @@
 package transform_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/inject-sidecars/inject-sidecars/transform"
@@ -20,13 +21,17 @@ func TestGroupAndVersion(t *testing.T) {
 		{"core: the version is no group", "v1", "Pod", "{group: v1}", false},
 		{"a Deployment in the core group is no workload", "v1", "Deployment", "{}", false},
 		{"a group with an empty version", "apps/", "Deployment", "{group: apps}", true},
+		// The API machinery refuses an apiVersion of two slashes or more.
+		{"two slashes", "apps//v1", "Deployment", "{}", false},
+		{"three parts", "apps/v1/extra", "Deployment", "{}", false},
+		{"a leading slash is no core Pod", "/apps/v1", "Pod", "{}", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			inj := injection(t, "s", "  containers: [{name: proxy, image: 'envoy:1'}]\n  targets: ["+tt.sel+"]\n")
 			doc := "apiVersion: " + tt.apiVersion + "\nkind: " + tt.kind + "\nmetadata: {name: w}\nspec:\n  template:\n    spec:\n      containers:\n      - {name: app, image: 'a:1'}\n"
 			if tt.kind == "Pod" {
-				doc = pod
+				doc = strings.Replace(pod, "apiVersion: v1\n", "apiVersion: "+tt.apiVersion+"\n", 1)
 			}
 			_, results := run(t, inj, doc)
 			got := len(results) > 0 && results[0].Outcome == transform.Injected

@@ -347,7 +347,7 @@ func (v *visitor) visitIn(n *yaml.Node, prefix string) {
 }
 
 func (v *visitor) visitWorkload(w *workload) {
-	if w.localConfig {
+	if w.localConfig || w.unreadable {
 		return
 	}
 	if v.mergeKey(w) {

@@ -2,10 +2,10 @@ package transform
 
 import (
 	"fmt"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"slices"
 	"strings"
 
-	"sigs.k8s.io/kustomize/kyaml/resid"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
@@ -63,8 +63,11 @@ type workload struct {
 	// injection's targets and excludes.
 	res         v1alpha1.Resource
 	localConfig bool
-	owned       bool
-	data        *TemplateData
+	// unreadable: its apiVersion is not one the API machinery reads
+	// ("apps/v1/x", two slashes or more): not a workload.
+	unreadable bool
+	owned      bool
+	data       *TemplateData
 	// ns is the workload's Namespace, when the input holds it.
 	ns *namespace
 	// pending are the status annotations written and not encoded yet,
@@ -252,9 +255,10 @@ func newWorkload(item, node *yaml.Node, fieldPrefix string) *workload {
 			Namespace:  yamlnode.Str(meta, "namespace"),
 		},
 	}
-	group, version := resid.ParseGroupVersion(w.ref.APIVersion)
+	gv, err := schema.ParseGroupVersion(w.ref.APIVersion)
+	w.unreadable = err != nil
 	w.res = v1alpha1.Resource{
-		Group: group, Version: version, Kind: w.ref.Kind, Name: w.ref.Name, Namespace: w.ref.Namespace,
+		Group: gv.Group, Version: gv.Version, Kind: w.ref.Kind, Name: w.ref.Name, Namespace: w.ref.Namespace,
 		Labels:      yamlnode.StringMap(yamlnode.Field(meta, "labels")),
 		Annotations: yamlnode.StringMap(yamlnode.Field(meta, "annotations")),
 	}
