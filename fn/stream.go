@@ -33,6 +33,9 @@ import (
 type itemText struct {
 	raw string
 	pad int
+	// line is the input's line the item starts on, so that messages
+	// count lines from the top of the input.
+	line int
 }
 
 // yaml is the item's own YAML: every line less the item's indentation
@@ -62,21 +65,23 @@ func splitItems(data string) (rest string, items []itemText, ok bool) {
 	if itemsKey < 0 {
 		return "", nil, false
 	}
-	start, pad := -1, 0
+	start, pad, startLine := -1, 0, 0
 	flush := func(end int) {
 		if start >= 0 {
-			items = append(items, itemText{raw: data[start:end], pad: pad})
+			items = append(items, itemText{raw: data[start:end], pad: pad, line: startLine})
 		}
 	}
 	at, regionEnd := itemsKey, len(data)
+	lineNo := strings.Count(data[:itemsKey], "\n")
 	for at < len(data) {
 		end := lineEnd(data, at)
 		line := data[at:end]
+		lineNo++
 		switch {
 		case strings.HasPrefix(line, "- ") || strings.TrimRight(line, "\r\n") == "-":
 			flush(at)
 			body := line[1:]
-			start, pad = at, 1+len(body)-len(strings.TrimLeft(body, " "))
+			start, pad, startLine = at, 1+len(body)-len(strings.TrimLeft(body, " ")), lineNo
 			if strings.TrimSpace(body) == "" || strings.HasPrefix(strings.TrimSpace(body), "#") {
 				return "", nil, false // the item starts below its dash
 			}
@@ -229,7 +234,7 @@ func processItem(in *transform.Injector, it itemText, configFile map[string]*fra
 	if err != nil {
 		return itemDone{}, err
 	}
-	o := in.Document(node)
+	o := in.DocumentAt(node, it.line)
 	d := itemDone{results: krmresults.From(o.Results, annotationLocator, configFile), matched: o.Matched(), text: it.raw}
 	if !slices.ContainsFunc(o.Results, transform.Result.Changed) {
 		return d, nil

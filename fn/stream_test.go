@@ -168,3 +168,33 @@ functionConfig:
 		t.Errorf("no policy emitted:\n%s", out.String())
 	}
 }
+
+// TestItemLinesCountFromTheInput: an item read on its own reports lines
+// of the input, as the whole read does, not of the item.
+func TestItemLinesCountFromTheInput(t *testing.T) {
+	t.Parallel()
+	items := "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c}\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n  metadata: {name: q}\n  spec:\n    containers: [{name: app, image: 'a:1'}]\n"
+	head := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n"
+	cfg := "functionConfig:\n  apiVersion: inject-sidecars.dev/v1alpha1\n  kind: SidecarInjection\n  metadata: {name: mesh}\n  spec:\n    containers: [{name: proxy, image: 'envoy:1'}]\n"
+	message := func(in string) string {
+		rl, err := RunList(strings.NewReader(in), io.Discard, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rl.Results {
+			if strings.Contains(r.Message, "duplicate key") {
+				return r.Message
+			}
+		}
+		t.Fatalf("no duplicate key reported: %v", rl.Results)
+		return ""
+	}
+	split := head + "items:\n" + items + cfg
+	if _, _, ok := splitItems(split); !ok {
+		t.Fatal("not split")
+	}
+	whole := head + "items:\n  " + strings.ReplaceAll(strings.TrimSuffix(items, "\n"), "\n", "\n  ") + "\n" + cfg
+	if got, want := message(split), message(whole); got != want || !strings.Contains(got, "(line 10; first at line 9)") {
+		t.Errorf("read by item: %s\nread whole:   %s\nwant lines 10 and 9", got, want)
+	}
+}
