@@ -3,6 +3,7 @@ package transform
 import (
 	"errors"
 	"fmt"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"slices"
 	"strings"
 
@@ -357,12 +358,19 @@ func (v *visitor) visitWorkload(w *workload) {
 		w.ns = ns
 		w.res.NamespaceLabels, w.res.NamespaceKnown = ns.labels, true
 	}
+	var changed *Injection // the last injection that changed w
 	for i, inj := range v.injections {
+		before := len(v.Results)
 		if v.apply(w, inj) {
 			v.matched[i] = true
 		}
+		if slices.ContainsFunc(v.Results[before:], Result.Changed) {
+			changed = inj
+		}
 	}
-	w.flushStatus()
+	if size := w.flushStatus(); size > 0 && changed != nil {
+		v.result(w, changed, Error, Failed, "", "the pod's annotations would hold %d bytes, above the %d (256 KiB) the API server takes, with the status annotation and podAnnotations added: make the pod's own annotations shorter", size, apivalidation.TotalAnnotationSizeLimitB)
+	}
 }
 
 // mergeKey refuses a workload that holds a YAML merge key (`<<`)

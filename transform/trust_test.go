@@ -332,3 +332,23 @@ func TestFingerprintSharedAcrossWorkloads(t *testing.T) {
 		}
 	}
 }
+
+// The API server takes at most 256 KiB of a pod's annotations, keys and
+// values: an injection whose status annotation (or podAnnotations)
+// pushes the pod's past it fails, rather than write a pod the server
+// refuses.
+func TestAnnotationsStayUnderTheServersLimit(t *testing.T) {
+	t.Parallel()
+	inj := injection(t, "logging", logging)
+	withNote := func(size int) string {
+		return strings.Replace(deploy, "  template:\n", "  template:\n    metadata:\n      annotations:\n        note: '"+strings.Repeat("x", size)+"'\n", 1)
+	}
+	if _, rs := runRaw(t, inj, withNote(200<<10)); len(outcomes(rs)) != 1 || outcomes(rs)[0] != transform.Injected {
+		t.Fatalf("200 KiB of annotations: %v", rs)
+	}
+	_, rs := runRaw(t, inj, withNote(256<<10-len("note")-10))
+	if got := outcomes(rs); !slices.Equal(got, []transform.Outcome{transform.Injected, transform.Failed}) ||
+		!strings.Contains(rs[1].Message, "the pod's annotations would hold") || rs[1].Severity != transform.Error {
+		t.Errorf("10 bytes under the limit before injecting: %v", rs)
+	}
+}

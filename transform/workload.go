@@ -2,6 +2,7 @@ package transform
 
 import (
 	"fmt"
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"slices"
 	"strings"
@@ -235,11 +236,25 @@ type foundPod struct {
 }
 
 // flushStatus writes the text of every status annotation written.
-func (w *workload) flushStatus() {
-	for _, p := range w.pending {
+func (w *workload) flushStatus() (tooLarge int) {
+	for annotations, p := range w.pending {
 		p.node.Value = p.st.encode()
+		if apivalidation.ValidateAnnotationsSize(yamlnode.StringMap(annotations)) != nil {
+			tooLarge = annotationsSize(annotations)
+		}
 	}
 	w.pending = nil
+	return tooLarge
+}
+
+// annotationsSize is what the API server counts of annotations against
+// its limit: every key and value.
+func annotationsSize(annotations *yaml.Node) int {
+	n := 0
+	for k, v := range yamlnode.StringMap(annotations) {
+		n += len(k) + len(v)
+	}
+	return n
 }
 
 func newWorkload(item, node *yaml.Node, fieldPrefix string) *workload {
