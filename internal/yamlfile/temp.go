@@ -30,17 +30,6 @@ var temps = struct {
 type stageDir struct {
 	path string
 	refs int
-	// fd is the folder, open from when it is made (nil if it could not
-	// be opened): syncData syncs its file system through it.
-	fd *os.File
-}
-
-// close closes the folder's descriptor.
-func (d *stageDir) close() {
-	if d.fd != nil {
-		d.fd.Close()
-		d.fd = nil
-	}
 }
 
 // ErrInterrupted is returned for a temporary file asked for after
@@ -58,7 +47,6 @@ func RemoveTemps() {
 		delete(temps.paths, p)
 	}
 	for dir, d := range temps.dirs {
-		d.close()
 		os.Remove(d.path)
 		delete(temps.dirs, dir)
 	}
@@ -79,7 +67,6 @@ func createStaged(dir, pattern string, perm fs.FileMode) (*os.File, *stageDir, e
 			return nil, nil, err
 		}
 		d = &stageDir{path: path}
-		d.fd, _ = os.Open(path)
 		temps.dirs[dir] = d
 	}
 	temps.n++
@@ -112,7 +99,6 @@ func releaseLocked(d *stageDir) {
 		d.refs--
 	}
 	if d.refs == 0 {
-		d.close()
 		os.Remove(d.path)
 		if temps.dirs[filepath.Dir(d.path)] == d {
 			delete(temps.dirs, filepath.Dir(d.path))

@@ -59,11 +59,15 @@ type StagedFile struct {
 	tmp  string
 	w    *bufio.Writer
 	sync bool
-	into bool        // Path is a device or FIFO: written into, not renamed over
-	dir  *stageDir   // the staging folder tmp is in; nil for a device or FIFO
-	keep fs.FileInfo // the file replaced, whose mode and owner are kept
-	done bool        // in place
-	err  error
+	into bool      // Path is a device or FIFO: written into, not renamed over
+	dir  *stageDir // the staging folder tmp is in; nil for a device or FIFO
+	// toSync is the file, kept open after Finish for CommitAll to sync;
+	// synced says how its background sync ended, when it had one.
+	toSync *os.File
+	synced <-chan error
+	keep   fs.FileInfo // the file replaced, whose mode and owner are kept
+	done   bool        // in place
+	err    error
 }
 
 // Stage starts writing a file at path.
@@ -191,8 +195,8 @@ func (s *StagedFile) WriteString(text string) (int, error) {
 }
 
 // Finish flushes and closes the temporary file: a run writing many files
-// holds one open at a time. A file to sync is synced by CommitAll, with
-// the others (syncData).
+// holds one open at a time. A file to sync stays open for CommitAll to
+// sync (holdForSync).
 func (s *StagedFile) Finish() error {
 	if s.w == nil {
 		return s.err
@@ -204,7 +208,9 @@ func (s *StagedFile) Finish() error {
 	if err == nil && s.keep != nil {
 		err = keepOwnerAndMode(s.f, s.keep)
 	}
-	if cerr := s.f.Close(); err == nil {
+	if err == nil && s.sync {
+		s.holdForSync()
+	} else if cerr := s.f.Close(); err == nil {
 		err = cerr
 	}
 	s.letGo()
@@ -236,6 +242,15 @@ func (s *StagedFile) Discard() {
 		s.f.Close()
 		s.letGo()
 	}
+	if s.toSync != nil {
+		s.toSync.Close()
+		s.toSync = nil
+		held.Add(-1)
+	}
+	if s.synced != nil {
+		<-s.synced // its file is closed once the sync ends
+		s.synced = nil
+	}
 	if !s.done {
 		RemoveTemp(s.tmp)
 		s.done = true
@@ -263,7 +278,7 @@ func CommitAll(files []*StagedFile) error {
 			return fail(err)
 		}
 	}
-	if err := syncData(files); err != nil {
+	if err := syncAll(files); err != nil {
 		return fail(err)
 	}
 	if err := renameAll(files); err != nil {

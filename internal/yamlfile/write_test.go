@@ -6,7 +6,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -280,17 +282,18 @@ func TestStagingFolder(t *testing.T) {
 	}
 }
 
-// TestSyncOncePerFileSystem (serial: it swaps syncFileSystem): files
-// replaced in place reach the disk by one sync of their file system,
-// however many files and folders, before any is renamed; where the
-// system cannot sync a file system, each file is synced on its own, and
-// the run still succeeds.
-func TestSyncOncePerFileSystem(t *testing.T) {
+// TestSyncAtCommit (serial: it swaps syncFile, checkFile and maxHeld):
+// every file that replaces a user's file is synced (or, after its file
+// system was written out, checked), through the descriptor it was
+// written with, before any is renamed; past maxHeld open files, the rest
+// are synced in the background as they are finished; a failed sync
+// renames nothing.
+func TestSyncAtCommit(t *testing.T) {
 	root := t.TempDir()
 	var paths []string
 	for _, dir := range []string{"a", "b"} {
 		os.Mkdir(filepath.Join(root, dir), 0o755)
-		for _, name := range []string{"x.yaml", "y.yaml"} {
+		for _, name := range []string{"x.yaml", "y.yaml", "z.yaml"} {
 			p := filepath.Join(root, dir, name)
 			os.WriteFile(p, []byte("old\n"), 0o644)
 			paths = append(paths, p)
@@ -304,40 +307,55 @@ func TestSyncOncePerFileSystem(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.WriteString(text)
+			if err := s.Finish(); err != nil {
+				t.Fatal(err)
+			}
 			files = append(files, s)
 		}
 		return files
 	}
-	defer func(f func(*os.File) error) { syncFileSystem = f }(syncFileSystem)
-
-	calls, renamedBefore := 0, false
-	syncFileSystem = func(d *os.File) error {
-		calls++
+	defer func(f, c func(*os.File) error, m int64) { syncFile, checkFile, maxHeld = f, c, m }(syncFile, checkFile, maxHeld)
+	var mu sync.Mutex
+	var synced []string
+	renamedBefore := false
+	syncFile = func(f *os.File) error {
+		mu.Lock()
+		defer mu.Unlock()
+		synced = append(synced, f.Name())
 		for _, p := range paths {
-			if b, _ := os.ReadFile(p); string(b) != "old\n" {
+			if b, _ := os.ReadFile(p); string(b) == "new\n" {
 				renamedBefore = true
 			}
 		}
-		return nil
+		return f.Sync()
 	}
-	if err := CommitAll(stageAll("new\n")); err != nil {
-		t.Fatal(err)
-	}
-	if calls != 1 || renamedBefore {
-		t.Errorf("file system synced %d times (want once, for four files in two folders), renamed before: %v", calls, renamedBefore)
-	}
-
-	syncFileSystem = func(*os.File) error { return errors.ErrUnsupported }
-	if err := CommitAll(stageAll("new\n")); err != nil {
-		t.Fatalf("without syncfs: %v", err)
-	}
-	for _, p := range paths {
-		if b, _ := os.ReadFile(p); string(b) != "new\n" {
-			t.Errorf("%s: %q", p, b)
+	checkFile = syncFile
+	for _, limit := range []int64{1024, 2} {
+		maxHeld, synced, renamedBefore = limit, nil, false
+		for _, p := range paths {
+			os.WriteFile(p, []byte("old\n"), 0o644)
+		}
+		files := stageAll("new\n")
+		var want []string
+		for _, s := range files {
+			want = append(want, s.tmp)
+		}
+		if err := CommitAll(files); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(synced)
+		slices.Sort(want)
+		if !slices.Equal(synced, want) || renamedBefore {
+			t.Errorf("at most %d open: synced %v, want each staged file once, %v; renamed before: %v", limit, synced, want, renamedBefore)
+		}
+		if n := held.Load(); n != 0 {
+			t.Errorf("%d files still held after the commit", n)
 		}
 	}
 
-	syncFileSystem = func(*os.File) error { return syscall.EIO }
+	maxHeld = 1024
+	syncFile = func(*os.File) error { return syscall.EIO }
+	checkFile = syncFile
 	err := CommitAll(stageAll("newer\n"))
 	if err == nil || !strings.Contains(err.Error(), "input/output error") {
 		t.Errorf("a failed sync: %v, want the error", err)
@@ -346,5 +364,8 @@ func TestSyncOncePerFileSystem(t *testing.T) {
 		if b, _ := os.ReadFile(p); string(b) != "new\n" {
 			t.Errorf("%s changed by a run whose sync failed: %q", p, b)
 		}
+	}
+	if n := held.Load(); n != 0 {
+		t.Errorf("%d files still held after a failed commit", n)
 	}
 }
