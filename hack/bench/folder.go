@@ -5,14 +5,18 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // folderRows times plain mode on a folder of one Deployment per file,
 // in place (-i) and into a new folder (-o DIR/), against kyaml's
 // package round trip (kio.LocalPackageReadWriter reading the folder and
 // writing it back in place). Each run of either starts from a fresh copy
-// of the folder, made outside the timing: -i on an injected folder has
-// nothing to do.
+// of the folder, made outside the timing (-i on an injected folder has
+// nothing to do), and from a file system with nothing waiting to be
+// written (sync(2) after the copy): otherwise whichever run comes next
+// pays for writing out the last copy, and -i, which syncs its files,
+// pays for it in full.
 func folderRows(tmp, fn, rt, cfg string, gen func(string, ...string) error, files, runs int,
 	three func(string, func([]string) (sample, error), func() (sample, error)) (result, error), row func(result)) error {
 	src := filepath.Join(tmp, fmt.Sprintf("files%d", files))
@@ -24,16 +28,19 @@ func folderRows(tmp, fn, rt, cfg string, gen func(string, ...string) error, file
 		if err := fresh(src, theirs); err != nil {
 			return sample{}, err
 		}
+		syscall.Sync()
 		return measure("", rt, "-dir", theirs)
 	}
 	inPlace := func(env []string) (sample, error) {
 		if err := fresh(src, work); err != nil {
 			return sample{}, err
 		}
+		syscall.Sync()
 		return measureEnv(env, "", fn, "-q", "-c", cfg, "-i", work)
 	}
 	toDir := func(env []string) (sample, error) {
 		os.RemoveAll(out)
+		syscall.Sync()
 		return measureEnv(env, "", fn, "-q", "-c", cfg, "-o", out+"/", src)
 	}
 	for _, c := range []struct {
