@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -297,24 +298,117 @@ func CommitAll(files []*StagedFile) error {
 
 // renameAll renames the staged files over their targets, holding the
 // temporary files' lock: a signal waits until they are all in place.
+// All or nothing: each file about to be replaced is first kept under a
+// second name in its staging folder (a hard link, or a copy where links
+// cannot be made), so that a rename that fails half-way (a file made
+// immutable, a file bind-mounted over) is undone: the files renamed
+// before it get their originals back, and new files go again.
 func renameAll(files []*StagedFile) error {
 	temps.Lock()
 	defer temps.Unlock()
 	if temps.closed {
 		return ErrInterrupted
 	}
-	for _, s := range files {
+	kept, err := keepOriginals(files)
+	defer dropKept(kept)
+	if err != nil {
+		return err
+	}
+	for i, s := range files {
 		if s.into {
 			continue
 		}
 		if err := rename(s.tmp, s.Path); err != nil {
-			return fmt.Errorf("writing %s: %v", s.Path, UnwrapPathError(err))
+			undoRenames(files[:i], kept)
+			return fmt.Errorf("writing %s: %v (the files written before it were put back)", s.Path, UnwrapPathError(err))
 		}
-		s.done = true
-		forget(s.tmp)
-		releaseLocked(s.dir)
+	}
+	for _, s := range files {
+		if !s.into {
+			s.done = true
+			forget(s.tmp)
+		}
+	}
+	dropKept(kept) // before the staging folders go, which must be empty
+	for _, s := range files {
+		if !s.into {
+			releaseLocked(s.dir)
+		}
 	}
 	return nil
+}
+
+// keepOriginals keeps each file about to be replaced under a second name
+// in its staging folder, by index in files ("" for none).
+func keepOriginals(files []*StagedFile) ([]string, error) {
+	kept := make([]string, len(files))
+	for i, s := range files {
+		if s.into || s.dir == nil {
+			continue
+		}
+		st, err := os.Lstat(s.Path)
+		if err != nil || !st.Mode().IsRegular() {
+			continue // nothing there to lose
+		}
+		k := filepath.Join(s.dir.path, filepath.Base(s.Path)+".orig-"+strconv.Itoa(i))
+		temps.paths[k] = true
+		kept[i] = k
+		if err := os.Link(s.Path, k); err != nil {
+			if err := copyKeeping(s.Path, k, st); err != nil {
+				return kept, fmt.Errorf("writing %s: keeping the original until every file is in place: %v", s.Path, UnwrapPathError(err))
+			}
+		}
+	}
+	return kept, nil
+}
+
+// copyKeeping copies a file, with its mode and owner.
+func copyKeeping(from, to string, st fs.FileInfo) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = keepOwnerAndMode(out, st)
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// undoRenames gives the files renamed so far their originals back, or
+// removes them where they are new.
+func undoRenames(done []*StagedFile, kept []string) {
+	for i, s := range done {
+		switch {
+		case s.into:
+		case kept[i] != "":
+			if os.Rename(kept[i], s.Path) == nil {
+				forget(kept[i])
+				kept[i] = ""
+			}
+		default:
+			os.Remove(s.Path)
+		}
+	}
+}
+
+// dropKept removes the originals kept.
+func dropKept(kept []string) {
+	for i, k := range kept {
+		if k != "" {
+			os.Remove(k)
+			forget(k)
+			kept[i] = ""
+		}
+	}
 }
 
 // writeInto copies the staged text into a device or FIFO, as a shell's

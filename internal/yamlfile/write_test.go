@@ -14,28 +14,47 @@ import (
 	"time"
 )
 
-// A rename that fails part-way leaves every file whole: the ones renamed
-// are new, the others old, and no temporary file stays behind.
+// A rename that fails part-way is undone: every file keeps its old
+// content (the ones renamed get their originals back), and no temporary
+// file stays behind.
 func TestWriteFilesInterrupted(t *testing.T) {
 	dir := t.TempDir()
-	a, b := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
-	os.WriteFile(a, []byte("old a\n"), 0o644)
+	a, b, c := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml"), filepath.Join(dir, "c.yaml")
+	os.WriteFile(a, []byte("old a\n"), 0o640)
 	os.WriteFile(b, []byte("old b\n"), 0o644)
+	inode := func(p string) uint64 {
+		st, err := os.Stat(p)
+		if err != nil {
+			return 0
+		}
+		return st.Sys().(*syscall.Stat_t).Ino
+	}
+	aIno := inode(a)
 	calls := 0
 	rename = func(from, to string) error {
 		calls++
-		if calls == 2 {
+		if calls == 3 {
 			return errors.New("disk on fire")
 		}
 		return os.Rename(from, to)
 	}
 	defer func() { rename = os.Rename }()
-	err := WriteFiles([]Staged{{Path: a, Data: []byte("new a\n"), Mode: 0o644}, {Path: b, Data: []byte("new b\n"), Mode: 0o644}})
-	if err == nil {
-		t.Fatal("want an error")
+	err := WriteFiles([]Staged{
+		{Path: a, Data: []byte("new a\n"), Mode: 0o644},
+		{Path: c, Data: []byte("new c\n"), Mode: 0o644},
+		{Path: b, Data: []byte("new b\n"), Mode: 0o644},
+	})
+	if err == nil || !strings.Contains(err.Error(), "the files written before it were put back") {
+		t.Fatalf("got %v, want the error and that the others were put back", err)
 	}
-	if got, _ := os.ReadFile(a); string(got) != "new a\n" {
-		t.Errorf("a = %q", got)
+	if got, _ := os.ReadFile(a); string(got) != "old a\n" || inode(a) != aIno {
+		t.Errorf("a = %q (inode %d, was %d), want its original back", got, inode(a), aIno)
+	}
+	if st, _ := os.Stat(a); st.Mode().Perm() != 0o640 {
+		t.Errorf("a's mode %v, want 0640 as it was", st.Mode().Perm())
+	}
+	if _, err := os.Stat(c); !os.IsNotExist(err) {
+		t.Errorf("c, new, is still there after the run failed: %v", err)
 	}
 	if got, _ := os.ReadFile(b); string(got) != "old b\n" {
 		t.Errorf("b = %q, want the old content whole", got)
