@@ -115,13 +115,8 @@ func ParseResourceList(data []byte) (*ResourceList, error) {
 // (two "items:", say): which one counts would depend on how it is read.
 // Items' keys are checked where each item is read.
 func uniqueKeys(root *yaml.Node) error {
-	first := map[string]int{}
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		k := root.Content[i]
-		if line, ok := first[k.Value]; ok {
-			return fmt.Errorf("stdin: the ResourceList has the key %s twice (lines %d and %d): a YAML mapping holds each key once", safetext.Quote(k.Value, safetext.MaxValue), line, k.Line)
-		}
-		first[k.Value] = k.Line
+	if d := yamlnode.DuplicateKeys(root); len(d) > 0 {
+		return fmt.Errorf("stdin: the ResourceList has the key %s twice (lines %d and %d): a YAML mapping holds each key once", safetext.Quote(d[0].Key, safetext.MaxValue), d[0].First, d[0].Line)
 	}
 	return nil
 }

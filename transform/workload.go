@@ -235,12 +235,14 @@ type foundPod struct {
 	err error
 }
 
-// flushStatus writes the text of every status annotation written.
+// flushStatus writes the text of every status annotation written, and
+// returns the size of pod annotations that now pass the API server's
+// limit (0: none).
 func (w *workload) flushStatus() (tooLarge int) {
 	for annotations, p := range w.pending {
 		p.node.Value = p.st.encode()
-		if apivalidation.ValidateAnnotationsSize(yamlnode.StringMap(annotations)) != nil {
-			tooLarge = annotationsSize(annotations)
+		if all := yamlnode.StringMap(annotations); apivalidation.ValidateAnnotationsSize(all) != nil {
+			tooLarge = annotationsSize(all)
 		}
 	}
 	w.pending = nil
@@ -249,9 +251,9 @@ func (w *workload) flushStatus() (tooLarge int) {
 
 // annotationsSize is what the API server counts of annotations against
 // its limit: every key and value.
-func annotationsSize(annotations *yaml.Node) int {
+func annotationsSize(annotations map[string]string) int {
 	n := 0
-	for k, v := range yamlnode.StringMap(annotations) {
+	for k, v := range annotations {
 		n += len(k) + len(v)
 	}
 	return n

@@ -348,6 +348,38 @@ func (d Duplicate) String() string {
 	return fmt.Sprintf("duplicate key %q: a YAML mapping holds each key once", d.Key)
 }
 
+// DuplicateKeys finds the keys that appear twice in one mapping, not
+// below it; each Duplicate's Path is its key.
+func DuplicateKeys(n *yaml.Node) []Duplicate {
+	var out []Duplicate
+	var seen map[string]int
+	if len(n.Content) > 16 {
+		seen = make(map[string]int, len(n.Content)/2)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		first := -1
+		if seen != nil {
+			if j, ok := seen[k.Value]; ok {
+				first = j
+			} else {
+				seen[k.Value] = i
+			}
+		} else {
+			for j := 0; j < i; j += 2 {
+				if n.Content[j].Value == k.Value && n.Content[j].Kind == yaml.ScalarNode {
+					first = j
+					break
+				}
+			}
+		}
+		if first >= 0 && k.Kind == yaml.ScalarNode {
+			out = append(out, Duplicate{Path: k.Value, Key: k.Value, Line: k.Line, First: n.Content[first].Line})
+		}
+	}
+	return out
+}
+
 // Duplicates finds every mapping key that appears twice in its mapping,
 // anywhere under n. yaml.v3 keeps both in the node tree, where the first
 // would be read and the second validated: kubectl refuses such input, and
@@ -376,30 +408,12 @@ func Duplicates(n *yaml.Node, prefix string) []Duplicate {
 	walk = func(n *yaml.Node) {
 		switch n.Kind {
 		case yaml.MappingNode:
-			var seen map[string]int
-			if len(n.Content) > 16 {
-				seen = make(map[string]int, len(n.Content)/2)
+			for _, d := range DuplicateKeys(n) {
+				d.Path = path(d.Key)
+				out = append(out, d)
 			}
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k := n.Content[i]
-				first := -1
-				if seen != nil {
-					if j, ok := seen[k.Value]; ok {
-						first = j
-					} else {
-						seen[k.Value] = i
-					}
-				} else {
-					for j := 0; j < i; j += 2 {
-						if n.Content[j].Value == k.Value && n.Content[j].Kind == yaml.ScalarNode {
-							first = j
-							break
-						}
-					}
-				}
-				if first >= 0 && k.Kind == yaml.ScalarNode {
-					out = append(out, Duplicate{Path: path(k.Value), Key: k.Value, Line: k.Line, First: n.Content[first].Line})
-				}
 				way = append(way, step{k.Value, -1})
 				walk(n.Content[i+1])
 				way = way[:len(way)-1]
