@@ -138,37 +138,6 @@ func TestResourceListKeysOnce(t *testing.T) {
 	}
 }
 
-// TestEmitSpelledWithAnEscape: whether a config may emit admission
-// policies is decided before the config is read, from its text; a key
-// spelled with an escape ("\u0065mit") must not pass for no emit.
-func TestEmitSpelledWithAnEscape(t *testing.T) {
-	t.Parallel()
-	in := `apiVersion: config.kubernetes.io/v1
-kind: ResourceList
-items:
-- apiVersion: v1
-  kind: Pod
-  metadata: {name: p}
-  spec:
-    containers: [{name: app, image: "a:1"}]
-functionConfig:
-  apiVersion: inject-sidecars.dev/v1alpha1
-  kind: SidecarInjection
-  metadata: {name: logging}
-  spec:
-    kubernetesVersion: "1.36"
-    admission: {"\u0065mit": true}
-    containers: [{name: fb, image: "fb:1"}]
-`
-	var out bytes.Buffer
-	if _, err := Run(strings.NewReader(in), &out, nil); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out.String(), "kind: MutatingAdmissionPolicy\n") {
-		t.Errorf("no policy emitted:\n%s", out.String())
-	}
-}
-
 // TestItemLinesCountFromTheInput: an item read on its own reports lines
 // of the input, as the whole read does, not of the item.
 func TestItemLinesCountFromTheInput(t *testing.T) {

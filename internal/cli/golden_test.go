@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -97,21 +98,29 @@ func krmGolden(t *testing.T, input, cfg []byte, want string, wantCode int) {
 	if code != 0 {
 		return
 	}
-	rl, err := fn.ReadResourceList(strings.NewReader(out))
+	_, got := krmItems(t, strings.NewReader(out))
+	if diff := cmp.Diff(testkit.Resources(t, []byte(want)), got); diff != "" {
+		t.Errorf("KRM output differs from plain mode (-plain +krm):\n%s", diff)
+	}
+}
+
+// krmItems reads a KRM run's output: the ResourceList, and its items as
+// plain data.
+func krmItems(t *testing.T, out io.Reader) (*fn.ResourceList, []any) {
+	t.Helper()
+	rl, err := fn.ReadResourceList(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []any
+	var items []any
 	for _, it := range rl.Items {
 		var v any
 		if err := it.YNode().Decode(&v); err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, v)
+		items = append(items, v)
 	}
-	if diff := cmp.Diff(testkit.Resources(t, []byte(want)), got); diff != "" {
-		t.Errorf("KRM output differs from plain mode (-plain +krm):\n%s", diff)
-	}
+	return rl, items
 }
 
 func compareGolden(t *testing.T, path, got string) {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/inject-sidecars/inject-sidecars/fn"
 	"github.com/inject-sidecars/inject-sidecars/internal/cli"
 	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
 )
@@ -101,18 +100,7 @@ func krmLoadsAlike(t *testing.T, input, config []byte, want, wantStderr string, 
 	if code != 0 {
 		return
 	}
-	rl, err := fn.ReadResourceList(&out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []any
-	for _, it := range rl.Items {
-		var v any
-		if err := it.YNode().Decode(&v); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, v)
-	}
+	rl, got := krmItems(t, &out)
 	if d := cmp.Diff(testkit.Resources(t, []byte(want)), got); d != "" {
 		t.Errorf("KRM output differs from plain mode (-plain +krm):\n%s", d)
 	}
