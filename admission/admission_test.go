@@ -22,11 +22,7 @@ func injection(t *testing.T, spec string) *transform.Injection {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := v1alpha1.Decode(n.YNode())
-	if err != nil {
-		t.Fatal(err)
-	}
-	inj, err := transform.NewInjection(c)
+	inj, _, err := transform.Load(n.YNode(), v1alpha1.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

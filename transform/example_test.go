@@ -33,12 +33,7 @@ spec:
   - name: log-shipper # ships /var/log/app
     image: fluent/fluent-bit:3.1.4
 `)
-	c, err := v1alpha1.Decode(config.YNode())
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	inj, err := transform.NewInjection(c)
+	inj, _, err := transform.Load(config.YNode(), v1alpha1.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -90,13 +85,7 @@ spec:
     image: app:1
 `))
 	config, _ := yaml.Parse("apiVersion: v1\nkind: ConfigMap\ndata: {name: mesh, image: 'envoy:1'}\n")
-	c, err := v1alpha1.Decode(config.YNode())
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	c.Spec.Action = v1alpha1.Uninject
-	inj, err := transform.NewInjection(c)
+	inj, _, err := transform.Load(config.YNode(), v1alpha1.Options{Uninject: true})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -162,12 +151,7 @@ spec:
 		nodes[i] = n.YNode()
 	}
 	config, _ := yaml.Parse("apiVersion: v1\nkind: ConfigMap\ndata: {name: logging, image: 'fluent/fluent-bit:3.1.4'}\n")
-	c, err := v1alpha1.Decode(config.YNode())
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	inj, err := transform.NewInjection(c)
+	inj, _, err := transform.Load(config.YNode(), v1alpha1.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
