@@ -132,6 +132,12 @@ func lineEnd(s string, at int) int {
 	return len(s)
 }
 
+// itemBatch is how many items a worker takes at a time: handing one over
+// costs a tenth of injecting a small one. Four made a KRM run on 5,000
+// Deployments a tenth faster than one; eight and sixteen, slower again,
+// with more held.
+const itemBatch = 4
+
 // errWhole means the items must be read with the whole list after all.
 var errWhole = errors.New("read the list whole")
 
@@ -170,7 +176,7 @@ func processItems(rl *ResourceList, items []itemText) (framework.Results, []stri
 // which injections any of them matched.
 func injectItems(in *transform.Injector, items []itemText, configFile map[string]*framework.File) (results framework.Results, out []string, matched []bool, err error) {
 	out = make([]string, 0, len(items))
-	err = workers.Ordered(workers.Window(), workers.FromSlice(items),
+	err = workers.OrderedBatches(workers.Window(), itemBatch, workers.FromSlice(items),
 		func(it itemText) (itemDone, error) { return processItem(in, it, configFile) },
 		func(d itemDone) error {
 			out = append(out, d.text)

@@ -44,20 +44,29 @@ func count(n int, ignoreStop bool, sent *int, end error) func(func(int) error) e
 	}
 }
 
+var (
+	errWork    = errors.New("work failed")
+	errDeliver = errors.New("deliver failed")
+	errProduce = errors.New("produce failed")
+)
+
+// orderedCase is one row of TestOrdered.
+type orderedCase struct {
+	name        string
+	n, window   int
+	ignoreStop  bool  // produce goes on sending after send failed
+	produceErr  error // what produce returns at its end
+	workFail    int   // the item work fails on; -1 for none
+	deliverFail int   // the item deliver fails on; -1 for none
+	want        []int // what deliver was given, in order
+	wantErr     error
+}
+
+// batches are the batch sizes every row runs with: one item, batches
+// that do not divide the rows' counts, and batches larger than some.
+var batches = []int{1, 3, 32}
+
 func TestOrdered(t *testing.T) {
-	errWork := errors.New("work failed")
-	errDeliver := errors.New("deliver failed")
-	errProduce := errors.New("produce failed")
-	type tc struct {
-		name        string
-		n, window   int
-		ignoreStop  bool  // produce goes on sending after send failed
-		produceErr  error // what produce returns at its end
-		workFail    int   // the item work fails on; -1 for none
-		deliverFail int   // the item deliver fails on; -1 for none
-		want        []int // what deliver was given, in order
-		wantErr     error
-	}
 	upTo := func(n int) []int {
 		s := make([]int, n)
 		for i := range s {
@@ -65,7 +74,7 @@ func TestOrdered(t *testing.T) {
 		}
 		return s
 	}
-	cases := []tc{
+	cases := []orderedCase{
 		{name: "no items", n: 0, window: 4, workFail: -1, deliverFail: -1, want: upTo(0)},
 		{name: "one item", n: 1, window: 4, workFail: -1, deliverFail: -1, want: upTo(1)},
 		{name: "order kept", n: 1000, window: 8, workFail: -1, deliverFail: -1, want: upTo(1000)},
@@ -75,78 +84,89 @@ func TestOrdered(t *testing.T) {
 		{name: "work fails on the first", n: 1000, window: 8, workFail: 0, deliverFail: -1, want: upTo(0), wantErr: errWork},
 		{name: "deliver fails: never called again", n: 1000, window: 8, workFail: -1, deliverFail: 300, want: upTo(301), wantErr: errDeliver},
 		{name: "produce fails: what it sent delivered", n: 200, window: 8, produceErr: errProduce, workFail: -1, deliverFail: -1, want: upTo(200), wantErr: errProduce},
+		{name: "produce fails mid-batch: what it sent delivered", n: 7, window: 8, produceErr: errProduce, workFail: -1, deliverFail: -1, want: upTo(7), wantErr: errProduce},
 		{name: "work's error comes before produce's", n: 200, window: 8, produceErr: errProduce, workFail: 100, deliverFail: -1, want: upTo(100), wantErr: errWork},
 		{name: "produce sends on after the stop", n: 1000, window: 8, ignoreStop: true, workFail: 40, deliverFail: -1, want: upTo(40), wantErr: errWork},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			for _, p := range procs {
-				withProcs(t, p, func(t *testing.T) {
-					var got []int
-					sent := 0
-					err := workers.Ordered(c.window, count(c.n, c.ignoreStop, &sent, c.produceErr),
-						func(i int) (int, error) {
-							if i == c.workFail {
-								return 0, errWork
-							}
-							return i * 10, nil
-						},
-						func(v int) error {
-							got = append(got, v)
-							if v == c.deliverFail*10 {
-								return errDeliver
-							}
-							return nil
-						})
-					if !errors.Is(err, c.wantErr) || (err == nil) != (c.wantErr == nil) {
-						t.Errorf("error %v, want %v", err, c.wantErr)
-					}
-					if diff := cmp.Diff(c.want, got, cmpopts.EquateEmpty()); diff != "" {
-						t.Errorf("delivered (-want +got):\n%s", diff)
-					}
-					// Stopped early: at most a window past the failing item.
-					if fail := max(c.workFail, c.deliverFail); fail >= 0 && !c.ignoreStop && sent > fail+1+max(c.window, 1) {
-						t.Errorf("sent %d items, want the run stopped by %d", sent, fail+1+c.window)
-					}
-				})
+		for _, batch := range batches {
+			t.Run(fmt.Sprintf("%s/batch=%d", c.name, batch), func(t *testing.T) {
+				for _, p := range procs {
+					withProcs(t, p, func(t *testing.T) { testOrdered(t, c, batch) })
+				}
+			})
+		}
+	}
+}
+
+func testOrdered(t *testing.T, c orderedCase, batch int) {
+	var got []int
+	sent := 0
+	err := workers.OrderedBatches(c.window, batch, count(c.n, c.ignoreStop, &sent, c.produceErr),
+		func(i int) (int, error) {
+			if i == c.workFail {
+				return 0, errWork
 			}
+			return i * 10, nil
+		},
+		func(v int) error {
+			got = append(got, v)
+			if v == c.deliverFail*10 {
+				return errDeliver
+			}
+			return nil
 		})
+	if !errors.Is(err, c.wantErr) || (err == nil) != (c.wantErr == nil) {
+		t.Errorf("error %v, want %v", err, c.wantErr)
+	}
+	if diff := cmp.Diff(c.want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("delivered (-want +got):\n%s", diff)
+	}
+	// Stopped early: at most a window of batches, and the batch being
+	// filled, past the failing item.
+	most := (max(c.window, 1) + 1) * batch
+	if fail := max(c.workFail, c.deliverFail); fail >= 0 && !c.ignoreStop && sent > fail+1+most {
+		t.Errorf("sent %d items, want the run stopped by %d", sent, fail+1+most)
 	}
 }
 
 // TestOrderedWindow counts the items in flight (from the start of their
-// work to the end of their delivery): never more than the window, which
-// fills while the first item's delivery waits.
+// work to the end of their delivery): never more than the window of
+// batches holds, which fills while the first item's delivery waits.
 func TestOrderedWindow(t *testing.T) {
 	for _, window := range []int{1, 2, 3, 16} {
-		t.Run(fmt.Sprint("window=", window), func(t *testing.T) {
-			for _, p := range procs {
-				withProcs(t, p, func(t *testing.T) {
-					var inFlight, most atomic.Int64
-					sent := 0
-					err := workers.Ordered(window, count(500, false, &sent, nil),
-						func(i int) (int, error) {
-							n := inFlight.Add(1)
-							for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-							}
-							return i, nil
-						},
-						func(i int) error {
-							if i == 0 {
-								waitFor(t, func() bool { return inFlight.Load() >= int64(window) })
-							}
-							inFlight.Add(-1)
-							return nil
-						})
-					if err != nil {
-						t.Fatal(err)
-					}
-					if got, want := most.Load(), int64(window); got != want {
-						t.Errorf("at most %d items in flight, want %d", got, want)
-					}
-				})
+		for _, batch := range batches {
+			t.Run(fmt.Sprintf("window=%d/batch=%d", window, batch), func(t *testing.T) {
+				for _, p := range procs {
+					withProcs(t, p, func(t *testing.T) { testOrderedWindow(t, window, batch) })
+				}
+			})
+		}
+	}
+}
+
+func testOrderedWindow(t *testing.T, window, batch int) {
+	var inFlight, most atomic.Int64
+	sent := 0
+	err := workers.OrderedBatches(window, batch, count(2*window*batch+1, false, &sent, nil),
+		func(i int) (int, error) {
+			n := inFlight.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
 			}
+			return i, nil
+		},
+		func(i int) error {
+			if i == 0 {
+				waitFor(t, func() bool { return inFlight.Load() >= int64(window*batch) })
+			}
+			inFlight.Add(-1)
+			return nil
 		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := most.Load(), int64(window*batch); got != want {
+		t.Errorf("at most %d items in flight, want %d", got, want)
 	}
 }
 
