@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -165,8 +167,11 @@ func WriteResourceList(out io.Writer, rl *ResourceList) error {
 // bytes as one by one. Each is encoded on its own: yaml.v3's emitter
 // keeps every event of a stream until the stream ends, so one encoder
 // for a whole list would hold all of them.
+//
+// A result takes microseconds to encode, about what handing it to a
+// worker and back costs, so they go to the workers in batches.
 func writeEach[T any](w io.Writer, items []T, node func(T) *yaml.Node) error {
-	return workers.Ordered(workers.Window(), workers.FromSlice(items),
+	return workers.OrderedBatches(workers.Window(), encodeBatch, workers.FromSlice(items),
 		func(it T) (*bytes.Buffer, error) {
 			b := buffers.Get().(*bytes.Buffer)
 			b.Reset()
@@ -179,6 +184,9 @@ func writeEach[T any](w io.Writer, items []T, node func(T) *yaml.Node) error {
 			return err
 		})
 }
+
+// encodeBatch is how many items writeEach gives a worker at a time.
+const encodeBatch = 32
 
 // buffers are writeEach's encoding buffers, reused.
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
@@ -303,7 +311,7 @@ func processKRM(in io.Reader, onInput func(int64)) (rl *ResourceList) {
 	fail := func(err error) *ResourceList {
 		return &ResourceList{APIVersion: resourceListAPIVersion, Results: framework.Results{{Message: err.Error(), Severity: framework.Error}}}
 	}
-	data, err := io.ReadAll(in)
+	data, err := readText(in)
 	if err != nil {
 		return fail(fmt.Errorf("reading stdin: %w", err))
 	}
@@ -325,7 +333,7 @@ func processKRM(in io.Reader, onInput func(int64)) (rl *ResourceList) {
 	// A config that may emit admission policies (spec.admission.emit)
 	// is run on the whole list, where the policies join the items. The
 	// key may be spelled with an escape, so a backslash counts too.
-	if rest, items, ok := splitItems(string(data)); ok && !strings.Contains(rest, "emit") && !strings.Contains(rest, `\`) {
+	if rest, items, ok := splitItems(data); ok && !strings.Contains(rest, "emit") && !strings.Contains(rest, `\`) {
 		if head, err := ParseResourceList([]byte(rest)); err == nil && len(head.Items) == 0 {
 			results, texts, err := processItems(head, items)
 			if err == nil {
@@ -335,11 +343,25 @@ func processKRM(in io.Reader, onInput func(int64)) (rl *ResourceList) {
 			// errWhole: the list is read whole below.
 		}
 	}
-	if rl, err = ParseResourceList(data); err != nil {
+	if rl, err = ParseResourceList([]byte(data)); err != nil {
 		return fail(err)
 	}
 	rl.Results = Process(rl)
 	return rl
+}
+
+// readText reads all of in as one string, in one buffer: the items are
+// slices of it. A regular file's size is known up front, so it is read
+// without the buffer growing on the way.
+func readText(in io.Reader) (string, error) {
+	var b strings.Builder
+	if f, ok := in.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() < math.MaxInt32 {
+			b.Grow(int(fi.Size()) + bytes.MinRead)
+		}
+	}
+	_, err := io.Copy(&b, in)
+	return b.String(), err
 }
 
 func bugResult(r any) *framework.Result {

@@ -3,6 +3,8 @@ package fn
 import (
 	"bytes"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -165,5 +167,61 @@ func TestItemLinesCountFromTheInput(t *testing.T) {
 	whole := head + "items:\n  " + strings.ReplaceAll(strings.TrimSuffix(items, "\n"), "\n", "\n  ") + "\n" + cfg
 	if got, want := message(split), message(whole); got != want || !strings.Contains(got, "(line 10; first at line 9)") {
 		t.Errorf("read by item: %s\nread whole:   %s\nwant lines 10 and 9", got, want)
+	}
+}
+
+// readText reads all of its input whatever the size stat gives: exact
+// (a file), none (a pipe), or wrong (a /proc file says 0 and has text).
+func TestReadText(t *testing.T) {
+	t.Parallel()
+	want := strings.Repeat("apiVersion: v1\nkind: ResourceList\n", 5000)
+	file := filepath.Join(t.TempDir(), "rl.yaml")
+	if err := os.WriteFile(file, []byte(want), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	open := func(path string) func(t *testing.T) io.Reader {
+		return func(t *testing.T) io.Reader {
+			f, err := os.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { f.Close() })
+			return f
+		}
+	}
+	pipe := func(t *testing.T) io.Reader {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			io.WriteString(w, want)
+			w.Close()
+		}()
+		t.Cleanup(func() { r.Close() })
+		return r
+	}
+	for _, c := range []struct {
+		name  string
+		in    func(t *testing.T) io.Reader
+		exact bool // the text is want
+	}{
+		{"file", open(file), true},
+		{"pipe", pipe, true},
+		{"reader", func(*testing.T) io.Reader { return strings.NewReader(want) }, true},
+		{"size 0 with text", open("/proc/self/status"), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := readText(c.in(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case c.exact && got != want:
+				t.Errorf("read %d bytes, want the %d written", len(got), len(want))
+			case !c.exact && !strings.Contains(got, "\nPid:"):
+				t.Errorf("read %q, want all of /proc/self/status", got)
+			}
+		})
 	}
 }
