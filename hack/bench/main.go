@@ -172,13 +172,14 @@ func run(bin, kustomize string, runs int, sizes, ksizes string, files int) error
 	// Each case runs ours and the kyaml round trip of the same input pair
 	// by pair; ratios below 1 are faster (or smaller) than kyaml.
 	row := func(r result) {
-		fmt.Printf("%-28s %8.2fx %8.2fx %8.2fx %8.2fx %8dM %8dM\n", r.name,
+		fmt.Printf("%-28s %8.2fx %8.2fx %8.2fx %8.2fx %8dM %8dM %9s %9s\n", r.name,
 			ratio(r.ours.wall, r.rt.wall), ratio(r.ours1.wall, r.rt.wall),
-			float64(r.ours.rss)/float64(r.rt.rss), float64(r.ours1.rss)/float64(r.rt.rss), r.ours.rss/1024, r.rt.rss/1024)
+			float64(r.ours.rss)/float64(r.rt.rss), float64(r.ours1.rss)/float64(r.rt.rss), r.ours.rss/1024, r.rt.rss/1024,
+			r.ours.wall.Round(time.Millisecond), r.rt.wall.Round(time.Millisecond))
 	}
 	header := func(title string) {
 		fmt.Printf("\n%s (median of %d runs each, run pair by pair)\n", title, runs)
-		fmt.Printf("%-28s %9s %9s %9s %9s %9s %9s\n", "input", "time", "time 1cpu", "memory", "mem 1cpu", "ours RSS", "kyaml RSS")
+		fmt.Printf("%-28s %9s %9s %9s %9s %9s %9s %9s %9s\n", "input", "time", "time 1cpu", "memory", "mem 1cpu", "ours RSS", "kyaml RSS", "ours", "kyaml")
 	}
 	three := func(name string, ours func(env []string) (sample, error), base func() (sample, error)) (result, error) {
 		a, b, err := pair(runs, func() (sample, error) { return ours(nil) }, base)
