@@ -326,3 +326,34 @@ func TestInPlaceLargeFiles(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// A failed run writes nothing, and that includes folders: the ones made
+// for its outputs are removed again; folders that were there stay.
+func TestFailedRunLeavesNoFolder(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ name, out string }{
+		{"-o DIR/", "out/new/deeper/"},
+		{"-o FILE in a new folder", "out/new/all.yaml"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir, cfg, app := filesDir(t)
+			testkit.WriteFiles(t, dir, map[string]string{
+				"out/kept.yaml": "kept: true\n",
+				"in/a.yaml":     strings.Replace(trustApp, "NAME", "b", 1),
+				"in/b.yaml":     "apiVersion: v1\nkind: Pod\nmetadata: {name: b\n", // not valid YAML
+			})
+			_, stderr, code := Invoke(t, nil, "-c", cfg, "-o", filepath.Join(dir, tt.out), app, filepath.Join(dir, "in"))
+			if code != exitError || !strings.Contains(stderr, "not valid YAML") {
+				t.Fatalf("exit %d, want 1 and the YAML error:\n%s", code, stderr)
+			}
+			if _, err := os.Lstat(filepath.Join(dir, "out/new")); !os.IsNotExist(err) {
+				entries, _ := filepath.Glob(filepath.Join(dir, "out/new/*"))
+				t.Errorf("out/new left after a failed run (%v), holding %v", err, entries)
+			}
+			if got, _ := os.ReadFile(filepath.Join(dir, "out/kept.yaml")); string(got) != "kept: true\n" {
+				t.Errorf("out/kept.yaml = %q", got)
+			}
+		})
+	}
+}

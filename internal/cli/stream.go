@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -222,12 +224,11 @@ func (s *sink) discard() {
 		s.stdout.Close()
 		yamlfile.RemoveTemp(s.stdout.Name())
 	}
+	var all []*yamlfile.StagedFile
 	if s.single != nil {
-		s.single.Discard()
+		all = append(all, s.single)
 	}
-	for _, f := range s.files {
-		f.Discard()
-	}
+	yamlfile.DiscardAll(append(all, slices.Collect(maps.Values(s.files))...))
 }
 
 // commit writes the output: stdout from its spool, the files by renaming
@@ -252,7 +253,7 @@ func (s *sink) commit(stdout io.Writer) error {
 		return err
 	case toSingle:
 		if err := s.stream.Flush(); err != nil {
-			s.single.Discard()
+			yamlfile.DiscardAll([]*yamlfile.StagedFile{s.single})
 			return err
 		}
 		return yamlfile.CommitAll([]*yamlfile.StagedFile{s.single})

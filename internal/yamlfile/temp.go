@@ -3,9 +3,11 @@ package yamlfile
 import (
 	"errors"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,9 +21,10 @@ var temps = struct {
 	sync.Mutex
 	paths  map[string]bool
 	dirs   map[string]*stageDir // staging folders, by the folder they are in
+	made   map[string]bool      // folders made for outputs not yet in place
 	closed bool
 	n      uint64 // names the files in staging folders
-}{paths: map[string]bool{}, dirs: map[string]*stageDir{}}
+}{paths: map[string]bool{}, dirs: map[string]*stageDir{}, made: map[string]bool{}}
 
 // stageDir is a staging folder: a private folder (0700, a random name
 // starting with a dot, so a folder input skips it) inside the folder
@@ -49,6 +52,66 @@ func RemoveTemps() {
 	for dir, d := range temps.dirs {
 		os.Remove(d.path)
 		delete(temps.dirs, dir)
+	}
+	// Innermost first: a longer path cannot hold a shorter one.
+	for _, dir := range slices.SortedFunc(maps.Keys(temps.made), func(a, b string) int { return len(b) - len(a) }) {
+		os.Remove(dir)
+		delete(temps.made, dir)
+	}
+}
+
+// makeFolders makes dir and the folders above it that are missing, as
+// os.MkdirAll does, and returns the ones it made, outermost first.
+func makeFolders(dir string) ([]string, error) {
+	var missing []string
+	for p := dir; ; p = filepath.Dir(p) {
+		if _, err := os.Lstat(p); !errors.Is(err, fs.ErrNotExist) || filepath.Dir(p) == p {
+			break
+		}
+		missing = append(missing, p)
+	}
+	slices.Reverse(missing)
+	temps.Lock()
+	defer temps.Unlock()
+	if temps.closed {
+		return nil, ErrInterrupted
+	}
+	err := os.MkdirAll(dir, 0o777)
+	var made []string
+	for _, p := range missing {
+		if st, serr := os.Lstat(p); serr == nil && st.IsDir() {
+			made = append(made, p)
+			temps.made[p] = true
+		}
+	}
+	if err != nil {
+		removeFoldersLocked(made)
+		return nil, err
+	}
+	return made, nil
+}
+
+// removeFolders removes folders makeFolders made, innermost first, if
+// they are empty.
+func removeFolders(made []string) {
+	temps.Lock()
+	defer temps.Unlock()
+	removeFoldersLocked(made)
+}
+
+func removeFoldersLocked(made []string) {
+	for _, dir := range slices.Backward(made) {
+		os.Remove(dir)
+		delete(temps.made, dir)
+	}
+}
+
+// keepFolders says the folders made for a file stay: it is in place.
+func keepFolders(made []string) {
+	temps.Lock()
+	defer temps.Unlock()
+	for _, dir := range made {
+		delete(temps.made, dir)
 	}
 }
 

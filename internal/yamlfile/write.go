@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,6 +70,9 @@ type StagedFile struct {
 	keep   fs.FileInfo // the file replaced, whose mode and owner are kept
 	done   bool        // in place
 	err    error
+	// made are the folders made for the file, outermost first: a failed
+	// run removes them again.
+	made []string
 }
 
 // Stage starts writing a file at path.
@@ -99,14 +103,19 @@ func Stage(path string, o StageOptions) (*StagedFile, error) {
 		if lst, lerr := os.Lstat(path); lerr == nil && lst.Mode()&fs.ModeSymlink != 0 {
 			return nil, fmt.Errorf("%s is a symlink to a missing file: it is not written through; remove the link or write elsewhere", path)
 		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o777); err != nil {
+		made, err := makeFolders(filepath.Dir(path))
+		if err != nil {
 			return nil, fmt.Errorf("writing %s: %v", path, UnwrapPathError(err))
 		}
 		mode := o.Mode.Perm()
 		if mode == 0 {
 			mode = 0o666
 		}
-		return newStaged(path, filepath.Dir(path), filepath.Base(path)+".tmp-*", mode, StagedFile{Path: path, sync: o.Sync})
+		s, err := newStaged(path, filepath.Dir(path), filepath.Base(path)+".tmp-*", mode, StagedFile{Path: path, sync: o.Sync, made: made})
+		if err != nil {
+			removeFolders(made)
+		}
+		return s, err
 	default:
 		return nil, fmt.Errorf("writing %s: %v", path, UnwrapPathError(err))
 	}
@@ -259,6 +268,19 @@ func (s *StagedFile) Discard() {
 	}
 }
 
+// DiscardAll removes the temporary files, then the folders made for
+// them, innermost first: a failed run leaves no folder it made behind.
+// A folder that holds anything else by then stays.
+func DiscardAll(files []*StagedFile) {
+	for _, s := range files {
+		s.Discard()
+	}
+	for _, s := range slices.Backward(files) {
+		removeFolders(s.made)
+		s.made = nil
+	}
+}
+
 // rename is os.Rename; tests swap it to fail part-way.
 var rename = os.Rename
 
@@ -269,9 +291,7 @@ var rename = os.Rename
 // is removed.
 func CommitAll(files []*StagedFile) error {
 	fail := func(err error) error {
-		for _, s := range files {
-			s.Discard()
-		}
+		DiscardAll(files)
 		return err
 	}
 	for _, s := range files {
@@ -286,6 +306,9 @@ func CommitAll(files []*StagedFile) error {
 		return fail(err)
 	}
 	syncFolders(files)
+	for _, s := range files {
+		keepFolders(s.made)
+	}
 	for _, s := range files {
 		if s.into {
 			if err := s.writeInto(); err != nil {
