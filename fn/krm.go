@@ -171,7 +171,7 @@ func WriteResourceList(out io.Writer, rl *ResourceList) error {
 // A result takes microseconds to encode, about what handing it to a
 // worker and back costs, so they go to the workers in batches.
 func writeEach[T any](w io.Writer, items []T, node func(T) *yaml.Node) error {
-	return workers.OrderedBatches(workers.Window(), encodeBatch, workers.FromSlice(items),
+	return workers.OrderedBatches(workers.Window(), workers.Batch[T]{Items: encodeBatch}, workers.FromSlice(items),
 		func(it T) (*bytes.Buffer, error) {
 			b := buffers.Get().(*bytes.Buffer)
 			b.Reset()

@@ -176,7 +176,7 @@ func processItems(rl *ResourceList, items []itemText) (framework.Results, []stri
 // which injections any of them matched.
 func injectItems(in *transform.Injector, items []itemText, configFile map[string]*framework.File) (results framework.Results, out []string, matched []bool, err error) {
 	out = make([]string, 0, len(items))
-	err = workers.OrderedBatches(workers.Window(), itemBatch, workers.FromSlice(items),
+	err = workers.OrderedBatches(workers.Window(), workers.Batch[itemText]{Items: itemBatch}, workers.FromSlice(items),
 		func(it itemText) (itemDone, error) { return processItem(in, it, configFile) },
 		func(d itemDone) error {
 			out = append(out, d.text)

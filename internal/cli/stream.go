@@ -308,8 +308,10 @@ func pipeline(srcs []*yamlfile.Source, injector *transform.Injector, render bool
 }
 
 // docBatch is how many documents a worker takes at a time: handing one
-// over costs about a tenth of injecting a small one.
-const docBatch = 4
+// over costs about a tenth of injecting a small one. A large document
+// goes alone, so the window holds no more large ones than without
+// batches.
+var docBatch = workers.Batch[job]{Items: 4, Bytes: 16 << 10, Size: func(j job) int { return len(j.doc.Raw) }}
 
 // feed sends the sources' documents, in order.
 func feed(srcs []*yamlfile.Source, send func(job) error) error {

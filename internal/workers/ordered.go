@@ -45,19 +45,34 @@ func FromSlice[T any](s []T) func(send func(T) error) error {
 // garbage collector's worker its turns. Run all on one goroutine, plain
 // mode's collections were all assists, with a sixth more memory.
 func Ordered[In, Out any](window int, produce func(send func(In) error) error, work func(In) (Out, error), deliver func(Out) error) error {
-	return OrderedBatches(window, 1, produce, work, deliver)
+	return OrderedBatches(window, Batch[In]{}, produce, work, deliver)
 }
 
-// OrderedBatches is Ordered handing the items to the workers batch at a
-// time (consecutive items, a worker working one batch in order), and the
-// window counted in batches. Handing a batch over and back wakes
-// goroutines on other cores, which costs microseconds, about as much as
-// encoding a small object: items that take little work go in batches.
-func OrderedBatches[In, Out any](window, batch int, produce func(send func(In) error) error, work func(In) (Out, error), deliver func(Out) error) error {
+// Batch says how many consecutive items go to a worker at a time: up to
+// Items of them (at least one), and, when Size gives an item's size, no
+// more once they add up to Bytes, so a large item goes alone.
+type Batch[In any] struct {
+	Items int
+	Bytes int
+	Size  func(In) int
+}
+
+// full reports whether a batch of n items, of size bytes in all, is
+// ready to go.
+func (b Batch[In]) full(n, bytes int) bool {
+	return n >= b.Items || b.Size != nil && bytes >= b.Bytes
+}
+
+// OrderedBatches is Ordered handing the items to the workers a batch at
+// a time (a worker works a batch's items in order), the window counted
+// in batches. Handing a batch over and back wakes goroutines on other
+// cores, which costs microseconds, about as much as encoding a small
+// object: items that take little work go in batches.
+func OrderedBatches[In, Out any](window int, batch Batch[In], produce func(send func(In) error) error, work func(In) (Out, error), deliver func(Out) error) error {
 	window = max(window, 1)
 	r := &run[In, Out]{
 		work:  work,
-		batch: max(batch, 1),
+		batch: batch,
 		slots: make(chan struct{}, window),
 		jobs:  make(chan *task[In, Out]),
 		queue: make(chan *task[In, Out], window),
@@ -93,8 +108,9 @@ type task[In, Out any] struct {
 // collector stops the run.
 type run[In, Out any] struct {
 	work       func(In) (Out, error)
-	batch      int
+	batch      Batch[In]
 	pending    []In
+	pendingLen int // the pending items' sizes, added up
 	slots      chan struct{}
 	jobs       chan *task[In, Out]
 	queue      chan *task[In, Out]
@@ -122,7 +138,10 @@ func (r *run[In, Out]) send(in In) error {
 	default:
 	}
 	r.pending = append(r.pending, in)
-	if len(r.pending) < r.batch {
+	if r.batch.Size != nil {
+		r.pendingLen += r.batch.Size(in)
+	}
+	if !r.batch.full(len(r.pending), r.pendingLen) {
 		return nil
 	}
 	return r.dispatch()
@@ -145,7 +164,7 @@ func (r *run[In, Out]) dispatch() error {
 		return errStopped
 	}
 	t := &task[In, Out]{in: r.pending, done: make(chan struct{})}
-	r.pending = make([]In, 0, r.batch)
+	r.pending, r.pendingLen = make([]In, 0, len(r.pending)), 0
 	r.jobs <- t
 	r.queue <- t
 	return nil

@@ -102,7 +102,7 @@ func TestOrdered(t *testing.T) {
 func testOrdered(t *testing.T, c orderedCase, batch int) {
 	var got []int
 	sent := 0
-	err := workers.OrderedBatches(c.window, batch, count(c.n, c.ignoreStop, &sent, c.produceErr),
+	err := workers.OrderedBatches(c.window, workers.Batch[int]{Items: batch}, count(c.n, c.ignoreStop, &sent, c.produceErr),
 		func(i int) (int, error) {
 			if i == c.workFail {
 				return 0, errWork
@@ -133,22 +133,33 @@ func testOrdered(t *testing.T, c orderedCase, batch int) {
 // TestOrderedWindow counts the items in flight (from the start of their
 // work to the end of their delivery): never more than the window of
 // batches holds, which fills while the first item's delivery waits.
+// Items as large as a batch's bytes go one to a batch.
 func TestOrderedWindow(t *testing.T) {
+	large := func(int) int { return 100 }
 	for _, window := range []int{1, 2, 3, 16} {
 		for _, batch := range batches {
 			t.Run(fmt.Sprintf("window=%d/batch=%d", window, batch), func(t *testing.T) {
 				for _, p := range procs {
-					withProcs(t, p, func(t *testing.T) { testOrderedWindow(t, window, batch) })
+					withProcs(t, p, func(t *testing.T) { testOrderedWindow(t, window, workers.Batch[int]{Items: batch}, window*batch) })
+				}
+			})
+			t.Run(fmt.Sprintf("window=%d/batch=%d/large items", window, batch), func(t *testing.T) {
+				for _, p := range procs {
+					withProcs(t, p, func(t *testing.T) {
+						testOrderedWindow(t, window, workers.Batch[int]{Items: batch, Bytes: 100, Size: large}, window)
+					})
 				}
 			})
 		}
 	}
 }
 
-func testOrderedWindow(t *testing.T, window, batch int) {
+// testOrderedWindow runs 2·want+1 items with a window and batches, and
+// checks that at most want of them were in flight at once.
+func testOrderedWindow(t *testing.T, window int, batch workers.Batch[int], want int) {
 	var inFlight, most atomic.Int64
 	sent := 0
-	err := workers.OrderedBatches(window, batch, count(2*window*batch+1, false, &sent, nil),
+	err := workers.OrderedBatches(window, batch, count(2*want+1, false, &sent, nil),
 		func(i int) (int, error) {
 			n := inFlight.Add(1)
 			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
@@ -157,7 +168,7 @@ func testOrderedWindow(t *testing.T, window, batch int) {
 		},
 		func(i int) error {
 			if i == 0 {
-				waitFor(t, func() bool { return inFlight.Load() >= int64(window*batch) })
+				waitFor(t, func() bool { return inFlight.Load() >= int64(want) })
 			}
 			inFlight.Add(-1)
 			return nil
@@ -165,7 +176,7 @@ func testOrderedWindow(t *testing.T, window, batch int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := most.Load(), int64(window*batch); got != want {
+	if got := most.Load(); got != int64(want) {
 		t.Errorf("at most %d items in flight, want %d", got, want)
 	}
 }
