@@ -61,6 +61,12 @@ func (it itemText) yaml() string {
 // text without them (its "items:" key left with no value); ok is false
 // for any layout but the simple one.
 func splitItems(data string) (rest string, items []itemText, ok bool) {
+	if strings.ContainsRune(data, '\r') {
+		// CRLF line ends: an untouched item written as it came would
+		// keep them, among changed items' LF. Read whole, it all comes
+		// out with LF, as kyaml writes it.
+		return "", nil, false
+	}
 	itemsKey := itemsKeyEnd(data)
 	if itemsKey < 0 {
 		return "", nil, false

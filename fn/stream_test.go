@@ -99,7 +99,9 @@ func TestItemsReadEitherWay(t *testing.T) {
 // TestItemsSplitOnlyWhenSafe: the item-by-item read gives way to the
 // whole read wherever it would read or write something else: a line of
 // a tab (not blank to YAML), a last item with no line end (writing it
-// back with one would change a block scalar's value). (A second
+// back with one would change a block scalar's value), a carriage return
+// (an untouched item written as it came would keep its CRLF line ends
+// beside changed items' LF: TestCRLFResourceList). (A second
 // "items:" key is refused by reading what is left: TestResourceListKeysOnce.)
 func TestItemsSplitOnlyWhenSafe(t *testing.T) {
 	t.Parallel()
@@ -114,6 +116,7 @@ func TestItemsSplitOnlyWhenSafe(t *testing.T) {
 		"a line of spaces":        {head + "items:\n" + strings.Replace(item, "      text\n", "      text\n   \n      more\n", 1), true},
 		"no line end at the end":  {head + "items:\n" + strings.TrimSuffix(item, "\n"), false},
 		"no line end after items": {head + "items:\n" + item + "functionConfig: {}", true},
+		"CRLF line ends":          {strings.ReplaceAll(head+"items:\n"+item, "\n", "\r\n"), false},
 	} {
 		if _, _, ok := splitItems(tt.in); ok != tt.ok {
 			t.Errorf("%s: split %v, want %v", name, ok, tt.ok)
@@ -223,5 +226,54 @@ func TestReadText(t *testing.T) {
 				t.Errorf("read %q, want all of /proc/self/status", got)
 			}
 		})
+	}
+}
+
+// A ResourceList with CRLF line ends comes out with LF line ends only,
+// as kyaml writes it, and the same items as with LF: an untouched item
+// is not written back with its CRLF among the changed items' LF.
+func TestCRLFResourceList(t *testing.T) {
+	t.Parallel()
+	const in = `apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: untouched}
+  data:
+    script: |
+      one
+      two
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: a
+  spec:
+    containers:
+    - {name: app, image: 'app:1'}
+functionConfig:
+  apiVersion: inject-sidecars.dev/v1alpha1
+  kind: SidecarInjection
+  metadata: {name: mesh}
+  spec:
+    containers:
+    - {name: proxy, image: 'envoy:1'}
+`
+	run := func(in string) string {
+		var out bytes.Buffer
+		if _, err := Run(strings.NewReader(in), &out, nil); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	lf, crlf := run(in), run(strings.ReplaceAll(in, "\n", "\r\n"))
+	if strings.Contains(crlf, "\r") {
+		t.Errorf("carriage returns in the output:\n%q", crlf)
+	}
+	if !strings.Contains(crlf, "name: proxy") || !strings.Contains(crlf, "    script: |\n      one\n      two\n") {
+		t.Errorf("the items did not come out:\n%s", crlf)
+	}
+	if lf != crlf {
+		t.Errorf("CRLF and LF inputs differ:\n%s", cmp.Diff(lf, crlf))
 	}
 }
