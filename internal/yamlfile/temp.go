@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // temps are the temporary files a run has made and not yet renamed or
@@ -53,15 +54,13 @@ func RemoveTemps() {
 		os.Remove(d.path)
 		delete(temps.dirs, dir)
 	}
-	// Innermost first: a longer path cannot hold a shorter one.
-	for _, dir := range slices.SortedFunc(maps.Keys(temps.made), func(a, b string) int { return len(b) - len(a) }) {
-		os.Remove(dir)
-		delete(temps.made, dir)
-	}
+	removeFoldersLocked(slices.Collect(maps.Keys(temps.made)))
 }
 
 // makeFolders makes dir and the folders above it that are missing, as
-// os.MkdirAll does, and returns the ones it made, outermost first.
+// os.MkdirAll does, and returns the ones it made, outermost first. A
+// folder counts as made only when its own mkdir made it: one that
+// another process makes meanwhile is theirs.
 func makeFolders(dir string) ([]string, error) {
 	var missing []string
 	for p := dir; ; p = filepath.Dir(p) {
@@ -70,38 +69,41 @@ func makeFolders(dir string) ([]string, error) {
 		}
 		missing = append(missing, p)
 	}
-	slices.Reverse(missing)
 	temps.Lock()
 	defer temps.Unlock()
 	if temps.closed {
 		return nil, ErrInterrupted
 	}
-	err := os.MkdirAll(dir, 0o777)
 	var made []string
-	for _, p := range missing {
-		if st, serr := os.Lstat(p); serr == nil && st.IsDir() {
+	for _, p := range slices.Backward(missing) {
+		if os.Mkdir(p, 0o777) == nil {
 			made = append(made, p)
 			temps.made[p] = true
 		}
 	}
-	if err != nil {
+	// What could not be made, MkdirAll says why (a file on the path, a
+	// folder without write permission).
+	if err := os.MkdirAll(dir, 0o777); err != nil {
 		removeFoldersLocked(made)
 		return nil, err
 	}
 	return made, nil
 }
 
-// removeFolders removes folders makeFolders made, innermost first, if
-// they are empty.
+// removeFolders removes folders makeFolders made, if they are empty.
 func removeFolders(made []string) {
 	temps.Lock()
 	defer temps.Unlock()
 	removeFoldersLocked(made)
 }
 
+// removeFoldersLocked removes the folders innermost first (a longer
+// path cannot hold a shorter one), each only if it is still an empty
+// folder: rmdir, never unlink, so whatever another process put at its
+// path stays.
 func removeFoldersLocked(made []string) {
-	for _, dir := range slices.Backward(made) {
-		os.Remove(dir)
+	for _, dir := range slices.SortedFunc(slices.Values(made), func(a, b string) int { return len(b) - len(a) }) {
+		syscall.Rmdir(dir)
 		delete(temps.made, dir)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -272,13 +271,13 @@ func (s *StagedFile) Discard() {
 // them, innermost first: a failed run leaves no folder it made behind.
 // A folder that holds anything else by then stays.
 func DiscardAll(files []*StagedFile) {
+	var made []string
 	for _, s := range files {
 		s.Discard()
-	}
-	for _, s := range slices.Backward(files) {
-		removeFolders(s.made)
+		made = append(made, s.made...)
 		s.made = nil
 	}
+	removeFolders(made)
 }
 
 // rename is os.Rename; tests swap it to fail part-way.
@@ -478,9 +477,7 @@ func WriteFiles(files []Staged) error {
 			staged = append(staged, s)
 		}
 		if err != nil {
-			for _, s := range staged {
-				s.Discard()
-			}
+			DiscardAll(staged)
 			return err
 		}
 	}
