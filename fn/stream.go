@@ -240,8 +240,15 @@ type itemDone struct {
 	text    string
 }
 
+// testHookItem, when a test sets it, is called on each item's text as
+// its work starts: a test panics there to see a bug's panic handled.
+var testHookItem func(raw string)
+
 // processItem injects into one item, on a worker.
 func processItem(in *transform.Injector, it itemText, configFile map[string]*framework.File) (itemDone, error) {
+	if testHookItem != nil {
+		testHookItem(it.raw)
+	}
 	node, err := parseItem(it)
 	if err != nil {
 		return itemDone{}, err

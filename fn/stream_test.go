@@ -2,6 +2,7 @@ package fn
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -275,5 +276,37 @@ functionConfig:
 	}
 	if lf != crlf {
 		t.Errorf("CRLF and LF inputs differ:\n%s", cmp.Diff(lf, crlf))
+	}
+}
+
+// A bug's panic on an item's worker is one error result saying it is a
+// bug, with no items written, not a crash with a stack trace. (Not
+// parallel: it sets testHookItem.)
+func TestPanicOnItemWorker(t *testing.T) {
+	var in strings.Builder
+	in.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
+	for i := range 40 {
+		fmt.Fprintf(&in, "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p%d\n  spec:\n    containers:\n    - {name: app, image: 'app:1'}\n", i)
+	}
+	in.WriteString("functionConfig:\n  apiVersion: inject-sidecars.dev/v1alpha1\n  kind: SidecarInjection\n  metadata: {name: mesh}\n  spec:\n    containers:\n    - {name: proxy, image: 'envoy:1'}\n")
+	if _, _, ok := splitItems(in.String()); !ok {
+		t.Fatal("the list was not split into items")
+	}
+	testHookItem = func(raw string) {
+		if strings.Contains(raw, "name: p30\n") {
+			panic("boom")
+		}
+	}
+	defer func() { testHookItem = nil }()
+	var out bytes.Buffer
+	results, err := Run(strings.NewReader(in.String()), &out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 1 || !strings.Contains(results[0].Message, "this is a bug in inject-sidecars") || !strings.Contains(results[0].Message, "boom") {
+		t.Errorf("results %v, want one saying it is a bug", results)
+	}
+	if !strings.Contains(out.String(), "items: []\n") {
+		t.Errorf("items written after a bug:\n%s", out.String())
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/inject-sidecars/inject-sidecars/internal/testkit"
+	"github.com/inject-sidecars/inject-sidecars/internal/yamlfile"
 )
 
 // The file-handling rules of the README's "Safety" section, one test
@@ -388,6 +389,46 @@ func TestFailedRunManySubfoldersLeavesNoFolder(t *testing.T) {
 		if _, err := os.Lstat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
 			left, _ := filepath.Glob(filepath.Join(dir, "out", "*"))
 			t.Fatalf("run %d: %s left after a failed run, holding %v", run+1, filepath.Join(dir, "out"), left)
+		}
+	}
+}
+
+// A bug's panic on a worker, half-way through a run: one line saying it
+// is a bug, exit 1, and nothing written: no output folder, no temporary
+// file. (Not parallel: it sets testHookWork.)
+func TestPanicOnWorkerWritesNothing(t *testing.T) {
+	dir, cfg, _ := filesDir(t)
+	files := map[string]string{}
+	for i := range 20 {
+		files[fmt.Sprintf("in/d%02d/app.yaml", i)] = strings.Replace(trustApp, "NAME", fmt.Sprintf("p%d", i), 1)
+	}
+	testkit.WriteFiles(t, dir, files)
+	testHookWork = func(d *yamlfile.Document) {
+		if strings.Contains(d.Raw, "name: p12\n") {
+			panic("boom")
+		}
+	}
+	defer func() { testHookWork = nil }()
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	for _, args := range [][]string{{"-o", filepath.Join(dir, "out") + "/"}, {"-i"}, {}} {
+		stdout, stderr, code := Invoke(t, nil, append(append([]string{"-c", cfg}, args...), filepath.Join(dir, "in"))...)
+		if code != exitError || !strings.Contains(stderr, "this is a bug in inject-sidecars") || strings.Contains(stderr, "goroutine") || stdout != "" {
+			t.Errorf("%v: exit %d, want 1 and one line saying it is a bug:\n%s", args, code, stderr)
+		}
+		if _, err := os.Lstat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
+			t.Errorf("%v: out written", args)
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, "in", "*", ".*")); len(left) > 0 {
+			t.Errorf("%v: staging folders left: %v", args, left)
+		}
+		if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) > 0 {
+			t.Errorf("%v: temporary files left: %v", args, left)
+		}
+	}
+	for name, want := range files {
+		if got, _ := os.ReadFile(filepath.Join(dir, name)); string(got) != want {
+			t.Errorf("%s changed", name)
 		}
 	}
 }

@@ -90,6 +90,14 @@ func RunPlain(o PlainOptions) (code int) {
 		printError(o.Stderr, "%v", err)
 		return exitError
 	}
+	defer func() {
+		// A bug's panic: what was staged goes, then the recover above
+		// says it is a bug.
+		if r := recover(); r != nil {
+			out.discard()
+			panic(r)
+		}
+	}()
 	injector := transform.NewInjector(injections, namespaces)
 	t := newTally(len(injections), o.Report != "", configPaths)
 	if err := pipeline(srcs, injector, !o.Check || o.Diff, out, t.add); err != nil {

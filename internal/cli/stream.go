@@ -307,6 +307,10 @@ func pipeline(srcs []*yamlfile.Source, injector *transform.Injector, render bool
 		})
 }
 
+// testHookWork, when a test sets it, is called on each document as its
+// work starts: a test panics there to see a bug's panic handled.
+var testHookWork func(*yamlfile.Document)
+
 // docBatch is how many documents a worker takes at a time: handing one
 // over costs about a tenth of injecting a small one. A large document
 // goes alone, so the window holds no more large ones than without
@@ -326,6 +330,9 @@ func feed(srcs []*yamlfile.Source, send func(job) error) error {
 // work parses, injects and renders one document, then lets its nodes go:
 // results point at a small stand-in node instead of the document.
 func work(src *yamlfile.Source, d *yamlfile.Document, injector *transform.Injector, render bool) (*docOut, error) {
+	if testHookWork != nil {
+		testHookWork(d)
+	}
 	o := &docOut{src: src, index: d.Index}
 	if err := d.Parse(src.Path); err != nil {
 		return nil, err

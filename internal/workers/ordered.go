@@ -9,6 +9,10 @@ import (
 // errStopped is what send returns once the run has stopped.
 var errStopped = errors.New("workers: stopped")
 
+// errPanicked stops a run whose work panicked; the panic itself is
+// raised again on the calling goroutine.
+var errPanicked = errors.New("workers: work panicked")
+
 // Window is four items a core: enough to keep every core busy while an
 // item waits for the one before it to be delivered, and few enough that a
 // run holds little.
@@ -37,7 +41,9 @@ func FromSlice[T any](s []T) func(send func(T) error) error {
 // from produce (after the items it sent before it). Once stopped, send
 // returns an error that produce should return, deliver is not called
 // again, and Ordered returns that first error once produce has returned
-// and every worker has ended.
+// and every worker has ended. A panic in work or produce stops the run
+// the same way, and is raised again on the calling goroutine once every
+// goroutine has ended, where the caller's recover sees it.
 //
 // work runs concurrently and in any order; deliver runs one call at a
 // time. produce runs on a goroutine of its own, and work on one per core,
@@ -89,6 +95,7 @@ func OrderedBatches[In, Out any](window int, batch Batch[In], produce func(send 
 	go r.produce(produce)
 	err := r.collect(deliver)
 	wg.Wait()
+	r.panics.raise()
 	return err
 }
 
@@ -115,18 +122,21 @@ type run[In, Out any] struct {
 	jobs       chan *task[In, Out]
 	queue      chan *task[In, Out]
 	stop       chan struct{}
+	stopOnce   sync.Once
 	produceErr error // read once queue is closed
+	panics     panics
 }
 
 // produce runs the caller's produce, hands over the last batch (unless
 // the run has stopped), then closes jobs and queue.
 func (r *run[In, Out]) produce(produce func(send func(In) error) error) {
+	defer close(r.queue)
+	defer close(r.jobs)
+	defer r.panics.catch()
 	r.produceErr = produce(r.send)
 	if len(r.pending) > 0 {
 		r.dispatch() // an error here is the stop the collector has
 	}
-	close(r.jobs)
-	close(r.queue)
 }
 
 // send adds the item to the batch being filled, and hands a full batch
@@ -177,23 +187,47 @@ func (r *run[In, Out]) worker() {
 		select {
 		case <-r.stop:
 		default:
-			t.out = make([]Out, 0, len(t.in))
-			for _, in := range t.in {
-				out, err := r.work(in)
-				if err != nil {
-					t.err = err
-					break
-				}
-				t.out = append(t.out, out)
-			}
+			r.workBatch(t)
 		}
 		close(t.done)
+	}
+}
+
+// workBatch works a batch's items in order, up to the first error or
+// panic.
+func (r *run[In, Out]) workBatch(t *task[In, Out]) {
+	defer r.caughtIn(t)
+	t.out = make([]Out, 0, len(t.in))
+	for _, in := range t.in {
+		out, err := r.work(in)
+		if err != nil {
+			t.err = err
+			return
+		}
+		t.out = append(t.out, out)
+	}
+}
+
+// caughtIn is deferred by workBatch: a panic is kept, to be raised on
+// the calling goroutine, and stops the run at this batch.
+func (r *run[In, Out]) caughtIn(t *task[In, Out]) {
+	if v := recover(); v != nil {
+		r.panics.keep(v)
+		t.out, t.err = nil, errPanicked
 	}
 }
 
 // collect delivers the results in input order until the first error,
 // then waits for the tasks still in flight.
 func (r *run[In, Out]) collect(deliver func(Out) error) error {
+	defer func() {
+		// A panic in deliver: the run stops, so the other goroutines
+		// end, and the panic goes on up.
+		if v := recover(); v != nil {
+			r.halt()
+			panic(v)
+		}
+	}()
 	var first error
 	for t := range r.queue {
 		<-t.done
@@ -202,7 +236,7 @@ func (r *run[In, Out]) collect(deliver func(Out) error) error {
 		}
 		first = r.deliverAll(t, deliver)
 		if first != nil {
-			close(r.stop)
+			r.halt()
 			continue
 		}
 		<-r.slots
@@ -212,6 +246,9 @@ func (r *run[In, Out]) collect(deliver func(Out) error) error {
 	}
 	return r.produceErr
 }
+
+// halt stops the run, once.
+func (r *run[In, Out]) halt() { r.stopOnce.Do(func() { close(r.stop) }) }
 
 // deliverAll delivers a task's results, and gives the first error:
 // deliver's, or else work's.

@@ -168,7 +168,7 @@ func testOrderedWindow(t *testing.T, window int, batch workers.Batch[int], want 
 		},
 		func(i int) error {
 			if i == 0 {
-				waitFor(t, func() bool { return inFlight.Load() >= int64(want) })
+				waitFor(t, "the window never filled", func() bool { return inFlight.Load() >= int64(want) })
 			}
 			inFlight.Add(-1)
 			return nil
@@ -181,12 +181,13 @@ func testOrderedWindow(t *testing.T, window int, batch workers.Batch[int], want 
 	}
 }
 
-// waitFor waits until cond holds, for at most 10 seconds.
-func waitFor(t *testing.T, cond func() bool) {
+// waitFor waits until cond holds, for at most 10 seconds; what says what
+// did not happen.
+func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	for start := time.Now(); !cond(); time.Sleep(time.Millisecond) {
 		if time.Since(start) > 10*time.Second {
-			t.Error("the window never filled")
+			t.Error(what)
 			return
 		}
 	}
@@ -214,4 +215,76 @@ func ExampleOrdered() {
 	// 10
 	// 7
 	// <nil>
+}
+
+// A panic in work, produce or deliver reaches the caller's goroutine,
+// where a recover sees it, with its value; the run's goroutines end.
+func TestOrderedPanics(t *testing.T) {
+	boom := func(i int) { panic(fmt.Sprint("boom at ", i)) }
+	for _, where := range []string{"work", "produce", "deliver"} {
+		for _, batch := range batches {
+			t.Run(fmt.Sprintf("%s/batch=%d", where, batch), func(t *testing.T) {
+				for _, p := range procs {
+					withProcs(t, p, func(t *testing.T) {
+						before := runtime.NumGoroutine()
+						got := recovered(func() {
+							workers.OrderedBatches(4, workers.Batch[int]{Items: batch},
+								func(send func(int) error) error {
+									for i := range 100 {
+										if where == "produce" && i == 50 {
+											boom(i)
+										}
+										if err := send(i); err != nil {
+											return err
+										}
+									}
+									return nil
+								},
+								func(i int) (int, error) {
+									if where == "work" && i == 50 {
+										boom(i)
+									}
+									return i, nil
+								},
+								func(i int) error {
+									if where == "deliver" && i == 50 {
+										boom(i)
+									}
+									return nil
+								})
+						})
+						if got != "boom at 50" {
+							t.Errorf("recovered %v, want the panic's value", got)
+						}
+						waitFor(t, "the run's goroutines did not end", func() bool { return runtime.NumGoroutine() <= before })
+					})
+				}
+			})
+		}
+	}
+}
+
+// A panic in Each's do reaches the caller's goroutine.
+func TestEachPanics(t *testing.T) {
+	for _, p := range procs {
+		withProcs(t, p, func(t *testing.T) {
+			got := recovered(func() {
+				workers.Each(100, func(i int) {
+					if i == 30 {
+						panic("boom")
+					}
+				})
+			})
+			if got != "boom" {
+				t.Errorf("recovered %v, want the panic's value", got)
+			}
+		})
+	}
+}
+
+// recovered runs f and returns what it panicked with.
+func recovered(f func()) (v any) {
+	defer func() { v = recover() }()
+	f()
+	return nil
 }
