@@ -156,6 +156,20 @@ func TestOutputFolderSymlinks(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a link to a missing folder", func(t *testing.T) {
+		t.Parallel()
+		dir, cfg, app := filesDir(t)
+		if err := os.Symlink("missing", filepath.Join(dir, "out")); err != nil {
+			t.Fatal(err)
+		}
+		_, stderr, code := Invoke(t, nil, "-o", filepath.Join(dir, "out", "new")+"/", "-c", cfg, app)
+		if want := filepath.Join(dir, "out") + " is a symlink to a missing folder"; code != exitError || !strings.Contains(stderr, want) {
+			t.Errorf("exit %d, want 1 and %q:\n%s", code, want, stderr)
+		}
+		if _, err := os.Lstat(filepath.Join(dir, "missing")); !os.IsNotExist(err) {
+			t.Errorf("the link's target was made")
+		}
+	})
 	t.Run("a link inside the folder", func(t *testing.T) {
 		dir, cfg, app := filesDir(t)
 		testkit.WriteFiles(t, dir, map[string]string{"out/real.yaml": "old\n"})

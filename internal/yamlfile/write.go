@@ -104,6 +104,9 @@ func Stage(path string, o StageOptions) (*StagedFile, error) {
 		}
 		made, err := makeFolders(filepath.Dir(path))
 		if err != nil {
+			if link := danglingLink(filepath.Dir(path)); link != "" {
+				return nil, fmt.Errorf("%s is a symlink to a missing folder: it is not written through; remove the link or write elsewhere", link)
+			}
 			return nil, fmt.Errorf("writing %s: %v", path, UnwrapPathError(err))
 		}
 		mode := o.Mode.Perm()
@@ -117,6 +120,21 @@ func Stage(path string, o StageOptions) (*StagedFile, error) {
 		return s, err
 	default:
 		return nil, fmt.Errorf("writing %s: %v", path, UnwrapPathError(err))
+	}
+}
+
+// danglingLink is the first of dir and the folders above it that is a
+// symlink to nothing, or "".
+func danglingLink(dir string) string {
+	for p := dir; ; p = filepath.Dir(p) {
+		if st, err := os.Lstat(p); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+			if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+				return p
+			}
+		}
+		if filepath.Dir(p) == p {
+			return ""
+		}
 	}
 }
 
@@ -185,8 +203,17 @@ func (s *StagedFile) Write(p []byte) (int, error) {
 		return 0, s.err
 	}
 	n, err := s.w.Write(p)
-	s.err = err
-	return n, err
+	if err != nil {
+		return n, s.fail(err)
+	}
+	return n, nil
+}
+
+// fail keeps the first error of a staged file, named by its target: the
+// temporary file's name means nothing to the user.
+func (s *StagedFile) fail(err error) error {
+	s.err = fmt.Errorf("staging %s: %v", s.Path, UnwrapPathError(err))
+	return s.err
 }
 
 // WriteString writes to the staged file; the first error sticks.
@@ -199,8 +226,10 @@ func (s *StagedFile) WriteString(text string) (int, error) {
 		return 0, s.err
 	}
 	n, err := s.w.WriteString(text)
-	s.err = err
-	return n, err
+	if err != nil {
+		return n, s.fail(err)
+	}
+	return n, nil
 }
 
 // Finish flushes and closes the temporary file: a run writing many files
@@ -210,21 +239,21 @@ func (s *StagedFile) Finish() error {
 	if s.w == nil {
 		return s.err
 	}
-	err := s.err
-	if err == nil {
+	var err error
+	if s.err == nil {
 		err = s.w.Flush()
 	}
-	if err == nil && s.keep != nil {
+	if err == nil && s.err == nil && s.keep != nil {
 		err = keepOwnerAndMode(s.f, s.keep)
 	}
-	if err == nil && s.sync {
+	if err == nil && s.err == nil && s.sync {
 		s.holdForSync()
 	} else if cerr := s.f.Close(); err == nil {
 		err = cerr
 	}
 	s.letGo()
-	if err != nil {
-		s.err = fmt.Errorf("staging %s: %v", s.Path, UnwrapPathError(err))
+	if err != nil && s.err == nil {
+		s.fail(err)
 	}
 	return s.err
 }

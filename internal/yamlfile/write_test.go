@@ -471,3 +471,29 @@ func TestWriteFilesFailureRemovesMadeFolders(t *testing.T) {
 		t.Errorf("new left after WriteFiles failed (holding %v), want the folders it made removed", left)
 	}
 }
+
+// A write that fails names the file being written, never its temporary
+// file (whose name means nothing to the user), and so does Finish after
+// it; the first error sticks.
+func TestStagedWriteErrorNamesTheTarget(t *testing.T) {
+	t.Parallel()
+	for _, write := range []func(s *StagedFile, b []byte) error{
+		func(s *StagedFile, b []byte) error { _, err := s.Write(b); return err },
+		func(s *StagedFile, b []byte) error { _, err := s.WriteString(string(b)); return err },
+	} {
+		path := filepath.Join(t.TempDir(), "out.yaml")
+		s, err := Stage(path, StageOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.f.Close() // the next write that reaches the file fails
+		err = write(s, make([]byte, 256<<10))
+		finished := s.Finish()
+		for _, err := range []error{err, finished} {
+			if err == nil || !strings.Contains(err.Error(), "staging "+path+": ") || strings.Contains(err.Error(), ".tmp-") || strings.Count(err.Error(), "staging") != 1 {
+				t.Errorf("error %v, want one naming %s and not its temporary file", err, path)
+			}
+		}
+		s.Discard()
+	}
+}
