@@ -99,7 +99,7 @@ func RunPlain(o PlainOptions) (code int) {
 		}
 	}()
 	injector := transform.NewInjector(injections, namespaces)
-	t := newTally(len(injections), o.Report != "", configPaths)
+	t := newTally(len(injections), o, configPaths)
 	if err := pipeline(srcs, injector, !o.Check || o.Diff, out, t.add); err != nil {
 		out.discard()
 		printError(o.Stderr, "%v", err)
@@ -126,7 +126,7 @@ func finishPlain(o PlainOptions, srcs []*yamlfile.Source, out *sink, t *tally) i
 		}
 	}
 	if o.Diff {
-		return diff(o.Stdout, o.Stderr, out, len(t.checks) > 0)
+		return diff(o.Stdout, o.Stderr, out, t.anyChange)
 	}
 	if o.Check {
 		return check(o.Stdout, srcs, t.changed, t.checks)
@@ -174,21 +174,27 @@ type tally struct {
 	report      *report
 	matched     []bool
 	changed     map[*yamlfile.Source]bool
-	checks      []checkLine
+	anyChange   bool
+	checks      []checkLine // with --check only
 	fallbacks   []string
 	failed      bool
+	keepRows    bool // the summary is printed (no -q)
+	keepChecks  bool
 }
 
 // newTally readies a tally for a run of that many injections, from the
-// config files by injection name.
-func newTally(injections int, report bool, configPaths map[string]string) *tally {
+// config files by injection name. It keeps a line per workload only for
+// what the run prints: the summary (unless -q) and --check's list; so a
+// quiet run's memory does not grow with the number of workloads.
+func newTally(injections int, o PlainOptions, configPaths map[string]string) *tally {
 	configFiles := map[string]*framework.File{}
 	for name, path := range configPaths {
 		configFiles[name] = &framework.File{Path: path}
 	}
 	return &tally{
-		configFiles: configFiles, rows: &summaryRows{}, report: newReport(report),
+		configFiles: configFiles, rows: &summaryRows{}, report: newReport(o.Report != ""),
 		matched: make([]bool, injections), changed: map[*yamlfile.Source]bool{},
+		keepRows: !o.Quiet, keepChecks: o.Check && !o.Diff,
 	}
 }
 
@@ -234,7 +240,10 @@ func (t *tally) add(d *docOut) {
 	for _, r := range rs {
 		t.failed = t.failed || r.Severity == transform.Error
 		if r.Changed() {
-			t.checks = append(t.checks, checkLine{d.src, fmt.Sprintf("%s: %s %s", safetext.Value(r.Ref.String()), r.Injection, actionWords(r.Outcome, "", checked))})
+			t.anyChange = true
+			if t.keepChecks {
+				t.checks = append(t.checks, checkLine{d.src, fmt.Sprintf("%s: %s %s", safetext.Value(r.Ref.String()), r.Injection, actionWords(r.Outcome, "", checked))})
+			}
 		}
 	}
 	for _, r := range krmresults.From(rs, func(*yaml.Node) *framework.File { return file }, t.configFiles) {
@@ -242,7 +251,9 @@ func (t *tally) add(d *docOut) {
 			t.printed = append(t.printed, r)
 		}
 	}
-	t.rows.add(displayPath(d.src.Path), rs)
+	if t.keepRows {
+		t.rows.add(displayPath(d.src.Path), rs)
+	}
 	for _, u := range d.outcome.Usage {
 		t.report.add(&u, d.src.Path)
 	}
