@@ -1,0 +1,56 @@
+package yamlfile
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Under an output folder (-o DIR/), a symlink to a missing folder on the
+// way to a file is a folder link, as Stage says without Within: the
+// message must not call it a missing file.
+func TestAttack4WithinDanglingFolderLinkSaysFolder(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	link := filepath.Join(root, "b")
+	if err := os.Symlink("missing", link); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(link, "y.yaml")
+	for _, o := range []StageOptions{{}, {Within: root}} {
+		s, err := Stage(path, o)
+		if err == nil {
+			s.Discard()
+			t.Fatalf("Within %q: staged through a dangling link", o.Within)
+		}
+		if want := link + " is a symlink to a missing folder"; !strings.Contains(err.Error(), want) {
+			t.Errorf("Within %q: error %q, want %q", o.Within, err, want)
+		}
+	}
+}
+
+// A symlink loop is not a symlink to a missing file: under an output
+// folder the message must not say so (without Within it says "too many
+// levels of symbolic links").
+func TestAttack4WithinLinkLoopNotMissing(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"b", filepath.Join("b", "y.yaml")} {
+		root := t.TempDir()
+		link := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(link), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Base(link), link); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Stage(filepath.Join(root, "b", "y.yaml"), StageOptions{Within: root})
+		if err == nil {
+			s.Discard()
+			t.Fatalf("%s: staged through a link loop", name)
+		}
+		if strings.Contains(err.Error(), "missing") {
+			t.Errorf("%s: error %q calls a link loop missing", name, err)
+		}
+	}
+}
