@@ -54,3 +54,23 @@ func TestAttack4WithinLinkLoopNotMissing(t *testing.T) {
 		}
 	}
 }
+
+// A device or FIFO's text waits in the temporary folder, on another file
+// system than the target's: a write error there (a full /tmp) must name
+// that folder, not only the device ("staging /dev/null: no space left
+// on device" sends the user to look at /dev/null). Before write errors
+// named the target, it said "write /tmp/inject-sidecars-out-…".
+func TestAttack4DeviceWriteErrorNamesTheTempFolder(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	s, err := Stage(os.DevNull, StageOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Discard()
+	s.f.Close() // the next write that reaches the file fails
+	_, err = s.Write(make([]byte, 256<<10))
+	if err == nil || !strings.Contains(err.Error(), tmp) {
+		t.Errorf("error %v, want it to name the temporary folder %s, where the text waits", err, tmp)
+	}
+}
