@@ -330,10 +330,14 @@ func processKRM(in io.Reader, onInput func(int64)) (rl *ResourceList) {
 			rl.Results = append(rl.Results, bugResult(r))
 		}
 	}()
-	// A config that may emit admission policies (spec.admission.emit)
-	// is run on the whole list, where the policies join the items. The
-	// key may be spelled with an escape, so a backslash counts too.
-	if rest, items, ok := splitItems(data); ok && !strings.Contains(rest, "emit") && !strings.Contains(rest, `\`) {
+	// CRLF line ends are line breaks to YAML wherever they are (in a
+	// quoted or block scalar too), so the list is read with LF ones: its
+	// untouched items come out as they came, less the carriage returns,
+	// as with LF.
+	if strings.Contains(data, "\r\n") {
+		data = strings.ReplaceAll(data, "\r\n", "\n")
+	}
+	if rest, items, ok := splitItems(data); ok {
 		if head, err := ParseResourceList([]byte(rest)); err == nil && len(head.Items) == 0 {
 			results, texts, err := processItems(head, items)
 			if err == nil {

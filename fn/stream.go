@@ -62,9 +62,10 @@ func (it itemText) yaml() string {
 // for any layout but the simple one.
 func splitItems(data string) (rest string, items []itemText, ok bool) {
 	if strings.ContainsRune(data, '\r') {
-		// CRLF line ends: an untouched item written as it came would
-		// keep them, among changed items' LF. Read whole, it all comes
-		// out with LF, as kyaml writes it.
+		// A carriage return left after CRLF line ends became LF ones
+		// (processKRM) is a line break of its own to YAML, where a split
+		// by lines would not see one. Read whole, it all comes out with
+		// LF, as kyaml writes it.
 		return "", nil, false
 	}
 	itemsKey := itemsKeyEnd(data)
@@ -153,6 +154,10 @@ var errWhole = errors.New("read the list whole")
 func processItems(rl *ResourceList, items []itemText) (framework.Results, []string, error) {
 	out := make([]string, len(items))
 	inj, file, results := loadFunctionConfig(rl)
+	if inj != nil && inj.Spec.Admission != nil && inj.Spec.Admission.Emit {
+		// Admission policies join the items: the whole list's path.
+		return nil, nil, errWhole
+	}
 	if inj == nil {
 		for i, it := range items {
 			if _, err := parseItem(it); err != nil {

@@ -101,8 +101,8 @@ func TestItemsReadEitherWay(t *testing.T) {
 // whole read wherever it would read or write something else: a line of
 // a tab (not blank to YAML), a last item with no line end (writing it
 // back with one would change a block scalar's value), a carriage return
-// (an untouched item written as it came would keep its CRLF line ends
-// beside changed items' LF: TestCRLFResourceList). (A second
+// (a line break of its own to YAML; processKRM makes CRLF line ends LF
+// before it splits: TestCRLFResourceList). (A second
 // "items:" key is refused by reading what is left: TestResourceListKeysOnce.)
 func TestItemsSplitOnlyWhenSafe(t *testing.T) {
 	t.Parallel()
@@ -308,5 +308,78 @@ func TestPanicOnItemWorker(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "items: []\n") {
 		t.Errorf("items written after a bug:\n%s", out.String())
+	}
+}
+
+// layoutList has an untouched item not written as yaml.v3 writes it:
+// an indented block sequence, two spaces before a comment, a folded
+// scalar.
+const layoutList = `apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- apiVersion: v1
+  kind: ConfigMap   # kept
+  metadata:
+    name: untouched
+  data:
+    folded: >
+      one
+      two
+    list:
+      - a
+      - b
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: a
+  spec:
+    containers:
+    - {name: app, image: 'app:1'}
+functionConfig:
+  apiVersion: inject-sidecars.dev/v1alpha1
+  kind: SidecarInjection
+  metadata: {name: mesh}
+  spec:
+    containers:
+    - {name: proxy, image: 'envoy:1'}
+`
+
+func runList(t *testing.T, in string) string {
+	t.Helper()
+	var out bytes.Buffer
+	if _, err := Run(strings.NewReader(in), &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	return out.String()
+}
+
+// The same list with CRLF line ends comes out as with LF, for any layout
+// of the untouched items: both keep them as they came (reading a CRLF
+// list whole rewrote them, as yaml.v3 writes).
+func TestCRLFSameAsLF(t *testing.T) {
+	t.Parallel()
+	lf := runList(t, layoutList)
+	crlf := runList(t, strings.ReplaceAll(layoutList, "\n", "\r\n"))
+	if lf != crlf {
+		t.Errorf("CRLF and LF inputs differ (-LF +CRLF):\n%s", cmp.Diff(lf, crlf))
+	}
+	// One carriage return anywhere, here in a comment, is enough.
+	oneCR := runList(t, strings.Replace(layoutList, "name: a\n", "name: a # x\r\n", 1))
+	if want := strings.Replace(lf, "name: a\n", "name: a # x\n", 1); oneCR != want {
+		t.Errorf("one CR changed the other items (-LF +one CR):\n%s", cmp.Diff(want, oneCR))
+	}
+}
+
+// The word "emit" outside the items (here in an annotation of the
+// functionConfig, not spec.admission.emit) changes nothing: only a
+// config that emits admission policies is run on the whole list (the
+// word alone did that, and rewrote the untouched items).
+func TestEmitWordSameOutput(t *testing.T) {
+	t.Parallel()
+	const from = "metadata: {name: mesh}"
+	without := runList(t, strings.Replace(layoutList, from, "metadata: {name: mesh, annotations: {note: other}}", 1))
+	with := runList(t, strings.Replace(layoutList, from, "metadata: {name: mesh, annotations: {note: emitter}}", 1))
+	if want := strings.Replace(without, "note: other", "note: emitter", 1); with != want {
+		t.Errorf("the word emit changed the items (-without +with):\n%s", cmp.Diff(want, with))
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/inject-sidecars/inject-sidecars/api/v1alpha1"
 	"github.com/inject-sidecars/inject-sidecars/fn"
+	"github.com/inject-sidecars/inject-sidecars/internal/krmresults"
 	"github.com/inject-sidecars/inject-sidecars/internal/safetext"
 )
 
@@ -245,13 +246,21 @@ docs: https://github.com/inject-sidecars/inject-sidecars#readme (the README and 
 // stderr, so error results go there too, one line each; kpt prints the
 // results and the stderr both, so under kpt they go only into the
 // ResourceList, and each error shows once.
-func runKRM(stdin io.Reader, stdout, stderr io.Writer) int {
+func runKRM(stdin io.Reader, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		// A bug's panic past the function's own recover, while the list
+		// is written: one line, never a stack trace.
+		if r := recover(); r != nil {
+			printError(stderr, "%s", krmresults.Bug(r))
+			code = exitError
+		}
+	}()
 	rl, err := fn.RunList(stdin, stdout, tuneGC)
 	if err != nil {
 		printError(stderr, "%v", err)
 		return exitError
 	}
-	code := exitOK
+	code = exitOK
 	for _, r := range rl.Results {
 		if r.Severity == framework.Error {
 			if !rl.FromKpt() {

@@ -446,3 +446,25 @@ func TestPanicOnWorkerWritesNothing(t *testing.T) {
 		}
 	}
 }
+
+// panicWriter panics on every write: a stand-in for a bug in writing.
+type panicWriter struct{}
+
+func (panicWriter) Write([]byte) (int, error) { panic("boom") }
+
+// A bug's panic while the KRM function writes its list (past the
+// function's own recover, on the encoding workers or the caller) is one
+// line saying it is a bug and exit 1, not a crash with a stack trace.
+func TestPanicWritingResourceList(t *testing.T) {
+	t.Parallel()
+	var in strings.Builder
+	in.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n")
+	for i := range 100 {
+		fmt.Fprintf(&in, "- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: c%d}\n", i)
+	}
+	var stderr strings.Builder
+	code := Main("", nil, strings.NewReader(in.String()), panicWriter{}, &stderr)
+	if code != exitError || !strings.Contains(stderr.String(), "this is a bug in inject-sidecars") {
+		t.Errorf("exit %d, want 1 and one line saying it is a bug:\n%s", code, stderr.String())
+	}
+}

@@ -184,8 +184,13 @@ func inside(path, root string) error {
 		p = filepath.Dir(p)
 	}
 	real, err := filepath.EvalSymlinks(p)
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && p == path:
 		return fmt.Errorf("%s is a symlink to a missing file: it is not written through; remove the link or write elsewhere", p)
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s is a symlink to a missing folder: it is not written through; remove the link or write elsewhere", p)
+	case err != nil:
+		return fmt.Errorf("writing %s: %v", path, UnwrapPathError(err))
 	}
 	if real != realRoot && !strings.HasPrefix(real, realRoot+string(filepath.Separator)) {
 		return fmt.Errorf("%s is a symlink to %s, out of the output folder %s: it is not written through; remove the link or write elsewhere", p, real, root)
@@ -211,8 +216,15 @@ func (s *StagedFile) Write(p []byte) (int, error) {
 
 // fail keeps the first error of a staged file, named by its target: the
 // temporary file's name means nothing to the user.
+//
+// A device's or FIFO's text waits in the temporary folder, on another
+// file system than the target's: that folder is named too.
 func (s *StagedFile) fail(err error) error {
-	s.err = fmt.Errorf("staging %s: %v", s.Path, UnwrapPathError(err))
+	if s.into {
+		s.err = fmt.Errorf("staging %s in the temporary folder %s: %v", s.Path, filepath.Dir(s.tmp), UnwrapPathError(err))
+	} else {
+		s.err = fmt.Errorf("staging %s: %v", s.Path, UnwrapPathError(err))
+	}
 	return s.err
 }
 
