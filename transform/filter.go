@@ -368,9 +368,22 @@ func (v *visitor) visitWorkload(w *workload) {
 			changed = inj
 		}
 	}
-	if size := w.flushStatus(); size > 0 && changed != nil {
-		v.result(w, changed, Error, Failed, "", "the pod's annotations would hold %d bytes, above the %d (256 KiB) the API server takes, with the status annotation and podAnnotations added: make the pod's own annotations shorter", size, apivalidation.TotalAnnotationSizeLimitB)
+	if size, status := w.flushStatus(); size > 0 && changed != nil {
+		v.tooLarge(w, changed, size, status)
 	}
+}
+
+// tooLarge fails a workload whose pod annotations, with the status
+// annotation and podAnnotations added, pass what the API server takes,
+// saying what to shorten: the status annotation is the larger part only
+// in a pod of thousands of containers, as it records what went into each.
+func (v *visitor) tooLarge(w *workload, inj *Injection, size, status int) {
+	const limit = apivalidation.TotalAnnotationSizeLimitB
+	if status > size/2 {
+		v.result(w, inj, Error, Failed, "", "the pod's annotations would hold %d bytes, above the %d (256 KiB) the API server takes: %d of them are the status annotation, which records what was added to each container so it can be removed again; name fewer of the pod's containers in spec.appContainers", size, limit, status)
+		return
+	}
+	v.result(w, inj, Error, Failed, "", "the pod's annotations would hold %d bytes, above the %d (256 KiB) the API server takes, with the status annotation and podAnnotations added: make the pod's own annotations shorter", size, limit)
 }
 
 // mergeKey refuses a workload that holds a YAML merge key (`<<`)

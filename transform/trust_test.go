@@ -348,7 +348,20 @@ func TestAnnotationsStayUnderTheServersLimit(t *testing.T) {
 	}
 	_, rs := runRaw(t, inj, withNote(256<<10-len("note")-10))
 	if got := outcomes(rs); !slices.Equal(got, []transform.Outcome{transform.Injected, transform.Failed}) ||
-		!strings.Contains(rs[1].Message, "the pod's annotations would hold") || rs[1].Severity != transform.Error {
+		!strings.Contains(rs[1].Message, "the pod's annotations would hold") || !strings.Contains(rs[1].Message, "make the pod's own annotations shorter") || rs[1].Severity != transform.Error {
 		t.Errorf("10 bytes under the limit before injecting: %v", rs)
+	}
+	// A pod of thousands of containers, with no annotations of its own:
+	// the status annotation, a record per container, is what is too
+	// long, and the message says what shortens it.
+	mounts := injection(t, "logging", logging+"  volumes:\n  - {name: logs, emptyDir: {}}\n  volumeMounts:\n  - {name: logs, mountPath: /var/log/app}\n")
+	var many strings.Builder
+	for i := range 4500 {
+		fmt.Fprintf(&many, "      - {name: app%d, image: 'app:1'}\n", i)
+	}
+	_, rs = runRaw(t, mounts, strings.Replace(deploy, "      - name: app\n        image: app:1\n", many.String(), 1))
+	if got := outcomes(rs); len(got) == 0 || got[len(got)-1] != transform.Failed ||
+		!strings.Contains(rs[len(rs)-1].Message, "are the status annotation") || !strings.Contains(rs[len(rs)-1].Message, "spec.appContainers") {
+		t.Errorf("4,500 containers: %v", rs)
 	}
 }

@@ -237,16 +237,16 @@ type foundPod struct {
 
 // flushStatus writes the text of every status annotation written, and
 // returns the size of pod annotations that now pass the API server's
-// limit (0: none).
-func (w *workload) flushStatus() (tooLarge int) {
+// limit (0: none), and how much of it is the status annotation.
+func (w *workload) flushStatus() (tooLarge, status int) {
 	for annotations, p := range w.pending {
 		p.node.Value = p.st.encode()
 		if all := yamlnode.StringMap(annotations); apivalidation.ValidateAnnotationsSize(all) != nil {
-			tooLarge = annotationsSize(all)
+			tooLarge, status = annotationsSize(all), len(StatusAnnotation)+len(p.node.Value)
 		}
 	}
 	w.pending = nil
-	return tooLarge
+	return tooLarge, status
 }
 
 // annotationsSize is what the API server counts of annotations against
