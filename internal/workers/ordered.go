@@ -13,9 +13,9 @@ var errStopped = errors.New("workers: stopped")
 // raised again on the calling goroutine.
 var errPanicked = errors.New("workers: work panicked")
 
-// Window is four items a core: enough to keep every core busy while an
-// item waits for the one before it to be delivered, and few enough that a
-// run holds little.
+// Window is four a core (items, or batches of them): enough to keep
+// every core busy while one waits for the one before it to be
+// delivered, and few enough that a run holds little.
 func Window() int { return 4 * runtime.GOMAXPROCS(0) }
 
 // FromSlice is a produce for Ordered that sends the items of s, in order.
