@@ -23,7 +23,13 @@ func printError(w io.Writer, format string, args ...any) {
 // printResult prints a KRM result as one line, with where it came from.
 // fn made the result's own fields safe.
 func printResult(w io.Writer, r *framework.Result, where string) {
-	fmt.Fprintln(w, safetext.Message(r.String()+where))
+	text := r.String()
+	if r.ResourceRef == nil && (r.Field == nil || r.Field.Path == "") {
+		// kyaml's form would be "[error]: message", a colon after
+		// nothing.
+		text = fmt.Sprintf("[%s] %s", r.Severity, r.Message)
+	}
+	fmt.Fprintln(w, safetext.Message(text+where))
 }
 
 // printConfigResults prints the results about a config (its errors, or

@@ -122,3 +122,15 @@ func contains(lines []string, s string) bool {
 	}
 	return false
 }
+
+// A KRM error about no resource (the input as a whole) reads
+// "[error] message", as a resource's reads "[error] ref: message", with
+// no colon after nothing.
+func TestKRMErrorWithoutResource(t *testing.T) {
+	t.Parallel()
+	_, stderr, code := cli.Invoke(t, strings.NewReader("apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n"))
+	want := "[error] stdin is Pod: expected a ResourceList (kind: ResourceList); to run on manifests, use -c CONFIG\n"
+	if code != 1 || stderr != want {
+		t.Errorf("exit %d, stderr %q, want 1 and %q", code, stderr, want)
+	}
+}

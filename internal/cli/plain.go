@@ -566,8 +566,11 @@ func planOutput(o PlainOptions, files []*yamlfile.Source, stats map[*yamlfile.So
 				docs += stats[f].docs
 				yamlDocs += stats[f].docs - stats[f].jsonDocs
 			}
-			if docs != 1 || yamlDocs > 0 {
-				return nil, fmt.Errorf("%s: a .json file holds one JSON document, and the inputs hold %d documents (%d of them YAML); write to a .yaml file or a folder", o.Output, docs, yamlDocs)
+			switch {
+			case docs != 1:
+				return nil, fmt.Errorf("%s: a .json file holds one JSON document, and the inputs hold %d; write to a .yaml file or a folder", o.Output, docs)
+			case yamlDocs > 0:
+				return nil, fmt.Errorf("%s: a .json file holds one JSON document, and the input's document is YAML; write to a .yaml file or a folder", o.Output)
 			}
 		}
 		return &outputPlan{single: o.Output}, nil

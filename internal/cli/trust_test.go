@@ -233,8 +233,12 @@ func TestJSONStaysJSON(t *testing.T) {
 		t.Errorf("a folder input's *.json was not read, or not written as JSON:\n%s", got)
 	}
 	_, stderr, code = Invoke(t, nil, "-o", "two.json", "-c", "c.yaml", "in/pod.json", "app.yaml")
-	if code != exitError || !strings.Contains(stderr, "a .json file holds one JSON document") {
+	if code != exitError || !strings.Contains(stderr, "two.json: a .json file holds one JSON document, and the inputs hold 2; write to a .yaml file or a folder") {
 		t.Errorf("two documents into a .json file: exit %d:\n%s", code, stderr)
+	}
+	_, stderr, code = Invoke(t, nil, "-o", "yaml.json", "-c", "c.yaml", "app.yaml")
+	if code != exitError || !strings.Contains(stderr, "yaml.json: a .json file holds one JSON document, and the input's document is YAML; write to a .yaml file or a folder") {
+		t.Errorf("a YAML document into a .json file: exit %d:\n%s", code, stderr)
 	}
 	if _, stderr, code := Invoke(t, nil, "-i", "-c", "c.yaml", "in/pod.json"); code != 0 {
 		t.Fatalf("-i: exit %d:\n%s", code, stderr)
