@@ -102,7 +102,7 @@ func TestItemsReadEitherWay(t *testing.T) {
 // a tab (not blank to YAML), a last item with no line end (writing it
 // back with one would change a block scalar's value), a carriage return
 // (a line break of its own to YAML; processKRM makes CRLF line ends LF
-// before it splits: TestCRLFResourceList). (A second
+// before it splits: TestCRLFSameAsLF). (A second
 // "items:" key is refused by reading what is left: TestResourceListKeysOnce.)
 func TestItemsSplitOnlyWhenSafe(t *testing.T) {
 	t.Parallel()
@@ -230,55 +230,6 @@ func TestReadText(t *testing.T) {
 	}
 }
 
-// A ResourceList with CRLF line ends comes out with LF line ends only,
-// as kyaml writes it, and the same items as with LF: an untouched item
-// is not written back with its CRLF among the changed items' LF.
-func TestCRLFResourceList(t *testing.T) {
-	t.Parallel()
-	const in = `apiVersion: config.kubernetes.io/v1
-kind: ResourceList
-items:
-- apiVersion: v1
-  kind: ConfigMap
-  metadata: {name: untouched}
-  data:
-    script: |
-      one
-      two
-- apiVersion: v1
-  kind: Pod
-  metadata:
-    name: a
-  spec:
-    containers:
-    - {name: app, image: 'app:1'}
-functionConfig:
-  apiVersion: inject-sidecars.dev/v1alpha1
-  kind: SidecarInjection
-  metadata: {name: mesh}
-  spec:
-    containers:
-    - {name: proxy, image: 'envoy:1'}
-`
-	run := func(in string) string {
-		var out bytes.Buffer
-		if _, err := Run(strings.NewReader(in), &out, nil); err != nil {
-			t.Fatal(err)
-		}
-		return out.String()
-	}
-	lf, crlf := run(in), run(strings.ReplaceAll(in, "\n", "\r\n"))
-	if strings.Contains(crlf, "\r") {
-		t.Errorf("carriage returns in the output:\n%q", crlf)
-	}
-	if !strings.Contains(crlf, "name: proxy") || !strings.Contains(crlf, "    script: |\n      one\n      two\n") {
-		t.Errorf("the items did not come out:\n%s", crlf)
-	}
-	if lf != crlf {
-		t.Errorf("CRLF and LF inputs differ:\n%s", cmp.Diff(lf, crlf))
-	}
-}
-
 // A bug's panic on an item's worker is one error result saying it is a
 // bug, with no items written, not a crash with a stack trace. (Not
 // parallel: it sets testHookItem.)
@@ -325,6 +276,9 @@ items:
     folded: >
       one
       two
+    script: |
+      one
+      two
     list:
       - a
       - b
@@ -353,13 +307,20 @@ func runList(t *testing.T, in string) string {
 	return out.String()
 }
 
-// The same list with CRLF line ends comes out as with LF, for any layout
-// of the untouched items: both keep them as they came (reading a CRLF
-// list whole rewrote them, as yaml.v3 writes).
+// The same list with CRLF line ends comes out as with LF, with LF line
+// ends only, for any layout of the untouched items: both keep them as
+// they came (an untouched item kept its CRLF among changed items' LF,
+// and reading a CRLF list whole rewrote them, as yaml.v3 writes).
 func TestCRLFSameAsLF(t *testing.T) {
 	t.Parallel()
 	lf := runList(t, layoutList)
 	crlf := runList(t, strings.ReplaceAll(layoutList, "\n", "\r\n"))
+	if strings.Contains(crlf, "\r") {
+		t.Errorf("carriage returns in the output:\n%q", crlf)
+	}
+	if !strings.Contains(crlf, "name: proxy") || !strings.Contains(crlf, "    script: |\n      one\n      two\n") {
+		t.Errorf("the items did not come out:\n%s", crlf)
+	}
 	if lf != crlf {
 		t.Errorf("CRLF and LF inputs differ (-LF +CRLF):\n%s", cmp.Diff(lf, crlf))
 	}

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -126,7 +128,7 @@ func finishPlain(o PlainOptions, srcs []*yamlfile.Source, out *sink, t *tally) i
 		}
 	}
 	if o.Diff {
-		return diff(o.Stdout, o.Stderr, out, t.anyChange)
+		return diff(o.Stdout, o.Stderr, out, slices.Contains(slices.Collect(maps.Values(t.changed)), true))
 	}
 	if o.Check {
 		return check(o.Stdout, srcs, t.changed, t.checks)
@@ -174,7 +176,6 @@ type tally struct {
 	report      *report
 	matched     []bool
 	changed     map[*yamlfile.Source]bool
-	anyChange   bool
 	checks      []checkLine // with --check only
 	fallbacks   []string
 	failed      bool
@@ -239,11 +240,8 @@ func (t *tally) add(d *docOut) {
 	}
 	for _, r := range rs {
 		t.failed = t.failed || r.Severity == transform.Error
-		if r.Changed() {
-			t.anyChange = true
-			if t.keepChecks {
-				t.checks = append(t.checks, checkLine{d.src, fmt.Sprintf("%s: %s %s", safetext.Value(r.Ref.String()), r.Injection, actionWords(r.Outcome, "", checked))})
-			}
+		if r.Changed() && t.keepChecks {
+			t.checks = append(t.checks, checkLine{d.src, fmt.Sprintf("%s: %s %s", safetext.Value(r.Ref.String()), r.Injection, actionWords(r.Outcome, "", checked))})
 		}
 	}
 	for _, r := range krmresults.From(rs, func(*yaml.Node) *framework.File { return file }, t.configFiles) {

@@ -40,10 +40,7 @@ func Each(n int, do func(i int)) {
 // panics holds the first panic of a run's goroutines, to be raised
 // again on the goroutine that started them: a panic on a goroutine of
 // its own would end the process with a stack trace, past every recover.
-type panics struct {
-	mu    sync.Mutex
-	first *caught
-}
+type panics struct{ first atomic.Pointer[caught] }
 
 // caught is a panic's value, boxed: panic(nil) is a panic too.
 type caught struct{ value any }
@@ -56,25 +53,15 @@ func (p *panics) catch() {
 }
 
 // keep keeps v if it is the first panic.
-func (p *panics) keep(v any) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.first == nil {
-		p.first = &caught{v}
-	}
-}
+func (p *panics) keep(v any) { p.first.CompareAndSwap(nil, &caught{v}) }
 
 // raised reports whether a goroutine has panicked.
-func (p *panics) raised() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.first != nil
-}
+func (p *panics) raised() bool { return p.first.Load() != nil }
 
 // raise panics again with the first panic caught, if any, once every
 // goroutine has ended.
 func (p *panics) raise() {
-	if p.first != nil {
-		panic(p.first.value)
+	if c := p.first.Load(); c != nil {
+		panic(c.value)
 	}
 }
